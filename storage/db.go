@@ -1,0 +1,125 @@
+// Package storage keeps MCU's data in PostgreSQL through pgx/v5: appeals
+// and their audit trail, residents (personal data kept apart), staff and
+// roles, directions, chat bindings, dialogs, processed updates and the
+// outbox. It implements the workflow's Store and Tx; SQL lives here and
+// nowhere else.
+package storage
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"mcu/workflow"
+)
+
+// DB is the database: a pgx pool and a logger.
+type DB struct {
+	pool   *pgxpool.Pool
+	logger *slog.Logger
+}
+
+// Open connects to the database at url and checks it answers.
+func Open(ctx context.Context, url string, logger *slog.Logger) (*DB, error) {
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
+	cfg, err := pgxpool.ParseConfig(url)
+	if err != nil {
+		return nil, fmt.Errorf("storage: unable to parse database url: %w", redact(err))
+	}
+	pool, err := pgxpool.NewWithConfig(ctx, cfg)
+	if err != nil {
+		return nil, fmt.Errorf("storage: unable to create pool: %w", err)
+	}
+	if err := pool.Ping(ctx); err != nil {
+		pool.Close()
+		return nil, fmt.Errorf("storage: unable to reach database: %w", err)
+	}
+	return &DB{pool: pool, logger: logger}, nil
+}
+
+// redact drops the parse error's details, which may quote a password.
+func redact(err error) error {
+	var pe *pgconnParseError
+	if errors.As(err, &pe) {
+		return errors.New("malformed connection string")
+	}
+	return err
+}
+
+// Close closes the pool, waiting for connections in use to be released.
+func (db *DB) Close() { db.pool.Close() }
+
+// Pool returns the underlying pool, for tests and health checks.
+func (db *DB) Pool() *pgxpool.Pool { return db.pool }
+
+// Ping reports whether the database answers.
+func (db *DB) Ping(ctx context.Context) error {
+	if err := db.pool.Ping(ctx); err != nil {
+		return fmt.Errorf("storage: unable to ping database: %w", err)
+	}
+	return nil
+}
+
+// InTx runs fn in one transaction: committed when fn returns nil, rolled
+// back otherwise. When ctx carries an update (WithUpdate), the update id is
+// recorded in the same transaction, so an update's effects happen at most
+// once.
+func (db *DB) InTx(ctx context.Context, fn func(ctx context.Context, tx workflow.Tx) error) error {
+	return db.inTx(ctx, func(ctx context.Context, t *Tx) error { return fn(ctx, t) })
+}
+
+// InTxStore is InTx for callers that need the whole storage Tx, not only
+// the workflow's part of it.
+func (db *DB) InTxStore(ctx context.Context, fn func(ctx context.Context, tx *Tx) error) error {
+	return db.inTx(ctx, fn)
+}
+
+func (db *DB) inTx(ctx context.Context, fn func(ctx context.Context, t *Tx) error) (err error) {
+	ptx, err := db.pool.BeginTx(ctx, pgx.TxOptions{})
+	if err != nil {
+		return fmt.Errorf("storage: unable to begin transaction: %w", mapError(err))
+	}
+	defer func() {
+		if err != nil {
+			if rbErr := ptx.Rollback(context.WithoutCancel(ctx)); rbErr != nil && !errors.Is(rbErr, pgx.ErrTxClosed) {
+				db.logger.WarnContext(ctx, "rollback failed", "error", rbErr)
+			}
+		}
+	}()
+	t := &Tx{tx: ptx}
+	mark := updateFrom(ctx)
+	if mark != nil && !mark.recorded {
+		if err := t.recordUpdate(ctx, mark.id); err != nil {
+			return err
+		}
+	}
+	if err := fn(ctx, t); err != nil {
+		return err
+	}
+	if err := ptx.Commit(ctx); err != nil {
+		return fmt.Errorf("storage: unable to commit: %w", mapError(err))
+	}
+	if mark != nil {
+		mark.recorded = true
+	}
+	return nil
+}
+
+// Tx is one transaction. It implements workflow.Tx and more.
+type Tx struct {
+	tx pgx.Tx
+}
+
+func parseConnConfig(url string) (*pgx.ConnConfig, error) {
+	cfg, err := pgx.ParseConfig(url)
+	if err != nil {
+		return nil, fmt.Errorf("storage: unable to parse database url: %w", redact(err))
+	}
+	return cfg, nil
+}

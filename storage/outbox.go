@@ -1,0 +1,243 @@
+package storage
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"mcu/workflow"
+)
+
+// outboxChannel is the LISTEN/NOTIFY channel that wakes the dispatcher
+// when a transaction enqueues messages.
+const outboxChannel = "mcu_outbox"
+
+// Enqueue writes notifications to the outbox, resolving each to its chat:
+// the resident's private chat, or the chat bound to the direction (the
+// triage chat for ""). A notification for a resident not in Telegram is
+// skipped; one for a chat not bound yet is kept with no chat, so it is not
+// lost and shows in the outbox.
+func (t *Tx) Enqueue(ctx context.Context, ns ...workflow.Notification) error {
+	if len(ns) == 0 {
+		return nil
+	}
+	for _, n := range ns {
+		payload, err := json.Marshal(n)
+		if err != nil {
+			return fmt.Errorf("storage: unable to encode notification: %w", err)
+		}
+		chatID, threadID, ok, err := t.resolveChat(ctx, n)
+		if err != nil {
+			return err
+		}
+		if !ok && n.Audience == workflow.AudienceResident {
+			continue
+		}
+		_, err = t.tx.Exec(ctx, `
+			INSERT INTO outbox (appeal_id, chat_id, thread_id, kind, payload) VALUES ($1, $2, $3, $4, $5)`,
+			nullInt(n.AppealID), chatIDOrNil(chatID, ok), threadID, n.Audience, payload)
+		if err != nil {
+			return fmt.Errorf("storage: unable to enqueue notification: %w", mapError(err))
+		}
+	}
+	if _, err := t.tx.Exec(ctx, `SELECT pg_notify($1, '')`, outboxChannel); err != nil {
+		return fmt.Errorf("storage: unable to notify dispatcher: %w", err)
+	}
+	return nil
+}
+
+func chatIDOrNil(id int64, ok bool) *int64 {
+	if !ok {
+		return nil
+	}
+	return &id
+}
+
+// resolveChat finds the chat a notification goes to.
+func (t *Tx) resolveChat(ctx context.Context, n workflow.Notification) (chatID int64, threadID int, ok bool, err error) {
+	var row pgx.Row
+	switch n.Audience {
+	case workflow.AudienceResident:
+		row = t.tx.QueryRow(ctx, `
+			SELECT r.chat_id, 0 FROM appeals a JOIN residents r ON r.id = a.resident_id
+			WHERE a.id = $1 AND r.chat_id IS NOT NULL AND r.blocked_at IS NULL`, n.AppealID)
+	default:
+		row = t.tx.QueryRow(ctx, `
+			SELECT chat_id, thread_id FROM chat_bindings
+			WHERE (purpose = 'direction' AND direction = $1) OR (purpose = 'triage' AND $1 = '')`, n.Direction)
+	}
+	err = row.Scan(&chatID, &threadID)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return 0, 0, false, nil
+	}
+	if err != nil {
+		return 0, 0, false, fmt.Errorf("storage: unable to resolve chat of %s notification: %w", n.Audience, err)
+	}
+	return chatID, threadID, true, nil
+}
+
+// OutboxMessage is a notification waiting in the outbox for its chat.
+type OutboxMessage struct {
+	ID           int64
+	ChatID       int64
+	ThreadID     int
+	Attempts     int
+	CreatedAt    time.Time
+	Notification workflow.Notification
+}
+
+// Outcome is what became of one attempt to send an outbox message.
+type Outcome struct {
+	// RetryAfter, when positive, keeps the message for another attempt
+	// after that delay; the chat's later messages wait behind it.
+	RetryAfter time.Duration
+	// Failed gives the message up (the chat is gone, the bot was
+	// blocked): the chat's later messages go on.
+	Failed bool
+	// Err is what went wrong, recorded with the message.
+	Err error
+}
+
+// SendOutbox claims the oldest unsent message of some chat whose turn has
+// come and calls send with it inside a transaction, then records the
+// outcome in the same transaction. Only the head of each chat's queue is
+// eligible, so a chat's messages go out in order, and a claimed message is
+// locked, so several dispatchers never send it twice. It reports whether a
+// message was found.
+func (db *DB) SendOutbox(ctx context.Context, send func(ctx context.Context, tx *Tx, m OutboxMessage) Outcome) (bool, error) {
+	found := false
+	err := db.InTxStore(ctx, func(ctx context.Context, t *Tx) error {
+		var m OutboxMessage
+		var payload []byte
+		err := t.tx.QueryRow(ctx, `
+			SELECT o.id, o.chat_id, o.thread_id, o.attempts, o.created_at, o.payload FROM outbox o
+			WHERE o.sent_at IS NULL AND o.failed_at IS NULL AND o.chat_id IS NOT NULL
+			  AND o.next_attempt_at <= now()
+			  AND o.id = (SELECT min(h.id) FROM outbox h
+			              WHERE h.chat_id = o.chat_id AND h.sent_at IS NULL AND h.failed_at IS NULL)
+			ORDER BY o.next_attempt_at, o.id
+			LIMIT 1
+			FOR UPDATE SKIP LOCKED`).Scan(&m.ID, &m.ChatID, &m.ThreadID, &m.Attempts, &m.CreatedAt, &payload)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return nil
+		}
+		if err != nil {
+			return fmt.Errorf("storage: unable to claim outbox message: %w", err)
+		}
+		found = true
+		if err := json.Unmarshal(payload, &m.Notification); err != nil {
+			return t.finishOutbox(ctx, m.ID, Outcome{Failed: true, Err: fmt.Errorf("bad payload: %w", err)})
+		}
+		return t.finishOutbox(ctx, m.ID, send(ctx, t, m))
+	})
+	return found, err
+}
+
+func (t *Tx) finishOutbox(ctx context.Context, id int64, o Outcome) error {
+	var err error
+	switch {
+	case o.Failed:
+		_, err = t.tx.Exec(ctx, `UPDATE outbox SET failed_at = now(), attempts = attempts + 1, last_error = $2 WHERE id = $1`,
+			id, errText(o.Err))
+	case o.RetryAfter > 0:
+		_, err = t.tx.Exec(ctx, `
+			UPDATE outbox SET attempts = attempts + 1, last_error = $2,
+				next_attempt_at = now() + make_interval(secs => $3)
+			WHERE id = $1`, id, errText(o.Err), o.RetryAfter.Seconds())
+	default:
+		_, err = t.tx.Exec(ctx, `UPDATE outbox SET sent_at = now(), attempts = attempts + 1, last_error = '' WHERE id = $1`, id)
+	}
+	if err != nil {
+		return fmt.Errorf("storage: unable to record outbox outcome of %d: %w", id, err)
+	}
+	return nil
+}
+
+func errText(err error) string {
+	if err == nil {
+		return ""
+	}
+	return err.Error()
+}
+
+// NextOutboxAt returns when the earliest pending message becomes due, or
+// the zero time when none is pending.
+func (db *DB) NextOutboxAt(ctx context.Context) (time.Time, error) {
+	var at *time.Time
+	err := db.pool.QueryRow(ctx, `
+		SELECT min(next_attempt_at) FROM outbox
+		WHERE sent_at IS NULL AND failed_at IS NULL AND chat_id IS NOT NULL`).Scan(&at)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("storage: unable to find next outbox time: %w", err)
+	}
+	return deref(at), nil
+}
+
+// ListenOutbox returns a channel that receives a value soon after a
+// transaction enqueues messages. It holds one connection of the pool until
+// ctx ends, reconnecting after errors; the channel is closed when ctx ends.
+// Wake-ups may be coalesced, so the receiver drains the outbox each time.
+func (db *DB) ListenOutbox(ctx context.Context) <-chan struct{} {
+	wake := make(chan struct{}, 1)
+	go func() {
+		defer close(wake)
+		backoff := 100 * time.Millisecond
+		for ctx.Err() == nil {
+			err := db.listen(ctx, wake)
+			if ctx.Err() != nil {
+				return
+			}
+			db.logger.WarnContext(ctx, "outbox listener failed", "error", err, "retry_in", backoff)
+			signal(wake) // something may have been missed while down
+			select {
+			case <-ctx.Done():
+				return
+			case <-time.After(backoff):
+			}
+			backoff = min(2*backoff, 10*time.Second)
+		}
+	}()
+	return wake
+}
+
+func (db *DB) listen(ctx context.Context, wake chan<- struct{}) error {
+	conn, err := db.pool.Acquire(ctx)
+	if err != nil {
+		return fmt.Errorf("storage: unable to acquire listener connection: %w", err)
+	}
+	defer conn.Release()
+	if _, err := conn.Exec(ctx, `LISTEN `+outboxChannel); err != nil {
+		return fmt.Errorf("storage: unable to listen: %w", err)
+	}
+	defer func() {
+		// A connection that still listens must not go back to the pool.
+		_ = conn.Conn().Close(context.WithoutCancel(ctx))
+	}()
+	for {
+		if _, err := conn.Conn().WaitForNotification(ctx); err != nil {
+			return fmt.Errorf("storage: unable to wait for notification: %w", err)
+		}
+		signal(wake)
+	}
+}
+
+func signal(wake chan<- struct{}) {
+	select {
+	case wake <- struct{}{}:
+	default:
+	}
+}
+
+// PendingOutbox counts messages not yet sent nor given up.
+func (db *DB) PendingOutbox(ctx context.Context) (int, error) {
+	var n int
+	err := db.pool.QueryRow(ctx, `SELECT count(*) FROM outbox WHERE sent_at IS NULL AND failed_at IS NULL`).Scan(&n)
+	if err != nil {
+		return 0, fmt.Errorf("storage: unable to count outbox: %w", err)
+	}
+	return n, nil
+}

@@ -1,0 +1,164 @@
+package workflow
+
+import (
+	"fmt"
+	"time"
+)
+
+// Kind is the legal kind of an appeal; it decides the deadline.
+type Kind string
+
+// Kinds of appeal (DESIGN §2).
+const (
+	KindMessage  Kind = "message"  // «сообщение» written to the bot
+	KindAppeal59 Kind = "appeal59" // «обращение» under 59-ФЗ from an official channel
+	KindIncident Kind = "incident" // a post found in social networks
+)
+
+// Kinds lists every kind in a stable order.
+var Kinds = []Kind{KindMessage, KindAppeal59, KindIncident}
+
+// Valid reports whether k is a known kind.
+func (k Kind) Valid() bool {
+	for _, v := range Kinds {
+		if k == v {
+			return true
+		}
+	}
+	return false
+}
+
+// Source is the channel an appeal came by.
+type Source string
+
+// Sources of appeals.
+const (
+	SourceBot      Source = "bot"       // the resident wrote to the bot
+	SourcePOS      Source = "pos"       // Платформа обратной связи (Госуслуги)
+	SourceSocial   Source = "social"    // social networks
+	SourcePhone    Source = "phone"     // by phone
+	SourceInPerson Source = "in_person" // in person
+	SourceEmail    Source = "email"     // by e-mail or letter
+)
+
+// Sources lists every source in a stable order.
+var Sources = []Source{SourceBot, SourcePOS, SourceSocial, SourcePhone, SourceInPerson, SourceEmail}
+
+// Valid reports whether s is a known source.
+func (s Source) Valid() bool {
+	for _, v := range Sources {
+		if s == v {
+			return true
+		}
+	}
+	return false
+}
+
+// Attachment is a file sent with an appeal, a reply or a draft, kept as a
+// Telegram file id.
+type Attachment struct {
+	Kind         string `json:"kind"` // "photo" or "document"
+	FileID       string `json:"file_id"`
+	FileUniqueID string `json:"file_unique_id,omitempty"`
+}
+
+// Location is a point on the map.
+type Location struct {
+	Latitude  float64 `json:"latitude"`
+	Longitude float64 `json:"longitude"`
+}
+
+// Appeal is a resident's appeal and everything the workflow knows of it.
+type Appeal struct {
+	ID        int64
+	Year, Seq int // registration number parts; zero before registration
+	Kind      Kind
+	Source    Source
+	State     State
+	Direction string // direction code; "" while in triage
+
+	ResidentID     int64 // residents.id; 0 when the citizen is not in Telegram
+	ResidentUserID int64 // the resident's Telegram user id (read-only, joined)
+
+	Text        string
+	Address     string
+	Location    *Location
+	Attachments []Attachment
+
+	ExecutorID int64 // Telegram user id of the staff member who took it
+	Draft      string
+	Answer     string
+	Reason     string // why it was rejected or redirected, or where to
+
+	DueAt       time.Time
+	Extended    bool
+	Rating      int    // 1–5, 0 when not rated
+	Solved      string // "yes", "no", "partly" or ""
+	ReopenCount int
+
+	Version      int // incremented by every change; for optimistic concurrency
+	CreatedAt    time.Time
+	RegisteredAt time.Time
+	AnsweredAt   time.Time
+	ClosedAt     time.Time
+	UpdatedAt    time.Time
+}
+
+// Number returns the registration number, YYYY-NNNNNN, or "" before
+// registration.
+func (a *Appeal) Number() string {
+	if a.Year == 0 {
+		return ""
+	}
+	return FormatNumber(a.Year, a.Seq)
+}
+
+// FormatNumber formats a registration number: 2026-000017.
+func FormatNumber(year, seq int) string {
+	return fmt.Sprintf("%04d-%06d", year, seq)
+}
+
+// ParseNumber parses a registration number of the form YYYY-NNNNNN.
+func ParseNumber(s string) (year, seq int, err error) {
+	if len(s) != 11 || s[4] != '-' {
+		return 0, 0, Errorf(EInvalid, "registration number %q is not of the form YYYY-NNNNNN", s)
+	}
+	for i, r := range s {
+		if i == 4 {
+			continue
+		}
+		if r < '0' || r > '9' {
+			return 0, 0, Errorf(EInvalid, "registration number %q is not of the form YYYY-NNNNNN", s)
+		}
+		if i < 4 {
+			year = year*10 + int(r-'0')
+		} else {
+			seq = seq*10 + int(r-'0')
+		}
+	}
+	if year < 2000 || seq == 0 {
+		return 0, 0, Errorf(EInvalid, "registration number %q is out of range", s)
+	}
+	return year, seq, nil
+}
+
+// Overdue reports whether the appeal is open and past its deadline at now.
+func (a *Appeal) Overdue(now time.Time) bool {
+	return a.State.Open() && !a.DueAt.IsZero() && now.After(a.DueAt)
+}
+
+// NewAppeal is what a resident or an operator submits.
+type NewAppeal struct {
+	Kind        Kind
+	Source      Source
+	Direction   string // "" sends it to triage
+	ResidentID  int64  // residents.id; 0 for a citizen not in Telegram
+	Text        string
+	Address     string
+	Location    *Location
+	Attachments []Attachment
+	// ContactName and Contact are the citizen's name and contact when an
+	// operator registers an appeal from another channel.
+	ContactName string
+	Contact     string
+}

@@ -1,0 +1,247 @@
+package workflow_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sort"
+	"sync"
+	"testing"
+	"time"
+
+	"mcu/workflow"
+)
+
+func TestConcurrentApproveOneWins(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	ctx := context.Background()
+	for _, id := range []int64{5001, 5002} {
+		if err := f.db.GrantRole(ctx, id, "Куратор", workflow.Grant{Role: workflow.RoleCurator, Direction: "housing"}, 0); err != nil {
+			t.Fatal(err)
+		}
+	}
+	a := f.inState(t, workflow.StateOnApproval)
+	before := f.counts(t, a.ID)
+
+	const presses = 20
+	errs := make([]error, presses)
+	var wg sync.WaitGroup
+	start := make(chan struct{})
+	for i := range presses {
+		wg.Go(func() {
+			<-start
+			_, errs[i] = f.svc.Apply(ctx, workflow.Command{
+				AppealID: a.ID, Event: workflow.EventApprove,
+				Actor: workflow.Staff(int64(5001 + i%2)), Version: a.Version,
+			})
+		})
+	}
+	close(start)
+	wg.Wait()
+
+	ok, conflicts := 0, 0
+	for _, err := range errs {
+		switch workflow.ErrorCode(err) {
+		case "":
+			ok++
+		case workflow.EConflict:
+			conflicts++
+		default:
+			t.Errorf("unexpected error: %v", err)
+		}
+	}
+	if ok != 1 || conflicts != presses-1 {
+		t.Fatalf("%d approvals and %d conflicts, want 1 and %d", ok, conflicts, presses-1)
+	}
+	after := f.counts(t, a.ID)
+	if after.Events != before.Events+1 || after.State != workflow.StateAnswered {
+		t.Errorf("audit rows %d→%d, state %s; want one approve", before.Events, after.Events, after.State)
+	}
+	var toResident int
+	err := f.db.Pool().QueryRow(ctx, `
+		SELECT count(*) FROM outbox WHERE appeal_id = $1 AND kind = 'resident' AND payload->>'Event' = 'approve'`,
+		a.ID).Scan(&toResident)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if toResident != 1 {
+		t.Errorf("%d answers enqueued for the resident, want 1", toResident)
+	}
+}
+
+func TestConcurrentRegistrationNumbers(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	ctx := context.Background()
+	resident := f.residentID(t, residentUser)
+
+	const n = 200
+	numbers := make([]string, n)
+	errs := make([]error, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Go(func() {
+			a, err := f.svc.Submit(ctx, workflow.Resident(residentUser), workflow.NewAppeal{
+				Kind: workflow.KindMessage, Source: workflow.SourceBot, Direction: "housing",
+				ResidentID: resident, Text: fmt.Sprintf("Сообщение номер %d о протечке крыши", i),
+			})
+			errs[i] = err
+			if err == nil {
+				numbers[i] = a.Number()
+			}
+		})
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		t.Fatal(err)
+	}
+	sort.Strings(numbers)
+	for i, got := range numbers {
+		if want := workflow.FormatNumber(2026, i+1); got != want {
+			t.Fatalf("sorted number %d is %s, want %s (distinct, consecutive, no gaps)", i, got, want)
+		}
+	}
+
+	f.now = time.Date(2027, 1, 1, 0, 5, 0, 0, moscow)
+	a := f.submit(t, "housing")
+	if got := a.Number(); got != "2027-000001" {
+		t.Errorf("first number of 2027 is %s, want 2027-000001", got)
+	}
+}
+
+func TestRolledBackTransactionEnqueuesNothing(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	ctx := context.Background()
+	a := f.inState(t, workflow.StateInProgress)
+	before := f.counts(t, a.ID)
+	boom := errors.New("boom")
+	err := f.db.InTx(ctx, func(ctx context.Context, tx workflow.Tx) error {
+		if err := tx.Enqueue(ctx, workflow.Notification{AppealID: a.ID, Audience: workflow.AudienceResident, Event: workflow.EventTake}); err != nil {
+			return err
+		}
+		return boom
+	})
+	if !errors.Is(err, boom) {
+		t.Fatalf("InTx returned %v, want boom", err)
+	}
+	// A command refused after its notifications were built leaves none too.
+	_, err = f.svc.Apply(ctx, workflow.Command{AppealID: a.ID, Event: workflow.EventSubmitDraft,
+		Actor: workflow.Staff(staffAll), Input: workflow.Input{Text: "   "}})
+	if workflow.ErrorCode(err) != workflow.EInvalid {
+		t.Fatalf("empty draft: %v, want invalid", err)
+	}
+	if after := f.counts(t, a.ID); after != before {
+		t.Errorf("rolled back work changed %+v to %+v", before, after)
+	}
+}
+
+func TestDeadlinesOnRegistration(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	ctx := context.Background()
+	if err := f.db.GrantRole(ctx, 6001, "Оператор", workflow.Grant{Role: workflow.RoleOperator}, 0); err != nil {
+		t.Fatal(err)
+	}
+	// Friday 26.12.2025 15:00: 10 working days are over on 21.01.2026.
+	f.now = time.Date(2025, 12, 26, 15, 0, 0, 0, moscow)
+	cases := []struct {
+		kind workflow.Kind
+		want time.Time
+	}{
+		{workflow.KindMessage, time.Date(2026, 1, 21, 23, 59, 59, 0, moscow)},
+		{workflow.KindAppeal59, time.Date(2026, 1, 25, 23, 59, 59, 0, moscow)},
+		{workflow.KindIncident, time.Date(2025, 12, 27, 15, 0, 0, 0, moscow)},
+	}
+	for _, c := range cases {
+		actor, n := workflow.Staff(6001), workflow.NewAppeal{
+			Kind: c.kind, Source: workflow.SourcePOS, Direction: "housing",
+			Text: "Не работает уличное освещение на ул. Ленина", ContactName: "Иванов И. И.", Contact: "+7 900 000-00-00",
+		}
+		if c.kind == workflow.KindMessage {
+			actor = workflow.Resident(residentUser)
+			n.Source, n.ResidentID, n.ContactName, n.Contact = workflow.SourceBot, f.residentID(t, residentUser), "", ""
+		}
+		a, err := f.svc.Submit(ctx, actor, n)
+		if err != nil {
+			t.Fatalf("%s: %v", c.kind, err)
+		}
+		if !a.DueAt.Equal(c.want) {
+			t.Errorf("%s registered %s is due %s, want %s", c.kind, f.now, a.DueAt.In(moscow), c.want)
+		}
+	}
+}
+
+func TestExtendOnce(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	ctx := context.Background()
+	a := f.inState(t, workflow.StateInProgress)
+	cmd := workflow.Command{AppealID: a.ID, Event: workflow.EventExtend, Actor: workflow.Staff(staffAll),
+		Input: workflow.Input{Days: 30, Reason: "Нужен выезд комиссии"}}
+	got, err := f.svc.Apply(ctx, cmd)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := a.DueAt.In(moscow).AddDate(0, 0, 30); !got.DueAt.Equal(want) {
+		t.Errorf("extended due %s, want %s", got.DueAt, want)
+	}
+	before := f.counts(t, a.ID)
+	if _, err := f.svc.Apply(ctx, cmd); workflow.ErrorCode(err) != workflow.EInvalid {
+		t.Errorf("second extension: %v, want invalid", err)
+	}
+	if after := f.counts(t, a.ID); after != before {
+		t.Errorf("refused extension changed %+v to %+v", before, after)
+	}
+}
+
+func TestResidentFloodLimit(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	f.svc.AppealsPerHour = 2
+	first := f.now
+	f.submit(t, "housing")
+	f.now = first.Add(10 * time.Minute)
+	f.submit(t, "housing")
+	f.now = first.Add(20 * time.Minute)
+	_, err := f.svc.Submit(context.Background(), workflow.Resident(residentUser), workflow.NewAppeal{
+		Kind: workflow.KindMessage, Source: workflow.SourceBot, Direction: "housing",
+		ResidentID: f.residentID(t, residentUser), Text: "Третье сообщение за час о том же",
+	})
+	var limit *workflow.LimitError
+	if workflow.ErrorCode(err) != workflow.ELimited || !errors.As(err, &limit) {
+		t.Fatalf("third appeal in an hour: %v, want limited", err)
+	}
+	if want := first.Add(time.Hour); !limit.RetryAt.Equal(want) {
+		t.Errorf("retry at %s, want %s", limit.RetryAt, want)
+	}
+	f.now = first.Add(time.Hour + time.Second)
+	f.submit(t, "housing") // the window has moved on
+}
+
+func BenchmarkApply(b *testing.B) {
+	f := newFixture(b)
+	ctx := context.Background()
+	a := f.inState(b, workflow.StateInProgress)
+	ask := workflow.Command{AppealID: a.ID, Event: workflow.EventAskResident, Actor: workflow.Staff(staffAll),
+		Input: workflow.Input{Text: "Уточните адрес"}}
+	reply := workflow.Command{AppealID: a.ID, Event: workflow.EventResidentReplied, Actor: workflow.Resident(residentUser),
+		Input: workflow.Input{Text: "Ленина, 5"}}
+	b.ResetTimer()
+	for i := 0; b.Loop(); i++ {
+		cmd := ask
+		if i%2 == 1 {
+			cmd = reply
+		}
+		if _, err := f.svc.Apply(ctx, cmd); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkNext(b *testing.B) {
+	for b.Loop() {
+		workflow.Next(workflow.StateOnApproval, workflow.EventApprove)
+	}
+}

@@ -1,0 +1,148 @@
+package workflow
+
+import (
+	"context"
+	"fmt"
+	"time"
+)
+
+// Purposes of attachments.
+const (
+	PurposeAppeal = "appeal" // sent with the appeal
+	PurposeReply  = "reply"  // sent by the resident with a clarification
+	PurposeDraft  = "draft"  // evidence attached to a draft answer
+)
+
+// effect checks cmd's input and applies what the event does to a, besides
+// the state. It may normalise cmd.Input (trimmed texts, computed dates) so
+// that the audit trail records what was applied.
+func (s *Service) effect(ctx context.Context, tx Tx, a *Appeal, cmd *Command, now time.Time) error {
+	in := &cmd.Input
+	var err error
+	switch cmd.Event {
+	case EventRegister:
+		return s.register(ctx, tx, a, in, now)
+	case EventRoute, EventReroute:
+		if in.Direction == a.Direction {
+			return Errorf(EInvalid, "appeal %d is already in direction %q", a.ID, a.Direction)
+		}
+		ok, err := tx.DirectionExists(ctx, in.Direction)
+		if err != nil {
+			return fmt.Errorf("check direction: %w", err)
+		}
+		if !ok {
+			return Errorf(EInvalid, "unknown direction %q", in.Direction)
+		}
+		a.Direction = in.Direction
+		if cmd.Event == EventReroute {
+			a.ExecutorID = 0
+		}
+	case EventTake:
+		a.ExecutorID = cmd.Actor.UserID
+	case EventAskResident:
+		if a.ResidentID == 0 {
+			return Errorf(EInvalid, "appeal %d has no resident in Telegram to ask", a.ID)
+		}
+		if in.Text, err = text(in.Text, "question", MaxTextRunes); err != nil {
+			return err
+		}
+	case EventResidentReplied:
+		if in.Text == "" && len(in.Attachments) == 0 {
+			return Errorf(EInvalid, "reply is empty")
+		}
+		if in.Text != "" {
+			if in.Text, err = text(in.Text, "reply", MaxTextRunes); err != nil {
+				return err
+			}
+		}
+		if err := tx.AddAttachments(ctx, a.ID, PurposeReply, in.Attachments); err != nil {
+			return fmt.Errorf("add reply attachments: %w", err)
+		}
+	case EventSubmitDraft:
+		if in.Text, err = text(in.Text, "draft", MaxTextRunes); err != nil {
+			return err
+		}
+		a.Draft = in.Text
+		if err := tx.AddAttachments(ctx, a.ID, PurposeDraft, in.Attachments); err != nil {
+			return fmt.Errorf("add draft attachments: %w", err)
+		}
+	case EventApprove:
+		a.Answer = a.Draft
+		a.AnsweredAt = now
+	case EventReturn, EventReject:
+		if in.Reason, err = text(in.Reason, "reason", MaxReasonRunes); err != nil {
+			return err
+		}
+		if cmd.Event == EventReject {
+			a.Reason = in.Reason
+			a.ClosedAt = now
+		}
+	case EventRedirect:
+		if in.Authority, err = text(in.Authority, "authority", MaxReasonRunes); err != nil {
+			return err
+		}
+		a.Reason = in.Authority
+		a.ClosedAt = now
+	case EventExtend:
+		if a.Extended {
+			return Errorf(EInvalid, "appeal %d deadline was already extended", a.ID)
+		}
+		if in.Days < 1 || in.Days > MaxExtensionDays {
+			return Errorf(EInvalid, "extension of %d days is not within 1–%d", in.Days, MaxExtensionDays)
+		}
+		if in.Reason, err = text(in.Reason, "reason", MaxReasonRunes); err != nil {
+			return err
+		}
+		due := a.DueAt.In(s.Location)
+		a.DueAt = EndOfDay(time.Date(due.Year(), due.Month(), due.Day()+in.Days, 0, 0, 0, 0, s.Location))
+		a.Extended = true
+		in.DueAt = a.DueAt.Format(time.RFC3339)
+	case EventRate:
+		if a.Rating != 0 {
+			return Errorf(EInvalid, "appeal %d is already rated", a.ID)
+		}
+		if in.Rating < 1 || in.Rating > 5 {
+			return Errorf(EInvalid, "rating %d is not within 1–5", in.Rating)
+		}
+		a.Rating = in.Rating
+	case EventReopen:
+		if in.Solved != SolvedNo && in.Solved != SolvedPartly {
+			return Errorf(EInvalid, "reopen needs solved %q or %q, not %q", SolvedNo, SolvedPartly, in.Solved)
+		}
+		a.Solved = in.Solved
+		a.ReopenCount++
+		a.ClosedAt = time.Time{}
+	case EventClose:
+		if cmd.Actor.Kind == ActorResident {
+			in.Solved = SolvedYes
+		}
+		a.Solved = in.Solved
+		a.ClosedAt = now
+	case EventWithdraw:
+		a.ClosedAt = now
+	}
+	return nil
+}
+
+// register gives a its number and deadline.
+func (s *Service) register(ctx context.Context, tx Tx, a *Appeal, in *Input, now time.Time) error {
+	year := now.In(s.Location).Year()
+	seq, err := tx.NextAppealSeq(ctx, year)
+	if err != nil {
+		return fmt.Errorf("next registration number: %w", err)
+	}
+	rule, err := tx.FindDeadlineRule(ctx, a.Kind, a.Direction)
+	if err != nil {
+		return fmt.Errorf("find deadline rule: %w", err)
+	}
+	due, err := rule.Due(s.Calendar, now, s.Location)
+	if err != nil {
+		return err
+	}
+	a.Year, a.Seq = year, seq
+	a.RegisteredAt = now
+	a.DueAt = due
+	in.Number = a.Number()
+	in.DueAt = due.Format(time.RFC3339)
+	return nil
+}
