@@ -10,14 +10,6 @@ import (
 	"mcu/workflow"
 )
 
-// Direction is a line of work with its own curator and chat.
-type Direction struct {
-	Code     string
-	Name     string
-	Position int
-	Active   bool
-}
-
 // DirectionExists reports whether an active direction has this code.
 func (t *Tx) DirectionExists(ctx context.Context, code string) (bool, error) {
 	var ok bool
@@ -29,13 +21,13 @@ func (t *Tx) DirectionExists(ctx context.Context, code string) (bool, error) {
 }
 
 // FindDirections returns the active directions in their order.
-func (db *DB) FindDirections(ctx context.Context) ([]Direction, error) {
+func (db *DB) FindDirections(ctx context.Context) ([]workflow.Direction, error) {
 	rows, err := db.pool.Query(ctx, `
 		SELECT code, name, position, active FROM directions WHERE active ORDER BY position, code`)
 	if err != nil {
 		return nil, fmt.Errorf("storage: unable to find directions: %w", err)
 	}
-	out, err := pgx.CollectRows(rows, pgx.RowToStructByPos[Direction])
+	out, err := pgx.CollectRows(rows, pgx.RowToStructByPos[workflow.Direction])
 	if err != nil {
 		return nil, fmt.Errorf("storage: unable to read directions: %w", err)
 	}

@@ -80,38 +80,16 @@ func (t *Tx) resolveChat(ctx context.Context, n workflow.Notification) (chatID i
 	return chatID, threadID, true, nil
 }
 
-// OutboxMessage is a notification waiting in the outbox for its chat.
-type OutboxMessage struct {
-	ID           int64
-	ChatID       int64
-	ThreadID     int
-	Attempts     int
-	CreatedAt    time.Time
-	Notification workflow.Notification
-}
-
-// Outcome is what became of one attempt to send an outbox message.
-type Outcome struct {
-	// RetryAfter, when positive, keeps the message for another attempt
-	// after that delay; the chat's later messages wait behind it.
-	RetryAfter time.Duration
-	// Failed gives the message up (the chat is gone, the bot was
-	// blocked): the chat's later messages go on.
-	Failed bool
-	// Err is what went wrong, recorded with the message.
-	Err error
-}
-
 // SendOutbox claims the oldest unsent message of some chat whose turn has
 // come and calls send with it inside a transaction, then records the
 // outcome in the same transaction. Only the head of each chat's queue is
 // eligible, so a chat's messages go out in order, and a claimed message is
 // locked, so several dispatchers never send it twice. It reports whether a
 // message was found.
-func (db *DB) SendOutbox(ctx context.Context, send func(ctx context.Context, tx *Tx, m OutboxMessage) Outcome) (bool, error) {
+func (db *DB) SendOutbox(ctx context.Context, send func(ctx context.Context, m workflow.OutboxMessage) workflow.Outcome) (bool, error) {
 	found := false
 	err := db.InTxStore(ctx, func(ctx context.Context, t *Tx) error {
-		var m OutboxMessage
+		var m workflow.OutboxMessage
 		var payload []byte
 		err := t.tx.QueryRow(ctx, `
 			SELECT o.id, o.chat_id, o.thread_id, o.attempts, o.created_at, o.payload FROM outbox o
@@ -130,14 +108,60 @@ func (db *DB) SendOutbox(ctx context.Context, send func(ctx context.Context, tx 
 		}
 		found = true
 		if err := json.Unmarshal(payload, &m.Notification); err != nil {
-			return t.finishOutbox(ctx, m.ID, Outcome{Failed: true, Err: fmt.Errorf("bad payload: %w", err)})
+			return t.finishOutbox(ctx, m, workflow.Outcome{Failed: true, Err: fmt.Errorf("bad payload: %w", err)})
 		}
-		return t.finishOutbox(ctx, m.ID, send(ctx, t, m))
+		if err := t.loadOutboxContext(ctx, &m); err != nil {
+			return err
+		}
+		return t.finishOutbox(ctx, m, send(ctx, m))
 	})
 	return found, err
 }
 
-func (t *Tx) finishOutbox(ctx context.Context, id int64, o Outcome) error {
+// loadOutboxContext loads the appeal, its card in the chat and the chat's
+// direction.
+func (t *Tx) loadOutboxContext(ctx context.Context, m *workflow.OutboxMessage) error {
+	if id := m.Notification.AppealID; id != 0 {
+		a, err := scanAppeal(t.tx.QueryRow(ctx, `SELECT `+appealColumns+appealFrom+` WHERE a.id = $1`, id))
+		if err != nil {
+			return fmt.Errorf("storage: unable to load appeal %d of outbox message %d: %w", id, m.ID, err)
+		}
+		if a.Attachments, err = findAttachments(ctx, t.tx, id, workflow.PurposeAppeal); err != nil {
+			return err
+		}
+		m.Appeal = a
+		err = t.tx.QueryRow(ctx, `SELECT message_id FROM cards WHERE appeal_id = $1 AND chat_id = $2`,
+			id, m.ChatID).Scan(&m.CardMessageID)
+		if err != nil && !errors.Is(err, pgx.ErrNoRows) {
+			return fmt.Errorf("storage: unable to find card of appeal %d: %w", id, err)
+		}
+	}
+	err := t.tx.QueryRow(ctx, `SELECT coalesce(direction, '') FROM chat_bindings WHERE chat_id = $1 AND thread_id = $2`,
+		m.ChatID, m.ThreadID).Scan(&m.ChatDirection)
+	if err != nil && !errors.Is(err, pgx.ErrNoRows) {
+		return fmt.Errorf("storage: unable to find binding of chat %d: %w", m.ChatID, err)
+	}
+	return nil
+}
+
+func (t *Tx) finishOutbox(ctx context.Context, m workflow.OutboxMessage, o workflow.Outcome) error {
+	id := m.ID
+	if o.CardMessageID != 0 && m.Notification.AppealID != 0 {
+		_, err := t.tx.Exec(ctx, `
+			INSERT INTO cards (appeal_id, chat_id, thread_id, message_id) VALUES ($1, $2, $3, $4)
+			ON CONFLICT (appeal_id, chat_id) DO UPDATE SET message_id = $4, thread_id = $3, updated_at = now()`,
+			m.Notification.AppealID, m.ChatID, m.ThreadID, o.CardMessageID)
+		if err != nil {
+			return fmt.Errorf("storage: unable to remember card of appeal %d: %w", m.Notification.AppealID, err)
+		}
+	}
+	if o.Blocked {
+		_, err := t.tx.Exec(ctx, `UPDATE residents SET blocked_at = now() WHERE chat_id = $1 AND blocked_at IS NULL`, m.ChatID)
+		if err != nil {
+			return fmt.Errorf("storage: unable to mark chat %d blocked: %w", m.ChatID, err)
+		}
+		o.Failed = true
+	}
 	var err error
 	switch {
 	case o.Failed:

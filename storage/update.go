@@ -3,6 +3,8 @@ package storage
 import (
 	"context"
 	"fmt"
+
+	"mcu/workflow"
 )
 
 type updateKey struct{}
@@ -21,6 +23,12 @@ func WithUpdate(ctx context.Context, updateID int64) context.Context {
 	return context.WithValue(ctx, updateKey{}, &updateMark{id: updateID})
 }
 
+// WithUpdate is the function WithUpdate as a method, for callers that
+// know the database through an interface.
+func (db *DB) WithUpdate(ctx context.Context, updateID int64) context.Context {
+	return WithUpdate(ctx, updateID)
+}
+
 func updateFrom(ctx context.Context) *updateMark {
 	m, _ := ctx.Value(updateKey{}).(*updateMark)
 	return m
@@ -33,8 +41,9 @@ func UpdateRecorded(ctx context.Context) bool {
 	return m == nil || m.recorded
 }
 
-// ErrDuplicateUpdate is returned when an update was processed before.
-var ErrDuplicateUpdate = fmt.Errorf("storage: update already processed")
+// ErrDuplicateUpdate is returned when an update was processed before; its
+// code is a conflict.
+var ErrDuplicateUpdate = &workflow.Error{Code: workflow.EConflict, Message: "update already processed"}
 
 func (t *Tx) recordUpdate(ctx context.Context, id int64) error {
 	tag, err := t.tx.Exec(ctx,

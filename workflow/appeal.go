@@ -162,3 +162,11 @@ type NewAppeal struct {
 	ContactName string
 	Contact     string
 }
+
+// Direction is a line of work with its own curator and chat.
+type Direction struct {
+	Code     string
+	Name     string
+	Position int
+	Active   bool
+}

@@ -1,0 +1,276 @@
+// Package bot is MCU's Telegram side (gopkg.in/telebot.v3): it turns
+// updates into workflow calls and the outbox into Telegram messages.
+// Updates are received by a Poller with backoff (or a webhook), handled by
+// a Runner in order per chat with panic recovery, and recorded as processed
+// in the transaction of their effects. The Dispatcher sends what the
+// workflow enqueued.
+package bot
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	tele "gopkg.in/telebot.v3"
+
+	"mcu/workflow"
+)
+
+// Store is what the bot reads and writes besides the workflow.
+// storage.DB implements it.
+type Store interface {
+	// WithUpdate returns a context whose first committed transaction
+	// records the update id.
+	WithUpdate(ctx context.Context, updateID int64) context.Context
+	// UpdateProcessed reports whether the update was processed before.
+	UpdateProcessed(ctx context.Context, updateID int64) (bool, error)
+	// MarkUpdate records the update of ctx unless a transaction did.
+	MarkUpdate(ctx context.Context) error
+	// FindAppeal returns an appeal by id.
+	FindAppeal(ctx context.Context, id int64) (*workflow.Appeal, error)
+	// FindDirections returns the active directions in order.
+	FindDirections(ctx context.Context) ([]workflow.Direction, error)
+}
+
+// Options configure a Bot.
+type Options struct {
+	Token    string
+	APIURL   string // Bot API base URL; default https://api.telegram.org
+	Service  *workflow.Service
+	Store    Store
+	Location *time.Location
+	Now      func() time.Time
+	Logger   *slog.Logger
+	// Client makes the Bot API calls; default a client with a 30 s timeout
+	// (long polls use their own).
+	Client *http.Client
+	// Poller configures long polling (Logger is filled in).
+	Poller PollerOptions
+	// Runner configures update handling (Logger is filled in).
+	Runner RunnerOptions
+}
+
+// ErrUnauthorized says Telegram rejected the bot token.
+var ErrUnauthorized = errors.New("bot: telegram rejected the token")
+
+// Bot is the Telegram bot.
+type Bot struct {
+	tg     *tele.Bot
+	opts   Options
+	logger *slog.Logger
+	runner *Runner
+
+	dirMu      sync.Mutex
+	dirs       map[string]string
+	dirsLoaded time.Time
+}
+
+// New connects to the Bot API (getMe) and sets up the handlers.
+func New(opts Options) (*Bot, error) {
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	if opts.Location == nil {
+		opts.Location = time.UTC
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	if opts.Client == nil {
+		opts.Client = &http.Client{Timeout: 30 * time.Second}
+	}
+	b := &Bot{opts: opts, logger: opts.Logger}
+	tg, err := tele.NewBot(tele.Settings{
+		URL:         opts.APIURL,
+		Token:       opts.Token,
+		Client:      opts.Client,
+		Synchronous: true, // the Runner gives order per chat and recovery
+		OnError:     b.onError,
+	})
+	if errors.Is(err, tele.ErrUnauthorized) {
+		return nil, ErrUnauthorized
+	}
+	if err != nil {
+		return nil, fmt.Errorf("bot: unable to reach telegram (getMe): %w", scrubToken(err, opts.Token))
+	}
+	b.tg = tg
+	b.opts.Runner.Logger = opts.Logger
+	b.runner = NewRunner(tg, b.opts.Runner)
+	tg.Use(b.processOnce)
+	b.routes()
+	return b, nil
+}
+
+// Username returns the bot's username, as getMe told it.
+func (b *Bot) Username() string { return b.tg.Me.Username }
+
+// Telegram returns the underlying telebot bot (for the dispatcher).
+func (b *Bot) Telegram() *tele.Bot { return b.tg }
+
+// Commands registers the command menu with Telegram (setMyCommands).
+func (b *Bot) Commands() error {
+	err := b.tg.SetCommands([]tele.Command{
+		{Text: "start", Description: "Начало работы"},
+		{Text: "new", Description: "Новое сообщение"},
+		{Text: "my", Description: "Мои сообщения"},
+		{Text: "help", Description: "Справка"},
+		{Text: "cancel", Description: "Отменить ввод"},
+	})
+	if err != nil {
+		return fmt.Errorf("bot: unable to set commands: %w", scrubToken(err, b.opts.Token))
+	}
+	return nil
+}
+
+// Run receives updates by long polling until ctx ends, then finishes the
+// updates in hand.
+func (b *Bot) Run(ctx context.Context) error {
+	po := b.opts.Poller
+	po.Logger = b.logger
+	return RunPolling(ctx, b.tg, NewPoller(po), b.runner)
+}
+
+// processOnce is the middleware that handles each update at most once:
+// an update already recorded is skipped, and the update id is recorded in
+// the first transaction of the handler (or after it, when it wrote
+// nothing).
+func (b *Bot) processOnce(next tele.HandlerFunc) tele.HandlerFunc {
+	return func(c tele.Context) error {
+		id := int64(c.Update().ID)
+		ctx := context.Background()
+		done, err := b.opts.Store.UpdateProcessed(ctx, id)
+		if err != nil {
+			return fmt.Errorf("check update %d: %w", id, err)
+		}
+		if done {
+			b.logger.Info("update already processed; skipped", "update_id", id)
+			return nil
+		}
+		ctx = b.opts.Store.WithUpdate(ctx, id)
+		c.Set(ctxKey, ctx)
+		if err := next(c); err != nil {
+			return err
+		}
+		if err := b.opts.Store.MarkUpdate(ctx); err != nil {
+			if workflow.ErrorCode(err) == workflow.EConflict {
+				return nil // a concurrent delivery of the same update recorded it
+			}
+			return fmt.Errorf("mark update %d: %w", id, err)
+		}
+		return nil
+	}
+}
+
+const ctxKey = "mcu_ctx"
+
+// contextOf returns the context of the update being handled.
+func contextOf(c tele.Context) context.Context {
+	if ctx, ok := c.Get(ctxKey).(context.Context); ok {
+		return ctx
+	}
+	return context.Background()
+}
+
+// onError logs what a handler returned, with the token scrubbed.
+func (b *Bot) onError(err error, c tele.Context) {
+	attrs := []any{"error", scrubToken(err, b.opts.Token)}
+	if c != nil && c.Update().ID != 0 {
+		attrs = append(attrs, "update_id", c.Update().ID)
+	}
+	b.logger.Error("telegram: handler failed", attrs...)
+}
+
+// routes registers the handlers.
+func (b *Bot) routes() {
+	b.tg.Handle("/start", b.onStart)
+	for _, cb := range cardButtons {
+		b.tg.Handle(&tele.Btn{Unique: string(cb.event)}, b.onCardButton(cb.event))
+	}
+}
+
+// onStart greets a person who opened the bot.
+func (b *Bot) onStart(c tele.Context) error {
+	if c.Chat().Type != tele.ChatPrivate {
+		return nil
+	}
+	return c.Send(textGreeting)
+}
+
+// onCardButton fires a workflow event that needs no input from a card
+// button: data is "<appeal id>|<version>".
+func (b *Bot) onCardButton(ev workflow.Event) tele.HandlerFunc {
+	return func(c tele.Context) error {
+		ctx := contextOf(c)
+		args := c.Args()
+		if len(args) != 2 {
+			return c.Respond(&tele.CallbackResponse{Text: textInvalid})
+		}
+		id, err1 := strconv.ParseInt(args[0], 10, 64)
+		version, err2 := strconv.Atoi(args[1])
+		if err1 != nil || err2 != nil {
+			return c.Respond(&tele.CallbackResponse{Text: textInvalid})
+		}
+		_, err := b.opts.Service.Apply(ctx, workflow.Command{
+			AppealID: id, Event: ev, Actor: workflow.Staff(c.Sender().ID), Version: version,
+		})
+		if err != nil {
+			return c.Respond(&tele.CallbackResponse{Text: b.answer(ctx, err)})
+		}
+		return c.Respond(&tele.CallbackResponse{Text: "Готово"})
+	}
+}
+
+// answer is the one place where workflow errors become Russian answers;
+// details are logged only for internal errors.
+func (b *Bot) answer(ctx context.Context, err error) string {
+	switch workflow.ErrorCode(err) {
+	case workflow.EForbidden:
+		return textForbidden
+	case workflow.ENotFound:
+		return textNotFound
+	case workflow.EConflict:
+		return textConflict
+	case workflow.EInvalid:
+		return textInvalid
+	case workflow.ELimited:
+		return textLimited
+	}
+	b.logger.ErrorContext(ctx, "internal error", "error", scrubToken(err, b.opts.Token))
+	return textInternalError
+}
+
+// Directions returns direction names by code, cached for a minute.
+func (b *Bot) Directions(ctx context.Context) (map[string]string, error) {
+	b.dirMu.Lock()
+	defer b.dirMu.Unlock()
+	if b.dirs != nil && time.Since(b.dirsLoaded) < time.Minute {
+		return b.dirs, nil
+	}
+	list, err := b.opts.Store.FindDirections(ctx)
+	if err != nil {
+		return nil, err
+	}
+	dirs := make(map[string]string, len(list))
+	for _, d := range list {
+		dirs[d.Code] = d.Name
+	}
+	b.dirs, b.dirsLoaded = dirs, time.Now()
+	return dirs, nil
+}
+
+// scrubToken removes the bot token from an error's text.
+func scrubToken(err error, token string) error {
+	if err == nil || token == "" {
+		return err
+	}
+	if s := err.Error(); strings.Contains(s, token) {
+		return errors.New(strings.ReplaceAll(s, token, "<token>"))
+	}
+	return err
+}

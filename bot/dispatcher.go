@@ -1,0 +1,299 @@
+package bot
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math/rand/v2"
+	"net/url"
+	"strings"
+	"sync"
+	"time"
+
+	tele "gopkg.in/telebot.v3"
+
+	"mcu/workflow"
+)
+
+// Outbox is the queue of messages the dispatcher sends. storage.DB
+// implements it.
+type Outbox interface {
+	// SendOutbox claims the next message whose turn has come (the oldest
+	// unsent one of its chat), calls send, and records the outcome in the
+	// same transaction. It reports whether there was a message.
+	SendOutbox(ctx context.Context, send func(ctx context.Context, m workflow.OutboxMessage) workflow.Outcome) (bool, error)
+	// ListenOutbox returns a channel that receives after new messages are
+	// enqueued; it is closed when ctx ends.
+	ListenOutbox(ctx context.Context) <-chan struct{}
+}
+
+// Messenger is the part of Telegram the dispatcher sends through.
+// *tele.Bot implements it.
+type Messenger interface {
+	Send(to tele.Recipient, what interface{}, opts ...interface{}) (*tele.Message, error)
+	Edit(msg tele.Editable, what interface{}, opts ...interface{}) (*tele.Message, error)
+}
+
+// DispatcherOptions configure a Dispatcher.
+type DispatcherOptions struct {
+	Workers      int           // messages sent at once, each to a different chat; default 4
+	Poll         time.Duration // how often to look for due retries without a wake-up; default 1s
+	DrainTimeout time.Duration // how long to keep sending after the context ends; default 5s
+	MaxBackoff   time.Duration // the longest wait between retries of a message; default 5m
+	Location     *time.Location
+	Now          func() time.Time
+	Logger       *slog.Logger
+	// Directions returns direction names by code, for cards.
+	Directions func(ctx context.Context) (map[string]string, error)
+	// Token is scrubbed from errors before they are logged or stored.
+	Token string
+}
+
+// Dispatcher sends what the workflow enqueued in the outbox: in order per
+// chat, never from inside the transaction that enqueued it, retrying
+// failures with exponential backoff (and Telegram's retry_after on 429),
+// giving up on a chat that blocked the bot.
+type Dispatcher struct {
+	outbox Outbox
+	tg     Messenger
+	opts   DispatcherOptions
+}
+
+// NewDispatcher returns a dispatcher sending from outbox through tg.
+func NewDispatcher(outbox Outbox, tg Messenger, opts DispatcherOptions) *Dispatcher {
+	if opts.Workers <= 0 {
+		opts.Workers = 4
+	}
+	if opts.Poll <= 0 {
+		opts.Poll = time.Second
+	}
+	if opts.DrainTimeout <= 0 {
+		opts.DrainTimeout = 5 * time.Second
+	}
+	if opts.MaxBackoff <= 0 {
+		opts.MaxBackoff = 5 * time.Minute
+	}
+	if opts.Location == nil {
+		opts.Location = time.UTC
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	if opts.Directions == nil {
+		opts.Directions = func(context.Context) (map[string]string, error) { return nil, nil }
+	}
+	return &Dispatcher{outbox: outbox, tg: tg, opts: opts}
+}
+
+// Run sends messages until ctx ends, then keeps sending what is due for
+// at most DrainTimeout, and returns.
+func (d *Dispatcher) Run(ctx context.Context) error {
+	listenCtx, stopListening := context.WithCancel(context.WithoutCancel(ctx))
+	defer stopListening()
+	wake := d.outbox.ListenOutbox(listenCtx)
+
+	// Workers run on a context that outlives ctx by the drain timeout.
+	workCtx, cancelWork := context.WithCancel(context.WithoutCancel(ctx))
+	defer cancelWork()
+	kicks := make([]chan struct{}, d.opts.Workers)
+	var wg sync.WaitGroup
+	for i := range kicks {
+		kicks[i] = make(chan struct{}, 1)
+		wg.Go(func() { d.work(workCtx, ctx, kicks[i]) })
+	}
+	kickAll := func() {
+		for _, k := range kicks {
+			select {
+			case k <- struct{}{}:
+			default:
+			}
+		}
+	}
+	ticker := time.NewTicker(d.opts.Poll)
+	defer ticker.Stop()
+	kickAll()
+loop:
+	for {
+		select {
+		case <-ctx.Done():
+			break loop
+		case <-wake:
+			kickAll()
+		case <-ticker.C:
+			kickAll()
+		}
+	}
+	// Drain: the workers see ctx done and stop once nothing is due; the
+	// deadline cuts a long drain short.
+	kickAll()
+	timer := time.AfterFunc(d.opts.DrainTimeout, cancelWork)
+	defer timer.Stop()
+	wg.Wait()
+	return nil
+}
+
+// work sends due messages whenever kicked, until there are none; after
+// stop ends it sends what is due once more and returns.
+func (d *Dispatcher) work(ctx, stop context.Context, kick <-chan struct{}) {
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-kick:
+		}
+		for ctx.Err() == nil {
+			found, err := d.outbox.SendOutbox(ctx, d.send)
+			if err != nil {
+				if ctx.Err() == nil {
+					d.opts.Logger.ErrorContext(ctx, "outbox: unable to send", "error", d.scrub(err))
+					sleep(ctx, time.Second)
+				}
+				break
+			}
+			if !found {
+				break
+			}
+		}
+		if stop.Err() != nil {
+			return
+		}
+	}
+}
+
+func sleep(ctx context.Context, d time.Duration) {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+	case <-t.C:
+	}
+}
+
+// send renders one outbox message and sends it.
+func (d *Dispatcher) send(ctx context.Context, m workflow.OutboxMessage) workflow.Outcome {
+	chat := &tele.Chat{ID: m.ChatID}
+	opts := &tele.SendOptions{ThreadID: m.ThreadID, DisableWebPagePreview: true}
+	var err error
+	var outcome workflow.Outcome
+	switch {
+	case m.Appeal == nil:
+		return workflow.Outcome{Failed: true, Err: errors.New("notification without an appeal")}
+	case m.Notification.Audience == workflow.AudienceCard:
+		outcome, err = d.sendCard(ctx, chat, opts, m)
+	case m.Notification.Audience == workflow.AudienceResident:
+		err = d.sendText(chat, opts, residentText(m.Appeal, m.Notification, d.opts.Location))
+	default:
+		err = d.sendText(chat, opts, chatNotice(m.Appeal, m.Notification))
+	}
+	if err == nil {
+		d.opts.Logger.DebugContext(ctx, "outbox: sent", "outbox_id", m.ID, "chat_id", m.ChatID,
+			"audience", m.Notification.Audience, "event", m.Notification.Event)
+		return outcome
+	}
+	return d.failure(ctx, m, err)
+}
+
+// sendText sends text, split at Telegram's limit; "" sends nothing.
+func (d *Dispatcher) sendText(chat *tele.Chat, opts *tele.SendOptions, text string) error {
+	if text == "" {
+		return nil
+	}
+	for _, part := range splitText(text, maxMessageRunes) {
+		if _, err := d.tg.Send(chat, part, opts); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// sendCard edits the appeal's card in the chat, or sends it when there is
+// none (or Telegram can no longer edit it) and the appeal belongs there.
+func (d *Dispatcher) sendCard(ctx context.Context, chat *tele.Chat, opts *tele.SendOptions, m workflow.OutboxMessage) (workflow.Outcome, error) {
+	dirs, err := d.opts.Directions(ctx)
+	if err != nil {
+		return workflow.Outcome{}, fmt.Errorf("directions: %w", err)
+	}
+	text, markup := card(m.Appeal, m.ChatDirection, dirs, d.opts.Location, d.opts.Now())
+	if m.CardMessageID != 0 {
+		_, err := d.tg.Edit(&tele.Message{ID: m.CardMessageID, Chat: chat}, text, markup)
+		switch {
+		case err == nil, errors.Is(err, tele.ErrMessageNotModified), errors.Is(err, tele.ErrSameMessageContent):
+			return workflow.Outcome{}, nil
+		case !cannotEdit(err):
+			return workflow.Outcome{}, err
+		}
+		// Too old or deleted: a new card takes its place.
+	} else if m.Appeal.Direction != m.ChatDirection && !(m.ChatDirection == "" && m.Appeal.State == workflow.StateRegistered) {
+		// Not this chat's appeal and no card here to update.
+		return workflow.Outcome{}, nil
+	}
+	sendOpts := *opts
+	sendOpts.ReplyMarkup = markup
+	msg, err := d.tg.Send(chat, text, &sendOpts)
+	if err != nil {
+		return workflow.Outcome{}, err
+	}
+	return workflow.Outcome{CardMessageID: msg.ID}, nil
+}
+
+// cannotEdit reports whether Telegram refuses to edit a message for good.
+func cannotEdit(err error) bool {
+	var te *tele.Error
+	if errors.As(err, &te) {
+		desc := te.Description
+		return errors.Is(err, tele.ErrCantEditMessage) ||
+			strings.Contains(desc, "message to edit not found") ||
+			strings.Contains(desc, "message can't be edited")
+	}
+	return false
+}
+
+// failure turns a send error into an outcome: retry after Telegram's
+// retry_after on 429, give up on a blocked bot or a bad request, retry
+// other errors with backoff.
+func (d *Dispatcher) failure(ctx context.Context, m workflow.OutboxMessage, err error) workflow.Outcome {
+	log := d.opts.Logger.With("outbox_id", m.ID, "chat_id", m.ChatID, "attempt", m.Attempts+1, "error", d.scrub(err))
+	var flood tele.FloodError
+	if errors.As(err, &flood) {
+		after := time.Duration(flood.RetryAfter) * time.Second
+		log.WarnContext(ctx, "outbox: rate limited by telegram", "retry_after", after)
+		return workflow.Outcome{RetryAfter: max(after, time.Second), Err: d.scrub(err)}
+	}
+	var te *tele.Error
+	if errors.As(err, &te) {
+		switch {
+		case te.Code == 403:
+			log.WarnContext(ctx, "outbox: chat blocked the bot; giving up")
+			return workflow.Outcome{Blocked: m.Notification.Audience == workflow.AudienceResident, Failed: true, Err: d.scrub(err)}
+		case te.Code == 400:
+			log.ErrorContext(ctx, "outbox: telegram refused the message; giving up")
+			return workflow.Outcome{Failed: true, Err: d.scrub(err)}
+		}
+	}
+	delay := backoff(m.Attempts, time.Second, d.opts.MaxBackoff)
+	log.WarnContext(ctx, "outbox: send failed; will retry", "retry_in", delay)
+	return workflow.Outcome{RetryAfter: delay, Err: d.scrub(err)}
+}
+
+// backoff returns the wait before retry number attempt+1: exponential from
+// base, capped at limit, with jitter of up to a quarter.
+func backoff(attempt int, base, limit time.Duration) time.Duration {
+	d := base << min(attempt, 20)
+	if d <= 0 || d > limit {
+		d = limit
+	}
+	return d - time.Duration(rand.Int64N(int64(d/4)+1))
+}
+
+// scrub removes the request URL and the bot token from an error's text.
+func (d *Dispatcher) scrub(err error) error {
+	var urlErr *url.Error
+	if errors.As(err, &urlErr) {
+		err = fmt.Errorf("%s: %w", urlErr.Op, urlErr.Err)
+	}
+	return scrubToken(err, d.opts.Token)
+}

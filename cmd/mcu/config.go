@@ -1,0 +1,183 @@
+package main
+
+import (
+	"fmt"
+	"net"
+	"net/url"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/robfig/cron/v3"
+
+	"mcu/workflow"
+)
+
+// Config is the whole configuration, read from the environment once in
+// main and passed down; nothing else reads the environment.
+type Config struct {
+	TelegramToken  string
+	TelegramAPIURL string
+	DatabaseURL    string // "" means a private cluster under DataDir
+	DataDir        string
+	AdminIDs       []int64
+	Location       *time.Location
+	HTTPAddr       string
+	WebhookURL     string
+	WebhookSecret  string
+	DigestCron     string
+	AppealsPerHour int
+	CalendarFile   string
+	CalendarDays   []workflow.CalendarDay
+}
+
+// ConfigError names the variable that is wrong and what is wrong with it.
+type ConfigError struct {
+	Var     string
+	Problem string
+}
+
+func (e *ConfigError) Error() string { return e.Var + ": " + e.Problem }
+
+func bad(name, format string, args ...any) error {
+	return &ConfigError{Var: name, Problem: fmt.Sprintf(format, args...)}
+}
+
+// Defaults of DESIGN §7.
+const (
+	defaultAPIURL     = "https://api.telegram.org"
+	defaultDataDir    = "./data"
+	defaultTimezone   = "Europe/Moscow"
+	defaultHTTPAddr   = "127.0.0.1:8080"
+	defaultDigestCron = "0 9 * * *"
+	defaultPerHour    = 5
+)
+
+var (
+	tokenPattern  = regexp.MustCompile(`^[0-9]+:[A-Za-z0-9_-]+$`)
+	secretPattern = regexp.MustCompile(`^[A-Za-z0-9_-]{1,256}$`)
+)
+
+// LoadConfig reads the configuration with getenv (os.Getenv in main) and
+// validates every value. needToken says whether the command needs
+// MCU_TELEGRAM_TOKEN.
+func LoadConfig(getenv func(string) string, needToken bool) (*Config, error) {
+	get := func(name, def string) string {
+		if v := strings.TrimSpace(getenv(name)); v != "" {
+			return v
+		}
+		return def
+	}
+	c := &Config{
+		TelegramToken:  get("MCU_TELEGRAM_TOKEN", ""),
+		TelegramAPIURL: strings.TrimRight(get("MCU_TELEGRAM_API_URL", defaultAPIURL), "/"),
+		DatabaseURL:    get("MCU_DATABASE_URL", ""),
+		DataDir:        get("MCU_DATA_DIR", defaultDataDir),
+		HTTPAddr:       get("MCU_HTTP_ADDR", defaultHTTPAddr),
+		WebhookURL:     get("MCU_WEBHOOK_URL", ""),
+		WebhookSecret:  get("MCU_WEBHOOK_SECRET", ""),
+		DigestCron:     get("MCU_DIGEST_CRON", defaultDigestCron),
+		CalendarFile:   get("MCU_CALENDAR_FILE", ""),
+	}
+	if c.TelegramToken == "" && needToken {
+		return nil, bad("MCU_TELEGRAM_TOKEN", "is required: the bot token from @BotFather")
+	}
+	if c.TelegramToken != "" && !tokenPattern.MatchString(c.TelegramToken) {
+		return nil, bad("MCU_TELEGRAM_TOKEN", "is not a bot token of the form 123456:ABC-DEF…")
+	}
+	if err := checkHTTPURL(c.TelegramAPIURL); err != nil {
+		return nil, bad("MCU_TELEGRAM_API_URL", "%v", err)
+	}
+	if c.DatabaseURL != "" {
+		if _, err := url.Parse(c.DatabaseURL); err != nil || !strings.HasPrefix(c.DatabaseURL, "postgres") {
+			return nil, bad("MCU_DATABASE_URL", "is not a postgres:// URL")
+		}
+	}
+	ids, err := parseIDs(get("MCU_ADMIN_IDS", ""))
+	if err != nil {
+		return nil, bad("MCU_ADMIN_IDS", "%v", err)
+	}
+	c.AdminIDs = ids
+	tz := get("MCU_TIMEZONE", defaultTimezone)
+	if c.Location, err = time.LoadLocation(tz); err != nil || tz == "Local" {
+		return nil, bad("MCU_TIMEZONE", "unknown time zone %q (want an IANA name such as Europe/Moscow)", tz)
+	}
+	if _, _, err := net.SplitHostPort(c.HTTPAddr); err != nil {
+		return nil, bad("MCU_HTTP_ADDR", "is not host:port: %v", err)
+	}
+	if c.WebhookURL != "" {
+		if err := checkHTTPURL(c.WebhookURL); err != nil || !strings.HasPrefix(c.WebhookURL, "https://") {
+			return nil, bad("MCU_WEBHOOK_URL", "must be an https:// URL Telegram can reach")
+		}
+		if c.WebhookSecret == "" {
+			return nil, bad("MCU_WEBHOOK_SECRET", "is required with MCU_WEBHOOK_URL, so that only Telegram can post updates")
+		}
+	}
+	if c.WebhookSecret != "" && !secretPattern.MatchString(c.WebhookSecret) {
+		return nil, bad("MCU_WEBHOOK_SECRET", "must be 1–256 characters A–Z, a–z, 0–9, _ or -")
+	}
+	if err := checkCron(c.DigestCron); err != nil {
+		return nil, bad("MCU_DIGEST_CRON", "%v", err)
+	}
+	perHour := get("MCU_APPEALS_PER_HOUR", strconv.Itoa(defaultPerHour))
+	if c.AppealsPerHour, err = strconv.Atoi(perHour); err != nil || c.AppealsPerHour < 0 {
+		return nil, bad("MCU_APPEALS_PER_HOUR", "%q is not a whole number ≥ 0 (0 turns the limit off)", perHour)
+	}
+	if c.CalendarFile != "" {
+		if c.CalendarDays, err = workflow.LoadCalendarFile(c.CalendarFile); err != nil {
+			return nil, bad("MCU_CALENDAR_FILE", "%v", err)
+		}
+	}
+	return c, nil
+}
+
+func checkHTTPURL(raw string) error {
+	u, err := url.Parse(raw)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return fmt.Errorf("%q is not an http(s) URL", raw)
+	}
+	return nil
+}
+
+// parseIDs parses comma-separated Telegram user ids.
+func parseIDs(s string) ([]int64, error) {
+	var ids []int64
+	if s == "" {
+		return nil, nil
+	}
+	for _, f := range strings.Split(s, ",") {
+		f = strings.TrimSpace(f)
+		if f == "" {
+			continue
+		}
+		id, err := strconv.ParseInt(f, 10, 64)
+		if err != nil || id <= 0 {
+			return nil, fmt.Errorf("%q is not a Telegram user id (a positive number)", f)
+		}
+		ids = append(ids, id)
+	}
+	return ids, nil
+}
+
+// cronParser parses the five standard fields; the time zone comes from
+// MCU_TIMEZONE.
+var cronParser = cron.NewParser(cron.Minute | cron.Hour | cron.Dom | cron.Month | cron.Dow | cron.Descriptor)
+
+// checkCron validates a schedule. A CRON_TZ= or TZ= prefix is refused (the
+// time zone is MCU_TIMEZONE), and a panic inside the parser — robfig/cron
+// panics on "CRON_TZ=" with no fields — becomes an error.
+func checkCron(spec string) (err error) {
+	if strings.HasPrefix(spec, "CRON_TZ=") || strings.HasPrefix(spec, "TZ=") {
+		return fmt.Errorf("%q: leave the time zone out, MCU_TIMEZONE sets it", spec)
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("%q is not a cron schedule", spec)
+		}
+	}()
+	if _, err := cronParser.Parse(spec); err != nil {
+		return fmt.Errorf("%q is not a cron schedule (minute hour day month weekday): %v", spec, err)
+	}
+	return nil
+}

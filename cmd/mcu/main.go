@@ -1,0 +1,84 @@
+// Command mcu runs the municipal control centre's appeals bot.
+//
+//	mcu serve     bot, outbox dispatcher, HTTP (/healthz, /readyz)
+//	mcu migrate   apply database migrations and exit
+//
+// Configuration comes from the environment (see README.md); a bad value
+// exits with status 2 and one line naming the variable.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"syscall"
+	_ "time/tzdata" // time zones without the system's zoneinfo
+)
+
+const usage = `usage: mcu <command>
+
+commands:
+  serve     run the bot, the outbox dispatcher and the HTTP endpoints
+  migrate   apply database migrations and exit
+
+configuration is read from MCU_* environment variables; see README.md`
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := run(ctx, os.Args[1:], os.Getenv, os.Stderr)
+	stop()
+	os.Exit(code)
+}
+
+// run executes one command and returns the exit status: 0 done, 1 failed,
+// 2 bad usage or configuration.
+func run(ctx context.Context, args []string, getenv func(string) string, stderr io.Writer) int {
+	logger := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	if len(args) == 0 {
+		fmt.Fprintln(stderr, usage)
+		return 2
+	}
+	var err error
+	switch args[0] {
+	case "serve":
+		err = serve(ctx, getenv, logger)
+	case "migrate":
+		err = migrate(ctx, getenv, logger)
+	case "help", "-h", "-help", "--help":
+		fmt.Fprintln(stderr, usage)
+		return 0
+	default:
+		fmt.Fprintf(stderr, "mcu: unknown command %q\n%s\n", args[0], usage)
+		return 2
+	}
+	var cfgErr *ConfigError
+	switch {
+	case err == nil:
+		return 0
+	case errors.As(err, &cfgErr):
+		fmt.Fprintf(stderr, "mcu: %s\n", cfgErr)
+		return 2
+	default:
+		logger.Error("mcu: "+args[0]+" failed", "error", err)
+		return 1
+	}
+}
+
+// migrate applies the migrations and exits.
+func migrate(ctx context.Context, getenv func(string) string, logger *slog.Logger) error {
+	cfg, err := LoadConfig(getenv, false)
+	if err != nil {
+		return err
+	}
+	db, err := openDatabase(ctx, cfg, logger)
+	if err != nil {
+		return err
+	}
+	defer db.close()
+	logger.Info("database is up to date")
+	return nil
+}

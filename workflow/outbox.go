@@ -1,0 +1,36 @@
+package workflow
+
+import "time"
+
+// OutboxMessage is a notification waiting in the outbox, with what its
+// sender needs to render it: the appeal as it is now and, for a card, the
+// card's message in that chat.
+type OutboxMessage struct {
+	ID            int64
+	ChatID        int64
+	ThreadID      int
+	Attempts      int
+	CreatedAt     time.Time
+	Notification  Notification
+	Appeal        *Appeal // nil for a notification about no appeal
+	CardMessageID int     // the appeal's card in ChatID; 0 when there is none
+	// ChatDirection is the direction the chat is bound to ("" for triage
+	// or a private chat).
+	ChatDirection string
+}
+
+// Outcome is what became of one attempt to send an outbox message.
+type Outcome struct {
+	// RetryAfter, when positive, keeps the message for another attempt
+	// after that delay; the chat's later messages wait behind it.
+	RetryAfter time.Duration
+	// Failed gives the message up; the chat's later messages go on.
+	Failed bool
+	// Blocked says the recipient blocked the bot: the resident is marked
+	// and nothing more is queued for them.
+	Blocked bool
+	// CardMessageID, when set, is the message that now holds the card.
+	CardMessageID int
+	// Err is what went wrong, recorded with the message.
+	Err error
+}
