@@ -31,7 +31,9 @@ func Migrate(ctx context.Context, url string, logger *slog.Logger) error {
 }
 
 func migrateDB(ctx context.Context, sqlDB *sql.DB, logger *slog.Logger) error {
-	locker, err := lock.NewPostgresSessionLocker()
+	// Another instance migrating holds the lock: try every second, for up to
+	// five minutes.
+	locker, err := lock.NewPostgresSessionLocker(lock.WithLockTimeout(1, 300))
 	if err != nil {
 		return fmt.Errorf("storage: unable to create migration lock: %w", err)
 	}
