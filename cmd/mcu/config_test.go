@@ -1,0 +1,80 @@
+package main
+
+import (
+	"strings"
+	"testing"
+)
+
+func env(m map[string]string) func(string) string {
+	return func(k string) string { return m[k] }
+}
+
+func TestLoadConfigDefaults(t *testing.T) {
+	c, err := LoadConfig(env(map[string]string{"MCU_TELEGRAM_TOKEN": "123:abc-DEF_ghi"}), true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.TelegramAPIURL != "https://api.telegram.org" || c.DataDir != "./data" || c.Location.String() != "Europe/Moscow" ||
+		c.HTTPAddr != "127.0.0.1:8080" || c.DigestCron != "0 9 * * *" || c.AppealsPerHour != 5 {
+		t.Errorf("defaults: %+v", c)
+	}
+}
+
+func TestLoadConfigRejectsBadValues(t *testing.T) {
+	cases := []struct {
+		env  map[string]string
+		want string // the variable named in the error
+	}{
+		{map[string]string{}, "MCU_TELEGRAM_TOKEN"},
+		{map[string]string{"MCU_TELEGRAM_TOKEN": "not a token"}, "MCU_TELEGRAM_TOKEN"},
+		{map[string]string{"MCU_TIMEZONE": "Mars/Olympus"}, "MCU_TIMEZONE"},
+		{map[string]string{"MCU_TIMEZONE": "Local"}, "MCU_TIMEZONE"},
+		{map[string]string{"MCU_DIGEST_CRON": "CRON_TZ="}, "MCU_DIGEST_CRON"},
+		{map[string]string{"MCU_DIGEST_CRON": "TZ=Europe/Moscow 0 9 * * *"}, "MCU_DIGEST_CRON"},
+		{map[string]string{"MCU_DIGEST_CRON": "every morning"}, "MCU_DIGEST_CRON"},
+		{map[string]string{"MCU_DIGEST_CRON": "0 25 * * *"}, "MCU_DIGEST_CRON"},
+		{map[string]string{"MCU_ADMIN_IDS": "12,abc"}, "MCU_ADMIN_IDS"},
+		{map[string]string{"MCU_ADMIN_IDS": "-5"}, "MCU_ADMIN_IDS"},
+		{map[string]string{"MCU_APPEALS_PER_HOUR": "-1"}, "MCU_APPEALS_PER_HOUR"},
+		{map[string]string{"MCU_APPEALS_PER_HOUR": "five"}, "MCU_APPEALS_PER_HOUR"},
+		{map[string]string{"MCU_HTTP_ADDR": "8080"}, "MCU_HTTP_ADDR"},
+		{map[string]string{"MCU_TELEGRAM_API_URL": "ftp://x"}, "MCU_TELEGRAM_API_URL"},
+		{map[string]string{"MCU_DATABASE_URL": "mysql://x"}, "MCU_DATABASE_URL"},
+		{map[string]string{"MCU_WEBHOOK_URL": "http://example.org/hook", "MCU_WEBHOOK_SECRET": "s"}, "MCU_WEBHOOK_URL"},
+		{map[string]string{"MCU_WEBHOOK_URL": "https://example.org/hook"}, "MCU_WEBHOOK_SECRET"},
+		{map[string]string{"MCU_WEBHOOK_SECRET": "has spaces"}, "MCU_WEBHOOK_SECRET"},
+		{map[string]string{"MCU_CALENDAR_FILE": "/nonexistent/calendar.txt"}, "MCU_CALENDAR_FILE"},
+	}
+	for _, c := range cases {
+		if _, ok := c.env["MCU_TELEGRAM_TOKEN"]; !ok && c.want != "MCU_TELEGRAM_TOKEN" {
+			c.env["MCU_TELEGRAM_TOKEN"] = "123:abc"
+		}
+		_, err := LoadConfig(env(c.env), true)
+		if err == nil || !strings.HasPrefix(err.Error(), c.want+": ") {
+			t.Errorf("%v: error %v, want one naming %s", c.env, err, c.want)
+		}
+	}
+}
+
+func TestRunExitsTwoOnBadConfig(t *testing.T) {
+	var out strings.Builder
+	code := run(t.Context(), []string{"serve"}, env(map[string]string{
+		"MCU_TELEGRAM_TOKEN": "123:abc", "MCU_TIMEZONE": "Mars/Olympus",
+	}), &out)
+	if code != 2 {
+		t.Errorf("exit %d, want 2", code)
+	}
+	if lines := strings.Split(strings.TrimSpace(out.String()), "\n"); len(lines) != 1 || !strings.Contains(lines[0], "MCU_TIMEZONE") {
+		t.Errorf("output %q, want one line naming MCU_TIMEZONE", out.String())
+	}
+}
+
+func TestRunExitsTwoWhenDatabaseUnreachable(t *testing.T) {
+	var out strings.Builder
+	code := run(t.Context(), []string{"migrate"}, env(map[string]string{
+		"MCU_DATABASE_URL": "postgres://nobody@127.0.0.1:1/none?connect_timeout=2",
+	}), &out)
+	if code != 2 || !strings.HasPrefix(out.String(), "mcu: MCU_DATABASE_URL: ") {
+		t.Errorf("exit %d, output %q; want 2 naming MCU_DATABASE_URL", code, out.String())
+	}
+}
