@@ -1,0 +1,146 @@
+package bot_test
+
+import (
+	"context"
+	"sync"
+	"testing"
+	"time"
+
+	"mcu/bot"
+	"mcu/internal/dbtest"
+	"mcu/internal/telegramtest"
+	"mcu/storage"
+	"mcu/workflow"
+)
+
+var moscow = func() *time.Location {
+	loc, err := time.LoadLocation("Europe/Moscow")
+	if err != nil {
+		panic(err)
+	}
+	return loc
+}()
+
+// harness runs the whole bot in-process, as mcu serve does, against the
+// Telegram test server and a fresh database: tests act as residents and
+// staff through the server and assert what they see.
+type harness struct {
+	t   *testing.T
+	srv *telegramtest.Server
+	db  *storage.DB
+	svc *workflow.Service
+
+	mu  sync.Mutex
+	now time.Time // the clock of the workflow and the bot
+
+	bot    *bot.Bot
+	cancel context.CancelFunc
+	done   chan struct{}
+}
+
+// harnessOptions adjust a harness.
+type harnessOptions struct {
+	Admins         []int64
+	AppealsPerHour int
+}
+
+func newHarness(t *testing.T, opts harnessOptions) *harness {
+	t.Helper()
+	h := &harness{t: t, now: time.Date(2026, 3, 2, 10, 0, 0, 0, moscow)}
+	h.srv = telegramtest.MustNew(t, telegramtest.Options{GroupPrivacy: true, Now: h.clock})
+	h.db = dbtest.New(t)
+	h.svc = &workflow.Service{
+		Store: h.db, Calendar: workflow.NewCalendar(nil, nil), Location: moscow,
+		Now: h.clock, Logger: dbtest.Logger(t), Admins: opts.Admins, AppealsPerHour: opts.AppealsPerHour,
+	}
+	h.start()
+	t.Cleanup(h.stop)
+	return h
+}
+
+func (h *harness) clock() time.Time {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.now
+}
+
+// advance moves the clock forward.
+func (h *harness) advance(d time.Duration) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.now = h.now.Add(d)
+}
+
+// start connects a new bot and dispatcher, as a fresh process would.
+func (h *harness) start() {
+	h.t.Helper()
+	logger := dbtest.Logger(h.t)
+	b, err := bot.New(bot.Options{
+		Token: h.srv.Token, APIURL: h.srv.URL, Service: h.svc, Store: h.db,
+		Location: moscow, Now: h.clock, Logger: logger,
+		Poller: bot.PollerOptions{Timeout: time.Second},
+	})
+	if err != nil {
+		h.t.Fatalf("bot.New: %v", err)
+	}
+	if err := b.Commands(); err != nil {
+		h.t.Fatalf("set commands: %v", err)
+	}
+	disp := bot.NewDispatcher(h.db, b.Telegram(), bot.DispatcherOptions{
+		Location: moscow, Now: h.clock, Logger: logger, Directions: b.Directions,
+		Poll: 50 * time.Millisecond, Token: h.srv.Token,
+	})
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		if err := b.Run(ctx); err != nil {
+			h.t.Errorf("bot.Run: %v", err)
+		}
+	})
+	wg.Go(func() { _ = disp.Run(ctx) })
+	go func() { wg.Wait(); close(done) }()
+	h.bot, h.cancel, h.done = b, cancel, done
+}
+
+// stop stops the bot and the dispatcher and waits for them.
+func (h *harness) stop() {
+	if h.cancel == nil {
+		return
+	}
+	h.cancel()
+	select {
+	case <-h.done:
+	case <-time.After(15 * time.Second):
+		h.t.Error("bot did not stop within 15 s")
+	}
+	h.cancel = nil
+}
+
+// restart stops the bot and starts a new one on the same database and
+// server, as a restart of the process would.
+func (h *harness) restart() {
+	h.t.Helper()
+	h.stop()
+	h.start()
+}
+
+// grant gives a Telegram user a staff role.
+func (h *harness) grant(u telegramtest.User, role workflow.Role, direction string) {
+	h.t.Helper()
+	err := h.db.GrantRole(context.Background(), u.ID, u.FirstName, workflow.Grant{Role: role, Direction: direction}, 0)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+}
+
+// bind binds a chat (and topic) to a direction code, "triage" or "head".
+func (h *harness) bind(chat telegramtest.Chat, thread int, target string) {
+	h.t.Helper()
+	purpose, dir := "direction", &target
+	if target == "triage" || target == "head" {
+		purpose, dir = target, nil
+	}
+	dbtest.Exec(h.t, h.db, `INSERT INTO chat_bindings (chat_id, thread_id, purpose, direction, bound_by) VALUES ($1, $2, $3, $4, 0)`,
+		chat.ID, thread, purpose, dir)
+}
