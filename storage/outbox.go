@@ -18,66 +18,40 @@ const outboxChannel = "mcu_outbox"
 
 // Enqueue writes notifications to the outbox, resolving each to its chat:
 // the resident's private chat, or the chat bound to the direction (the
-// triage chat for ""). A notification for a resident not in Telegram is
-// skipped; one for a chat not bound yet is kept with no chat, so it is not
-// lost and shows in the outbox.
+// triage chat for ""). A notification for a resident not in Telegram (or
+// who blocked the bot) is skipped; one for a chat not bound yet is kept
+// with no chat, so it is not lost and shows in the outbox. All of it goes
+// to the server in one round trip.
 func (t *Tx) Enqueue(ctx context.Context, ns ...workflow.Notification) error {
 	if len(ns) == 0 {
 		return nil
 	}
+	batch := &pgx.Batch{}
 	for _, n := range ns {
 		payload, err := json.Marshal(n)
 		if err != nil {
 			return fmt.Errorf("storage: unable to encode notification: %w", err)
 		}
-		chatID, threadID, ok, err := t.resolveChat(ctx, n)
-		if err != nil {
-			return err
-		}
-		if !ok && n.Audience == workflow.AudienceResident {
+		if n.Audience == workflow.AudienceResident {
+			batch.Queue(`
+				INSERT INTO outbox (appeal_id, chat_id, thread_id, kind, payload)
+				SELECT a.id, r.chat_id, 0, $2, $3 FROM appeals a JOIN residents r ON r.id = a.resident_id
+				WHERE a.id = $1 AND r.chat_id IS NOT NULL AND r.blocked_at IS NULL`,
+				n.AppealID, n.Audience, payload)
 			continue
 		}
-		_, err = t.tx.Exec(ctx, `
-			INSERT INTO outbox (appeal_id, chat_id, thread_id, kind, payload) VALUES ($1, $2, $3, $4, $5)`,
-			nullInt(n.AppealID), chatIDOrNil(chatID, ok), threadID, n.Audience, payload)
-		if err != nil {
-			return fmt.Errorf("storage: unable to enqueue notification: %w", mapError(err))
-		}
+		batch.Queue(`
+			INSERT INTO outbox (appeal_id, chat_id, thread_id, kind, payload)
+			SELECT $1, b.chat_id, coalesce(b.thread_id, 0), $2, $3
+			FROM (SELECT 1) AS one LEFT JOIN chat_bindings b
+				ON (b.purpose = 'direction' AND b.direction = $4) OR (b.purpose = 'triage' AND $4 = '')`,
+			nullInt(n.AppealID), n.Audience, payload, n.Direction)
 	}
-	if _, err := t.tx.Exec(ctx, `SELECT pg_notify($1, '')`, outboxChannel); err != nil {
-		return fmt.Errorf("storage: unable to notify dispatcher: %w", err)
+	batch.Queue(`SELECT pg_notify($1, '')`, outboxChannel)
+	if err := t.tx.SendBatch(ctx, batch).Close(); err != nil {
+		return fmt.Errorf("storage: unable to enqueue notifications: %w", mapError(err))
 	}
 	return nil
-}
-
-func chatIDOrNil(id int64, ok bool) *int64 {
-	if !ok {
-		return nil
-	}
-	return &id
-}
-
-// resolveChat finds the chat a notification goes to.
-func (t *Tx) resolveChat(ctx context.Context, n workflow.Notification) (chatID int64, threadID int, ok bool, err error) {
-	var row pgx.Row
-	switch n.Audience {
-	case workflow.AudienceResident:
-		row = t.tx.QueryRow(ctx, `
-			SELECT r.chat_id, 0 FROM appeals a JOIN residents r ON r.id = a.resident_id
-			WHERE a.id = $1 AND r.chat_id IS NOT NULL AND r.blocked_at IS NULL`, n.AppealID)
-	default:
-		row = t.tx.QueryRow(ctx, `
-			SELECT chat_id, thread_id FROM chat_bindings
-			WHERE (purpose = 'direction' AND direction = $1) OR (purpose = 'triage' AND $1 = '')`, n.Direction)
-	}
-	err = row.Scan(&chatID, &threadID)
-	if errors.Is(err, pgx.ErrNoRows) {
-		return 0, 0, false, nil
-	}
-	if err != nil {
-		return 0, 0, false, fmt.Errorf("storage: unable to resolve chat of %s notification: %w", n.Audience, err)
-	}
-	return chatID, threadID, true, nil
 }
 
 // SendOutbox claims the oldest unsent message of some chat whose turn has
