@@ -12,7 +12,6 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -25,6 +24,8 @@ import (
 // Store is what the bot reads and writes besides the workflow.
 // storage.DB implements it.
 type Store interface {
+	ResidentStore
+	StaffStore
 	// WithUpdate returns a context whose first committed transaction
 	// records the update id.
 	WithUpdate(ctx context.Context, updateID int64) context.Context
@@ -186,44 +187,52 @@ func (b *Bot) onError(err error, c tele.Context) {
 	b.logger.Error("telegram: handler failed", attrs...)
 }
 
-// routes registers the handlers.
+// routes registers the handlers. telebot allows one handler per
+// endpoint, while residents (private chats) and staff (groups) share
+// endpoints such as text, photos and /cancel; so each side lists its
+// handlers (residentHandlers in resident.go, staffHandlers in staff.go)
+// and one handler per endpoint picks the side by chat type. In a private
+// chat the resident side answers first, then the staff side (for /invite,
+// /staff and the like); in a group only the staff side answers, so a
+// resident's command in a group is ignored.
 func (b *Bot) routes() {
-	b.tg.Handle("/start", b.onStart)
-	for _, cb := range cardButtons {
-		b.tg.Handle(&tele.Btn{Unique: string(cb.event)}, b.onCardButton(cb.event))
+	resident, staff := b.residentHandlers(), b.staffHandlers()
+	endpoints := map[string]bool{}
+	for e := range resident {
+		endpoints[e] = true
 	}
+	for e := range staff {
+		endpoints[e] = true
+	}
+	for e := range endpoints {
+		b.tg.Handle(e, func(c tele.Context) error {
+			if c.Chat() != nil && c.Chat().Type == tele.ChatPrivate {
+				if h, ok := resident[e]; ok {
+					return h(c)
+				}
+			}
+			if h, ok := staff[e]; ok {
+				return h(c)
+			}
+			if c.Callback() != nil {
+				return c.Respond(&tele.CallbackResponse{Text: textInvalid})
+			}
+			return nil
+		})
+	}
+	b.tg.Handle("/start", b.onStart)
 }
 
-// onStart greets a person who opened the bot.
+// onStart answers /start: with a payload it is an invitation link
+// (startStaff), without one a resident opening the bot (startResident).
 func (b *Bot) onStart(c tele.Context) error {
 	if c.Chat().Type != tele.ChatPrivate {
 		return nil
 	}
-	return c.Send(textGreeting)
-}
-
-// onCardButton fires a workflow event that needs no input from a card
-// button: data is "<appeal id>|<version>".
-func (b *Bot) onCardButton(ev workflow.Event) tele.HandlerFunc {
-	return func(c tele.Context) error {
-		ctx := contextOf(c)
-		args := c.Args()
-		if len(args) != 2 {
-			return c.Respond(&tele.CallbackResponse{Text: textInvalid})
-		}
-		id, err1 := strconv.ParseInt(args[0], 10, 64)
-		version, err2 := strconv.Atoi(args[1])
-		if err1 != nil || err2 != nil {
-			return c.Respond(&tele.CallbackResponse{Text: textInvalid})
-		}
-		_, err := b.opts.Service.Apply(ctx, workflow.Command{
-			AppealID: id, Event: ev, Actor: workflow.Staff(c.Sender().ID), Version: version,
-		})
-		if err != nil {
-			return c.Respond(&tele.CallbackResponse{Text: b.answer(ctx, err)})
-		}
-		return c.Respond(&tele.CallbackResponse{Text: "Готово"})
+	if payload := c.Message().Payload; payload != "" {
+		return b.startStaff(c, payload)
 	}
+	return b.startResident(c)
 }
 
 // answer is the one place where workflow errors become Russian answers;

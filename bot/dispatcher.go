@@ -185,9 +185,10 @@ func (d *Dispatcher) send(ctx context.Context, m workflow.OutboxMessage) workflo
 	case m.Notification.Audience == workflow.AudienceCard:
 		outcome, err = d.sendCard(ctx, chat, opts, m)
 	case m.Notification.Audience == workflow.AudienceResident:
-		err = d.sendText(chat, opts, residentText(m.Appeal, m.Notification, d.opts.Location))
+		text, markup := residentMessage(m, d.opts.Location)
+		err = d.sendText(chat, opts, text, markup)
 	default:
-		err = d.sendText(chat, opts, chatNotice(m.Appeal, m.Notification))
+		err = d.sendText(chat, opts, chatNotice(m.Appeal, m.Notification), nil)
 	}
 	if err == nil {
 		d.opts.Logger.DebugContext(ctx, "outbox: sent", "outbox_id", m.ID, "chat_id", m.ChatID,
@@ -197,13 +198,19 @@ func (d *Dispatcher) send(ctx context.Context, m workflow.OutboxMessage) workflo
 	return d.failure(ctx, m, err)
 }
 
-// sendText sends text, split at Telegram's limit; "" sends nothing.
-func (d *Dispatcher) sendText(chat *tele.Chat, opts *tele.SendOptions, text string) error {
+// sendText sends text, split at Telegram's limit, with markup (which may
+// be nil) under the last part; "" sends nothing.
+func (d *Dispatcher) sendText(chat *tele.Chat, opts *tele.SendOptions, text string, markup *tele.ReplyMarkup) error {
 	if text == "" {
 		return nil
 	}
-	for _, part := range splitText(text, maxMessageRunes) {
-		if _, err := d.tg.Send(chat, part, opts); err != nil {
+	parts := splitText(text, maxMessageRunes)
+	for i, part := range parts {
+		o := *opts
+		if i == len(parts)-1 && markup != nil {
+			o.ReplyMarkup = markup
+		}
+		if _, err := d.tg.Send(chat, part, &o); err != nil {
 			return err
 		}
 	}

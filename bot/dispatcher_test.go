@@ -134,3 +134,35 @@ func TestPollerBacksOffAgainstFailingServer(t *testing.T) {
 		t.Errorf("no getUpdates calls in 2 s: the poller gave up")
 	}
 }
+
+func TestTakeButtonEditsCardAndTellsResident(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, harnessOptions{})
+	alice, ivan := h.srv.NewUser("Алиса"), h.srv.NewUser("Иван")
+	h.srv.OpenPrivateChat(alice)
+	housing := h.srv.NewGroup("ЖКХ")
+	h.bind(housing, 0, "housing")
+	h.grant(ivan, workflow.RoleExecutor, "housing")
+
+	h.submitFor(alice, "housing", "Протекает крыша над квартирой 12, дом 3")
+	card := h.srv.MustWaitSent(t, telegramtest.SentTo(housing.ID))
+	q := h.srv.MustPress(t, ivan, card, "Взять в работу")
+	if a := h.srv.MustCallbackAnswer(t, q.ID); a.Text != "Готово" {
+		t.Errorf("callback answer %q", a.Text)
+	}
+	h.srv.MustWaitSent(t, func(m telegramtest.Message) bool {
+		return m.Chat.ID == alice.ID && strings.Contains(m.Text, "взято в работу")
+	})
+	edited := h.srv.MustWaitMessage(t, func(m telegramtest.Message) bool {
+		return m.MessageID == card.MessageID && m.Chat.ID == housing.ID && strings.Contains(m.Text, "Статус: в работе")
+	})
+	if _, ok := edited.Button("Взять в работу"); ok {
+		t.Errorf("card still offers «Взять в работу» after it was taken: %v", edited.ButtonTexts())
+	}
+	// A stranger pressing the old button changes nothing.
+	stranger := h.srv.NewUser("Чужой")
+	q = h.srv.PressData(stranger, edited, "\ftake|1|2")
+	if a := h.srv.MustCallbackAnswer(t, q.ID); a.Text != "Недостаточно прав." {
+		t.Errorf("stranger's press answered %q", a.Text)
+	}
+}

@@ -7,15 +7,16 @@ import (
 	"mcu/workflow"
 )
 
-// All Russian text people see lives in this file and card.go's layout, so
-// that wording is reviewed in one place. Go constants rather than a
+// All Russian text people see lives in the texts*.go files, so that
+// wording is reviewed in one place. Go constants rather than a
 // message catalogue: there is one language, and the compiler catches a
 // missing text.
 
+// The texts are a catalogue of three files: texts.go (shared),
+// texts_resident.go (what residents see) and texts_staff.go (what staff
+// see).
+
 const (
-	textGreeting = "Здравствуйте! Это бот Муниципального центра управления. " +
-		"Здесь можно сообщить о проблеме в районе: ЖКХ, благоустройство, социальные вопросы и другое.\n\n" +
-		"Команды: /new — новое сообщение, /my — мои сообщения, /help — справка."
 	textInternalError = "Что-то пошло не так. Попробуйте ещё раз чуть позже."
 	textForbidden     = "Недостаточно прав."
 	textNotFound      = "Не найдено."
@@ -69,43 +70,3 @@ func plural(n int, one, few, many string) string {
 
 // days formats a number of days: «1 день», «2 дня», «5 дней».
 func days(n int) string { return fmt.Sprintf("%d %s", n, plural(n, "день", "дня", "дней")) }
-
-// residentText is what the resident is told about a change of their
-// appeal, or "" when the change is not worth a message.
-func residentText(a *workflow.Appeal, n workflow.Notification, loc *time.Location) string {
-	num := a.Number()
-	switch n.Event {
-	case workflow.EventRegister:
-		return fmt.Sprintf("Сообщение зарегистрировано, № %s, ответ до %s.", num, formatDate(a.DueAt, loc))
-	case workflow.EventTake:
-		return fmt.Sprintf("Сообщение № %s взято в работу.", num)
-	case workflow.EventAskResident:
-		return fmt.Sprintf("По сообщению № %s у сотрудника вопрос:\n\n%s", num, n.Input.Text)
-	case workflow.EventApprove:
-		return fmt.Sprintf("Ответ на сообщение № %s:\n\n%s", num, a.Answer)
-	case workflow.EventExtend:
-		return fmt.Sprintf("Срок ответа на сообщение № %s продлён до %s. Причина: %s",
-			num, formatDate(a.DueAt, loc), n.Input.Reason)
-	case workflow.EventReject:
-		return fmt.Sprintf("Сообщение № %s оставлено без ответа по существу. Причина: %s", num, n.Input.Reason)
-	case workflow.EventRedirect:
-		return fmt.Sprintf("Сообщение № %s направлено по компетенции: %s.", num, n.Input.Authority)
-	}
-	return ""
-}
-
-// chatNotice is what a direction or triage chat is told besides the card.
-func chatNotice(a *workflow.Appeal, n workflow.Notification) string {
-	num := a.Number()
-	switch n.Event {
-	case workflow.EventReturn:
-		return fmt.Sprintf("№ %s: черновик возвращён на доработку. Причина: %s", num, n.Input.Reason)
-	case workflow.EventResidentReplied:
-		return fmt.Sprintf("№ %s: заявитель ответил на вопрос:\n\n%s", num, n.Input.Text)
-	case workflow.EventReopen:
-		return fmt.Sprintf("№ %s: заявитель сообщил, что проблема не решена. Обращение возобновлено.", num)
-	case workflow.EventWithdraw:
-		return fmt.Sprintf("№ %s: заявитель отозвал сообщение.", num)
-	}
-	return ""
-}

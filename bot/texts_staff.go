@@ -1,0 +1,23 @@
+package bot
+
+import (
+	"fmt"
+
+	"mcu/workflow"
+)
+
+// chatNotice is what a direction or triage chat is told besides the card.
+func chatNotice(a *workflow.Appeal, n workflow.Notification) string {
+	num := a.Number()
+	switch n.Event {
+	case workflow.EventReturn:
+		return fmt.Sprintf("№ %s: черновик возвращён на доработку. Причина: %s", num, n.Input.Reason)
+	case workflow.EventResidentReplied:
+		return fmt.Sprintf("№ %s: заявитель ответил на вопрос:\n\n%s", num, n.Input.Text)
+	case workflow.EventReopen:
+		return fmt.Sprintf("№ %s: заявитель сообщил, что проблема не решена. Обращение возобновлено.", num)
+	case workflow.EventWithdraw:
+		return fmt.Sprintf("№ %s: заявитель отозвал сообщение.", num)
+	}
+	return ""
+}
