@@ -80,7 +80,14 @@ type Runner struct {
 
 // keyQueue holds the updates of one key waiting for its goroutine.
 type keyQueue struct {
-	updates []tele.Update
+	updates []queued
+}
+
+// queued is an accepted update and, for Process, the channel that gets
+// nil once it has been handled, or ErrRunnerClosed if it was dropped.
+type queued struct {
+	update tele.Update
+	done   chan error
 }
 
 // NewRunner returns a Runner that processes updates with b, which must have
@@ -150,6 +157,28 @@ loop:
 // first or with ErrRunnerClosed once Shutdown has begun. It does not wait for
 // u to be processed. Submit is what a webhook handler calls.
 func (r *Runner) Submit(ctx context.Context, u tele.Update) error {
+	return r.submit(ctx, queued{update: u})
+}
+
+// Process queues u like Submit and waits until it has been handled (or ctx
+// is done). A webhook handler calls it so that Telegram gets its answer
+// only after the update's effects are stored: a crash before that makes
+// Telegram deliver the update again.
+func (r *Runner) Process(ctx context.Context, u tele.Update) error {
+	done := make(chan error, 1)
+	if err := r.submit(ctx, queued{update: u, done: done}); err != nil {
+		return err
+	}
+	select {
+	case err := <-done:
+		return err
+	case <-ctx.Done():
+		return fmt.Errorf("process update %d: %w", u.ID, ctx.Err())
+	}
+}
+
+func (r *Runner) submit(ctx context.Context, item queued) error {
+	u := item.update
 	select {
 	case r.slots <- struct{}{}:
 	case <-r.closing:
@@ -168,10 +197,10 @@ func (r *Runner) Submit(ctx context.Context, u tele.Update) error {
 	r.unfinished.Add(1)
 	k := keyOf(u)
 	if q, ok := r.queues[k]; ok {
-		q.updates = append(q.updates, u)
+		q.updates = append(q.updates, item)
 		return nil
 	}
-	q := &keyQueue{updates: []tele.Update{u}}
+	q := &keyQueue{updates: []queued{item}}
 	r.queues[k] = q
 	go r.serve(k, q)
 	return nil
@@ -225,19 +254,25 @@ func (r *Runner) serve(k updateKey, q *keyQueue) {
 			}
 			return
 		}
-		u := q.updates[0]
-		q.updates[0] = tele.Update{}
+		item := q.updates[0]
+		u := item.update
+		q.updates[0] = queued{}
 		q.updates = q.updates[1:]
 		r.mu.Unlock()
 
+		var outcome error
 		if acquired && !r.isAbandoned() {
 			r.process(u)
 		} else {
+			outcome = ErrRunnerClosed
 			r.logger.Error("telegram: update dropped: runner shut down before processing it",
 				slog.Int("update_id", u.ID))
 		}
 		if acquired {
 			<-r.workers
+		}
+		if item.done != nil {
+			item.done <- outcome
 		}
 		r.unfinished.Add(-1)
 		<-r.slots

@@ -107,7 +107,10 @@ func LoadConfig(getenv func(string) string, needToken bool) (*Config, error) {
 		return nil, bad("MCU_HTTP_ADDR", "is not host:port: %v", err)
 	}
 	if c.WebhookURL != "" {
-		if err := checkHTTPURL(c.WebhookURL); err != nil || !strings.HasPrefix(c.WebhookURL, "https://") {
+		// Telegram posts only to https; a local Bot API server (another
+		// MCU_TELEGRAM_API_URL) also to plain http.
+		official := c.TelegramAPIURL == defaultAPIURL
+		if err := checkHTTPURL(c.WebhookURL); err != nil || (official && !strings.HasPrefix(c.WebhookURL, "https://")) {
 			return nil, bad("MCU_WEBHOOK_URL", "must be an https:// URL Telegram can reach")
 		}
 		if c.WebhookSecret == "" {

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/url"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -34,7 +35,8 @@ func serve(ctx context.Context, getenv func(string) string, logger *slog.Logger)
 		return bad("MCU_HTTP_ADDR", "cannot listen: %v", err)
 	}
 	var botReady atomic.Bool
-	httpSrv := &http.Server{Handler: healthHandler(db, &botReady), ReadHeaderTimeout: 10 * time.Second}
+	var webhook atomic.Pointer[http.Handler]
+	httpSrv := &http.Server{Handler: httpHandler(cfg, db, &botReady, &webhook), ReadHeaderTimeout: 10 * time.Second}
 	httpDone := make(chan error, 1)
 	go func() { httpDone <- httpSrv.Serve(ln) }()
 	logger.Info("http listening", "addr", ln.Addr().String())
@@ -69,8 +71,20 @@ func serve(ctx context.Context, getenv func(string) string, logger *slog.Logger)
 	errs := make(chan error, 2)
 	runCtx, stop := context.WithCancel(ctx)
 	defer stop()
+	receive := b.Run
+	if cfg.WebhookURL != "" {
+		h := b.WebhookHandler(cfg.WebhookSecret)
+		webhook.Store(&h)
+		if err := b.SetWebhook(cfg.WebhookURL, cfg.WebhookSecret); err != nil {
+			return err
+		}
+		logger.Info("receiving updates by webhook", "path", webhookPath(cfg))
+		receive = b.RunWebhook
+	} else if err := b.DeleteWebhook(); err != nil {
+		logger.Warn("delete webhook before polling", "error", err)
+	}
 	wg.Go(func() {
-		if err := b.Run(runCtx); err != nil {
+		if err := receive(runCtx); err != nil {
 			errs <- fmt.Errorf("bot: %w", err)
 		}
 		stop()
@@ -125,8 +139,29 @@ func connectBot(ctx context.Context, cfg *Config, svc *workflow.Service, db *dat
 	}
 }
 
-func healthHandler(db *database, botReady *atomic.Bool) http.Handler {
+// webhookPath is the path of MCU_WEBHOOK_URL that Telegram posts to.
+func webhookPath(cfg *Config) string {
+	u, err := url.Parse(cfg.WebhookURL)
+	if err != nil || u.Path == "" {
+		return "/"
+	}
+	return u.Path
+}
+
+// httpHandler serves health, readiness and, in webhook mode, Telegram's
+// posts (503 until the bot is connected).
+func httpHandler(cfg *Config, db *database, botReady *atomic.Bool, webhook *atomic.Pointer[http.Handler]) http.Handler {
 	mux := http.NewServeMux()
+	if cfg.WebhookURL != "" {
+		mux.HandleFunc("POST "+webhookPath(cfg), func(w http.ResponseWriter, r *http.Request) {
+			h := webhook.Load()
+			if h == nil {
+				http.Error(w, "starting", http.StatusServiceUnavailable)
+				return
+			}
+			(*h).ServeHTTP(w, r)
+		})
+	}
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		fmt.Fprintln(w, "ok")
 	})

@@ -61,57 +61,63 @@ func waitHTTP(t *testing.T, url string, want int, within time.Duration) {
 	t.Fatalf("%s did not answer %d within %s (last: %s)", url, want, within, last)
 }
 
-func TestServeEndToEnd(t *testing.T) {
-	if testing.Short() {
-		t.Skip("builds and runs the binary")
-	}
-	t.Parallel()
+// serveProcess is mcu serve running against the Telegram test server and
+// a fresh database.
+type serveProcess struct {
+	srv    *telegramtest.Server
+	addr   string
+	cmd    *exec.Cmd
+	exited chan error
+	stderr *bytes.Buffer
+}
+
+func startServe(t *testing.T, env ...string) *serveProcess {
+	t.Helper()
 	bin := buildMCU(t)
-	srv := telegramtest.MustNew(t, telegramtest.Options{})
-	addr := freeAddr(t)
-	var stderr bytes.Buffer
-	cmd := exec.Command(bin, "serve")
-	cmd.Env = append(os.Environ(),
-		"MCU_TELEGRAM_TOKEN="+srv.Token,
-		"MCU_TELEGRAM_API_URL="+srv.URL,
+	p := &serveProcess{
+		srv:    telegramtest.MustNew(t, telegramtest.Options{}),
+		addr:   freeAddr(t),
+		exited: make(chan error, 1),
+		stderr: &bytes.Buffer{},
+	}
+	p.cmd = exec.Command(bin, "serve")
+	p.cmd.Env = append(os.Environ(),
+		"MCU_TELEGRAM_TOKEN="+p.srv.Token,
+		"MCU_TELEGRAM_API_URL="+p.srv.URL,
 		"MCU_DATABASE_URL="+dbtest.URL(t),
-		"MCU_HTTP_ADDR="+addr,
+		"MCU_HTTP_ADDR="+p.addr,
 	)
-	cmd.Stderr = &stderr
-	if err := cmd.Start(); err != nil {
+	for _, e := range env {
+		p.cmd.Env = append(p.cmd.Env, strings.ReplaceAll(e, "{addr}", p.addr))
+	}
+	p.cmd.Stderr = p.stderr
+	if err := p.cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	exited := make(chan error, 1)
-	go func() { exited <- cmd.Wait() }()
-	defer func() {
-		if cmd.ProcessState == nil {
-			_ = cmd.Process.Kill()
-			<-exited
+	go func() { p.exited <- p.cmd.Wait() }()
+	t.Cleanup(func() {
+		if p.cmd.ProcessState == nil {
+			_ = p.cmd.Process.Kill()
+			<-p.exited
 		}
 		if t.Failed() {
-			t.Logf("mcu serve stderr:\n%s", stderr.String())
+			t.Logf("mcu serve stderr:\n%s", p.stderr.String())
 		}
-	}()
+	})
+	waitHTTP(t, fmt.Sprintf("http://%s/healthz", p.addr), http.StatusOK, 20*time.Second)
+	waitHTTP(t, fmt.Sprintf("http://%s/readyz", p.addr), http.StatusOK, 20*time.Second)
+	return p
+}
 
-	waitHTTP(t, fmt.Sprintf("http://%s/healthz", addr), http.StatusOK, 20*time.Second)
-	waitHTTP(t, fmt.Sprintf("http://%s/readyz", addr), http.StatusOK, 20*time.Second)
-
-	alice := srv.NewUser("Алиса")
-	start := srv.SendText(alice, "/start")
-	reply := srv.MustWaitSent(t, telegramtest.After(start))
-	if !strings.Contains(reply.Text, "Здравствуйте") {
-		t.Errorf("reply to /start: %q", reply.Text)
-	}
-	if cmds := srv.Commands(telegramtest.BotCommandScope{}, ""); len(cmds) == 0 {
-		t.Error("no commands registered with setMyCommands")
-	}
-
+// stop sends SIGTERM and checks that mcu serve exits 0 within 5 s.
+func (p *serveProcess) stop(t *testing.T) {
+	t.Helper()
 	sent := time.Now()
-	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
+	if err := p.cmd.Process.Signal(syscall.SIGTERM); err != nil {
 		t.Fatal(err)
 	}
 	select {
-	case err := <-exited:
+	case err := <-p.exited:
 		if err != nil {
 			t.Errorf("mcu serve exited with %v after SIGTERM, want 0", err)
 		}
@@ -121,9 +127,55 @@ func TestServeEndToEnd(t *testing.T) {
 	case <-time.After(5 * time.Second):
 		t.Fatal("mcu serve did not exit within 5 s of SIGTERM")
 	}
-	if strings.Contains(stderr.String(), srv.Token) {
+	if strings.Contains(p.stderr.String(), p.srv.Token) {
 		t.Error("the log contains the bot token")
 	}
+}
+
+func TestServeEndToEnd(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs the binary")
+	}
+	t.Parallel()
+	p := startServe(t)
+	alice := p.srv.NewUser("Алиса")
+	start := p.srv.SendText(alice, "/start")
+	reply := p.srv.MustWaitSent(t, telegramtest.After(start))
+	if !strings.Contains(reply.Text, "Здравствуйте") {
+		t.Errorf("reply to /start: %q", reply.Text)
+	}
+	if cmds := p.srv.Commands(telegramtest.BotCommandScope{}, ""); len(cmds) == 0 {
+		t.Error("no commands registered with setMyCommands")
+	}
+	p.stop(t)
+}
+
+func TestServeWebhook(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs the binary")
+	}
+	t.Parallel()
+	p := startServe(t, "MCU_WEBHOOK_URL=http://{addr}/telegram/hook", "MCU_WEBHOOK_SECRET=s3cret-Token")
+	hook := p.srv.Webhook()
+	if !strings.HasSuffix(hook.URL, "/telegram/hook") {
+		t.Fatalf("webhook set to %q", hook.URL)
+	}
+	alice := p.srv.NewUser("Алиса")
+	start := p.srv.SendText(alice, "/start")
+	reply := p.srv.MustWaitSent(t, telegramtest.After(start))
+	if !strings.Contains(reply.Text, "Здравствуйте") {
+		t.Errorf("reply to /start by webhook: %q", reply.Text)
+	}
+	// A post without the secret is refused and changes nothing.
+	resp, err := http.Post(hook.URL, "application/json", strings.NewReader(`{"update_id": 999, "message": {"message_id": 1, "text": "/start", "chat": {"id": 5, "type": "private"}}}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusUnauthorized {
+		t.Errorf("post without secret: %s, want 401", resp.Status)
+	}
+	p.stop(t)
 }
 
 func TestServeWithoutTokenExitsTwo(t *testing.T) {
