@@ -33,6 +33,7 @@ type Outbox interface {
 type Messenger interface {
 	Send(to tele.Recipient, what interface{}, opts ...interface{}) (*tele.Message, error)
 	Edit(msg tele.Editable, what interface{}, opts ...interface{}) (*tele.Message, error)
+	SendAlbum(to tele.Recipient, a tele.Album, opts ...interface{}) ([]tele.Message, error)
 }
 
 // DispatcherOptions configure a Dispatcher.
@@ -195,7 +196,10 @@ func (d *Dispatcher) send(ctx context.Context, m workflow.OutboxMessage) workflo
 			"audience", m.Notification.Audience, "event", m.Notification.Event)
 		return outcome
 	}
-	return d.failure(ctx, m, err)
+	failed := d.failure(ctx, m, err)
+	// Media sent before the card failed are not sent again on retry.
+	failed.CardMediaIDs = outcome.CardMediaIDs
+	return failed
 }
 
 // sendText sends text, split at Telegram's limit, with markup (which may
@@ -219,12 +223,14 @@ func (d *Dispatcher) sendText(chat *tele.Chat, opts *tele.SendOptions, text stri
 
 // sendCard edits the appeal's card in the chat, or sends it when there is
 // none (or Telegram can no longer edit it) and the appeal belongs there.
+// A new card comes after the appeal's photos and location, sent once per
+// chat and remembered (Outcome.CardMediaIDs), and replies to them.
 func (d *Dispatcher) sendCard(ctx context.Context, chat *tele.Chat, opts *tele.SendOptions, m workflow.OutboxMessage) (workflow.Outcome, error) {
 	dirs, err := d.opts.Directions(ctx)
 	if err != nil {
 		return workflow.Outcome{}, fmt.Errorf("directions: %w", err)
 	}
-	text, markup := card(m.Appeal, m.ChatDirection, dirs, d.opts.Location, d.opts.Now())
+	text, markup := card(m, dirs, d.opts.Location, d.opts.Now())
 	if m.CardMessageID != 0 {
 		_, err := d.tg.Edit(&tele.Message{ID: m.CardMessageID, Chat: chat}, text, markup)
 		switch {
@@ -234,17 +240,86 @@ func (d *Dispatcher) sendCard(ctx context.Context, chat *tele.Chat, opts *tele.S
 			return workflow.Outcome{}, err
 		}
 		// Too old or deleted: a new card takes its place.
-	} else if m.Appeal.Direction != m.ChatDirection && !(m.ChatDirection == "" && m.Appeal.State == workflow.StateRegistered) {
+	} else if !cardBelongs(m.Appeal, m.ChatDirection) {
 		// Not this chat's appeal and no card here to update.
 		return workflow.Outcome{}, nil
 	}
+	media := m.CardMediaIDs
+	if len(media) == 0 {
+		media, err = d.sendMedia(chat, opts, m.Appeal)
+		if err != nil {
+			return workflow.Outcome{CardMediaIDs: media}, err
+		}
+	}
 	sendOpts := *opts
 	sendOpts.ReplyMarkup = markup
+	if len(media) > 0 {
+		sendOpts.ReplyTo, sendOpts.AllowWithoutReply = &tele.Message{ID: media[0]}, true
+	}
 	msg, err := d.tg.Send(chat, text, &sendOpts)
 	if err != nil {
-		return workflow.Outcome{}, err
+		return workflow.Outcome{CardMediaIDs: media}, err
 	}
-	return workflow.Outcome{CardMessageID: msg.ID}, nil
+	return workflow.Outcome{CardMessageID: msg.ID, CardMediaIDs: media}, nil
+}
+
+// maxAlbum is the most photos one album holds.
+const maxAlbum = 10
+
+// sendMedia sends the appeal's photos (an album, or a photo when there is
+// one; documents one by one) and its location as a map pin, and returns
+// the ids of the messages sent, also when it fails halfway.
+func (d *Dispatcher) sendMedia(chat *tele.Chat, opts *tele.SendOptions, a *workflow.Appeal) ([]int, error) {
+	var ids []int
+	caption := fmt.Sprintf("№ %s: вложения заявителя", a.Number())
+	var photos []workflow.Attachment
+	for _, f := range a.Attachments {
+		if f.Kind == "photo" {
+			photos = append(photos, f)
+			continue
+		}
+		doc := &tele.Document{File: tele.File{FileID: f.FileID}, Caption: caption}
+		msg, err := d.tg.Send(chat, doc, opts)
+		if err != nil {
+			return ids, err
+		}
+		ids = append(ids, msg.ID)
+	}
+	for len(photos) > 0 {
+		chunk := photos[:min(maxAlbum, len(photos))]
+		photos = photos[len(chunk):]
+		if len(chunk) == 1 {
+			msg, err := d.tg.Send(chat, &tele.Photo{File: tele.File{FileID: chunk[0].FileID}, Caption: caption}, opts)
+			if err != nil {
+				return ids, err
+			}
+			ids = append(ids, msg.ID)
+			continue
+		}
+		album := make(tele.Album, len(chunk))
+		for i, f := range chunk {
+			p := &tele.Photo{File: tele.File{FileID: f.FileID}}
+			if i == 0 {
+				p.Caption = caption
+			}
+			album[i] = p
+		}
+		msgs, err := d.tg.SendAlbum(chat, album, opts)
+		if err != nil {
+			return ids, err
+		}
+		for _, msg := range msgs {
+			ids = append(ids, msg.ID)
+		}
+	}
+	if l := a.Location; l != nil {
+		msg, err := d.tg.Send(chat, &tele.Location{Lat: float32(l.Latitude), Lng: float32(l.Longitude)}, opts)
+		if err != nil {
+			return ids, err
+		}
+		ids = append(ids, msg.ID)
+	}
+	return ids, nil
 }
 
 // cannotEdit reports whether Telegram refuses to edit a message for good.
@@ -269,6 +344,13 @@ func (d *Dispatcher) failure(ctx context.Context, m workflow.OutboxMessage, err 
 		after := time.Duration(flood.RetryAfter) * time.Second
 		log.WarnContext(ctx, "outbox: rate limited by telegram", "retry_after", after)
 		return workflow.Outcome{RetryAfter: max(after, time.Second), Err: d.scrub(err)}
+	}
+	var migrated tele.GroupError
+	if errors.As(err, &migrated) {
+		// The group became a supergroup: the migration update moves this
+		// message to the new chat; try again shortly.
+		log.WarnContext(ctx, "outbox: group was upgraded to a supergroup; will retry", "migrated_to", migrated.MigratedTo)
+		return workflow.Outcome{RetryAfter: time.Second, Err: d.scrub(err)}
 	}
 	var te *tele.Error
 	if errors.As(err, &te) {
