@@ -64,7 +64,7 @@ func (b *Bot) onCardButton(ev workflow.Event) tele.HandlerFunc {
 		}
 		a, err := b.check(ctx, c.Sender().ID, ev, id, version)
 		if err != nil {
-			return respond(c, b.pressAnswer(ctx, id, err))
+			return respond(c, b.pressAnswer(ctx, id, ev, err))
 		}
 		switch ev {
 		case workflow.EventReturn:
@@ -124,24 +124,23 @@ func (b *Bot) check(ctx context.Context, userID int64, ev workflow.Event, id int
 func (b *Bot) fire(c tele.Context, cmd workflow.Command) error {
 	ctx := contextOf(c)
 	if _, err := b.opts.Service.Apply(ctx, cmd); err != nil {
-		return respond(c, b.pressAnswer(ctx, cmd.AppealID, err))
+		return respond(c, b.pressAnswer(ctx, cmd.AppealID, cmd.Event, err))
 	}
 	return respond(c, textDone)
 }
 
-// pressAnswer is the answer to a press that failed: for a press that
-// lost a race (a conflict, or an event no longer allowed), what happened
-// to the appeal; otherwise the error's usual answer.
-func (b *Bot) pressAnswer(ctx context.Context, id int64, err error) string {
-	switch workflow.ErrorCode(err) {
-	case workflow.EConflict, workflow.EInvalid:
+// pressAnswer is the answer to a press (or a reply) for ev that failed:
+// when it lost a race — a conflict, or ev no longer allowed in the state
+// the appeal has reached — what happened to the appeal; otherwise the
+// error's usual answer.
+func (b *Bot) pressAnswer(ctx context.Context, id int64, ev workflow.Event, err error) string {
+	code := workflow.ErrorCode(err)
+	if code == workflow.EConflict || code == workflow.EInvalid {
 		if a, ferr := b.opts.Store.FindAppeal(ctx, id); ferr == nil {
-			if text, ok := conflictTexts[a.State]; ok {
+			_, allowed := workflow.Next(a.State, ev)
+			if text, ok := conflictTexts[a.State]; ok && (code == workflow.EConflict || !allowed) {
 				return text
 			}
-		}
-		if workflow.ErrorCode(err) == workflow.EConflict {
-			return textConflict
 		}
 	}
 	return b.answer(ctx, err)
@@ -235,7 +234,7 @@ func (b *Bot) onDirectionPress(c tele.Context) error {
 func (b *Bot) fireFromMenu(c tele.Context, cmd workflow.Command) error {
 	ctx := contextOf(c)
 	if _, err := b.opts.Service.Apply(ctx, cmd); err != nil {
-		return respond(c, b.pressAnswer(ctx, cmd.AppealID, err))
+		return respond(c, b.pressAnswer(ctx, cmd.AppealID, cmd.Event, err))
 	}
 	if err := c.Delete(); err != nil {
 		b.logger.WarnContext(ctx, "unable to delete a menu", "error", scrubToken(err, b.opts.Token))
@@ -252,7 +251,7 @@ func (b *Bot) onCommentPress(c tele.Context) error {
 	}
 	a, err := b.check(ctx, c.Sender().ID, workflow.EventReturn, id, version)
 	if err != nil {
-		return respond(c, b.pressAnswer(ctx, id, err))
+		return respond(c, b.pressAnswer(ctx, id, workflow.EventReturn, err))
 	}
 	if err := c.Delete(); err != nil {
 		b.logger.WarnContext(ctx, "unable to delete a menu", "error", scrubToken(err, b.opts.Token))
@@ -398,7 +397,7 @@ func (b *Bot) promptReply(c tele.Context, kind string, data promptData) error {
 		return derr
 	}
 	if err != nil {
-		return reply(c, b.pressAnswer(ctx, data.AppealID, err))
+		return reply(c, b.pressAnswer(ctx, data.AppealID, cmd.Event, err))
 	}
 	if kind == "extend" {
 		done = fmt.Sprintf(textExtendSent, formatDate(a.DueAt, b.opts.Location))
