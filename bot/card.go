@@ -115,7 +115,11 @@ func card(m workflow.OutboxMessage, directions map[string]string, loc *time.Loca
 		fmt.Fprintf(&b, "\nПрежний проект ответа (возвращён):\n%s\n", shorten(a.Draft, cardDraftRunes))
 	}
 	if n := len(m.DraftAttachments); n > 0 && a.Draft != "" {
-		fmt.Fprintf(&b, "Фото к проекту: %d\n", n)
+		if a.Answer != "" && !a.State.Open() {
+			fmt.Fprintf(&b, "Фото к ответу: %d\n", n)
+		} else {
+			fmt.Fprintf(&b, "Фото к проекту: %d\n", n)
+		}
 	}
 	if a.Reason != "" && (a.State == workflow.StateRejected || a.State == workflow.StateRedirected) {
 		label := "Причина"

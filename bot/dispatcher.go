@@ -7,6 +7,8 @@ import (
 	"log/slog"
 	"math/rand/v2"
 	"net/url"
+	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -324,14 +326,30 @@ func (d *Dispatcher) sendMedia(chat *tele.Chat, opts *tele.SendOptions, a *workf
 
 // cannotEdit reports whether Telegram refuses to edit a message for good.
 func cannotEdit(err error) bool {
+	code, desc := telegramError(err)
+	return code == 400 && (errors.Is(err, tele.ErrCantEditMessage) ||
+		strings.Contains(desc, "message to edit not found") ||
+		strings.Contains(desc, "message can't be edited"))
+}
+
+// plainTelegramError is how telebot reports an API error it has no value
+// for: a plain error "telegram: <description> (<code>)".
+var plainTelegramError = regexp.MustCompile(`^telegram: (.*) \((\d{3})\)$`)
+
+// telegramError returns the error code and description of a Bot API
+// error, whether telebot made it a *tele.Error or (for descriptions it
+// does not know, such as «message to edit not found») a plain error; 0
+// for other errors.
+func telegramError(err error) (int, string) {
 	var te *tele.Error
 	if errors.As(err, &te) {
-		desc := te.Description
-		return errors.Is(err, tele.ErrCantEditMessage) ||
-			strings.Contains(desc, "message to edit not found") ||
-			strings.Contains(desc, "message can't be edited")
+		return te.Code, te.Description
 	}
-	return false
+	if m := plainTelegramError.FindStringSubmatch(err.Error()); m != nil {
+		code, _ := strconv.Atoi(m[2])
+		return code, m[1]
+	}
+	return 0, ""
 }
 
 // failure turns a send error into an outcome: retry after Telegram's
@@ -352,16 +370,13 @@ func (d *Dispatcher) failure(ctx context.Context, m workflow.OutboxMessage, err 
 		log.WarnContext(ctx, "outbox: group was upgraded to a supergroup; will retry", "migrated_to", migrated.MigratedTo)
 		return workflow.Outcome{RetryAfter: time.Second, Err: d.scrub(err)}
 	}
-	var te *tele.Error
-	if errors.As(err, &te) {
-		switch {
-		case te.Code == 403:
-			log.WarnContext(ctx, "outbox: chat blocked the bot; giving up")
-			return workflow.Outcome{Blocked: m.Notification.Audience == workflow.AudienceResident, Failed: true, Err: d.scrub(err)}
-		case te.Code == 400:
-			log.ErrorContext(ctx, "outbox: telegram refused the message; giving up")
-			return workflow.Outcome{Failed: true, Err: d.scrub(err)}
-		}
+	switch code, _ := telegramError(err); code {
+	case 403:
+		log.WarnContext(ctx, "outbox: chat blocked the bot; giving up")
+		return workflow.Outcome{Blocked: m.Notification.Audience == workflow.AudienceResident, Failed: true, Err: d.scrub(err)}
+	case 400:
+		log.ErrorContext(ctx, "outbox: telegram refused the message; giving up")
+		return workflow.Outcome{Failed: true, Err: d.scrub(err)}
 	}
 	delay := backoff(m.Attempts, time.Second, d.opts.MaxBackoff)
 	log.WarnContext(ctx, "outbox: send failed; will retry", "retry_in", delay)
