@@ -129,6 +129,9 @@ func TestBindChats(t *testing.T) {
 	alice := h.srv.NewUser("Алиса")
 	h.srv.OpenPrivateChat(alice)
 
+	if cmds := h.srv.Commands(telegramtest.BotCommandScope{Type: "all_group_chats"}, ""); len(cmds) == 0 || cmds[0].Command != "register" {
+		t.Errorf("staff commands in groups: %v", cmds)
+	}
 	housing := h.srv.NewGroup("ЖКХ")
 	if got := h.say(admin, "/bind housing", telegramtest.In(housing)).Text; got !=
 		"Чат привязан к направлению «ЖКХ». Сюда будут приходить карточки обращений." {

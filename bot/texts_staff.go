@@ -3,8 +3,23 @@ package bot
 import (
 	"fmt"
 
+	tele "gopkg.in/telebot.v3"
+
 	"mcu/workflow"
 )
+
+// staffCommands is the command menu in groups.
+var staffCommands = []tele.Command{
+	{Text: "register", Description: "Зарегистрировать обращение из другого канала"},
+	{Text: "history", Description: "История обращения: /history 2026-000017"},
+	{Text: "cancel", Description: "Отменить ввод"},
+	{Text: "bindings", Description: "Привязанные чаты"},
+	{Text: "bind", Description: "Привязать чат: /bind <код>"},
+	{Text: "unbind", Description: "Снять привязку чата"},
+	{Text: "invite", Description: "Пригласить сотрудника: /invite <роль> [<направление>]"},
+	{Text: "staff", Description: "Сотрудники и роли"},
+	{Text: "revoke", Description: "Снять роль"},
+}
 
 // chatNotice is what a direction or triage chat is told besides the card.
 func chatNotice(a *workflow.Appeal, n workflow.Notification) string {
