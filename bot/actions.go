@@ -259,8 +259,18 @@ func (b *Bot) onCommentPress(c tele.Context) error {
 	return b.prompt(c, workflow.EventReturn, a)
 }
 
-// onMenuClose removes a menu.
+// onMenuClose removes a menu, and ends the presser's /register when the
+// menu was its step.
 func (b *Bot) onMenuClose(c tele.Context) error {
+	_, data, ok, err := b.loadRegister(c)
+	if err != nil {
+		return err
+	}
+	if ok && data.MenuID == c.Callback().Message.ID {
+		if err := b.opts.Store.DeleteDialog(contextOf(c), c.Sender().ID, c.Chat().ID); err != nil {
+			return err
+		}
+	}
 	if err := c.Delete(); err != nil {
 		return err
 	}

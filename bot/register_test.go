@@ -107,6 +107,13 @@ func TestOperatorRegistersAppeals(t *testing.T) {
 		t.Errorf("/history:\n%s", hist)
 	}
 
+	// «Отмена» ends the registration.
+	menu := h.say(op, "/register", telegramtest.In(triage))
+	h.answer(h.srv.MustPress(t, op, menu, "Отмена"))
+	if n := h.count(`SELECT count(*) FROM dialogs WHERE user_id = $1`, op.ID); n != 0 {
+		t.Errorf("%d dialogs left after «Отмена»", n)
+	}
+
 	// Outside triage, or by someone else, /register is refused.
 	if got := h.say(op, "/register", telegramtest.In(housing)).Text; got != "Регистрировать обращения из других каналов можно в чате сортировки." {
 		t.Errorf("/register in a direction chat: %q", got)
