@@ -126,6 +126,10 @@ func (b *Bot) Commands() error {
 	if err != nil {
 		return fmt.Errorf("bot: unable to set commands: %w", scrubToken(err, b.opts.Token))
 	}
+	// Staff work in groups: their menu there (texts_staff.go).
+	if err := b.tg.SetCommands(staffCommands, tele.CommandScope{Type: tele.CommandScopeAllGroupChats}); err != nil {
+		return fmt.Errorf("bot: unable to set staff commands: %w", scrubToken(err, b.opts.Token))
+	}
 	return nil
 }
 

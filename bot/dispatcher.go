@@ -7,6 +7,8 @@ import (
 	"log/slog"
 	"math/rand/v2"
 	"net/url"
+	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -33,6 +35,7 @@ type Outbox interface {
 type Messenger interface {
 	Send(to tele.Recipient, what interface{}, opts ...interface{}) (*tele.Message, error)
 	Edit(msg tele.Editable, what interface{}, opts ...interface{}) (*tele.Message, error)
+	SendAlbum(to tele.Recipient, a tele.Album, opts ...interface{}) ([]tele.Message, error)
 }
 
 // DispatcherOptions configure a Dispatcher.
@@ -195,7 +198,10 @@ func (d *Dispatcher) send(ctx context.Context, m workflow.OutboxMessage) workflo
 			"audience", m.Notification.Audience, "event", m.Notification.Event)
 		return outcome
 	}
-	return d.failure(ctx, m, err)
+	failed := d.failure(ctx, m, err)
+	// Media sent before the card failed are not sent again on retry.
+	failed.CardMediaIDs = outcome.CardMediaIDs
+	return failed
 }
 
 // sendText sends text, split at Telegram's limit, with markup (which may
@@ -219,12 +225,14 @@ func (d *Dispatcher) sendText(chat *tele.Chat, opts *tele.SendOptions, text stri
 
 // sendCard edits the appeal's card in the chat, or sends it when there is
 // none (or Telegram can no longer edit it) and the appeal belongs there.
+// A new card comes after the appeal's photos and location, sent once per
+// chat and remembered (Outcome.CardMediaIDs), and replies to them.
 func (d *Dispatcher) sendCard(ctx context.Context, chat *tele.Chat, opts *tele.SendOptions, m workflow.OutboxMessage) (workflow.Outcome, error) {
 	dirs, err := d.opts.Directions(ctx)
 	if err != nil {
 		return workflow.Outcome{}, fmt.Errorf("directions: %w", err)
 	}
-	text, markup := card(m.Appeal, m.ChatDirection, dirs, d.opts.Location, d.opts.Now())
+	text, markup := card(m, dirs, d.opts.Location, d.opts.Now())
 	if m.CardMessageID != 0 {
 		_, err := d.tg.Edit(&tele.Message{ID: m.CardMessageID, Chat: chat}, text, markup)
 		switch {
@@ -234,29 +242,114 @@ func (d *Dispatcher) sendCard(ctx context.Context, chat *tele.Chat, opts *tele.S
 			return workflow.Outcome{}, err
 		}
 		// Too old or deleted: a new card takes its place.
-	} else if m.Appeal.Direction != m.ChatDirection && !(m.ChatDirection == "" && m.Appeal.State == workflow.StateRegistered) {
+	} else if !cardBelongs(m.Appeal, m.ChatDirection) {
 		// Not this chat's appeal and no card here to update.
 		return workflow.Outcome{}, nil
 	}
+	media := m.CardMediaIDs
+	if len(media) == 0 {
+		media, err = d.sendMedia(chat, opts, m.Appeal)
+		if err != nil {
+			return workflow.Outcome{CardMediaIDs: media}, err
+		}
+	}
 	sendOpts := *opts
 	sendOpts.ReplyMarkup = markup
+	if len(media) > 0 {
+		sendOpts.ReplyTo, sendOpts.AllowWithoutReply = &tele.Message{ID: media[0]}, true
+	}
 	msg, err := d.tg.Send(chat, text, &sendOpts)
 	if err != nil {
-		return workflow.Outcome{}, err
+		return workflow.Outcome{CardMediaIDs: media}, err
 	}
-	return workflow.Outcome{CardMessageID: msg.ID}, nil
+	return workflow.Outcome{CardMessageID: msg.ID, CardMediaIDs: media}, nil
+}
+
+// maxAlbum is the most photos one album holds.
+const maxAlbum = 10
+
+// sendMedia sends the appeal's photos (an album, or a photo when there is
+// one; documents one by one) and its location as a map pin, and returns
+// the ids of the messages sent, also when it fails halfway.
+func (d *Dispatcher) sendMedia(chat *tele.Chat, opts *tele.SendOptions, a *workflow.Appeal) ([]int, error) {
+	var ids []int
+	caption := fmt.Sprintf("№ %s: вложения заявителя", a.Number())
+	var photos []workflow.Attachment
+	for _, f := range a.Attachments {
+		if f.Kind == "photo" {
+			photos = append(photos, f)
+			continue
+		}
+		doc := &tele.Document{File: tele.File{FileID: f.FileID}, Caption: caption}
+		msg, err := d.tg.Send(chat, doc, opts)
+		if err != nil {
+			return ids, err
+		}
+		ids = append(ids, msg.ID)
+	}
+	for len(photos) > 0 {
+		chunk := photos[:min(maxAlbum, len(photos))]
+		photos = photos[len(chunk):]
+		if len(chunk) == 1 {
+			msg, err := d.tg.Send(chat, &tele.Photo{File: tele.File{FileID: chunk[0].FileID}, Caption: caption}, opts)
+			if err != nil {
+				return ids, err
+			}
+			ids = append(ids, msg.ID)
+			continue
+		}
+		album := make(tele.Album, len(chunk))
+		for i, f := range chunk {
+			p := &tele.Photo{File: tele.File{FileID: f.FileID}}
+			if i == 0 {
+				p.Caption = caption
+			}
+			album[i] = p
+		}
+		msgs, err := d.tg.SendAlbum(chat, album, opts)
+		if err != nil {
+			return ids, err
+		}
+		for _, msg := range msgs {
+			ids = append(ids, msg.ID)
+		}
+	}
+	if l := a.Location; l != nil {
+		msg, err := d.tg.Send(chat, &tele.Location{Lat: float32(l.Latitude), Lng: float32(l.Longitude)}, opts)
+		if err != nil {
+			return ids, err
+		}
+		ids = append(ids, msg.ID)
+	}
+	return ids, nil
 }
 
 // cannotEdit reports whether Telegram refuses to edit a message for good.
 func cannotEdit(err error) bool {
+	code, desc := telegramError(err)
+	return code == 400 && (errors.Is(err, tele.ErrCantEditMessage) ||
+		strings.Contains(desc, "message to edit not found") ||
+		strings.Contains(desc, "message can't be edited"))
+}
+
+// plainTelegramError is how telebot reports an API error it has no value
+// for: a plain error "telegram: <description> (<code>)".
+var plainTelegramError = regexp.MustCompile(`^telegram: (.*) \((\d{3})\)$`)
+
+// telegramError returns the error code and description of a Bot API
+// error, whether telebot made it a *tele.Error or (for descriptions it
+// does not know, such as «message to edit not found») a plain error; 0
+// for other errors.
+func telegramError(err error) (int, string) {
 	var te *tele.Error
 	if errors.As(err, &te) {
-		desc := te.Description
-		return errors.Is(err, tele.ErrCantEditMessage) ||
-			strings.Contains(desc, "message to edit not found") ||
-			strings.Contains(desc, "message can't be edited")
+		return te.Code, te.Description
 	}
-	return false
+	if m := plainTelegramError.FindStringSubmatch(err.Error()); m != nil {
+		code, _ := strconv.Atoi(m[2])
+		return code, m[1]
+	}
+	return 0, ""
 }
 
 // failure turns a send error into an outcome: retry after Telegram's
@@ -270,16 +363,20 @@ func (d *Dispatcher) failure(ctx context.Context, m workflow.OutboxMessage, err 
 		log.WarnContext(ctx, "outbox: rate limited by telegram", "retry_after", after)
 		return workflow.Outcome{RetryAfter: max(after, time.Second), Err: d.scrub(err)}
 	}
-	var te *tele.Error
-	if errors.As(err, &te) {
-		switch {
-		case te.Code == 403:
-			log.WarnContext(ctx, "outbox: chat blocked the bot; giving up")
-			return workflow.Outcome{Blocked: m.Notification.Audience == workflow.AudienceResident, Failed: true, Err: d.scrub(err)}
-		case te.Code == 400:
-			log.ErrorContext(ctx, "outbox: telegram refused the message; giving up")
-			return workflow.Outcome{Failed: true, Err: d.scrub(err)}
-		}
+	var migrated tele.GroupError
+	if errors.As(err, &migrated) {
+		// The group became a supergroup: the migration update moves this
+		// message to the new chat; try again shortly.
+		log.WarnContext(ctx, "outbox: group was upgraded to a supergroup; will retry", "migrated_to", migrated.MigratedTo)
+		return workflow.Outcome{RetryAfter: time.Second, Err: d.scrub(err)}
+	}
+	switch code, _ := telegramError(err); code {
+	case 403:
+		log.WarnContext(ctx, "outbox: chat blocked the bot; giving up")
+		return workflow.Outcome{Blocked: m.Notification.Audience == workflow.AudienceResident, Failed: true, Err: d.scrub(err)}
+	case 400:
+		log.ErrorContext(ctx, "outbox: telegram refused the message; giving up")
+		return workflow.Outcome{Failed: true, Err: d.scrub(err)}
 	}
 	delay := backoff(m.Attempts, time.Second, d.opts.MaxBackoff)
 	log.WarnContext(ctx, "outbox: send failed; will retry", "retry_in", delay)

@@ -1,7 +1,12 @@
 package bot
 
 import (
+	"context"
+	"fmt"
+	"html"
 	"strconv"
+	"strings"
+	"time"
 
 	tele "gopkg.in/telebot.v3"
 
@@ -10,42 +15,210 @@ import (
 
 // StaffStore is what the staff's side of the bot reads and writes besides
 // the workflow.
-type StaffStore interface{}
+type StaffStore interface {
+	// FindGrants returns the roles of a staff member held in the database
+	// (bootstrap admins are added by the bot).
+	FindGrants(ctx context.Context, userID int64) ([]workflow.Grant, error)
+	// FindStaff returns every staff member with their roles.
+	FindStaff(ctx context.Context) ([]workflow.StaffMember, error)
+	// FindStaffNames returns staff names by Telegram id.
+	FindStaffNames(ctx context.Context) (map[int64]string, error)
+	// RevokeRole takes a role from a staff member, recording act.
+	RevokeRole(ctx context.Context, userID int64, g workflow.Grant, act workflow.StaffAction) error
+	// RecordStaffAction appends to the staff audit trail.
+	RecordStaffAction(ctx context.Context, act workflow.StaffAction) error
+	// FindStaffActions returns the staff actions about an appeal.
+	FindStaffActions(ctx context.Context, appealID int64) ([]workflow.StaffAction, error)
+
+	// CreateInvite stores an invitation, recording act.
+	CreateInvite(ctx context.Context, inv workflow.Invite, act workflow.StaffAction) error
+	// UseInvite redeems an invitation: workflow.ErrInviteUsed,
+	// workflow.ErrInviteExpired or not found when it cannot be.
+	UseInvite(ctx context.Context, code string, userID int64, name string, now time.Time) (workflow.Invite, error)
+
+	// BindChat binds a chat or topic, attaching cards queued with no chat
+	// for that purpose; it returns how many.
+	BindChat(ctx context.Context, b workflow.Binding, act workflow.StaffAction) (int, error)
+	// UnbindChat removes the binding of a chat or topic and returns it.
+	UnbindChat(ctx context.Context, chatID int64, threadID int, act workflow.StaffAction) (workflow.Binding, error)
+	// FindBinding returns the binding of a chat or topic, or not found.
+	FindBinding(ctx context.Context, chatID int64, threadID int) (workflow.Binding, error)
+	// FindBindings returns every binding.
+	FindBindings(ctx context.Context) ([]workflow.Binding, error)
+	// MigrateChat moves a group's bindings, cards, queued messages and
+	// dialogs to its supergroup; it reports whether the group was bound.
+	MigrateChat(ctx context.Context, from, to int64, act workflow.StaffAction) (bool, error)
+
+	// FindDialog returns the dialog of a user in a chat, or not found.
+	FindDialog(ctx context.Context, userID, chatID int64) (*workflow.Dialog, error)
+	// SaveDialog creates or replaces a dialog.
+	SaveDialog(ctx context.Context, d *workflow.Dialog) error
+	// DeleteDialog ends a dialog.
+	DeleteDialog(ctx context.Context, userID, chatID int64) error
+
+	// FindAppealByNumber returns the appeal with a registration number.
+	FindAppealByNumber(ctx context.Context, number string) (*workflow.Appeal, error)
+	// FindAppealEvents returns the audit trail of an appeal.
+	FindAppealEvents(ctx context.Context, appealID int64) ([]workflow.AuditEvent, error)
+}
 
 // staffHandlers are the handlers of staff chats, by endpoint.
 func (b *Bot) staffHandlers() map[string]tele.HandlerFunc {
-	h := map[string]tele.HandlerFunc{}
+	h := map[string]tele.HandlerFunc{
+		"/bind":               b.onBind,
+		"/unbind":             b.onUnbind,
+		"/bindings":           b.onBindings,
+		"/invite":             b.onInvite,
+		"/staff":              b.onStaff,
+		"/revoke":             b.onRevoke,
+		"/register":           b.onRegister,
+		"/history":            b.onHistory,
+		"/cancel":             b.onStaffCancel,
+		tele.OnText:           b.onStaffReply,
+		tele.OnPhoto:          b.onStaffReply,
+		tele.OnMigration:      b.onMigration,
+		"\f" + uniqueFull:     b.onFull,
+		"\f" + uniqueRevoke:   b.onRevokePress,
+		"\f" + uniqueReason:   b.onReasonPress,
+		"\f" + uniqueDirTo:    b.onDirectionPress,
+		"\f" + uniqueComment:  b.onCommentPress,
+		"\f" + uniqueMenuExit: b.onMenuClose,
+		"\f" + uniqueRegister: b.onRegisterPress,
+	}
 	for _, cb := range cardButtons {
 		h["\f"+string(cb.event)] = b.onCardButton(cb.event)
 	}
 	return h
 }
 
-// startStaff answers /start with an invitation code.
-func (b *Bot) startStaff(c tele.Context, code string) error {
-	return c.Send(textGreeting)
+// grants returns the roles of a user, bootstrap admins included.
+func (b *Bot) grants(ctx context.Context, userID int64) ([]workflow.Grant, error) {
+	gs, err := b.opts.Store.FindGrants(ctx, userID)
+	if err != nil {
+		return nil, fmt.Errorf("find grants of %d: %w", userID, err)
+	}
+	if b.bootstrapAdmin(userID) {
+		gs = append(gs, workflow.Grant{Role: workflow.RoleAdmin})
+	}
+	return gs, nil
 }
 
-// onCardButton fires a workflow event that needs no input from a card
-// button: data is "<appeal id>|<version>".
-func (b *Bot) onCardButton(ev workflow.Event) tele.HandlerFunc {
-	return func(c tele.Context) error {
-		ctx := contextOf(c)
-		args := c.Args()
-		if len(args) != 2 {
-			return c.Respond(&tele.CallbackResponse{Text: textInvalid})
+// bootstrapAdmin reports whether the user is an admin by MCU_ADMIN_IDS.
+func (b *Bot) bootstrapAdmin(userID int64) bool {
+	for _, id := range b.opts.Service.Admins {
+		if id == userID {
+			return true
 		}
-		id, err1 := strconv.ParseInt(args[0], 10, 64)
-		version, err2 := strconv.Atoi(args[1])
-		if err1 != nil || err2 != nil {
-			return c.Respond(&tele.CallbackResponse{Text: textInvalid})
-		}
-		_, err := b.opts.Service.Apply(ctx, workflow.Command{
-			AppealID: id, Event: ev, Actor: workflow.Staff(c.Sender().ID), Version: version,
-		})
-		if err != nil {
-			return c.Respond(&tele.CallbackResponse{Text: b.answer(ctx, err)})
-		}
-		return c.Respond(&tele.CallbackResponse{Text: "Готово"})
 	}
+	return false
+}
+
+// roleOf returns the first of roles the user holds (in any direction),
+// or "" when none.
+func (b *Bot) roleOf(ctx context.Context, userID int64, roles ...workflow.Role) (workflow.Role, error) {
+	gs, err := b.grants(ctx, userID)
+	if err != nil {
+		return "", err
+	}
+	for _, r := range roles {
+		for _, g := range gs {
+			if g.Role == r {
+				return r, nil
+			}
+		}
+	}
+	return "", nil
+}
+
+// anyStaffRole returns a role the user holds, preferring admin, or "".
+func (b *Bot) anyStaffRole(ctx context.Context, userID int64) (workflow.Role, error) {
+	return b.roleOf(ctx, userID, workflow.Roles...)
+}
+
+// now returns the bot's clock.
+func (b *Bot) now() time.Time { return b.opts.Now() }
+
+// threadOf returns the forum topic a message is in, 0 outside topics.
+func threadOf(m *tele.Message) int {
+	if m == nil || !m.TopicMessage {
+		return 0
+	}
+	return m.ThreadID
+}
+
+// reply answers a command in its chat (and topic).
+func reply(c tele.Context, text string, opts ...interface{}) error {
+	if c.Message() == nil {
+		return c.Send(text, opts...)
+	}
+	return c.Reply(text, opts...)
+}
+
+// mention is an HTML mention of the sender, for prompts with a selective
+// force reply.
+func mention(u *tele.User) string {
+	name := strings.TrimSpace(u.FirstName + " " + u.LastName)
+	if name == "" {
+		name = "Коллега"
+	}
+	return fmt.Sprintf(`<a href="tg://user?id=%d">%s</a>`, u.ID, html.EscapeString(name))
+}
+
+// userName is how staff lists name a user.
+func userName(u *tele.User) string {
+	name := strings.TrimSpace(u.FirstName + " " + u.LastName)
+	if name == "" && u.Username != "" {
+		name = "@" + u.Username
+	}
+	return name
+}
+
+// grantText names a role with its direction: «исполнитель (ЖКХ)».
+func grantText(g workflow.Grant, directions map[string]string) string {
+	s := roleNames[g.Role]
+	if g.Direction != "" {
+		s += " (" + directionName(g.Direction, directions) + ")"
+	}
+	return s
+}
+
+// respond answers a callback query with text.
+func respond(c tele.Context, text string) error {
+	return c.Respond(&tele.CallbackResponse{Text: text})
+}
+
+// parseID parses an int64 argument.
+func parseID(s string) (int64, bool) {
+	n, err := strconv.ParseInt(s, 10, 64)
+	return n, err == nil && n > 0
+}
+
+// directionCodes lists the active direction codes, comma-separated.
+func (b *Bot) directionCodes(ctx context.Context) (string, map[string]string, error) {
+	list, err := b.opts.Store.FindDirections(ctx)
+	if err != nil {
+		return "", nil, err
+	}
+	codes := make([]string, len(list))
+	names := make(map[string]string, len(list))
+	for i, d := range list {
+		codes[i] = d.Code
+		names[d.Code] = d.Name
+	}
+	return strings.Join(codes, ", "), names, nil
+}
+
+// onStaffCancel ends the sender's staff dialog in this chat.
+func (b *Bot) onStaffCancel(c tele.Context) error {
+	ctx := contextOf(c)
+	if _, err := b.opts.Store.FindDialog(ctx, c.Sender().ID, c.Chat().ID); err != nil {
+		if workflow.ErrorCode(err) == workflow.ENotFound {
+			return reply(c, textNothingToCancel)
+		}
+		return err
+	}
+	if err := b.opts.Store.DeleteDialog(ctx, c.Sender().ID, c.Chat().ID); err != nil {
+		return err
+	}
+	return reply(c, textCancelled)
 }

@@ -3,8 +3,23 @@ package bot
 import (
 	"fmt"
 
+	tele "gopkg.in/telebot.v3"
+
 	"mcu/workflow"
 )
+
+// staffCommands is the command menu in groups.
+var staffCommands = []tele.Command{
+	{Text: "register", Description: "Зарегистрировать обращение из другого канала"},
+	{Text: "history", Description: "История обращения: /history 2026-000017"},
+	{Text: "cancel", Description: "Отменить ввод"},
+	{Text: "bindings", Description: "Привязанные чаты"},
+	{Text: "bind", Description: "Привязать чат: /bind <код>"},
+	{Text: "unbind", Description: "Снять привязку чата"},
+	{Text: "invite", Description: "Пригласить сотрудника: /invite <роль> [<направление>]"},
+	{Text: "staff", Description: "Сотрудники и роли"},
+	{Text: "revoke", Description: "Снять роль"},
+}
 
 // chatNotice is what a direction or triage chat is told besides the card.
 func chatNotice(a *workflow.Appeal, n workflow.Notification) string {
@@ -21,3 +36,170 @@ func chatNotice(a *workflow.Appeal, n workflow.Notification) string {
 	}
 	return ""
 }
+
+// roleNames are the staff roles in words.
+var roleNames = map[workflow.Role]string{
+	workflow.RoleAdmin:    "администратор",
+	workflow.RoleOperator: "оператор",
+	workflow.RoleCurator:  "куратор",
+	workflow.RoleExecutor: "исполнитель",
+	workflow.RoleHead:     "глава администрации",
+	workflow.RoleLeader:   "руководитель МЦУ",
+}
+
+// sourceNames are the channels an appeal came by, in words.
+var sourceNames = map[workflow.Source]string{
+	workflow.SourceBot:      "бот",
+	workflow.SourcePOS:      "ПОС (Госуслуги)",
+	workflow.SourceSocial:   "социальные сети",
+	workflow.SourcePhone:    "телефон",
+	workflow.SourceInPerson: "личный приём",
+	workflow.SourceEmail:    "почта",
+}
+
+// eventNames are the events as a history line names them.
+var eventNames = map[workflow.Event]string{
+	workflow.EventRegister:        "зарегистрировано",
+	workflow.EventRoute:           "направлено",
+	workflow.EventTake:            "взято в работу",
+	workflow.EventAskResident:     "вопрос заявителю",
+	workflow.EventResidentReplied: "заявитель ответил",
+	workflow.EventSubmitDraft:     "проект ответа",
+	workflow.EventApprove:         "ответ утверждён",
+	workflow.EventReturn:          "возвращено",
+	workflow.EventReroute:         "перенаправлено",
+	workflow.EventExtend:          "срок продлён",
+	workflow.EventRate:            "оценка",
+	workflow.EventReopen:          "возобновлено",
+	workflow.EventClose:           "закрыто",
+	workflow.EventReject:          "отклонено",
+	workflow.EventRedirect:        "переадресовано",
+	workflow.EventWithdraw:        "отозвано заявителем",
+}
+
+// reason is a reason from a fixed list: a short code for callback data,
+// a button label, and the wording that is stored and shown.
+type reason struct{ code, label, text string }
+
+// returnReasons are why a curator returns a draft (DESIGN §2).
+var returnReasons = []reason{
+	{"formal", "Отписка", "отписка: ответ не по существу вопроса"},
+	{"no_date", "Нет срока устранения", "не указан срок устранения проблемы"},
+	{"no_proof", "Нет подтверждения", "«устранено» без подтверждения (фото, акт)"},
+	{"law", "Нормы без разъяснения", "ссылки на нормы права без разъяснения"},
+	{"contra", "Противоречия", "в ответе есть противоречия"},
+}
+
+// rejectReasons are the grounds of 59-ФЗ art. 11 to leave an appeal
+// without an answer on the merits.
+var rejectReasons = []reason{
+	{"obscene", "Оскорбления, угрозы", "нецензурные либо оскорбительные выражения, угрозы (ч. 3 ст. 11 59-ФЗ)"},
+	{"unreadable", "Текст не читается", "текст не поддаётся прочтению (ч. 4 ст. 11 59-ФЗ)"},
+	{"repeat", "Повтор без новых доводов", "повторное обращение без новых доводов (ч. 5 ст. 11 59-ФЗ)"},
+	{"no_contact", "Нет имени или адреса", "не указаны фамилия или адрес для ответа (ч. 1 ст. 11 59-ФЗ)"},
+}
+
+func findReason(list []reason, code string) (string, bool) {
+	for _, r := range list {
+		if r.code == code {
+			return r.text, true
+		}
+	}
+	return "", false
+}
+
+// Labels of buttons besides the card's.
+const (
+	labelComment = "Свой комментарий"
+	labelCancel  = "Отмена"
+	labelUnknown = "Не знаю"
+)
+
+// Staff texts.
+const (
+	textDone            = "Готово"
+	textNotStaff        = "Команда доступна только сотрудникам МЦУ."
+	textGroupOnly       = "Эта команда работает в группе сотрудников."
+	textBindUsage       = "Укажите, к чему привязать чат: /bind <код>.\nКоды: %s, triage (сортировка), head (глава администрации)."
+	textBindUnknown     = "Неизвестный код «%s».\nКоды: %s, triage (сортировка), head (глава администрации)."
+	textBoundDirection  = "Чат привязан к направлению «%s». Сюда будут приходить карточки обращений."
+	textBoundTriage     = "Чат назначен для сортировки: сюда будут приходить обращения без направления."
+	textBoundHead       = "Чат назначен для сводок главе администрации."
+	textBoundQueued     = "\nКарточек из очереди: %d."
+	textUnbound         = "Привязка снята: %s."
+	textNotBound        = "Этот чат ни к чему не привязан."
+	textNoBindings      = "Привязанных чатов нет."
+	textBindingsTitle   = "Привязанные чаты:"
+	textMigrated        = "Группа стала супергруппой. Привязка сохранена: %s."
+	textTriageTarget    = "сортировка"
+	textHeadTarget      = "глава администрации"
+	textInviteUsage     = "Укажите роль: /invite <роль> [<направление>].\nРоли: admin, operator, curator, executor, head, leader. Для curator и executor нужно направление: %s."
+	textInviteCreated   = "Приглашение: %s. Ссылка одноразовая, действует до %s:\n%s"
+	textInviteAccepted  = "Добро пожаловать! Вам выдана роль: %s."
+	textInviteUsedBy    = "%s принял(а) приглашение: %s."
+	textInviteUsed      = "Это приглашение уже использовано. Попросите администратора прислать новое."
+	textInviteExpired   = "Срок действия приглашения истёк. Попросите администратора прислать новое."
+	textInviteNotFound  = "Приглашение не найдено. Проверьте ссылку или попросите администратора прислать новую."
+	textStaffTitle      = "Сотрудники:"
+	textNoStaff         = "Сотрудников пока нет. Пригласите их командой /invite."
+	textBootstrapAdmin  = "администратор (MCU_ADMIN_IDS)"
+	textRevokeChoose    = "Чью роль снять?"
+	textRevokeNone      = "Снимать нечего: ролей, выданных приглашением, нет."
+	textRevoked         = "Роль снята: %s — %s."
+	textCancelled       = "Ввод отменён."
+	textNothingToCancel = "Отменять нечего."
+	textFullTitle       = "№ %s, полный текст:"
+	textFullDraft       = "Проект ответа полностью:"
+	textFullAnswer      = "Ответ полностью:"
+	textChooseReturn    = "№ %s: почему проект возвращается?"
+	textChooseReject    = "№ %s: по какому основанию отклонить (ст. 11 59-ФЗ)?"
+	textChooseReroute   = "№ %s: в какое направление перенаправить?"
+	textChooseRoute     = "№ %s: в какое направление направить?"
+	textPromptAsk       = "%s, напишите вопрос заявителю по № %s ответом на это сообщение."
+	textPromptDraft     = "%s, напишите проект ответа по № %s ответом на это сообщение. Можно приложить фото (подтверждение)."
+	textPromptReturn    = "%s, напишите, что доработать в проекте по № %s, ответом на это сообщение."
+	textPromptExtend    = "%s, срок ответа по № %s продлевается на %d дней. Напишите причину ответом на это сообщение — её увидит заявитель."
+	textPromptRedirect  = "%s, в какой орган переадресовать № %s? Напишите название ответом на это сообщение."
+	textPhotoKept       = "Фото добавлено. Теперь напишите текст ответом на то же сообщение."
+	textReplyEmpty      = "Нужен текст. Ответьте на сообщение бота ещё раз."
+	textSent            = "№ %s: %s."
+	textAskSent         = "вопрос отправлен заявителю"
+	textDraftSent       = "проект ответа отправлен на согласование"
+	textReturnSent      = "проект возвращён на доработку"
+	textExtendSent      = "срок продлён до %s, заявитель уведомлён"
+	textRedirectSent    = "переадресовано: %s"
+	textHistoryUsage    = "Укажите номер: /history 2026-000017."
+	textHistoryTitle    = "История № %s:"
+	textNotYours        = "Это не ваш запрос."
+)
+
+// Answers to a press that lost a race: what happened to the appeal.
+var conflictTexts = map[workflow.State]string{
+	workflow.StateInProgress:    "Уже взято в работу.",
+	workflow.StateClarification: "Заявителю уже задан вопрос.",
+	workflow.StateOnApproval:    "Проект ответа уже на согласовании.",
+	workflow.StateAnswered:      "Уже утверждено.",
+	workflow.StateClosed:        "Обращение уже закрыто.",
+	workflow.StateRejected:      "Уже отклонено.",
+	workflow.StateRedirected:    "Уже переадресовано.",
+	workflow.StateWithdrawn:     "Заявитель отозвал обращение.",
+}
+
+// Texts of the registration of appeals from other channels.
+const (
+	textRegisterTriageOnly = "Регистрировать обращения из других каналов можно в чате сортировки."
+	textRegisterKind       = "Новое обращение из другого канала. Что это?"
+	textRegisterSource     = "Откуда оно пришло?"
+	textRegisterText       = "%s, пришлите текст обращения ответом на это сообщение."
+	textRegisterName       = "%s, как зовут заявителя? Ответьте на это сообщение («-», если неизвестно)."
+	textRegisterContact    = "%s, как связаться с заявителем (телефон, e-mail, адрес)? Ответьте на это сообщение («-», если неизвестно)."
+	textRegisterDirection  = "К какому направлению относится обращение?"
+	textRegistered         = "Зарегистрировано: № %s (%s), ответ до %s."
+	textRegisterSummary    = "Регистрация: %s, источник — %s."
+)
+
+// kindChoices are the kinds an operator registers, in the order offered.
+var kindChoices = []workflow.Kind{workflow.KindAppeal59, workflow.KindIncident, workflow.KindMessage}
+
+// sourceChoices are the other channels, in the order offered.
+var sourceChoices = []workflow.Source{workflow.SourcePOS, workflow.SourceSocial, workflow.SourcePhone, workflow.SourceInPerson, workflow.SourceEmail}

@@ -104,10 +104,15 @@ func (t *Tx) loadOutboxContext(ctx context.Context, m *workflow.OutboxMessage) e
 			return err
 		}
 		m.Appeal = a
-		err = t.tx.QueryRow(ctx, `SELECT message_id FROM cards WHERE appeal_id = $1 AND chat_id = $2`,
-			id, m.ChatID).Scan(&m.CardMessageID)
+		err = t.tx.QueryRow(ctx, `SELECT message_id, media_ids FROM cards WHERE appeal_id = $1 AND chat_id = $2`,
+			id, m.ChatID).Scan(&m.CardMessageID, &m.CardMediaIDs)
 		if err != nil && !errors.Is(err, pgx.ErrNoRows) {
 			return fmt.Errorf("storage: unable to find card of appeal %d: %w", id, err)
+		}
+		if m.Notification.Audience == workflow.AudienceCard {
+			if err := t.loadCardContext(ctx, m); err != nil {
+				return err
+			}
 		}
 	}
 	err := t.tx.QueryRow(ctx, `SELECT coalesce(direction, '') FROM chat_bindings WHERE chat_id = $1 AND thread_id = $2`,
@@ -118,13 +123,72 @@ func (t *Tx) loadOutboxContext(ctx context.Context, m *workflow.OutboxMessage) e
 	return nil
 }
 
+// cardHistory is how many of the latest audit events a card shows.
+const cardHistory = 6
+
+// loadCardContext loads what a card shows besides the appeal: the latest
+// history with staff names, the executor, the draft's evidence and the
+// contact of a citizen who wrote by another channel.
+func (t *Tx) loadCardContext(ctx context.Context, m *workflow.OutboxMessage) error {
+	a := m.Appeal
+	rows, err := t.tx.Query(ctx, `
+		SELECT e.at, e.event, e.actor_kind, e.actor_id, e.role, coalesce(s.name, ''), e.payload
+		FROM (SELECT * FROM appeal_events WHERE appeal_id = $1 ORDER BY id DESC LIMIT $2) e
+		LEFT JOIN staff s ON e.actor_kind = 'staff' AND s.user_id = e.actor_id
+		ORDER BY e.id`, a.ID, cardHistory)
+	if err != nil {
+		return fmt.Errorf("storage: unable to load history of appeal %d: %w", a.ID, err)
+	}
+	m.History, err = pgx.CollectRows(rows, func(row pgx.CollectableRow) (workflow.CardEvent, error) {
+		var e workflow.CardEvent
+		var payload []byte
+		if err := row.Scan(&e.At, &e.Event, &e.Actor.Kind, &e.Actor.UserID, &e.Role, &e.ActorName, &payload); err != nil {
+			return e, err
+		}
+		return e, json.Unmarshal(payload, &e.Payload)
+	})
+	if err != nil {
+		return fmt.Errorf("storage: unable to read history of appeal %d: %w", a.ID, err)
+	}
+	if a.ExecutorID != 0 {
+		names, err := findStaffNames(ctx, t.tx, []int64{a.ExecutorID})
+		if err != nil {
+			return err
+		}
+		m.ExecutorName = names[a.ExecutorID]
+	}
+	if a.Draft != "" {
+		// The evidence of the latest draft is in its event's payload.
+		var payload []byte
+		err := t.tx.QueryRow(ctx, `
+			SELECT payload FROM appeal_events WHERE appeal_id = $1 AND event = $2
+			ORDER BY id DESC LIMIT 1`, a.ID, workflow.EventSubmitDraft).Scan(&payload)
+		if err != nil && !errors.Is(err, pgx.ErrNoRows) {
+			return fmt.Errorf("storage: unable to load the draft of appeal %d: %w", a.ID, err)
+		}
+		if len(payload) > 0 {
+			var in workflow.Input
+			if err := json.Unmarshal(payload, &in); err != nil {
+				return fmt.Errorf("storage: unable to decode the draft of appeal %d: %w", a.ID, err)
+			}
+			m.DraftAttachments = in.Attachments
+		}
+	}
+	err = t.tx.QueryRow(ctx, `SELECT name, contact FROM appeal_contacts WHERE appeal_id = $1`, a.ID).
+		Scan(&m.ContactName, &m.Contact)
+	if err != nil && !errors.Is(err, pgx.ErrNoRows) {
+		return fmt.Errorf("storage: unable to load contact of appeal %d: %w", a.ID, err)
+	}
+	return nil
+}
+
 func (t *Tx) finishOutbox(ctx context.Context, m workflow.OutboxMessage, o workflow.Outcome) error {
 	id := m.ID
-	if o.CardMessageID != 0 && m.Notification.AppealID != 0 {
+	if (o.CardMessageID != 0 || len(o.CardMediaIDs) > 0) && m.Notification.AppealID != 0 {
 		_, err := t.tx.Exec(ctx, `
-			INSERT INTO cards (appeal_id, chat_id, thread_id, message_id) VALUES ($1, $2, $3, $4)
-			ON CONFLICT (appeal_id, chat_id) DO UPDATE SET message_id = $4, thread_id = $3, updated_at = now()`,
-			m.Notification.AppealID, m.ChatID, m.ThreadID, o.CardMessageID)
+			INSERT INTO cards (appeal_id, chat_id, thread_id, message_id, media_ids) VALUES ($1, $2, $3, $4, $5)
+			ON CONFLICT (appeal_id, chat_id) DO UPDATE SET message_id = $4, thread_id = $3, media_ids = $5, updated_at = now()`,
+			m.Notification.AppealID, m.ChatID, m.ThreadID, o.CardMessageID, mediaIDs(o.CardMediaIDs))
 		if err != nil {
 			return fmt.Errorf("storage: unable to remember card of appeal %d: %w", m.Notification.AppealID, err)
 		}
@@ -153,6 +217,15 @@ func (t *Tx) finishOutbox(ctx context.Context, m workflow.OutboxMessage, o workf
 		return fmt.Errorf("storage: unable to record outbox outcome of %d: %w", id, err)
 	}
 	return nil
+}
+
+// mediaIDs returns ids as a non-nil slice, for a NOT NULL array column.
+func mediaIDs(ids []int) []int32 {
+	out := make([]int32, len(ids))
+	for i, id := range ids {
+		out[i] = int32(id)
+	}
+	return out
 }
 
 func errText(err error) string {

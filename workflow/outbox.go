@@ -17,6 +17,17 @@ type OutboxMessage struct {
 	// ChatDirection is the direction the chat is bound to ("" for triage
 	// or a private chat).
 	ChatDirection string
+
+	// What a card shows besides the appeal (loaded for cards only).
+	History          []CardEvent  // the latest audit events, oldest first
+	ExecutorName     string       // the name of Appeal.ExecutorID
+	DraftAttachments []Attachment // evidence attached to the latest draft
+	ContactName      string       // the citizen of an appeal from another channel
+	Contact          string
+	// CardMediaIDs are the messages in ChatID that hold the appeal's
+	// photos and location, sent with the card; a card sent anew replies
+	// to them instead of sending them again.
+	CardMediaIDs []int
 }
 
 // Outcome is what became of one attempt to send an outbox message.
@@ -31,6 +42,9 @@ type Outcome struct {
 	Blocked bool
 	// CardMessageID, when set, is the message that now holds the card.
 	CardMessageID int
+	// CardMediaIDs, with CardMessageID, are the messages holding the
+	// appeal's photos and location in that chat.
+	CardMediaIDs []int
 	// Err is what went wrong, recorded with the message.
 	Err error
 }

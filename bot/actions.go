@@ -1,0 +1,460 @@
+package bot
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strconv"
+
+	tele "gopkg.in/telebot.v3"
+
+	"mcu/workflow"
+)
+
+// Callbacks of the menus a card button opens. Data starts with
+// "<appeal id>|<version seen>", so a choice made on a stale menu is a
+// conflict like a stale card button.
+const (
+	uniqueReason   = "why"   // "<id>|<version>|<ret or rej>|<reason code>"
+	uniqueComment  = "cmt"   // "<id>|<version>": a free comment for return
+	uniqueDirTo    = "dir"   // "<id>|<version>|<route or reroute>|<direction>"
+	uniqueMenuExit = "close" // closes a menu
+)
+
+// Events as menu data names them, to stay within 64 bytes.
+var menuEvents = map[string]workflow.Event{
+	"ret":     workflow.EventReturn,
+	"rej":     workflow.EventReject,
+	"route":   workflow.EventRoute,
+	"reroute": workflow.EventReroute,
+}
+
+// promptKinds are the dialog kinds of events whose input is written as a
+// reply to the bot's prompt.
+var promptKinds = map[workflow.Event]string{
+	workflow.EventAskResident: "ask",
+	workflow.EventSubmitDraft: "draft",
+	workflow.EventReturn:      "return",
+	workflow.EventExtend:      "extend",
+	workflow.EventRedirect:    "redirect",
+}
+
+// promptData is a staff dialog waiting for a reply to the bot's prompt.
+type promptData struct {
+	AppealID int64                 `json:"appeal_id"`
+	Number   string                `json:"number"`
+	PromptID int                   `json:"prompt_id"`
+	Photos   []workflow.Attachment `json:"photos,omitempty"`
+}
+
+// onCardButton handles a card's button: an event fired at once (take,
+// approve), or one that first needs a choice (a menu) or a text (a
+// prompt). Data is "<appeal id>|<version>". The presser's right is checked
+// at the press, whatever buttons they were shown.
+func (b *Bot) onCardButton(ev workflow.Event) tele.HandlerFunc {
+	return func(c tele.Context) error {
+		ctx := contextOf(c)
+		id, version, ok := appealArgs(c.Args())
+		if !ok {
+			return respond(c, textInvalid)
+		}
+		switch ev {
+		case workflow.EventTake, workflow.EventApprove:
+			return b.fire(c, workflow.Command{AppealID: id, Event: ev, Actor: workflow.Staff(c.Sender().ID), Version: version})
+		}
+		a, err := b.check(ctx, c.Sender().ID, ev, id, version)
+		if err != nil {
+			return respond(c, b.pressAnswer(ctx, id, ev, err))
+		}
+		switch ev {
+		case workflow.EventReturn:
+			return b.openMenu(c, fmt.Sprintf(textChooseReturn, a.Number()), reasonButtons(a, "ret", returnReasons, true))
+		case workflow.EventReject:
+			return b.openMenu(c, fmt.Sprintf(textChooseReject, a.Number()), reasonButtons(a, "rej", rejectReasons, false))
+		case workflow.EventRoute, workflow.EventReroute:
+			rows, err := b.directionButtons(ctx, a, ev)
+			if err != nil {
+				return err
+			}
+			text := textChooseReroute
+			if ev == workflow.EventRoute {
+				text = textChooseRoute
+			}
+			return b.openMenu(c, fmt.Sprintf(text, a.Number()), rows)
+		}
+		return b.prompt(c, ev, a)
+	}
+}
+
+// appealArgs parses "<appeal id>|<version>" at the start of callback data.
+func appealArgs(args []string) (int64, int, bool) {
+	if len(args) < 2 {
+		return 0, 0, false
+	}
+	id, ok := parseID(args[0])
+	version, err := strconv.Atoi(args[1])
+	return id, version, ok && err == nil && version > 0
+}
+
+// check reports, without changing anything, whether user may fire ev on
+// the appeal as it is now, having seen version: the same checks as the
+// workflow's, in the same order (role, version, state).
+func (b *Bot) check(ctx context.Context, userID int64, ev workflow.Event, id int64, version int) (*workflow.Appeal, error) {
+	a, err := b.opts.Store.FindAppeal(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	gs, err := b.grants(ctx, userID)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := workflow.Authorize(ev, workflow.Staff(userID), gs, a); err != nil {
+		return nil, err
+	}
+	if version != 0 && version != a.Version {
+		return nil, workflow.Errorf(workflow.EConflict, "appeal %d is at version %d, not %d", id, a.Version, version)
+	}
+	if _, ok := workflow.Next(a.State, ev); !ok || (ev == workflow.EventExtend && a.Extended) {
+		return nil, workflow.Errorf(workflow.EInvalid, "cannot %s appeal %d in state %s", ev, id, a.State)
+	}
+	return a, nil
+}
+
+// fire applies a command from a button press and answers the press.
+func (b *Bot) fire(c tele.Context, cmd workflow.Command) error {
+	ctx := contextOf(c)
+	if _, err := b.opts.Service.Apply(ctx, cmd); err != nil {
+		return respond(c, b.pressAnswer(ctx, cmd.AppealID, cmd.Event, err))
+	}
+	return respond(c, textDone)
+}
+
+// pressAnswer is the answer to a press (or a reply) for ev that failed:
+// when it lost a race — a conflict, or ev no longer allowed in the state
+// the appeal has reached — what happened to the appeal; otherwise the
+// error's usual answer.
+func (b *Bot) pressAnswer(ctx context.Context, id int64, ev workflow.Event, err error) string {
+	code := workflow.ErrorCode(err)
+	if code == workflow.EConflict || code == workflow.EInvalid {
+		if a, ferr := b.opts.Store.FindAppeal(ctx, id); ferr == nil {
+			_, allowed := workflow.Next(a.State, ev)
+			if text, ok := conflictTexts[a.State]; ok && (code == workflow.EConflict || !allowed) {
+				return text
+			}
+		}
+	}
+	return b.answer(ctx, err)
+}
+
+// openMenu sends a menu in reply to the card and answers the press.
+func (b *Bot) openMenu(c tele.Context, text string, rows [][]tele.InlineButton) error {
+	rows = append(rows, []tele.InlineButton{{Unique: uniqueMenuExit, Text: labelCancel}})
+	card := c.Callback().Message
+	_, err := b.tg.Send(card.Chat, text, &tele.SendOptions{
+		ReplyTo: card, AllowWithoutReply: true, ThreadID: threadOf(card),
+		ReplyMarkup: &tele.ReplyMarkup{InlineKeyboard: rows},
+	})
+	if err != nil {
+		return err
+	}
+	return respond(c, "")
+}
+
+// reasonButtons lists reasons, one to a row, and «Свой комментарий»
+// when comment is set.
+func reasonButtons(a *workflow.Appeal, ev string, list []reason, comment bool) [][]tele.InlineButton {
+	prefix := fmt.Sprintf("%d|%d|%s|", a.ID, a.Version, ev)
+	var rows [][]tele.InlineButton
+	for _, r := range list {
+		rows = append(rows, []tele.InlineButton{{Unique: uniqueReason, Text: r.label, Data: prefix + r.code}})
+	}
+	if comment {
+		rows = append(rows, []tele.InlineButton{{Unique: uniqueComment, Text: labelComment, Data: fmt.Sprintf("%d|%d", a.ID, a.Version)}})
+	}
+	return rows
+}
+
+// directionButtons lists the directions an appeal can be sent to.
+func (b *Bot) directionButtons(ctx context.Context, a *workflow.Appeal, ev workflow.Event) ([][]tele.InlineButton, error) {
+	list, err := b.opts.Store.FindDirections(ctx)
+	if err != nil {
+		return nil, err
+	}
+	prefix := fmt.Sprintf("%d|%d|%s|", a.ID, a.Version, ev)
+	var rows [][]tele.InlineButton
+	for _, d := range list {
+		if d.Code != a.Direction {
+			rows = append(rows, []tele.InlineButton{{Unique: uniqueDirTo, Text: d.Name, Data: prefix + d.Code}})
+		}
+	}
+	return rows, nil
+}
+
+// onReasonPress returns or rejects with the chosen reason.
+func (b *Bot) onReasonPress(c tele.Context) error {
+	args := c.Args()
+	id, version, ok := appealArgs(args)
+	if !ok || len(args) != 4 {
+		return respond(c, textInvalid)
+	}
+	ev := menuEvents[args[2]]
+	list := returnReasons
+	if ev == workflow.EventReject {
+		list = rejectReasons
+	}
+	text, ok := findReason(list, args[3])
+	if !ok || (ev != workflow.EventReturn && ev != workflow.EventReject) {
+		return respond(c, textInvalid)
+	}
+	return b.fireFromMenu(c, workflow.Command{
+		AppealID: id, Event: ev, Actor: workflow.Staff(c.Sender().ID), Version: version,
+		Input: workflow.Input{Reason: text},
+	})
+}
+
+// onDirectionPress routes or reroutes to the chosen direction.
+func (b *Bot) onDirectionPress(c tele.Context) error {
+	args := c.Args()
+	id, version, ok := appealArgs(args)
+	if !ok || len(args) != 4 {
+		return respond(c, textInvalid)
+	}
+	ev := menuEvents[args[2]]
+	if ev != workflow.EventRoute && ev != workflow.EventReroute {
+		return respond(c, textInvalid)
+	}
+	return b.fireFromMenu(c, workflow.Command{
+		AppealID: id, Event: ev, Actor: workflow.Staff(c.Sender().ID), Version: version,
+		Input: workflow.Input{Direction: args[3]},
+	})
+}
+
+// fireFromMenu applies a menu's choice; the menu is removed when it
+// worked (the card and the chat show the result).
+func (b *Bot) fireFromMenu(c tele.Context, cmd workflow.Command) error {
+	ctx := contextOf(c)
+	if _, err := b.opts.Service.Apply(ctx, cmd); err != nil {
+		return respond(c, b.pressAnswer(ctx, cmd.AppealID, cmd.Event, err))
+	}
+	if err := c.Delete(); err != nil {
+		b.logger.WarnContext(ctx, "unable to delete a menu", "error", scrubToken(err, b.opts.Token))
+	}
+	return respond(c, textDone)
+}
+
+// onCommentPress asks for a free comment to return a draft with.
+func (b *Bot) onCommentPress(c tele.Context) error {
+	ctx := contextOf(c)
+	id, version, ok := appealArgs(c.Args())
+	if !ok {
+		return respond(c, textInvalid)
+	}
+	a, err := b.check(ctx, c.Sender().ID, workflow.EventReturn, id, version)
+	if err != nil {
+		return respond(c, b.pressAnswer(ctx, id, workflow.EventReturn, err))
+	}
+	if err := c.Delete(); err != nil {
+		b.logger.WarnContext(ctx, "unable to delete a menu", "error", scrubToken(err, b.opts.Token))
+	}
+	return b.prompt(c, workflow.EventReturn, a)
+}
+
+// onMenuClose removes a menu, and ends the presser's /register when the
+// menu was its step.
+func (b *Bot) onMenuClose(c tele.Context) error {
+	_, data, ok, err := b.loadRegister(c)
+	if err != nil {
+		return err
+	}
+	if ok && data.MenuID == c.Callback().Message.ID {
+		if err := b.opts.Store.DeleteDialog(contextOf(c), c.Sender().ID, c.Chat().ID); err != nil {
+			return err
+		}
+	}
+	if err := c.Delete(); err != nil {
+		return err
+	}
+	return respond(c, "")
+}
+
+// prompt asks the presser for the text of ev with a force reply to the
+// card (or the menu), and remembers what the reply is for.
+func (b *Bot) prompt(c tele.Context, ev workflow.Event, a *workflow.Appeal) error {
+	ctx := contextOf(c)
+	who, num := mention(c.Sender()), a.Number()
+	var text string
+	switch ev {
+	case workflow.EventAskResident:
+		text = fmt.Sprintf(textPromptAsk, who, num)
+	case workflow.EventSubmitDraft:
+		text = fmt.Sprintf(textPromptDraft, who, num)
+	case workflow.EventReturn:
+		text = fmt.Sprintf(textPromptReturn, who, num)
+	case workflow.EventExtend:
+		text = fmt.Sprintf(textPromptExtend, who, num, workflow.MaxExtensionDays)
+	case workflow.EventRedirect:
+		text = fmt.Sprintf(textPromptRedirect, who, num)
+	default:
+		return respond(c, textInvalid)
+	}
+	msg, err := b.sendPrompt(c, text)
+	if err != nil {
+		return err
+	}
+	if err := b.saveDialog(ctx, c, promptKinds[ev], "reply", promptData{AppealID: a.ID, Number: num, PromptID: msg.ID}); err != nil {
+		return err
+	}
+	return respond(c, "")
+}
+
+// sendPrompt sends a force-reply prompt (HTML, mentioning the user) in
+// the chat of the update: in reply to the pressed message, or to the
+// user's own message.
+func (b *Bot) sendPrompt(c tele.Context, text string) (*tele.Message, error) {
+	to := c.Message()
+	if c.Callback() != nil {
+		to = c.Callback().Message
+	}
+	return b.tg.Send(c.Chat(), text, &tele.SendOptions{
+		ReplyTo: to, AllowWithoutReply: true, ThreadID: threadOf(to), ParseMode: tele.ModeHTML,
+		ReplyMarkup: &tele.ReplyMarkup{ForceReply: true, Selective: true},
+	})
+}
+
+// saveDialog stores the sender's dialog in this chat.
+func (b *Bot) saveDialog(ctx context.Context, c tele.Context, kind, state string, data any) error {
+	raw, err := json.Marshal(data)
+	if err != nil {
+		return fmt.Errorf("encode dialog: %w", err)
+	}
+	return b.opts.Store.SaveDialog(ctx, &workflow.Dialog{
+		UserID: c.Sender().ID, ChatID: c.Chat().ID, Kind: kind, State: state, Data: raw,
+	})
+}
+
+// onStaffReply handles a message in a group that replies to the bot: the
+// answer to a prompt of the sender's dialog in this chat. Other replies
+// (staff talking about a card) are left alone.
+func (b *Bot) onStaffReply(c tele.Context) error {
+	m := c.Message()
+	if c.Chat().Type == tele.ChatPrivate || m == nil || m.ReplyTo == nil {
+		return nil
+	}
+	ctx := contextOf(c)
+	d, err := b.opts.Store.FindDialog(ctx, c.Sender().ID, c.Chat().ID)
+	if workflow.ErrorCode(err) == workflow.ENotFound {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	if d.Kind == registerKind {
+		return b.registerReply(c, d)
+	}
+	var data promptData
+	if err := json.Unmarshal(d.Data, &data); err != nil {
+		return fmt.Errorf("decode dialog: %w", err)
+	}
+	if data.PromptID != m.ReplyTo.ID {
+		return nil
+	}
+	return b.promptReply(c, d.Kind, data)
+}
+
+// promptReply fires the event a prompt asked the text for.
+func (b *Bot) promptReply(c tele.Context, kind string, data promptData) error {
+	ctx := contextOf(c)
+	m := c.Message()
+	text := m.Text
+	if text == "" {
+		text = m.Caption
+	}
+	photos := data.Photos
+	if m.Photo != nil {
+		photos = append(photos, workflow.Attachment{Kind: "photo", FileID: m.Photo.FileID, FileUniqueID: m.Photo.UniqueID})
+	}
+	if text == "" {
+		if kind == "draft" && m.Photo != nil {
+			data.Photos = photos
+			if err := b.saveDialog(ctx, c, kind, "reply", data); err != nil {
+				return err
+			}
+			return reply(c, textPhotoKept)
+		}
+		return reply(c, textReplyEmpty)
+	}
+	cmd := workflow.Command{AppealID: data.AppealID, Actor: workflow.Staff(c.Sender().ID)}
+	var done string
+	switch kind {
+	case "ask":
+		cmd.Event, cmd.Input.Text, done = workflow.EventAskResident, text, textAskSent
+	case "draft":
+		cmd.Event, cmd.Input.Text, cmd.Input.Attachments, done = workflow.EventSubmitDraft, text, photos, textDraftSent
+	case "return":
+		cmd.Event, cmd.Input.Reason = workflow.EventReturn, text
+	case "extend":
+		cmd.Event, cmd.Input.Reason, cmd.Input.Days = workflow.EventExtend, text, workflow.MaxExtensionDays
+	case "redirect":
+		cmd.Event, cmd.Input.Authority, done = workflow.EventRedirect, text, fmt.Sprintf(textRedirectSent, text)
+	default:
+		return nil
+	}
+	a, err := b.opts.Service.Apply(ctx, cmd)
+	if workflow.ErrorCode(err) == workflow.EInternal {
+		return err
+	}
+	if derr := b.opts.Store.DeleteDialog(ctx, c.Sender().ID, c.Chat().ID); derr != nil {
+		return derr
+	}
+	if err != nil {
+		return reply(c, b.pressAnswer(ctx, data.AppealID, cmd.Event, err))
+	}
+	if kind == "extend" {
+		done = fmt.Sprintf(textExtendSent, formatDate(a.DueAt, b.opts.Location))
+	}
+	if done == "" {
+		return nil // the chat is told by the workflow (return)
+	}
+	return reply(c, fmt.Sprintf(textSent, data.Number, done))
+}
+
+// onFull sends the whole text of an appeal (and of a long draft or
+// answer) that its card shortens. Staff only.
+func (b *Bot) onFull(c tele.Context) error {
+	ctx := contextOf(c)
+	args := c.Args()
+	if len(args) != 1 {
+		return respond(c, textInvalid)
+	}
+	id, ok := parseID(args[0])
+	if !ok {
+		return respond(c, textInvalid)
+	}
+	role, err := b.anyStaffRole(ctx, c.Sender().ID)
+	if err != nil {
+		return err
+	}
+	if role == "" {
+		return respond(c, textForbidden)
+	}
+	a, err := b.opts.Store.FindAppeal(ctx, id)
+	if err != nil {
+		return respond(c, b.answer(ctx, err))
+	}
+	text := fmt.Sprintf(textFullTitle, a.Number()) + "\n\n" + a.Text
+	switch {
+	case a.Answer != "" && !a.State.Open():
+		text += "\n\n" + textFullAnswer + "\n" + a.Answer
+	case a.Draft != "":
+		text += "\n\n" + textFullDraft + "\n" + a.Draft
+	}
+	card := c.Callback().Message
+	opts := &tele.SendOptions{ReplyTo: card, AllowWithoutReply: true, ThreadID: threadOf(card), DisableWebPagePreview: true}
+	for _, part := range splitText(text, maxMessageRunes) {
+		if _, err := b.tg.Send(card.Chat, part, opts); err != nil {
+			return err
+		}
+		opts = &tele.SendOptions{ThreadID: threadOf(card), DisableWebPagePreview: true}
+	}
+	return respond(c, "")
+}

@@ -1,0 +1,190 @@
+package bot
+
+import (
+	"fmt"
+	"strings"
+
+	tele "gopkg.in/telebot.v3"
+
+	"mcu/workflow"
+)
+
+// onBind binds the chat (or the forum topic) the command was sent in:
+// /bind <direction code>, /bind triage or /bind head. Admins only.
+func (b *Bot) onBind(c tele.Context) error {
+	ctx := contextOf(c)
+	role, err := b.roleOf(ctx, c.Sender().ID, workflow.RoleAdmin)
+	if err != nil {
+		return err
+	}
+	if role == "" {
+		return reply(c, textForbidden)
+	}
+	codes, names, err := b.directionCodes(ctx)
+	if err != nil {
+		return err
+	}
+	args := c.Args()
+	if len(args) != 1 {
+		return reply(c, fmt.Sprintf(textBindUsage, codes))
+	}
+	target := strings.ToLower(args[0])
+	bnd := workflow.Binding{
+		ChatID: c.Chat().ID, ThreadID: threadOf(c.Message()),
+		BoundBy: c.Sender().ID, BoundAt: b.now(),
+	}
+	switch {
+	case target == workflow.BindTriage || target == workflow.BindHead:
+		bnd.Purpose = target
+	case names[target] != "":
+		bnd.Purpose, bnd.Direction = workflow.BindDirection, target
+	default:
+		return reply(c, fmt.Sprintf(textBindUnknown, args[0], codes))
+	}
+	if c.Chat().Type == tele.ChatPrivate && bnd.Purpose != workflow.BindHead {
+		return reply(c, textGroupOnly)
+	}
+	attached, err := b.opts.Store.BindChat(ctx, bnd, workflow.StaffAction{
+		At: b.now(), ActorID: c.Sender().ID, Role: role, Action: workflow.ActionBind,
+		ChatID: bnd.ChatID, Details: target,
+	})
+	if err != nil {
+		return err
+	}
+	b.logger.InfoContext(ctx, "chat bound", "chat_id", bnd.ChatID, "thread_id", bnd.ThreadID,
+		"target", target, "by", c.Sender().ID, "queued_cards", attached)
+	var text string
+	switch bnd.Purpose {
+	case workflow.BindTriage:
+		text = textBoundTriage
+	case workflow.BindHead:
+		text = textBoundHead
+	default:
+		text = fmt.Sprintf(textBoundDirection, names[target])
+	}
+	if attached > 0 {
+		text += fmt.Sprintf(textBoundQueued, attached)
+	}
+	return reply(c, text)
+}
+
+// onUnbind removes the binding of the chat (or topic). Admins only.
+func (b *Bot) onUnbind(c tele.Context) error {
+	ctx := contextOf(c)
+	role, err := b.roleOf(ctx, c.Sender().ID, workflow.RoleAdmin)
+	if err != nil {
+		return err
+	}
+	if role == "" {
+		return reply(c, textForbidden)
+	}
+	bnd, err := b.opts.Store.UnbindChat(ctx, c.Chat().ID, threadOf(c.Message()), workflow.StaffAction{
+		At: b.now(), ActorID: c.Sender().ID, Role: role, Action: workflow.ActionUnbind, ChatID: c.Chat().ID,
+	})
+	if workflow.ErrorCode(err) == workflow.ENotFound {
+		return reply(c, textNotBound)
+	}
+	if err != nil {
+		return err
+	}
+	dirs, err := b.Directions(ctx)
+	if err != nil {
+		return err
+	}
+	b.logger.InfoContext(ctx, "chat unbound", "chat_id", bnd.ChatID, "thread_id", bnd.ThreadID, "by", c.Sender().ID)
+	return reply(c, fmt.Sprintf(textUnbound, bindingName(bnd, dirs)))
+}
+
+// onBindings lists the bound chats. Staff only.
+func (b *Bot) onBindings(c tele.Context) error {
+	ctx := contextOf(c)
+	role, err := b.anyStaffRole(ctx, c.Sender().ID)
+	if err != nil {
+		return err
+	}
+	if role == "" {
+		return reply(c, textForbidden)
+	}
+	list, err := b.opts.Store.FindBindings(ctx)
+	if err != nil {
+		return err
+	}
+	if len(list) == 0 {
+		return reply(c, textNoBindings)
+	}
+	dirs, err := b.Directions(ctx)
+	if err != nil {
+		return err
+	}
+	lines := []string{textBindingsTitle}
+	for _, bnd := range list {
+		where := b.chatTitle(bnd.ChatID)
+		if bnd.ThreadID != 0 {
+			where += fmt.Sprintf(", тема %d", bnd.ThreadID)
+		}
+		lines = append(lines, fmt.Sprintf("• %s — %s", bindingName(bnd, dirs), where))
+	}
+	return reply(c, strings.Join(lines, "\n"))
+}
+
+// chatTitle names a chat by its title when Telegram tells it, by id
+// otherwise.
+func (b *Bot) chatTitle(id int64) string {
+	chat, err := b.tg.ChatByID(id)
+	if err != nil || chat.Title == "" {
+		return fmt.Sprintf("чат %d", id)
+	}
+	return fmt.Sprintf("«%s»", chat.Title)
+}
+
+// bindingName names what a binding is for.
+func bindingName(bnd workflow.Binding, dirs map[string]string) string {
+	switch bnd.Purpose {
+	case workflow.BindTriage:
+		return textTriageTarget
+	case workflow.BindHead:
+		return textHeadTarget
+	}
+	return directionName(bnd.Direction, dirs)
+}
+
+// onMigration moves a group's binding, cards and queue to the supergroup
+// it was upgraded to, and says so there.
+func (b *Bot) onMigration(c tele.Context) error {
+	ctx := contextOf(c)
+	from, to := c.Migration()
+	if from == 0 || to == 0 {
+		return nil
+	}
+	var actor int64
+	if c.Sender() != nil {
+		actor = c.Sender().ID
+	}
+	bound, err := b.opts.Store.MigrateChat(ctx, from, to, workflow.StaffAction{
+		At: b.now(), ActorID: actor, Action: workflow.ActionMigrate, ChatID: to,
+		Details: fmt.Sprintf("from %d", from),
+	})
+	if err != nil {
+		return err
+	}
+	b.logger.InfoContext(ctx, "group migrated to a supergroup", "from_chat_id", from, "to_chat_id", to, "bound", bound)
+	if !bound {
+		return nil
+	}
+	dirs, err := b.Directions(ctx)
+	if err != nil {
+		return err
+	}
+	list, err := b.opts.Store.FindBindings(ctx)
+	if err != nil {
+		return err
+	}
+	var names []string
+	for _, bnd := range list {
+		if bnd.ChatID == to {
+			names = append(names, bindingName(bnd, dirs))
+		}
+	}
+	_, err = b.tg.Send(&tele.Chat{ID: to}, fmt.Sprintf(textMigrated, strings.Join(names, ", ")))
+	return err
+}

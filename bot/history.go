@@ -1,0 +1,98 @@
+package bot
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	tele "gopkg.in/telebot.v3"
+
+	"mcu/workflow"
+)
+
+// onHistory shows who did what to an appeal and when: /history <number>.
+// Staff only.
+func (b *Bot) onHistory(c tele.Context) error {
+	ctx := contextOf(c)
+	role, err := b.anyStaffRole(ctx, c.Sender().ID)
+	if err != nil {
+		return err
+	}
+	if role == "" {
+		return reply(c, textForbidden)
+	}
+	args := c.Args()
+	if len(args) != 1 {
+		return reply(c, textHistoryUsage)
+	}
+	a, err := b.opts.Store.FindAppealByNumber(ctx, args[0])
+	if err != nil {
+		if code := workflow.ErrorCode(err); code == workflow.EInvalid {
+			return reply(c, textHistoryUsage)
+		}
+		return reply(c, b.answer(ctx, err))
+	}
+	events, err := b.opts.Store.FindAppealEvents(ctx, a.ID)
+	if err != nil {
+		return err
+	}
+	actions, err := b.opts.Store.FindStaffActions(ctx, a.ID)
+	if err != nil {
+		return err
+	}
+	names, err := b.opts.Store.FindStaffNames(ctx)
+	if err != nil {
+		return err
+	}
+	dirs, err := b.Directions(ctx)
+	if err != nil {
+		return err
+	}
+	type line struct {
+		at   time.Time
+		text string
+	}
+	var lines []line
+	loc := b.opts.Location
+	for _, act := range actions {
+		if act.Action != workflow.ActionRegister {
+			continue
+		}
+		lines = append(lines, line{act.At, fmt.Sprintf("внесено оператором (%s) — %s",
+			sourceNames[a.Source], staffRef(names, act.ActorID, act.Role))})
+	}
+	for _, e := range events {
+		ce := workflow.CardEvent{At: e.At, Event: e.Event, Actor: e.Actor, Role: e.Role, Payload: e.Payload}
+		text := historyLine(ce, dirs, loc)
+		if e.Actor.Kind == workflow.ActorStaff {
+			// historyLine names the person; /history adds id and role.
+			text = strings.TrimSuffix(text, " — "+nameOr("", e.Actor.UserID)) + " — " + staffRef(names, e.Actor.UserID, e.Role)
+		}
+		lines = append(lines, line{e.At, text})
+	}
+	sort.SliceStable(lines, func(i, j int) bool { return lines[i].at.Before(lines[j].at) })
+	out := []string{fmt.Sprintf(textHistoryTitle, a.Number())}
+	for _, l := range lines {
+		out = append(out, l.at.In(loc).Format("02.01.2006 15:04")+" — "+l.text)
+	}
+	for _, part := range splitText(strings.Join(out, "\n"), maxMessageRunes) {
+		if err := reply(c, part); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// staffRef names a staff member with Telegram id and role: «Иван (id 5,
+// исполнитель)».
+func staffRef(names map[int64]string, id int64, role workflow.Role) string {
+	r := roleNames[role]
+	if r == "" {
+		r = string(role)
+	}
+	if name := names[id]; name != "" {
+		return fmt.Sprintf("%s (id %d, %s)", name, id, r)
+	}
+	return fmt.Sprintf("id %d, %s", id, r)
+}

@@ -1,0 +1,214 @@
+package bot
+
+import (
+	"crypto/rand"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"strings"
+
+	tele "gopkg.in/telebot.v3"
+
+	"mcu/workflow"
+)
+
+// uniqueRevoke is the callback of a /revoke choice: "<user id>|<role>|<direction>".
+const uniqueRevoke = "revoke"
+
+// onInvite creates a one-time invitation link: /invite <role> [<direction>].
+// Admins only.
+func (b *Bot) onInvite(c tele.Context) error {
+	ctx := contextOf(c)
+	role, err := b.roleOf(ctx, c.Sender().ID, workflow.RoleAdmin)
+	if err != nil {
+		return err
+	}
+	if role == "" {
+		return reply(c, textForbidden)
+	}
+	codes, names, err := b.directionCodes(ctx)
+	if err != nil {
+		return err
+	}
+	args := c.Args()
+	usage := fmt.Sprintf(textInviteUsage, codes)
+	if len(args) < 1 || len(args) > 2 {
+		return reply(c, usage)
+	}
+	g := workflow.Grant{Role: workflow.Role(strings.ToLower(args[0]))}
+	if len(args) == 2 {
+		g.Direction = strings.ToLower(args[1])
+	}
+	if !g.Role.Valid() || g.Role.Scoped() != (g.Direction != "") || (g.Direction != "" && names[g.Direction] == "") {
+		return reply(c, usage)
+	}
+	code, err := newInviteCode()
+	if err != nil {
+		return err
+	}
+	now := b.now()
+	inv := workflow.Invite{
+		Code: code, Role: g.Role, Direction: g.Direction, CreatedBy: c.Sender().ID,
+		CreatedAt: now, ExpiresAt: now.Add(workflow.InviteTTL),
+	}
+	err = b.opts.Store.CreateInvite(ctx, inv, workflow.StaffAction{
+		At: now, ActorID: c.Sender().ID, Role: role, Action: workflow.ActionInvite,
+		ChatID: c.Chat().ID, Details: strings.Join(args, " "),
+	})
+	if err != nil {
+		return err
+	}
+	b.logger.InfoContext(ctx, "invite created", "role", g.Role, "direction", g.Direction, "by", c.Sender().ID)
+	link := fmt.Sprintf("https://t.me/%s?start=%s", b.Username(), code)
+	return reply(c, fmt.Sprintf(textInviteCreated, grantText(g, names), formatDate(inv.ExpiresAt, b.opts.Location), link),
+		&tele.SendOptions{DisableWebPagePreview: true})
+}
+
+// newInviteCode returns a random code that fits a /start payload.
+func newInviteCode() (string, error) {
+	buf := make([]byte, 16)
+	if _, err := rand.Read(buf); err != nil {
+		return "", fmt.Errorf("invite code: %w", err)
+	}
+	return base64.RawURLEncoding.EncodeToString(buf), nil
+}
+
+// startStaff answers /start with an invitation code: it grants the role
+// and tells the admin who invited.
+func (b *Bot) startStaff(c tele.Context, code string) error {
+	ctx := contextOf(c)
+	u := c.Sender()
+	inv, err := b.opts.Store.UseInvite(ctx, code, u.ID, userName(u), b.now())
+	switch {
+	case errors.Is(err, workflow.ErrInviteUsed):
+		return c.Send(textInviteUsed)
+	case errors.Is(err, workflow.ErrInviteExpired):
+		return c.Send(textInviteExpired)
+	case workflow.ErrorCode(err) == workflow.ENotFound:
+		return c.Send(textInviteNotFound)
+	case err != nil:
+		return err
+	}
+	dirs, err := b.Directions(ctx)
+	if err != nil {
+		return err
+	}
+	g := workflow.Grant{Role: inv.Role, Direction: inv.Direction}
+	b.logger.InfoContext(ctx, "invite used", "user_id", u.ID, "role", g.Role, "direction", g.Direction)
+	if _, err := b.tg.Send(&tele.Chat{ID: inv.CreatedBy}, fmt.Sprintf(textInviteUsedBy, nameOr(userName(u), u.ID), grantText(g, dirs))); err != nil {
+		// The admin may never have opened a private chat with the bot.
+		b.logger.WarnContext(ctx, "unable to tell the admin about a used invite", "admin_id", inv.CreatedBy, "error", scrubToken(err, b.opts.Token))
+	}
+	return c.Send(fmt.Sprintf(textInviteAccepted, grantText(g, dirs)))
+}
+
+// onStaff lists staff with their roles. Admins only.
+func (b *Bot) onStaff(c tele.Context) error {
+	ctx := contextOf(c)
+	role, err := b.roleOf(ctx, c.Sender().ID, workflow.RoleAdmin)
+	if err != nil {
+		return err
+	}
+	if role == "" {
+		return reply(c, textForbidden)
+	}
+	staff, err := b.opts.Store.FindStaff(ctx)
+	if err != nil {
+		return err
+	}
+	dirs, err := b.Directions(ctx)
+	if err != nil {
+		return err
+	}
+	lines := []string{textStaffTitle}
+	for _, id := range b.opts.Service.Admins {
+		lines = append(lines, fmt.Sprintf("• id %d — %s", id, textBootstrapAdmin))
+	}
+	for _, s := range staff {
+		roles := make([]string, len(s.Grants))
+		for i, g := range s.Grants {
+			roles[i] = grantText(g, dirs)
+		}
+		lines = append(lines, fmt.Sprintf("• %s (id %d) — %s", nameOr(s.Name, s.UserID), s.UserID, strings.Join(roles, ", ")))
+	}
+	if len(lines) == 1 {
+		return reply(c, textNoStaff)
+	}
+	return reply(c, strings.Join(lines, "\n"))
+}
+
+// onRevoke offers a button per role held, to take it away. Admins only.
+func (b *Bot) onRevoke(c tele.Context) error {
+	ctx := contextOf(c)
+	role, err := b.roleOf(ctx, c.Sender().ID, workflow.RoleAdmin)
+	if err != nil {
+		return err
+	}
+	if role == "" {
+		return reply(c, textForbidden)
+	}
+	staff, err := b.opts.Store.FindStaff(ctx)
+	if err != nil {
+		return err
+	}
+	dirs, err := b.Directions(ctx)
+	if err != nil {
+		return err
+	}
+	markup := &tele.ReplyMarkup{}
+	for _, s := range staff {
+		for _, g := range s.Grants {
+			data := fmt.Sprintf("%d|%s|%s", s.UserID, g.Role, g.Direction)
+			markup.InlineKeyboard = append(markup.InlineKeyboard, []tele.InlineButton{{
+				Unique: uniqueRevoke, Data: data,
+				Text: fmt.Sprintf("%s — %s", nameOr(s.Name, s.UserID), grantText(g, dirs)),
+			}})
+		}
+	}
+	if len(markup.InlineKeyboard) == 0 {
+		return reply(c, textRevokeNone)
+	}
+	markup.InlineKeyboard = append(markup.InlineKeyboard, []tele.InlineButton{{Unique: uniqueMenuExit, Text: labelCancel}})
+	return reply(c, textRevokeChoose, markup)
+}
+
+// onRevokePress takes the chosen role away, checking again that the
+// presser is an admin.
+func (b *Bot) onRevokePress(c tele.Context) error {
+	ctx := contextOf(c)
+	role, err := b.roleOf(ctx, c.Sender().ID, workflow.RoleAdmin)
+	if err != nil {
+		return err
+	}
+	if role == "" {
+		return respond(c, textForbidden)
+	}
+	args := c.Args()
+	if len(args) != 3 {
+		return respond(c, textInvalid)
+	}
+	userID, ok := parseID(args[0])
+	if !ok {
+		return respond(c, textInvalid)
+	}
+	g := workflow.Grant{Role: workflow.Role(args[1]), Direction: args[2]}
+	names, err := b.opts.Store.FindStaffNames(ctx)
+	if err != nil {
+		return err
+	}
+	err = b.opts.Store.RevokeRole(ctx, userID, g, workflow.StaffAction{
+		At: b.now(), ActorID: c.Sender().ID, Role: role, Action: workflow.ActionRevoke, ChatID: c.Chat().ID,
+	})
+	if err != nil {
+		return respond(c, b.answer(ctx, err))
+	}
+	dirs, err := b.Directions(ctx)
+	if err != nil {
+		return err
+	}
+	b.logger.InfoContext(ctx, "role revoked", "user_id", userID, "role", g.Role, "direction", g.Direction, "by", c.Sender().ID)
+	if err := c.Edit(fmt.Sprintf(textRevoked, nameOr(names[userID], userID), grantText(g, dirs))); err != nil {
+		return err
+	}
+	return respond(c, textDone)
+}

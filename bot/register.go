@@ -1,0 +1,256 @@
+package bot
+
+import (
+	"encoding/json"
+	"fmt"
+	"strings"
+
+	tele "gopkg.in/telebot.v3"
+
+	"mcu/workflow"
+)
+
+// registerKind is the dialog kind of /register; uniqueRegister its
+// callback: "<step>|<value>".
+const (
+	registerKind   = "register"
+	uniqueRegister = "reg"
+)
+
+// Steps of /register.
+const (
+	regKind      = "kind"
+	regSource    = "source"
+	regText      = "text"
+	regName      = "name"
+	regContact   = "contact"
+	regDirection = "direction"
+	regNone      = "none" // «Не знаю» as a direction
+)
+
+// registerData is the state of a /register dialog.
+type registerData struct {
+	Kind     workflow.Kind   `json:"kind,omitempty"`
+	Source   workflow.Source `json:"source,omitempty"`
+	Text     string          `json:"text,omitempty"`
+	Name     string          `json:"name,omitempty"`
+	Contact  string          `json:"contact,omitempty"`
+	MenuID   int             `json:"menu_id,omitempty"`   // the message with the step's buttons
+	PromptID int             `json:"prompt_id,omitempty"` // the prompt a text step waits a reply to
+}
+
+// onRegister starts registering an appeal that came by another channel:
+// in the triage chat, by an operator or an admin.
+func (b *Bot) onRegister(c tele.Context) error {
+	ctx := contextOf(c)
+	role, err := b.roleOf(ctx, c.Sender().ID, workflow.RoleOperator, workflow.RoleAdmin)
+	if err != nil {
+		return err
+	}
+	if role == "" {
+		return reply(c, textForbidden)
+	}
+	bnd, err := b.opts.Store.FindBinding(ctx, c.Chat().ID, threadOf(c.Message()))
+	if err != nil && workflow.ErrorCode(err) != workflow.ENotFound {
+		return err
+	}
+	if bnd.Purpose != workflow.BindTriage {
+		return reply(c, textRegisterTriageOnly)
+	}
+	var rows [][]tele.InlineButton
+	for _, k := range kindChoices {
+		rows = append(rows, []tele.InlineButton{{Unique: uniqueRegister, Text: kindNames[k], Data: regKind + "|" + string(k)}})
+	}
+	rows = append(rows, []tele.InlineButton{{Unique: uniqueMenuExit, Text: labelCancel}})
+	menu, err := b.tg.Send(c.Chat(), textRegisterKind, &tele.SendOptions{
+		ReplyTo: c.Message(), AllowWithoutReply: true, ThreadID: threadOf(c.Message()),
+		ReplyMarkup: &tele.ReplyMarkup{InlineKeyboard: rows},
+	})
+	if err != nil {
+		return err
+	}
+	return b.saveDialog(ctx, c, registerKind, regKind, registerData{MenuID: menu.ID})
+}
+
+// loadRegister returns the sender's /register dialog in this chat, if any.
+func (b *Bot) loadRegister(c tele.Context) (*workflow.Dialog, registerData, bool, error) {
+	var data registerData
+	d, err := b.opts.Store.FindDialog(contextOf(c), c.Sender().ID, c.Chat().ID)
+	if workflow.ErrorCode(err) == workflow.ENotFound {
+		return nil, data, false, nil
+	}
+	if err != nil {
+		return nil, data, false, err
+	}
+	if d.Kind != registerKind {
+		return d, data, false, nil
+	}
+	if err := json.Unmarshal(d.Data, &data); err != nil {
+		return nil, data, false, fmt.Errorf("decode dialog: %w", err)
+	}
+	return d, data, true, nil
+}
+
+// onRegisterPress takes a choice of /register: kind, source or direction.
+// Only the operator who started it can press.
+func (b *Bot) onRegisterPress(c tele.Context) error {
+	ctx := contextOf(c)
+	args := c.Args()
+	if len(args) != 2 {
+		return respond(c, textInvalid)
+	}
+	d, data, ok, err := b.loadRegister(c)
+	if err != nil {
+		return err
+	}
+	if !ok || d.State != args[0] || data.MenuID != c.Callback().Message.ID {
+		return respond(c, textNotYours)
+	}
+	step, value := args[0], args[1]
+	switch step {
+	case regKind:
+		data.Kind = workflow.Kind(value)
+		if !data.Kind.Valid() {
+			return respond(c, textInvalid)
+		}
+		var rows [][]tele.InlineButton
+		for _, s := range sourceChoices {
+			rows = append(rows, []tele.InlineButton{{Unique: uniqueRegister, Text: capitalize(sourceNames[s]), Data: regSource + "|" + string(s)}})
+		}
+		rows = append(rows, []tele.InlineButton{{Unique: uniqueMenuExit, Text: labelCancel}})
+		if err := c.Edit(textRegisterSource, &tele.ReplyMarkup{InlineKeyboard: rows}); err != nil {
+			return err
+		}
+		if err := b.saveDialog(ctx, c, registerKind, regSource, data); err != nil {
+			return err
+		}
+	case regSource:
+		data.Source = workflow.Source(value)
+		if !data.Source.Valid() || data.Source == workflow.SourceBot {
+			return respond(c, textInvalid)
+		}
+		if err := c.Edit(fmt.Sprintf(textRegisterSummary, kindNames[data.Kind], sourceNames[data.Source])); err != nil {
+			return err
+		}
+		prompt, err := b.sendPrompt(c, fmt.Sprintf(textRegisterText, mention(c.Sender())))
+		if err != nil {
+			return err
+		}
+		data.PromptID = prompt.ID
+		if err := b.saveDialog(ctx, c, registerKind, regText, data); err != nil {
+			return err
+		}
+	case regDirection:
+		dir := value
+		if dir == regNone {
+			dir = ""
+		}
+		return b.submitRegistered(c, data, dir)
+	default:
+		return respond(c, textInvalid)
+	}
+	return respond(c, "")
+}
+
+// registerReply takes a text step of /register: the text, the citizen's
+// name, the contact; then offers the directions.
+func (b *Bot) registerReply(c tele.Context, d *workflow.Dialog) error {
+	ctx := contextOf(c)
+	var data registerData
+	if err := json.Unmarshal(d.Data, &data); err != nil {
+		return fmt.Errorf("decode dialog: %w", err)
+	}
+	m := c.Message()
+	if m.ReplyTo.ID != data.PromptID {
+		return nil
+	}
+	text := strings.TrimSpace(m.Text)
+	if text == "" {
+		text = strings.TrimSpace(m.Caption)
+	}
+	if text == "" {
+		return reply(c, textReplyEmpty)
+	}
+	if text == "-" && d.State != regText {
+		text = ""
+	}
+	who := mention(c.Sender())
+	var next, prompt string
+	switch d.State {
+	case regText:
+		data.Text, next, prompt = text, regName, fmt.Sprintf(textRegisterName, who)
+	case regName:
+		data.Name, next, prompt = text, regContact, fmt.Sprintf(textRegisterContact, who)
+	case regContact:
+		data.Contact = text
+		list, err := b.opts.Store.FindDirections(ctx)
+		if err != nil {
+			return err
+		}
+		var rows [][]tele.InlineButton
+		for _, dir := range list {
+			rows = append(rows, []tele.InlineButton{{Unique: uniqueRegister, Text: dir.Name, Data: regDirection + "|" + dir.Code}})
+		}
+		rows = append(rows,
+			[]tele.InlineButton{{Unique: uniqueRegister, Text: labelUnknown, Data: regDirection + "|" + regNone}},
+			[]tele.InlineButton{{Unique: uniqueMenuExit, Text: labelCancel}})
+		menu, err := b.tg.Send(c.Chat(), textRegisterDirection, &tele.SendOptions{
+			ReplyTo: m, AllowWithoutReply: true, ThreadID: threadOf(m),
+			ReplyMarkup: &tele.ReplyMarkup{InlineKeyboard: rows},
+		})
+		if err != nil {
+			return err
+		}
+		data.MenuID, data.PromptID = menu.ID, 0
+		return b.saveDialog(ctx, c, registerKind, regDirection, data)
+	default:
+		return nil
+	}
+	msg, err := b.sendPrompt(c, prompt)
+	if err != nil {
+		return err
+	}
+	data.PromptID = msg.ID
+	return b.saveDialog(ctx, c, registerKind, next, data)
+}
+
+// submitRegistered registers the appeal through the workflow, as the
+// operator, and records who registered it.
+func (b *Bot) submitRegistered(c tele.Context, data registerData, direction string) error {
+	ctx := contextOf(c)
+	actor := c.Sender().ID
+	a, err := b.opts.Service.Submit(ctx, workflow.Staff(actor), workflow.NewAppeal{
+		Kind: data.Kind, Source: data.Source, Direction: direction,
+		Text: data.Text, ContactName: data.Name, Contact: data.Contact,
+	})
+	if err != nil {
+		return respond(c, b.answer(ctx, err))
+	}
+	role, err := b.roleOf(ctx, actor, workflow.RoleOperator, workflow.RoleAdmin)
+	if err != nil {
+		return err
+	}
+	if err := b.opts.Store.RecordStaffAction(ctx, workflow.StaffAction{
+		At: b.now(), ActorID: actor, Role: role, Action: workflow.ActionRegister,
+		AppealID: a.ID, ChatID: c.Chat().ID, Details: string(data.Kind) + " " + string(data.Source),
+	}); err != nil {
+		return err
+	}
+	if err := b.opts.Store.DeleteDialog(ctx, actor, c.Chat().ID); err != nil {
+		return err
+	}
+	b.logger.InfoContext(ctx, "appeal registered by staff", "appeal_id", a.ID, "kind", a.Kind,
+		"source", a.Source, "direction", a.Direction, "by", actor)
+	if err := c.Edit(fmt.Sprintf(textRegistered, a.Number(), kindNames[a.Kind], formatDue(a.DueAt, b.opts.Location))); err != nil {
+		return err
+	}
+	return respond(c, textDone)
+}
+
+// capitalize returns s with its first letter in upper case.
+func capitalize(s string) string {
+	for i, r := range s {
+		return strings.ToUpper(string(r)) + s[i+len(string(r)):]
+	}
+	return s
+}

@@ -1,0 +1,157 @@
+package storage
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/jackc/pgx/v5"
+
+	"mcu/workflow"
+)
+
+// BindChat binds a chat (or a forum topic) to a purpose, replacing what
+// the chat was bound to and moving the purpose from any other chat it was
+// bound to. Cards queued for that purpose while no chat was bound to it are
+// given to the chat, so appeals registered before it was bound are not
+// lost; it returns how many. The action is recorded in the staff audit
+// trail in the same transaction.
+func (db *DB) BindChat(ctx context.Context, b workflow.Binding, act workflow.StaffAction) (int, error) {
+	var attached int
+	err := db.InTxStore(ctx, func(ctx context.Context, t *Tx) error {
+		var dir *string
+		if b.Purpose == workflow.BindDirection {
+			dir = &b.Direction
+		}
+		_, err := t.tx.Exec(ctx, `
+			DELETE FROM chat_bindings
+			WHERE (chat_id = $1 AND thread_id = $2) OR (purpose = $3 AND coalesce(direction, '') = coalesce($4, ''))`,
+			b.ChatID, b.ThreadID, b.Purpose, dir)
+		if err != nil {
+			return fmt.Errorf("storage: unable to clear bindings of chat %d: %w", b.ChatID, mapError(err))
+		}
+		_, err = t.tx.Exec(ctx, `
+			INSERT INTO chat_bindings (chat_id, thread_id, purpose, direction, bound_by, bound_at)
+			VALUES ($1, $2, $3, $4, $5, $6)`,
+			b.ChatID, b.ThreadID, b.Purpose, dir, b.BoundBy, b.BoundAt)
+		if err != nil {
+			return fmt.Errorf("storage: unable to bind chat %d: %w", b.ChatID, mapError(err))
+		}
+		if b.Purpose != workflow.BindHead {
+			tag, err := t.tx.Exec(ctx, `
+				UPDATE outbox SET chat_id = $1, thread_id = $2
+				WHERE chat_id IS NULL AND sent_at IS NULL AND failed_at IS NULL
+				  AND kind = $3 AND coalesce(payload->>'Direction', '') = coalesce($4, '')`,
+				b.ChatID, b.ThreadID, workflow.AudienceCard, dir)
+			if err != nil {
+				return fmt.Errorf("storage: unable to attach queued cards to chat %d: %w", b.ChatID, err)
+			}
+			attached = int(tag.RowsAffected())
+			if _, err := t.tx.Exec(ctx, `SELECT pg_notify($1, '')`, outboxChannel); err != nil {
+				return fmt.Errorf("storage: unable to wake the dispatcher: %w", err)
+			}
+		}
+		return t.RecordStaffAction(ctx, act)
+	})
+	return attached, err
+}
+
+// UnbindChat removes the binding of a chat (or topic) and returns it, or a
+// not-found error.
+func (db *DB) UnbindChat(ctx context.Context, chatID int64, threadID int, act workflow.StaffAction) (workflow.Binding, error) {
+	var b workflow.Binding
+	err := db.InTxStore(ctx, func(ctx context.Context, t *Tx) error {
+		row := t.tx.QueryRow(ctx, `
+			DELETE FROM chat_bindings WHERE chat_id = $1 AND thread_id = $2
+			RETURNING `+bindingColumns, chatID, threadID)
+		var err error
+		if b, err = scanBinding(row); err != nil {
+			if errors.Is(err, pgx.ErrNoRows) {
+				return workflow.Errorf(workflow.ENotFound, "chat %d topic %d is not bound", chatID, threadID)
+			}
+			return fmt.Errorf("storage: unable to unbind chat %d: %w", chatID, err)
+		}
+		act.Details = bindingTarget(b)
+		return t.RecordStaffAction(ctx, act)
+	})
+	return b, err
+}
+
+const bindingColumns = `chat_id, thread_id, purpose, coalesce(direction, ''), bound_by, bound_at`
+
+func scanBinding(row pgx.Row) (workflow.Binding, error) {
+	var b workflow.Binding
+	err := row.Scan(&b.ChatID, &b.ThreadID, &b.Purpose, &b.Direction, &b.BoundBy, &b.BoundAt)
+	return b, err
+}
+
+// bindingTarget names what a binding is for: a direction code, "triage"
+// or "head".
+func bindingTarget(b workflow.Binding) string {
+	if b.Purpose == workflow.BindDirection {
+		return b.Direction
+	}
+	return b.Purpose
+}
+
+// FindBinding returns the binding of a chat (or topic), or a not-found
+// error.
+func (db *DB) FindBinding(ctx context.Context, chatID int64, threadID int) (workflow.Binding, error) {
+	b, err := scanBinding(db.pool.QueryRow(ctx, `SELECT `+bindingColumns+` FROM chat_bindings
+		WHERE chat_id = $1 AND thread_id = $2`, chatID, threadID))
+	if errors.Is(err, pgx.ErrNoRows) {
+		return b, workflow.Errorf(workflow.ENotFound, "chat %d topic %d is not bound", chatID, threadID)
+	}
+	if err != nil {
+		return b, fmt.Errorf("storage: unable to find binding of chat %d: %w", chatID, err)
+	}
+	return b, nil
+}
+
+// FindBindings returns every binding: triage, head, then directions in
+// their order.
+func (db *DB) FindBindings(ctx context.Context) ([]workflow.Binding, error) {
+	rows, err := db.pool.Query(ctx, `
+		SELECT b.chat_id, b.thread_id, b.purpose, coalesce(b.direction, ''), b.bound_by, b.bound_at
+		FROM chat_bindings b LEFT JOIN directions d ON d.code = b.direction
+		ORDER BY b.purpose = 'direction', b.purpose DESC, d.position, b.direction`)
+	if err != nil {
+		return nil, fmt.Errorf("storage: unable to find bindings: %w", err)
+	}
+	out, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (workflow.Binding, error) { return scanBinding(row) })
+	if err != nil {
+		return nil, fmt.Errorf("storage: unable to read bindings: %w", err)
+	}
+	return out, nil
+}
+
+// MigrateChat moves everything kept about a group to the supergroup it
+// was upgraded to: bindings, cards, unsent outbox messages and dialogs.
+// It reports whether the group was bound.
+func (db *DB) MigrateChat(ctx context.Context, from, to int64, act workflow.StaffAction) (bool, error) {
+	var bound bool
+	err := db.InTxStore(ctx, func(ctx context.Context, t *Tx) error {
+		tag, err := t.tx.Exec(ctx, `UPDATE chat_bindings SET chat_id = $2 WHERE chat_id = $1`, from, to)
+		if err != nil {
+			return fmt.Errorf("storage: unable to move bindings of chat %d: %w", from, mapError(err))
+		}
+		bound = tag.RowsAffected() > 0
+		for _, q := range []string{
+			`UPDATE cards SET chat_id = $2 WHERE chat_id = $1`,
+			`UPDATE outbox SET chat_id = $2 WHERE chat_id = $1 AND sent_at IS NULL AND failed_at IS NULL`,
+			`UPDATE dialogs SET chat_id = $2 WHERE chat_id = $1`,
+		} {
+			if _, err := t.tx.Exec(ctx, q, from, to); err != nil {
+				return fmt.Errorf("storage: unable to move chat %d to %d: %w", from, to, mapError(err))
+			}
+		}
+		if _, err := t.tx.Exec(ctx, `SELECT pg_notify($1, '')`, outboxChannel); err != nil {
+			return fmt.Errorf("storage: unable to wake the dispatcher: %w", err)
+		}
+		if !bound {
+			return nil
+		}
+		return t.RecordStaffAction(ctx, act)
+	})
+	return bound, err
+}
