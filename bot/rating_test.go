@@ -162,3 +162,25 @@ func TestClarificationRoundTrip(t *testing.T) {
 		t.Errorf("«Ответить» after replying answered %q", ans.Text)
 	}
 }
+
+func TestClarificationByTelegramReply(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, harnessOptions{})
+	ivan := h.srv.NewUser("Иван")
+	h.grant(ivan, workflow.RoleExecutor, "housing")
+	olga := h.newPlayer("Ольга")
+	olga.consent()
+	a := h.submitFor(olga.u, "housing", "Сломана лавочка у дома 2")
+	h.staffApply(ivan, a.ID, workflow.EventTake, workflow.Input{})
+	h.staffApply(ivan, a.ID, workflow.EventAskResident, workflow.Input{Text: "Какая именно лавочка?"})
+	question := olga.expect("у сотрудника вопрос")
+	// Replying to the question with Telegram's «Ответить», not the button.
+	olga.sent(h.srv.Reply(olga.u, question, "Та, что у второго подъезда"))
+	olga.expectExact("Спасибо! Ответ по сообщению № 2026-000001 передан сотрудникам.")
+	if got, _ := h.db.FindAppeal(context.Background(), a.ID); got.State != workflow.StateInProgress {
+		t.Errorf("appeal in %q after a reply to the question", got.State)
+	}
+	if kind, _, _ := h.dialog(olga.u.ID); kind != "" {
+		t.Errorf("dialog %q left after the reply", kind)
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"regexp"
 	"strconv"
 
 	tele "gopkg.in/telebot.v3"
@@ -43,13 +44,7 @@ func (b *Bot) onAnswerButton(c tele.Context) error {
 	if a.State != workflow.StateClarification {
 		return respond(c, textReplyNotNeeded)
 	}
-	ctx := contextOf(c)
-	saved, err := b.putAside(ctx, c)
-	if err != nil {
-		return b.fail(c, err)
-	}
-	data := replyData{AppealID: a.ID, Number: a.Number(), Saved: saved}
-	if err := b.saveAside(c, dialogReply, data); err != nil {
+	if _, err := b.openReply(c, a); err != nil {
 		return b.fail(c, err)
 	}
 	if err := respond(c, ""); err != nil {
@@ -57,6 +52,51 @@ func (b *Bot) onAnswerButton(c tele.Context) error {
 	}
 	return c.Send(fmt.Sprintf(textReplyPrompt, a.Number()),
 		&tele.ReplyMarkup{ForceReply: true, Placeholder: textReplyPlaceholder})
+}
+
+// openReply starts the reply dialog for a, putting an intake aside.
+func (b *Bot) openReply(c tele.Context, a *workflow.Appeal) (*workflow.Dialog, error) {
+	ctx := contextOf(c)
+	saved, err := b.putAside(ctx, c)
+	if err != nil {
+		return nil, err
+	}
+	if err := b.saveAside(c, dialogReply, replyData{AppealID: a.ID, Number: a.Number(), Saved: saved}); err != nil {
+		return nil, err
+	}
+	return b.findDialog(ctx, c)
+}
+
+// numberRx finds a registration number in a message of the bot.
+var numberRx = regexp.MustCompile(`№ (\d{4}-\d{6})`)
+
+// quotedQuestion returns the reply dialog for a message that answers a
+// staff question with Telegram's own «Reply» (without pressing
+// «Ответить»): the quoted bot message names an appeal of the sender that
+// waits for clarification. d is the dialog in progress; nil when the
+// message is not such an answer.
+func (b *Bot) quotedQuestion(c tele.Context, d *workflow.Dialog) (*workflow.Dialog, error) {
+	q := c.Message().ReplyTo
+	if q == nil || q.Sender == nil || q.Sender.ID != b.tg.Me.ID {
+		return nil, nil
+	}
+	m := numberRx.FindStringSubmatch(q.Text)
+	if m == nil {
+		return nil, nil
+	}
+	a, err := b.opts.Store.FindAppealByNumber(contextOf(c), m[1])
+	if workflow.ErrorCode(err) == workflow.ENotFound {
+		return nil, nil
+	}
+	if err != nil || a.ResidentUserID != c.Sender().ID || a.State != workflow.StateClarification {
+		return nil, err
+	}
+	if d != nil && d.Kind == dialogReply {
+		if data, err := decodeReply(d); err == nil && data.AppealID == a.ID {
+			return d, nil
+		}
+	}
+	return b.openReply(c, a)
 }
 
 // putAside returns the intake dialog to keep while another dialog runs:

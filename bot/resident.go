@@ -240,6 +240,9 @@ func (b *Bot) onResidentText(c tele.Context) error {
 		return c.Send(textMenuHint, mainMenu())
 	}
 	d, err := b.findDialog(contextOf(c), c)
+	if err == nil {
+		d, err = b.answering(c, d)
+	}
 	if err != nil {
 		return b.fail(c, err)
 	}
@@ -264,6 +267,9 @@ func (b *Bot) onResidentPhoto(c tele.Context) error {
 		return b.failIf(c, err)
 	}
 	d, err := b.findDialog(contextOf(c), c)
+	if err == nil {
+		d, err = b.answering(c, d)
+	}
 	if err != nil {
 		return b.fail(c, err)
 	}
@@ -278,6 +284,16 @@ func (b *Bot) onResidentPhoto(c tele.Context) error {
 		return c.Send(textCommentExpect)
 	}
 	return errPass
+}
+
+// answering returns the dialog a message belongs to: d, or the reply to a
+// staff question the message quotes.
+func (b *Bot) answering(c tele.Context, d *workflow.Dialog) (*workflow.Dialog, error) {
+	reply, err := b.quotedQuestion(c, d)
+	if err != nil || reply == nil {
+		return d, err
+	}
+	return reply, nil
 }
 
 // onResidentLocation takes a place on the map for the appeal being
