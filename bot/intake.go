@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"strconv"
+	"time"
 
 	"github.com/looplab/fsm"
 	tele "gopkg.in/telebot.v3"
@@ -163,7 +164,32 @@ func (b *Bot) onNew(c tele.Context) error {
 	if d != nil {
 		return errPass
 	}
+	if retryAt, err := b.limitedUntil(ctx, r); err != nil {
+		return b.fail(c, err)
+	} else if !retryAt.IsZero() {
+		return c.Send(limitedText(b.opts.Service.AppealsPerHour, retryAt, b.opts.Location, false))
+	}
 	return b.startIntake(c, &intakeData{}, "")
+}
+
+// limitedUntil returns when the resident may submit again, or the zero
+// time when they may now: the hourly limit counted as the workflow counts
+// it at submission, told before they write rather than after.
+func (b *Bot) limitedUntil(ctx context.Context, r *workflow.ResidentProfile) (time.Time, error) {
+	perHour := b.opts.Service.AppealsPerHour
+	if perHour <= 0 {
+		return time.Time{}, nil
+	}
+	recent, _, err := b.opts.Store.FindResidentAppeals(ctx, r.ID, perHour, 0)
+	if err != nil || len(recent) < perHour {
+		return time.Time{}, err
+	}
+	// The perHour-th newest leaves the hour's window first.
+	retryAt := recent[perHour-1].CreatedAt.Add(time.Hour)
+	if !retryAt.After(b.opts.Now()) {
+		return time.Time{}, nil
+	}
+	return retryAt, nil
 }
 
 // startIntake begins a new intake dialog with what was given already.
@@ -469,7 +495,7 @@ func (b *Bot) submitIntake(c tele.Context, r *workflow.ResidentProfile, d *workf
 		if err := respond(c, ""); err != nil {
 			return err
 		}
-		return c.Send(limitedText(b.opts.Service.AppealsPerHour, limit.RetryAt, b.opts.Location))
+		return c.Send(limitedText(b.opts.Service.AppealsPerHour, limit.RetryAt, b.opts.Location, true))
 	case err != nil:
 		return b.fail(c, err)
 	}

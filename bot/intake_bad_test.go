@@ -175,9 +175,16 @@ func TestIntakeFloodIsRefusedPolitely(t *testing.T) {
 	h.submitFor(masha.u, "housing", "Первое сообщение о мусоре во дворе")
 	h.submitFor(masha.u, "housing", "Второе сообщение о мусоре во дворе")
 	masha.expect("№ 2026-000002")
+	// /new says so at once.
 	masha.send("/new")
-	masha.press(masha.expect("Выберите направление"), "ЖКХ")
+	masha.expectExact("Вы уже отправили 2 сообщения за час — это предел, чтобы бот успевал за всеми. " +
+		"Новое сообщение можно будет отправить после 11:00.")
+	if kind, _, _ := h.dialog(masha.u.ID); kind != "" {
+		t.Errorf("dialog %q started over the limit", kind)
+	}
+	// A text written anyway is kept, and refused at «Отправить».
 	masha.send("Третье сообщение о мусоре во дворе")
+	masha.press(masha.expect("Описание сохранено"), "ЖКХ")
 	masha.press(masha.expect("Записал."), "Дальше")
 	masha.send("Пропустить")
 	masha.expect("Оставьте номер телефона")

@@ -184,11 +184,14 @@ func intakeSummary(d *intakeData, directionName string) string {
 }
 
 // limitedText refuses a new appeal over the hourly limit, saying when the
-// resident can write again.
-func limitedText(perHour int, retryAt time.Time, loc *time.Location) string {
-	return fmt.Sprintf("Вы уже отправили %s за час — это предел, чтобы бот успевал за всеми. "+
-		"Новое сообщение можно будет отправить после %s. Ваше сообщение сохранено: нажмите «%s» позже.",
-		messages(perHour), retryAt.In(loc).Format("15:04"), btnSubmit)
+// resident can write again; kept says the appeal written is kept.
+func limitedText(perHour int, retryAt time.Time, loc *time.Location, kept bool) string {
+	s := fmt.Sprintf("Вы уже отправили %s за час — это предел, чтобы бот успевал за всеми. "+
+		"Новое сообщение можно будет отправить после %s.", messages(perHour), retryAt.In(loc).Format("15:04"))
+	if kept {
+		s += fmt.Sprintf(" Ваше сообщение сохранено: нажмите «%s» позже.", btnSubmit)
+	}
+	return s
 }
 
 // Following appeals: /my and /status.
