@@ -114,6 +114,7 @@ const (
 	textIntakeWhatToChange   = "Что изменить?"
 	textIntakeCancelled      = "Сообщение отменено, ничего не отправлено. Начать заново — /new."
 	textIntakeSent           = "Отправлено. Номер и срок ответа придут следующим сообщением."
+	textSubmitted            = "Отправлено"
 	textIntakeUnfinished     = "У вас есть незаконченное сообщение. Продолжить его или начать заново?"
 	textNothingToCancel      = "Сейчас нечего отменять."
 

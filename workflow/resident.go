@@ -5,9 +5,9 @@ import (
 	"time"
 )
 
-// ResidentProfile is a person who writes to the bot: the personal data kept apart
-// from appeals (DESIGN §6). A resident exists only after consent to
-// personal-data processing (152-ФЗ).
+// ResidentProfile is a person who writes to the bot: the personal data
+// kept apart from appeals (DESIGN §6). A resident exists only after
+// consent to personal-data processing (152-ФЗ).
 type ResidentProfile struct {
 	ID     int64 // residents.id
 	UserID int64 // Telegram user id
