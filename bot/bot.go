@@ -120,6 +120,7 @@ func (b *Bot) Commands() error {
 		{Text: "start", Description: "Начало работы"},
 		{Text: "new", Description: "Новое сообщение"},
 		{Text: "my", Description: "Мои сообщения"},
+		{Text: "status", Description: "Статус сообщения по номеру"},
 		{Text: "help", Description: "Справка"},
 		{Text: "cancel", Description: "Отменить ввод"},
 	})
@@ -212,7 +213,9 @@ func (b *Bot) routes() {
 		b.tg.Handle(e, func(c tele.Context) error {
 			if c.Chat() != nil && c.Chat().Type == tele.ChatPrivate {
 				if h, ok := resident[e]; ok {
-					return h(c)
+					if err := h(c); !errors.Is(err, errPass) {
+						return err
+					}
 				}
 			}
 			if h, ok := staff[e]; ok {
@@ -226,6 +229,11 @@ func (b *Bot) routes() {
 	}
 	b.tg.Handle("/start", b.onStart)
 }
+
+// errPass is what a resident handler returns for an update in a private
+// chat that is not the resident's (a staff dialog there): the staff side
+// handles it then.
+var errPass = errors.New("bot: not a resident's update")
 
 // onStart answers /start: with a payload it is an invitation link
 // (startStaff), without one a resident opening the bot (startResident).

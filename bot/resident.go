@@ -1,19 +1,418 @@
 package bot
 
 import (
+	"context"
+	"errors"
+	"strings"
+
 	tele "gopkg.in/telebot.v3"
+
+	"mcu/workflow"
 )
 
 // ResidentStore is what the resident's side of the bot reads and writes
 // besides the workflow.
-type ResidentStore interface{}
+type ResidentStore interface {
+	// FindResident returns the resident with a Telegram user id, or a
+	// not-found error before consent.
+	FindResident(ctx context.Context, userID int64) (*workflow.ResidentProfile, error)
+	// UnblockResident records that the resident writes again from chatID.
+	UnblockResident(ctx context.Context, userID, chatID int64) error
+	// GiveConsent records consent, creating the resident; it reports
+	// whether the consent is new.
+	GiveConsent(ctx context.Context, c workflow.Consent) (*workflow.ResidentProfile, bool, error)
+	// FindResidentAppeals returns a page of the resident's appeals, newest
+	// first, and how many there are.
+	FindResidentAppeals(ctx context.Context, residentID int64, limit, offset int) ([]*workflow.Appeal, int, error)
+	// FindAppealByNumber returns the appeal with a registration number.
+	FindAppealByNumber(ctx context.Context, number string) (*workflow.Appeal, error)
+	// FindDialog returns the dialog of a user in a chat, or not found.
+	FindDialog(ctx context.Context, userID, chatID int64) (*workflow.Dialog, error)
+	// SaveDialog creates or replaces a dialog.
+	SaveDialog(ctx context.Context, d *workflow.Dialog) error
+	// DeleteDialog ends a dialog.
+	DeleteDialog(ctx context.Context, userID, chatID int64) error
+	// FinishDialog runs fn in one transaction with replacing the dialog d,
+	// as it was read, by next (or deleting it when next is nil); a
+	// conflict when d changed meanwhile.
+	FinishDialog(ctx context.Context, d, next *workflow.Dialog, fn func(ctx context.Context, tx workflow.Tx) error) error
+}
+
+// Dialog kinds of the resident's side (workflow.Dialog.Kind).
+const (
+	dialogIntake  = "intake"           // a new appeal being written
+	dialogReply   = "resident_reply"   // an answer to a staff question
+	dialogComment = "resident_comment" // why the problem is not solved
+)
 
 // residentHandlers are the handlers of private chats, by endpoint.
 func (b *Bot) residentHandlers() map[string]tele.HandlerFunc {
-	return map[string]tele.HandlerFunc{}
+	h := map[string]tele.HandlerFunc{
+		"/new":          b.onNew,
+		"/my":           b.onMy,
+		"/status":       b.onStatus,
+		"/help":         b.onHelp,
+		"/cancel":       b.onCancel,
+		tele.OnText:     b.onResidentText,
+		tele.OnPhoto:    b.onResidentPhoto,
+		tele.OnLocation: b.onResidentLocation,
+		tele.OnContact:  b.onResidentContact,
+
+		"\fr_consent": b.onConsent,
+		"\fr_dir":     b.onDirectionButton,
+		"\fr_in":      b.onIntakeButton,
+		"\fr_my":      b.onMyPage,
+		"\fr_show":    b.onShow,
+		"\fr_wd":      b.onWithdraw,
+		"\fr_wdy":     b.onWithdrawYes,
+		"\fr_wdn":     b.onWithdrawNo,
+		"\fr_ans":     b.onAnswerButton,
+		"\fr_rsend":   b.onReplySend,
+		"\fr_rate":    b.onRate,
+		"\fr_solv":    b.onSolved,
+		"\fr_cskip":   b.onCommentSkip,
+	}
+	// Whatever is not text, a photo, a place or a contact.
+	for _, e := range []string{tele.OnSticker, tele.OnVoice, tele.OnVideo, tele.OnVideoNote,
+		tele.OnDocument, tele.OnAudio, tele.OnAnimation, tele.OnMedia} {
+		h[e] = b.onResidentOther
+	}
+	return h
 }
 
-// startResident greets a person who opened the bot.
+// startResident greets a person who opened the bot: the consent first,
+// then the menu.
 func (b *Bot) startResident(c tele.Context) error {
-	return c.Send(textGreeting)
+	r, err := b.opts.Store.FindResident(contextOf(c), c.Sender().ID)
+	if err != nil && workflow.ErrorCode(err) != workflow.ENotFound {
+		return b.fail(c, err)
+	}
+	if !r.Consented() {
+		return b.askConsent(c)
+	}
+	if err := b.touch(c, r); err != nil {
+		return b.fail(c, err)
+	}
+	return c.Send(textGreeting, mainMenu())
+}
+
+// askConsent shows who processes the data and why, with «Согласен».
+func (b *Bot) askConsent(c tele.Context) error {
+	m := &tele.ReplyMarkup{}
+	m.Inline(
+		m.Row(m.Data(btnConsentYes, "r_consent", "yes")),
+		m.Row(m.Data(btnConsentFull, "r_consent", "full"), m.Data(btnConsentNo, "r_consent", "no")),
+	)
+	return c.Send(textConsent, m)
+}
+
+// onConsent answers the consent buttons: yes, full (the full text) or no.
+func (b *Bot) onConsent(c tele.Context) error {
+	ctx := contextOf(c)
+	switch c.Callback().Data {
+	case "yes":
+		u := c.Sender()
+		r, created, err := b.opts.Store.GiveConsent(ctx, workflow.Consent{
+			UserID: u.ID, ChatID: c.Chat().ID, Name: strings.TrimSpace(u.FirstName + " " + u.LastName),
+			Version: consentVersion, At: b.opts.Now(),
+		})
+		if err != nil {
+			return b.fail(c, err)
+		}
+		if !created {
+			return respond(c, textConsentAlready)
+		}
+		b.logger.InfoContext(ctx, "resident consented", "resident_id", r.ID, "consent_version", consentVersion)
+		b.dropButtons(c)
+		if err := respond(c, ""); err != nil {
+			return err
+		}
+		return c.Send(textConsentGiven, mainMenu())
+	case "full":
+		if err := respond(c, ""); err != nil {
+			return err
+		}
+		return c.Send(textConsentFull)
+	case "no":
+		if err := respond(c, ""); err != nil {
+			return err
+		}
+		return c.Send(textConsentDeclined)
+	}
+	return respond(c, textStale)
+}
+
+// resident returns the consented resident writing in c. Without consent
+// it asks for it and returns nil: the caller stops there.
+func (b *Bot) resident(c tele.Context) (*workflow.ResidentProfile, error) {
+	r, err := b.opts.Store.FindResident(contextOf(c), c.Sender().ID)
+	if err != nil && workflow.ErrorCode(err) != workflow.ENotFound {
+		return nil, err
+	}
+	if !r.Consented() {
+		if c.Callback() != nil {
+			if err := respond(c, textConsentNeeded); err != nil {
+				return nil, err
+			}
+		}
+		return nil, b.askConsent(c)
+	}
+	if err := b.touch(c, r); err != nil {
+		return nil, err
+	}
+	return r, nil
+}
+
+// touch notes that the resident writes from this chat: one who had blocked
+// the bot gets messages again.
+func (b *Bot) touch(c tele.Context, r *workflow.ResidentProfile) error {
+	if r.BlockedAt.IsZero() && r.ChatID == c.Chat().ID {
+		return nil
+	}
+	return b.opts.Store.UnblockResident(contextOf(c), r.UserID, c.Chat().ID)
+}
+
+// onHelp answers /help, with or without consent.
+func (b *Bot) onHelp(c tele.Context) error {
+	return c.Send(helpText(messageWorkdays), &tele.SendOptions{DisableWebPagePreview: true})
+}
+
+// messageWorkdays is the default answer deadline of a «сообщение»
+// (DESIGN §2), as /help tells it.
+const messageWorkdays = 10
+
+// onCancel drops the dialog in progress.
+func (b *Bot) onCancel(c tele.Context) error {
+	r, err := b.resident(c)
+	if r == nil {
+		return b.failIf(c, err)
+	}
+	ctx := contextOf(c)
+	d, err := b.findDialog(ctx, c)
+	if err != nil {
+		return b.fail(c, err)
+	}
+	switch {
+	case d == nil:
+		return c.Send(textNothingToCancel, mainMenu())
+	case d.Kind == dialogIntake:
+		if err := b.opts.Store.DeleteDialog(ctx, d.UserID, d.ChatID); err != nil {
+			return b.fail(c, err)
+		}
+		return c.Send(textIntakeCancelled, mainMenu())
+	case d.Kind == dialogReply || d.Kind == dialogComment:
+		saved, err := b.dropAside(ctx, d)
+		if err != nil {
+			return b.fail(c, err)
+		}
+		text := textReplyCancelled
+		if saved {
+			text += " " + textIntakeResume
+		}
+		return c.Send(text, mainMenu())
+	}
+	return errPass
+}
+
+// mainMenu is the reply keyboard for those who do not type commands.
+func mainMenu() *tele.ReplyMarkup {
+	m := &tele.ReplyMarkup{ResizeKeyboard: true, IsPersistent: true}
+	m.Reply(m.Row(m.Text(btnMenuNew)), m.Row(m.Text(btnMenuMy), m.Text(btnMenuHelp)))
+	return m
+}
+
+// onResidentText routes a text: the menu's buttons, then the dialog in
+// progress.
+func (b *Bot) onResidentText(c tele.Context) error {
+	switch strings.TrimSpace(c.Text()) {
+	case btnMenuNew:
+		return b.onNew(c)
+	case btnMenuMy:
+		return b.onMy(c)
+	case btnMenuHelp:
+		return b.onHelp(c)
+	}
+	r, err := b.resident(c)
+	if r == nil {
+		return b.failIf(c, err)
+	}
+	if strings.HasPrefix(c.Text(), "/") {
+		return c.Send(textMenuHint, mainMenu())
+	}
+	d, err := b.findDialog(contextOf(c), c)
+	if err == nil {
+		d, err = b.answering(c, d)
+	}
+	if err != nil {
+		return b.fail(c, err)
+	}
+	switch {
+	case d == nil:
+		return b.intakeFromText(c, r)
+	case d.Kind == dialogIntake:
+		return b.intakeText(c, r, d)
+	case d.Kind == dialogReply:
+		return b.replyText(c, d)
+	case d.Kind == dialogComment:
+		return b.commentText(c, d)
+	}
+	return errPass
+}
+
+// onResidentPhoto routes a photo to the dialog in progress, or starts an
+// appeal with it.
+func (b *Bot) onResidentPhoto(c tele.Context) error {
+	r, err := b.resident(c)
+	if r == nil {
+		return b.failIf(c, err)
+	}
+	d, err := b.findDialog(contextOf(c), c)
+	if err == nil {
+		d, err = b.answering(c, d)
+	}
+	if err != nil {
+		return b.fail(c, err)
+	}
+	switch {
+	case d == nil:
+		return b.intakeFromPhoto(c)
+	case d.Kind == dialogIntake:
+		return b.intakePhoto(c, d)
+	case d.Kind == dialogReply:
+		return b.replyPhoto(c, d)
+	case d.Kind == dialogComment:
+		return c.Send(textCommentExpect)
+	}
+	return errPass
+}
+
+// answering returns the dialog a message belongs to: d, or the reply to a
+// staff question the message quotes.
+func (b *Bot) answering(c tele.Context, d *workflow.Dialog) (*workflow.Dialog, error) {
+	reply, err := b.quotedQuestion(c, d)
+	if err != nil || reply == nil {
+		return d, err
+	}
+	return reply, nil
+}
+
+// onResidentLocation takes a place on the map for the appeal being
+// written.
+func (b *Bot) onResidentLocation(c tele.Context) error {
+	r, err := b.resident(c)
+	if r == nil {
+		return b.failIf(c, err)
+	}
+	d, err := b.findDialog(contextOf(c), c)
+	if err != nil {
+		return b.fail(c, err)
+	}
+	switch {
+	case d == nil:
+		return c.Send(textMenuHint, mainMenu())
+	case d.Kind == dialogIntake:
+		return b.intakeLocation(c, d)
+	}
+	return b.dialogExpects(c, d)
+}
+
+// onResidentContact takes the resident's phone for the appeal being
+// written.
+func (b *Bot) onResidentContact(c tele.Context) error {
+	r, err := b.resident(c)
+	if r == nil {
+		return b.failIf(c, err)
+	}
+	d, err := b.findDialog(contextOf(c), c)
+	if err != nil {
+		return b.fail(c, err)
+	}
+	switch {
+	case d == nil:
+		return c.Send(textMenuHint, mainMenu())
+	case d.Kind == dialogIntake:
+		return b.intakeContact(c, d)
+	}
+	return b.dialogExpects(c, d)
+}
+
+// onResidentOther answers stickers, voice, video and files kindly: it
+// says what is expected and changes nothing.
+func (b *Bot) onResidentOther(c tele.Context) error {
+	r, err := b.resident(c)
+	if r == nil {
+		return b.failIf(c, err)
+	}
+	d, err := b.findDialog(contextOf(c), c)
+	if err != nil {
+		return b.fail(c, err)
+	}
+	if d == nil {
+		return c.Send(expectText(""), mainMenu())
+	}
+	return b.dialogExpects(c, d)
+}
+
+// dialogExpects tells the resident what the dialog in progress expects.
+func (b *Bot) dialogExpects(c tele.Context, d *workflow.Dialog) error {
+	switch d.Kind {
+	case dialogIntake:
+		return c.Send(expectText(d.State))
+	case dialogReply:
+		return c.Send(textReplyExpect)
+	case dialogComment:
+		return c.Send(textCommentExpect)
+	}
+	return errPass
+}
+
+// findDialog returns the dialog of the sender in this chat, or nil.
+func (b *Bot) findDialog(ctx context.Context, c tele.Context) (*workflow.Dialog, error) {
+	d, err := b.opts.Store.FindDialog(ctx, c.Sender().ID, c.Chat().ID)
+	if workflow.ErrorCode(err) == workflow.ENotFound {
+		return nil, nil
+	}
+	return d, err
+}
+
+// respond answers a callback query; "" just stops the button's spinner.
+func respond(c tele.Context, text string) error {
+	if c.Callback() == nil {
+		if text == "" {
+			return nil
+		}
+		return c.Send(text)
+	}
+	return c.Respond(&tele.CallbackResponse{Text: text})
+}
+
+// fail tells the resident that something went wrong, in words; internal
+// details go only to the log (Bot.answer).
+func (b *Bot) fail(c tele.Context, err error) error {
+	text := b.answer(contextOf(c), err)
+	if workflow.ErrorCode(err) == workflow.EConflict {
+		text = textStale
+	}
+	return respond(c, text)
+}
+
+// failIf is fail for a non-nil error, and nil otherwise.
+func (b *Bot) failIf(c tele.Context, err error) error {
+	if err == nil {
+		return nil
+	}
+	return b.fail(c, err)
+}
+
+// dropButtons removes the inline keyboard of the message whose button
+// was pressed, so that it is not pressed again; a failure only costs a
+// stale button, answered as such.
+func (b *Bot) dropButtons(c tele.Context) {
+	if c.Callback() == nil || c.Callback().Message == nil {
+		return
+	}
+	if _, err := b.tg.EditReplyMarkup(c.Callback().Message, nil); err != nil &&
+		!errors.Is(err, tele.ErrMessageNotModified) && !errors.Is(err, tele.ErrSameMessageContent) {
+		b.logger.DebugContext(contextOf(c), "unable to remove buttons", "error", scrubToken(err, b.opts.Token))
+	}
 }

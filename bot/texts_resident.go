@@ -2,14 +2,303 @@ package bot
 
 import (
 	"fmt"
+	"strings"
 	"time"
 
 	"mcu/workflow"
 )
 
+// What residents see. Go constants and small functions rather than a
+// message catalogue such as go-i18n: there is one language, plural forms
+// need only the three Russian forms (plural in texts.go), the compiler
+// catches a missing or misspelt text, and a reviewer reads every wording
+// in one file.
+
+// consentVersion is the version of the consent text; it is recorded with
+// the consent. Change it whenever textConsent or textConsentFull changes.
+const consentVersion = "2026-03-01"
+
+// textGreeting greets someone who opened the bot (the staff side uses it
+// too).
 const textGreeting = "Здравствуйте! Это бот Муниципального центра управления. " +
 	"Здесь можно сообщить о проблеме в районе: ЖКХ, благоустройство, социальные вопросы и другое.\n\n" +
 	"Команды: /new — новое сообщение, /my — мои сообщения, /help — справка."
+
+const (
+	textConsent = "Здравствуйте! Это бот Муниципального центра управления (МЦУ). " +
+		"Здесь можно сообщить о проблеме в районе: ЖКХ, дороги, благоустройство, социальные вопросы и другое.\n\n" +
+		"Чтобы принять ваше сообщение, нам нужно ваше согласие на обработку персональных данных " +
+		"(Федеральный закон № 152-ФЗ). Оператор — администрация муниципального района (МЦУ). " +
+		"Цель — рассмотреть ваше сообщение и сообщить ответ. " +
+		"Мы храним ваше имя в Telegram, номер чата и то, что вы нам пришлёте; телефон — только если вы сами его оставите."
+	textConsentFull = "Согласие на обработку персональных данных\n\n" +
+		"Оператор: администрация муниципального района, Муниципальный центр управления (МЦУ).\n\n" +
+		"Цель: приём и рассмотрение ваших сообщений о проблемах в районе, уведомления о ходе рассмотрения и ответ.\n\n" +
+		"Данные: имя и идентификатор в Telegram, номер чата с ботом; текст, фотографии, адрес и место на карте, " +
+		"которые вы пришлёте; номер телефона, если вы его оставите.\n\n" +
+		"Действия: сбор, запись, хранение, уточнение, использование, передача сотрудникам администрации " +
+		"и в органы, к компетенции которых относится вопрос, обезличивание и удаление.\n\n" +
+		"Срок: до отзыва согласия или окончания срока хранения сообщений, после чего данные обезличиваются.\n\n" +
+		"Согласие можно отозвать, обратившись в МЦУ. Без согласия бот может только показать справку (/help)."
+	textConsentGiven    = "Спасибо! Теперь можно отправить сообщение: нажмите «Новое сообщение» или /new."
+	textConsentAlready  = "Согласие уже получено."
+	textConsentDeclined = "Хорошо. Без согласия мы не можем принять сообщение, но справка доступна всегда: /help. " +
+		"Если передумаете — /start."
+	textConsentNeeded = "Чтобы отправить сообщение, нужно согласие на обработку персональных данных."
+
+	btnConsentYes  = "Согласен"
+	btnConsentFull = "Полный текст"
+	btnConsentNo   = "Не согласен"
+
+	// The main menu: a reply keyboard for those who do not type commands.
+	btnMenuNew  = "Новое сообщение"
+	btnMenuMy   = "Мои сообщения"
+	btnMenuHelp = "Справка"
+
+	textMenuHint = "Чтобы сообщить о проблеме, нажмите «Новое сообщение» или /new. Ваши сообщения — /my, справка — /help."
+)
+
+// helpText is /help: what the bot does, the deadlines, and that what is
+// sent here is a «сообщение», not a formal appeal (DESIGN §2).
+func helpText(answerDays int) string {
+	return "Этот бот принимает сообщения о проблемах в районе и передаёт их в Муниципальный центр управления (МЦУ). " +
+		"Сообщение получает номер вида 2026-000017, сотрудники разбираются и присылают ответ сюда же.\n\n" +
+		fmt.Sprintf("Срок ответа — до %s. ", workdays(answerDays)) +
+		"Если нужно уточнение, бот пришлёт вопрос — на него можно ответить кнопкой «Ответить».\n\n" +
+		"То, что вы пишете боту, — это сообщение, а не официальное обращение. " +
+		"Официальное обращение по закону № 59-ФЗ можно подать через Госуслуги: https://www.gosuslugi.ru\n\n" +
+		"Команды:\n" +
+		"/new — новое сообщение\n" +
+		"/my — мои сообщения\n" +
+		"/status 2026-000017 — статус сообщения по номеру\n" +
+		"/cancel — отменить ввод\n" +
+		"/help — эта справка"
+}
+
+// workdays formats a number of working days: «1 рабочий день»,
+// «2 рабочих дня», «10 рабочих дней».
+func workdays(n int) string {
+	return fmt.Sprintf("%d %s", n, plural(n, "рабочий день", "рабочих дня", "рабочих дней"))
+}
+
+// messages formats a number of messages: «1 сообщение», «2 сообщения»,
+// «5 сообщений».
+func messages(n int) string {
+	return fmt.Sprintf("%d %s", n, plural(n, "сообщение", "сообщения", "сообщений"))
+}
+
+// photos formats a number of photos: «1 фото» (indeclinable).
+func photos(n int) string { return fmt.Sprintf("%d фото", n) }
+
+// The intake dialog.
+const (
+	textIntakeDirection      = "Выберите направление, к которому относится проблема:"
+	textIntakeDirectionSaved = "Описание сохранено. Теперь выберите направление кнопкой:"
+	textIntakeDescribe       = "Опишите проблему: что случилось и где. Можно приложить фото (до 10)."
+	textIntakeDescribeAgain  = "Напишите описание заново и, если нужно, приложите фото (до 10)."
+	textIntakeTextSaved      = "Записал. Можно дописать текст или добавить фото (до 10). Когда всё — нажмите «Дальше»."
+	textIntakePhotoSaved     = "Фото сохранено. Можно добавить ещё или дописать текст. Когда всё — нажмите «Дальше»."
+	textIntakePhotoNeedsText = "Фото сохранено. Теперь опишите проблему словами: что случилось и где."
+	textIntakePhotoDirection = "Фото сохранено. Теперь выберите направление кнопкой выше."
+	textIntakeTooManyPhotos  = "К одному сообщению можно приложить не больше 10 фото. Лишние не сохранены."
+	textIntakeMoreText       = "Опишите, пожалуйста, подробнее: что случилось и где. Одного слова мало, чтобы разобраться."
+	textIntakeTooLong        = "Текст получился слишком длинным. Сократите, пожалуйста, описание."
+	textIntakeNeedText       = "Сначала опишите проблему словами."
+	textIntakeLocation       = "Где это? Нажмите «" + btnSendLocation + "» или напишите адрес. Этот шаг можно пропустить."
+	textIntakeBadAddress     = "Не получилось разобрать адрес. Напишите, например: ул. Ленина, 5 — или нажмите «" + btnSkip + "»."
+	textIntakePhone          = "Оставьте номер телефона, если удобно, чтобы с вами могли связаться. Это необязательно."
+	textIntakeNotOwnContact  = "Пришлите, пожалуйста, свой номер кнопкой «" + btnSendPhone + "» — или нажмите «" + btnSkip + "»."
+	textIntakeBadPhone       = "Не получилось разобрать номер. Нажмите «" + btnSendPhone + "» или «" + btnSkip + "»."
+	textIntakeCheck          = "Проверьте, всё ли верно:"
+	textIntakeConfirm        = "Всё верно? Нажмите «" + btnSubmit + "»."
+	textIntakeWhatToChange   = "Что изменить?"
+	textIntakeCancelled      = "Сообщение отменено, ничего не отправлено. Начать заново — /new."
+	textIntakeSent           = "Отправлено. Номер и срок ответа придут следующим сообщением."
+	textSubmitted            = "Отправлено"
+	textIntakeUnfinished     = "У вас есть незаконченное сообщение. Продолжить его или начать заново?"
+	textNothingToCancel      = "Сейчас нечего отменять."
+
+	btnDontKnow       = "Не знаю"
+	btnCancel         = "Отменить"
+	btnNext           = "Дальше"
+	btnBack           = "Назад"
+	btnSkip           = "Пропустить"
+	btnSendLocation   = "📍 Отправить геопозицию"
+	btnSendPhone      = "📱 Поделиться номером"
+	btnSubmit         = "Отправить"
+	btnEdit           = "Изменить"
+	btnEditDirection  = "Направление"
+	btnEditText       = "Описание и фото"
+	btnEditLocation   = "Место"
+	btnEditPhone      = "Телефон"
+	btnContinue       = "Продолжить"
+	btnStartOver      = "Начать заново"
+	textDirectionNone = "не знаю (определят сотрудники)"
+)
+
+// expectText says what the intake step expects, for input it cannot take
+// (a sticker, a voice message, a file).
+func expectText(step string) string {
+	switch step {
+	case stepDirection:
+		return "Сейчас нужно выбрать направление кнопкой выше."
+	case stepDetails:
+		return "Я понимаю текст и фото. Опишите, пожалуйста, проблему словами и приложите фото, если есть."
+	case stepLocation:
+		return "Сейчас нужно место: нажмите «" + btnSendLocation + "», напишите адрес или нажмите «" + btnSkip + "»."
+	case stepPhone:
+		return "Сейчас можно оставить телефон кнопкой «" + btnSendPhone + "» или нажать «" + btnSkip + "»."
+	case stepConfirm, stepEdit:
+		return "Нажмите, пожалуйста, одну из кнопок под сообщением выше."
+	}
+	return "Я понимаю только текст и фото. " + textMenuHint
+}
+
+// textStale answers a button from an old message or pressed twice.
+const textStale = "Эта кнопка уже не действует."
+
+// intakeSummary renders what the resident is about to send.
+func intakeSummary(d *intakeData, directionName string) string {
+	var b strings.Builder
+	b.WriteString(textIntakeCheck + "\n\n")
+	fmt.Fprintf(&b, "Направление: %s\n", directionName)
+	fmt.Fprintf(&b, "Описание: %s\n", d.Text)
+	if n := len(d.Photos); n > 0 {
+		fmt.Fprintf(&b, "Фото: %d\n", n)
+	}
+	switch {
+	case d.Location != nil && d.Address != "":
+		fmt.Fprintf(&b, "Место: отмечено на карте, %s\n", d.Address)
+	case d.Location != nil:
+		b.WriteString("Место: отмечено на карте\n")
+	case d.Address != "":
+		fmt.Fprintf(&b, "Адрес: %s\n", d.Address)
+	default:
+		b.WriteString("Место: не указано\n")
+	}
+	if d.Phone != "" {
+		fmt.Fprintf(&b, "Телефон: %s\n", d.Phone)
+	} else {
+		b.WriteString("Телефон: не указан\n")
+	}
+	return strings.TrimRight(b.String(), "\n")
+}
+
+// limitedText refuses a new appeal over the hourly limit, saying when the
+// resident can write again; kept says the appeal written is kept.
+func limitedText(perHour int, retryAt time.Time, loc *time.Location, kept bool) string {
+	s := fmt.Sprintf("Вы уже отправили %s за час — это предел, чтобы бот успевал за всеми. "+
+		"Новое сообщение можно будет отправить после %s.", messages(perHour), retryAt.In(loc).Format("15:04"))
+	if kept {
+		s += fmt.Sprintf(" Ваше сообщение сохранено: нажмите «%s» позже.", btnSubmit)
+	}
+	return s
+}
+
+// Following appeals: /my and /status.
+const (
+	textMyNone         = "У вас пока нет сообщений. Новое — /new."
+	textStatusUsage    = "Укажите номер сообщения, например: /status 2026-000017"
+	btnPrev            = "← Назад"
+	btnMore            = "Дальше →"
+	btnWithdraw        = "Отозвать"
+	btnWithdrawYes     = "Да, отозвать"
+	btnWithdrawNo      = "Нет"
+	btnAnswer          = "Ответить"
+	textWithdrawn      = "Сообщение № %s отозвано. Сотрудники получили уведомление."
+	textWithdrawAsk    = "Отозвать сообщение № %s? Его рассмотрение прекратится, отменить это будет нельзя."
+	textWithdrawNot    = "Сообщение № %s нельзя отозвать: %s."
+	textAppealChanged  = "Статус сообщения изменился. Посмотрите его снова: /status %s"
+	textStatusNotFound = "Сообщение № %s не найдено."
+)
+
+// myHeader heads the list of a resident's appeals.
+func myHeader(total, page, pages int) string {
+	if pages <= 1 {
+		return fmt.Sprintf("Ваши сообщения (%d):", total)
+	}
+	return fmt.Sprintf("Ваши сообщения (%d), страница %d из %d:", total, page, pages)
+}
+
+// myLine is one appeal in the list.
+func myLine(a *workflow.Appeal, direction string, loc *time.Location) string {
+	s := fmt.Sprintf("№ %s · %s\n%s", a.Number(), direction, stateNames[a.State])
+	if a.State.Open() && !a.DueAt.IsZero() {
+		s += ", ответ до " + formatDate(a.DueAt, loc)
+	}
+	return s
+}
+
+// statusText is one appeal in detail, as its resident sees it.
+func statusText(a *workflow.Appeal, direction string, loc *time.Location) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "Сообщение № %s от %s\n", a.Number(), formatDate(a.CreatedAt, loc))
+	fmt.Fprintf(&b, "Направление: %s\n", direction)
+	fmt.Fprintf(&b, "Статус: %s\n", stateNames[a.State])
+	if !a.DueAt.IsZero() && a.State.Open() {
+		fmt.Fprintf(&b, "Ответ до: %s\n", formatDate(a.DueAt, loc))
+	}
+	fmt.Fprintf(&b, "\n%s\n", shorten(a.Text, 1000))
+	if n := len(a.Attachments); n > 0 {
+		fmt.Fprintf(&b, "Фото: %d\n", n)
+	}
+	if a.Address != "" {
+		fmt.Fprintf(&b, "Адрес: %s\n", a.Address)
+	}
+	switch a.State {
+	case workflow.StateAnswered, workflow.StateClosed:
+		if a.Answer != "" {
+			fmt.Fprintf(&b, "\nОтвет:\n%s\n", shorten(a.Answer, 2000))
+		}
+		if a.Rating != 0 {
+			fmt.Fprintf(&b, "Ваша оценка: %d из 5\n", a.Rating)
+		}
+	case workflow.StateRejected:
+		fmt.Fprintf(&b, "\nПричина: %s\n", a.Reason)
+	case workflow.StateRedirected:
+		fmt.Fprintf(&b, "\nНаправлено: %s\n", a.Reason)
+	}
+	return strings.TrimRight(b.String(), "\n")
+}
+
+// directionName is a direction in words, «не определено» for triage.
+func directionName(code string, dirs map[string]string) string {
+	if code == "" {
+		return "определяется"
+	}
+	if name := dirs[code]; name != "" {
+		return name
+	}
+	return code
+}
+
+// Clarification.
+const (
+	textReplyPrompt       = "Напишите ответ на вопрос по сообщению № %s. Можно приложить фото."
+	textReplyPlaceholder  = "Ваш ответ"
+	textReplyPhotoSaved   = "Фото добавлено к ответу. Допишите текст или нажмите «" + btnSendReply + "»."
+	textReplySent         = "Спасибо! Ответ по сообщению № %s передан сотрудникам."
+	textReplyNotNeeded    = "Ответ на этот вопрос уже не нужен."
+	textReplyExpect       = "Напишите ответ текстом или пришлите фото."
+	textReplyEmpty        = "Ответ пустой. Напишите, пожалуйста, текст."
+	textReplyCancelled    = "Ответ отменён."
+	textIntakeResume      = "Вы можете продолжить незаконченное сообщение — /new."
+	btnSendReply          = "Отправить ответ"
+	textCommentPrompt     = "Что осталось нерешённым? Напишите коротко — это поможет сотрудникам. Или нажмите «" + btnSkip + "»."
+	textCommentExpect     = "Напишите комментарий текстом или нажмите «" + btnSkip + "»."
+	textReopened          = "Сообщение № %s возобновлено: сотрудники вернутся к нему и ответят снова."
+	textClosed            = "Спасибо! Рады, что проблема решена. Сообщение № %s закрыто."
+	textRated             = "Спасибо за оценку!"
+	textRatedAlready      = "Оценка уже учтена."
+	textSolvedAlready     = "Ответ уже учтён."
+	textSolvedQuestion    = "Ваша оценка: %d из 5. Проблема решена?"
+	btnSolvedYes          = "Да"
+	btnSolvedPartly       = "Частично"
+	btnSolvedNo           = "Нет"
+	textSolvedYesChosen   = "Проблема решена: да."
+	textSolvedNoChosen    = "Проблема решена: нет."
+	textSolvedPartlyChose = "Проблема решена: частично."
+)
 
 // residentText is what the resident is told about a change of their
 // appeal, or "" when the change is not worth a message.
@@ -21,16 +310,24 @@ func residentText(a *workflow.Appeal, n workflow.Notification, loc *time.Locatio
 	case workflow.EventTake:
 		return fmt.Sprintf("Сообщение № %s взято в работу.", num)
 	case workflow.EventAskResident:
-		return fmt.Sprintf("По сообщению № %s у сотрудника вопрос:\n\n%s", num, n.Input.Text)
+		return fmt.Sprintf("По сообщению № %s у сотрудника вопрос:\n\n%s\n\nНажмите «%s», чтобы ответить.", num, n.Input.Text, btnAnswer)
 	case workflow.EventApprove:
-		return fmt.Sprintf("Ответ на сообщение № %s:\n\n%s", num, a.Answer)
+		return fmt.Sprintf("Ответ на сообщение № %s:\n\n%s\n\nОцените, пожалуйста, ответ от 1 до 5:", num, a.Answer)
 	case workflow.EventExtend:
 		return fmt.Sprintf("Срок ответа на сообщение № %s продлён до %s. Причина: %s",
 			num, formatDate(a.DueAt, loc), n.Input.Reason)
 	case workflow.EventReject:
-		return fmt.Sprintf("Сообщение № %s оставлено без ответа по существу. Причина: %s", num, n.Input.Reason)
+		return fmt.Sprintf("Сообщение № %s оставлено без ответа по существу (статья 11 Федерального закона № 59-ФЗ). Причина: %s",
+			num, n.Input.Reason)
 	case workflow.EventRedirect:
-		return fmt.Sprintf("Сообщение № %s направлено по компетенции: %s.", num, n.Input.Authority)
+		s := fmt.Sprintf("Сообщение № %s передано по компетенции: %s.", num, n.Input.Authority)
+		if n.Input.Reason != "" {
+			s += " Причина: " + n.Input.Reason
+		}
+		return s
 	}
 	return ""
 }
+
+// textOK brings the main menu back after a step with its own keyboard.
+const textOK = "Хорошо."

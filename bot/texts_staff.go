@@ -30,7 +30,14 @@ func chatNotice(a *workflow.Appeal, n workflow.Notification) string {
 	case workflow.EventResidentReplied:
 		return fmt.Sprintf("№ %s: заявитель ответил на вопрос:\n\n%s", num, n.Input.Text)
 	case workflow.EventReopen:
-		return fmt.Sprintf("№ %s: заявитель сообщил, что проблема не решена. Обращение возобновлено.", num)
+		s := fmt.Sprintf("№ %s: заявитель сообщил, что проблема не решена. Обращение возобновлено.", num)
+		if n.Input.Solved == workflow.SolvedPartly {
+			s = fmt.Sprintf("№ %s: заявитель сообщил, что проблема решена частично. Обращение возобновлено.", num)
+		}
+		if n.Input.Text != "" {
+			s += "\n\nКомментарий: " + n.Input.Text
+		}
+		return s
 	case workflow.EventWithdraw:
 		return fmt.Sprintf("№ %s: заявитель отозвал сообщение.", num)
 	}

@@ -1,0 +1,511 @@
+package bot
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"strconv"
+	"time"
+
+	"github.com/looplab/fsm"
+	tele "gopkg.in/telebot.v3"
+
+	"mcu/workflow"
+)
+
+// The intake dialog is a state machine of its own, kept apart from the
+// appeal's lifecycle: its steps are the prompts and buttons of a Telegram
+// conversation, not the life of an appeal, so it lives here in bot, next
+// to the prompts it drives, and only its result (workflow.NewAppeal)
+// reaches the workflow. Like the appeal's, its table is one immutable
+// looplab/fsm event list; each step builds a throwaway FSM over it from
+// the state stored in the dialogs table, so a restart loses nothing.
+
+// Steps of the intake dialog (workflow.Dialog.State).
+const (
+	stepDirection = "direction" // choose the direction (or «Не знаю»)
+	stepDetails   = "details"   // describe the problem, with photos
+	stepLocation  = "location"  // a place on the map or an address (optional)
+	stepPhone     = "phone"     // a phone number (optional)
+	stepConfirm   = "confirm"   // the summary: «Отправить», «Изменить», «Отменить»
+	stepEdit      = "edit"      // what to change
+)
+
+// Events of the intake dialog.
+const (
+	evChoose         = "choose"           // a direction chosen
+	evNext           = "next"             // on to the next step
+	evBack           = "back"             // back to the previous step
+	evReview         = "review"           // a changed step done: back to the summary
+	evEdit           = "edit"             // «Изменить»
+	evChangeDir      = "change_direction" // change the direction
+	evChangeDetails  = "change_details"   // change the description and photos
+	evChangeLocation = "change_location"  // change the place
+	evChangePhone    = "change_phone"     // change the phone
+)
+
+// intakeTransitions is the intake's one transition table.
+var intakeTransitions = fsm.Events{
+	{Name: evChoose, Src: []string{stepDirection}, Dst: stepDetails},
+	{Name: evNext, Src: []string{stepDetails}, Dst: stepLocation},
+	{Name: evNext, Src: []string{stepLocation}, Dst: stepPhone},
+	{Name: evNext, Src: []string{stepPhone}, Dst: stepConfirm},
+	{Name: evBack, Src: []string{stepDetails}, Dst: stepDirection},
+	{Name: evBack, Src: []string{stepLocation}, Dst: stepDetails},
+	{Name: evBack, Src: []string{stepPhone}, Dst: stepLocation},
+	{Name: evBack, Src: []string{stepConfirm}, Dst: stepPhone},
+	{Name: evBack, Src: []string{stepEdit}, Dst: stepConfirm},
+	{Name: evReview, Src: []string{stepDirection, stepDetails, stepLocation, stepPhone}, Dst: stepConfirm},
+	{Name: evEdit, Src: []string{stepConfirm}, Dst: stepEdit},
+	{Name: evChangeDir, Src: []string{stepEdit}, Dst: stepDirection},
+	{Name: evChangeDetails, Src: []string{stepEdit}, Dst: stepDetails},
+	{Name: evChangeLocation, Src: []string{stepEdit}, Dst: stepLocation},
+	{Name: evChangePhone, Src: []string{stepEdit}, Dst: stepPhone},
+}
+
+// intakeNext returns the step the dialog reaches from step by event, and
+// whether the event is allowed there.
+func intakeNext(step, event string) (string, bool) {
+	m := fsm.NewFSM(step, intakeTransitions, nil)
+	if !m.Can(event) {
+		return "", false
+	}
+	if err := m.Event(context.Background(), event); err != nil {
+		return "", false
+	}
+	return m.Current(), true
+}
+
+// maxPhotos is how many photos one appeal may carry (an album holds 10).
+const maxPhotos = 10
+
+// intakeData is what the resident has given so far.
+type intakeData struct {
+	// ID tells this dialog's buttons from those of an earlier one, Turn
+	// those of an earlier step of this one (it counts the moves).
+	ID        uint32                `json:"id"`
+	Turn      int                   `json:"turn,omitempty"`
+	Direction string                `json:"direction,omitempty"` // "" for «Не знаю»
+	Text      string                `json:"text,omitempty"`
+	Photos    []workflow.Attachment `json:"photos,omitempty"`
+	// Album is the media group last acknowledged: the photos of an album
+	// arrive as separate updates, and only the first gets an answer.
+	Album string `json:"album,omitempty"`
+	// Warned is the media group already told it brought too many photos.
+	Warned   string             `json:"warned,omitempty"`
+	Location *workflow.Location `json:"location,omitempty"`
+	Address  string             `json:"address,omitempty"`
+	Phone    string             `json:"phone,omitempty"`
+	// Editing says a step was reopened from the summary: when it is done
+	// the summary comes back.
+	Editing bool `json:"editing,omitempty"`
+}
+
+// id is what the dialog's buttons carry: the dialog and its turn, so that
+// a button of an earlier step (or an earlier summary) is stale.
+func (d *intakeData) id() string {
+	return strconv.FormatUint(uint64(d.ID), 10) + "." + strconv.Itoa(d.Turn)
+}
+
+func decodeIntake(d *workflow.Dialog) (*intakeData, error) {
+	var data intakeData
+	if err := json.Unmarshal(d.Data, &data); err != nil {
+		return nil, fmt.Errorf("decode intake dialog: %w", err)
+	}
+	return &data, nil
+}
+
+// saveIntake stores the dialog at step with data.
+func (b *Bot) saveIntake(c tele.Context, step string, data *intakeData) error {
+	raw, err := json.Marshal(data)
+	if err != nil {
+		return fmt.Errorf("encode intake dialog: %w", err)
+	}
+	return b.opts.Store.SaveDialog(contextOf(c), &workflow.Dialog{
+		UserID: c.Sender().ID, ChatID: c.Chat().ID, Kind: dialogIntake, State: step, Data: raw,
+	})
+}
+
+// onNew starts an appeal; an unfinished one is offered to continue.
+func (b *Bot) onNew(c tele.Context) error {
+	r, err := b.resident(c)
+	if r == nil {
+		return b.failIf(c, err)
+	}
+	ctx := contextOf(c)
+	d, err := b.findDialog(ctx, c)
+	if err != nil {
+		return b.fail(c, err)
+	}
+	if d != nil && (d.Kind == dialogReply || d.Kind == dialogComment) {
+		// A reply or comment left unfinished gives way; the appeal it put
+		// aside comes back.
+		if _, err := b.dropAside(ctx, d); err != nil {
+			return b.fail(c, err)
+		}
+		if d, err = b.findDialog(ctx, c); err != nil {
+			return b.fail(c, err)
+		}
+	}
+	if d != nil && d.Kind == dialogIntake {
+		data, err := decodeIntake(d)
+		if err != nil {
+			return b.fail(c, err)
+		}
+		m := &tele.ReplyMarkup{}
+		m.Inline(m.Row(
+			m.Data(btnContinue, "r_in", data.id(), d.State, "cont"),
+			m.Data(btnStartOver, "r_in", data.id(), d.State, "over"),
+		))
+		return c.Send(textIntakeUnfinished, m)
+	}
+	if d != nil {
+		return errPass
+	}
+	if retryAt, err := b.limitedUntil(ctx, r); err != nil {
+		return b.fail(c, err)
+	} else if !retryAt.IsZero() {
+		return c.Send(limitedText(b.opts.Service.AppealsPerHour, retryAt, b.opts.Location, false))
+	}
+	return b.startIntake(c, &intakeData{}, "")
+}
+
+// limitedUntil returns when the resident may submit again, or the zero
+// time when they may now: the hourly limit counted as the workflow counts
+// it at submission, told before they write rather than after.
+func (b *Bot) limitedUntil(ctx context.Context, r *workflow.ResidentProfile) (time.Time, error) {
+	perHour := b.opts.Service.AppealsPerHour
+	if perHour <= 0 {
+		return time.Time{}, nil
+	}
+	recent, _, err := b.opts.Store.FindResidentAppeals(ctx, r.ID, perHour, 0)
+	if err != nil || len(recent) < perHour {
+		return time.Time{}, err
+	}
+	// The perHour-th newest leaves the hour's window first.
+	retryAt := recent[perHour-1].CreatedAt.Add(time.Hour)
+	if !retryAt.After(b.opts.Now()) {
+		return time.Time{}, nil
+	}
+	return retryAt, nil
+}
+
+// startIntake begins a new intake dialog with what was given already.
+func (b *Bot) startIntake(c tele.Context, data *intakeData, lead string) error {
+	data.ID = rand.Uint32()
+	if err := b.saveIntake(c, stepDirection, data); err != nil {
+		return b.fail(c, err)
+	}
+	return b.promptIntake(c, "", stepDirection, data, lead)
+}
+
+// intakeFromText starts an appeal with a text written outside a dialog,
+// so that nothing typed is lost; a word or two gets the menu hint.
+func (b *Bot) intakeFromText(c tele.Context, r *workflow.ResidentProfile) error {
+	text, ok := description(c.Text())
+	if !ok {
+		return c.Send(textMenuHint, mainMenu())
+	}
+	return b.startIntake(c, &intakeData{Text: text}, textIntakeDirectionSaved)
+}
+
+// intakeFromPhoto starts an appeal with a photo sent outside a dialog.
+func (b *Bot) intakeFromPhoto(c tele.Context) error {
+	data := &intakeData{}
+	addPhoto(data, c.Message())
+	return b.startIntake(c, data, textIntakePhotoDirection)
+}
+
+// promptIntake asks for what step needs. from is the step left ("" at the
+// start): leaving a step with a reply keyboard (location, phone) brings the
+// main menu back. lead, when set, replaces the step's usual first line.
+func (b *Bot) promptIntake(c tele.Context, from, step string, data *intakeData, lead string) error {
+	ctx := contextOf(c)
+	resetKeyboard := (from == stepLocation || from == stepPhone) && step != stepLocation && step != stepPhone
+	if resetKeyboard && step != stepConfirm {
+		if err := c.Send(textOK, mainMenu()); err != nil {
+			return err
+		}
+	}
+	switch step {
+	case stepDirection:
+		dirs, err := b.opts.Store.FindDirections(ctx)
+		if err != nil {
+			return b.fail(c, err)
+		}
+		m := &tele.ReplyMarkup{}
+		var rows []tele.Row
+		for _, dir := range dirs {
+			rows = append(rows, m.Row(m.Data(dir.Name, "r_dir", data.id(), dir.Code)))
+		}
+		rows = append(rows, m.Row(m.Data(btnDontKnow, "r_dir", data.id(), "-")))
+		rows = append(rows, b.intakeNav(m, step, data, false))
+		m.Inline(rows...)
+		return c.Send(orText(lead, textIntakeDirection), m)
+	case stepDetails:
+		m := &tele.ReplyMarkup{}
+		text := textIntakeDescribe
+		if data.Editing {
+			text = textIntakeDescribeAgain
+		}
+		if data.Text != "" {
+			text = textIntakeTextSaved
+		}
+		m.Inline(b.intakeNav(m, step, data, data.Text != ""))
+		return c.Send(orText(lead, text), m)
+	case stepLocation:
+		m := &tele.ReplyMarkup{ResizeKeyboard: true}
+		m.Reply(m.Row(m.Location(btnSendLocation)), m.Row(m.Text(btnSkip), m.Text(btnBack)))
+		return c.Send(orText(lead, textIntakeLocation), m)
+	case stepPhone:
+		m := &tele.ReplyMarkup{ResizeKeyboard: true}
+		m.Reply(m.Row(m.Contact(btnSendPhone)), m.Row(m.Text(btnSkip), m.Text(btnBack)))
+		return c.Send(orText(lead, textIntakePhone), m)
+	case stepConfirm:
+		dirs, err := b.Directions(ctx)
+		if err != nil {
+			return b.fail(c, err)
+		}
+		name := textDirectionNone
+		if data.Direction != "" {
+			name = directionName(data.Direction, dirs)
+		}
+		for i, part := range splitText(intakeSummary(data, name), maxMessageRunes) {
+			var opts []any
+			if i == 0 {
+				opts = append(opts, mainMenu())
+			}
+			if err := c.Send(part, opts...); err != nil {
+				return err
+			}
+		}
+		m := &tele.ReplyMarkup{}
+		m.Inline(
+			m.Row(m.Data(btnSubmit, "r_in", data.id(), step, "submit")),
+			m.Row(m.Data(btnEdit, "r_in", data.id(), step, "edit"), m.Data(btnCancel, "r_in", data.id(), step, "cancel")),
+		)
+		return c.Send(textIntakeConfirm, m)
+	case stepEdit:
+		m := &tele.ReplyMarkup{}
+		m.Inline(
+			m.Row(m.Data(btnEditDirection, "r_in", data.id(), step, evChangeDir),
+				m.Data(btnEditText, "r_in", data.id(), step, evChangeDetails)),
+			m.Row(m.Data(btnEditLocation, "r_in", data.id(), step, evChangeLocation),
+				m.Data(btnEditPhone, "r_in", data.id(), step, evChangePhone)),
+			m.Row(m.Data(btnBack, "r_in", data.id(), step, evBack)),
+		)
+		return c.Send(textIntakeWhatToChange, m)
+	}
+	return fmt.Errorf("intake: no prompt for step %q", step)
+}
+
+// intakeNav is the row of «Дальше», «Назад» and «Отменить» under a
+// prompt; «Назад» only where there is a step to go back to.
+func (b *Bot) intakeNav(m *tele.ReplyMarkup, step string, data *intakeData, next bool) tele.Row {
+	var row tele.Row
+	if next {
+		row = append(row, m.Data(btnNext, "r_in", data.id(), step, evNext))
+	}
+	if step != stepDirection || data.Editing {
+		row = append(row, m.Data(btnBack, "r_in", data.id(), step, evBack))
+	}
+	return append(row, m.Data(btnCancel, "r_in", data.id(), step, "cancel"))
+}
+
+func orText(lead, text string) string {
+	if lead != "" {
+		return lead
+	}
+	return text
+}
+
+// moveIntake fires event on the dialog, stores it and prompts for the
+// step reached. A step reopened from the summary returns to the summary
+// instead of going on.
+func (b *Bot) moveIntake(c tele.Context, from string, data *intakeData, event string) error {
+	to, ok := intakeNext(from, intakeEvent(from, data, event))
+	if !ok {
+		return respond(c, textStale)
+	}
+	if to == stepConfirm {
+		data.Editing = false
+	}
+	data.Turn++
+	if err := b.saveIntake(c, to, data); err != nil {
+		return b.fail(c, err)
+	}
+	return b.promptIntake(c, from, to, data, "")
+}
+
+// intakeEvent is the event that moves the dialog from step: a step
+// reopened from the summary goes back to it instead of on or back.
+func intakeEvent(step string, data *intakeData, event string) string {
+	if data.Editing && step != stepEdit && (event == evNext || event == evBack || event == evChoose) {
+		return evReview
+	}
+	return event
+}
+
+// onDirectionButton takes the direction: "\fr_dir|<dialog id>|<code>",
+// the code "-" for «Не знаю».
+func (b *Bot) onDirectionButton(c tele.Context) error {
+	r, err := b.resident(c)
+	if r == nil {
+		return b.failIf(c, err)
+	}
+	args := c.Args()
+	d, data, ok, err := b.currentIntake(c, args, 2)
+	if !ok || d.State != stepDirection {
+		return b.stale(c, err)
+	}
+	code := args[1]
+	if code == "-" {
+		code = ""
+	} else if dirs, err := b.Directions(contextOf(c)); err != nil {
+		return b.fail(c, err)
+	} else if _, ok := dirs[code]; !ok {
+		return respond(c, textStale)
+	}
+	data.Direction = code
+	b.dropButtons(c)
+	if err := respond(c, ""); err != nil {
+		return err
+	}
+	return b.moveIntake(c, d.State, data, evChoose)
+}
+
+// currentIntake returns the intake dialog a button belongs to: args[0] is
+// the dialog's id and, when n > 2, args[1] the step the button was shown
+// at. ok is false for a button of another dialog or step.
+func (b *Bot) currentIntake(c tele.Context, args []string, n int) (*workflow.Dialog, *intakeData, bool, error) {
+	if len(args) != n {
+		return nil, nil, false, nil
+	}
+	d, err := b.findDialog(contextOf(c), c)
+	if err != nil || d == nil || d.Kind != dialogIntake {
+		return nil, nil, false, err
+	}
+	data, err := decodeIntake(d)
+	if err != nil {
+		return nil, nil, false, err
+	}
+	if data.id() != args[0] || (n > 2 && d.State != args[1]) {
+		return nil, nil, false, nil
+	}
+	return d, data, true, nil
+}
+
+// stale answers a button that no longer applies (or a failure to tell).
+func (b *Bot) stale(c tele.Context, err error) error {
+	if err != nil {
+		return b.fail(c, err)
+	}
+	return respond(c, textStale)
+}
+
+// onIntakeButton answers the intake's buttons:
+// "\fr_in|<dialog id>|<step>|<action>".
+func (b *Bot) onIntakeButton(c tele.Context) error {
+	r, err := b.resident(c)
+	if r == nil {
+		return b.failIf(c, err)
+	}
+	args := c.Args()
+	d, data, ok, err := b.currentIntake(c, args, 3)
+	if !ok {
+		return b.stale(c, err)
+	}
+	ctx := contextOf(c)
+	action := args[2]
+	switch action {
+	case "submit":
+		if d.State != stepConfirm {
+			return respond(c, textStale)
+		}
+		return b.submitIntake(c, r, d, data)
+	case "cancel":
+		if err := b.opts.Store.FinishDialog(ctx, d, nil, nil); err != nil {
+			return b.fail(c, err)
+		}
+		b.dropButtons(c)
+		if err := respond(c, ""); err != nil {
+			return err
+		}
+		return c.Send(textIntakeCancelled, mainMenu())
+	case "cont":
+		b.dropButtons(c)
+		if err := respond(c, ""); err != nil {
+			return err
+		}
+		return b.promptIntake(c, "", d.State, data, "")
+	case "over":
+		if err := b.opts.Store.FinishDialog(ctx, d, nil, nil); err != nil {
+			return b.fail(c, err)
+		}
+		b.dropButtons(c)
+		if err := respond(c, ""); err != nil {
+			return err
+		}
+		return b.startIntake(c, &intakeData{}, "")
+	}
+	switch action {
+	case evChangeDir, evChangeLocation, evChangePhone:
+		data.Editing = true
+	case evChangeDetails:
+		data.Editing = true
+		data.Text, data.Photos, data.Album = "", nil, ""
+	case evNext:
+		if _, ok := description(data.Text); !ok && d.State == stepDetails {
+			return respond(c, textIntakeNeedText)
+		}
+	}
+	if _, ok := intakeNext(d.State, intakeEvent(d.State, data, action)); !ok {
+		return respond(c, textStale)
+	}
+	b.dropButtons(c)
+	if err := respond(c, ""); err != nil {
+		return err
+	}
+	return b.moveIntake(c, d.State, data, action)
+}
+
+// submitIntake registers the appeal and ends the dialog in one
+// transaction: pressed twice, it submits once.
+func (b *Bot) submitIntake(c tele.Context, r *workflow.ResidentProfile, d *workflow.Dialog, data *intakeData) error {
+	ctx := contextOf(c)
+	n := workflow.NewAppeal{
+		Kind: workflow.KindMessage, Source: workflow.SourceBot, Direction: data.Direction,
+		ResidentID: r.ID, Text: data.Text, Address: data.Address, Location: data.Location,
+		Attachments: data.Photos,
+	}
+	if data.Phone != "" {
+		n.ContactName, n.Contact = r.Name, data.Phone
+	}
+	var a *workflow.Appeal
+	err := b.opts.Store.FinishDialog(ctx, d, nil, func(ctx context.Context, tx workflow.Tx) error {
+		var err error
+		a, err = b.opts.Service.SubmitIn(ctx, tx, workflow.Resident(c.Sender().ID), n)
+		return err
+	})
+	var limit *workflow.LimitError
+	switch {
+	case errors.As(err, &limit):
+		if err := respond(c, ""); err != nil {
+			return err
+		}
+		return c.Send(limitedText(b.opts.Service.AppealsPerHour, limit.RetryAt, b.opts.Location, true))
+	case err != nil:
+		return b.fail(c, err)
+	}
+	b.logger.InfoContext(ctx, "appeal submitted", "appeal_id", a.ID, "resident_id", r.ID,
+		"direction", a.Direction, "photos", len(data.Photos))
+	if err := respond(c, textSubmitted); err != nil {
+		return err
+	}
+	if err := c.Edit(textIntakeSent); err != nil {
+		b.logger.DebugContext(ctx, "unable to edit the summary", "error", scrubToken(err, b.opts.Token))
+	}
+	return nil
+}

@@ -1,0 +1,276 @@
+package bot
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+
+	tele "gopkg.in/telebot.v3"
+
+	"mcu/workflow"
+)
+
+// myPageSize is how many appeals one page of /my lists.
+const myPageSize = 5
+
+// onMy lists the resident's appeals, newest first, a page at a time.
+func (b *Bot) onMy(c tele.Context) error {
+	r, err := b.resident(c)
+	if r == nil {
+		return b.failIf(c, err)
+	}
+	text, m, err := b.myPage(contextOf(c), r, 0)
+	if err != nil {
+		return b.fail(c, err)
+	}
+	return c.Send(text, m)
+}
+
+// onMyPage turns a page of /my: "\fr_my|<offset>", edited in place.
+func (b *Bot) onMyPage(c tele.Context) error {
+	r, err := b.resident(c)
+	if r == nil {
+		return b.failIf(c, err)
+	}
+	offset, err := strconv.Atoi(c.Callback().Data)
+	if err != nil || offset < 0 || offset%myPageSize != 0 {
+		return respond(c, textStale)
+	}
+	text, m, err := b.myPage(contextOf(c), r, offset)
+	if err != nil {
+		return b.fail(c, err)
+	}
+	if err := respond(c, ""); err != nil {
+		return err
+	}
+	return b.edit(c, text, m)
+}
+
+// myPage renders the page of the resident's appeals that starts at
+// offset: a line per appeal, a button per appeal to open it, and the
+// buttons to turn pages.
+func (b *Bot) myPage(ctx context.Context, r *workflow.ResidentProfile, offset int) (string, *tele.ReplyMarkup, error) {
+	appeals, total, err := b.opts.Store.FindResidentAppeals(ctx, r.ID, myPageSize, offset)
+	if err != nil {
+		return "", nil, err
+	}
+	if total == 0 {
+		return textMyNone, nil, nil
+	}
+	if len(appeals) == 0 && offset > 0 { // the list shrank: show the last page
+		offset = (total - 1) / myPageSize * myPageSize
+		if appeals, total, err = b.opts.Store.FindResidentAppeals(ctx, r.ID, myPageSize, offset); err != nil {
+			return "", nil, err
+		}
+	}
+	dirs, err := b.Directions(ctx)
+	if err != nil {
+		return "", nil, err
+	}
+	pages := (total + myPageSize - 1) / myPageSize
+	lines := []string{myHeader(total, offset/myPageSize+1, pages)}
+	m := &tele.ReplyMarkup{}
+	var rows []tele.Row
+	for _, a := range appeals {
+		lines = append(lines, myLine(a, directionName(a.Direction, dirs), b.opts.Location))
+		rows = append(rows, m.Row(m.Data("№ "+a.Number(), "r_show", strconv.FormatInt(a.ID, 10))))
+	}
+	var nav tele.Row
+	if offset > 0 {
+		nav = append(nav, m.Data(btnPrev, "r_my", strconv.Itoa(max(0, offset-myPageSize))))
+	}
+	if offset+myPageSize < total {
+		nav = append(nav, m.Data(btnMore, "r_my", strconv.Itoa(offset+myPageSize)))
+	}
+	if len(nav) > 0 {
+		rows = append(rows, nav)
+	}
+	m.Inline(rows...)
+	return strings.Join(lines, "\n\n"), m, nil
+}
+
+// onStatus shows one of the resident's appeals by number; anyone else's
+// is «не найдено», exactly as a number that does not exist.
+func (b *Bot) onStatus(c tele.Context) error {
+	r, err := b.resident(c)
+	if r == nil {
+		return b.failIf(c, err)
+	}
+	number, ok := parseNumberArg(c.Message().Payload)
+	if !ok {
+		return c.Send(textStatusUsage)
+	}
+	ctx := contextOf(c)
+	a, err := b.opts.Store.FindAppealByNumber(ctx, number)
+	if workflow.ErrorCode(err) == workflow.ENotFound || (err == nil && a.ResidentUserID != c.Sender().ID) {
+		return c.Send(fmt.Sprintf(textStatusNotFound, number))
+	}
+	if err != nil {
+		return b.fail(c, err)
+	}
+	text, m, err := b.status(ctx, a)
+	if err != nil {
+		return b.fail(c, err)
+	}
+	return c.Send(text, m)
+}
+
+// onShow opens an appeal from /my: "\fr_show|<appeal id>".
+func (b *Bot) onShow(c tele.Context) error {
+	r, err := b.resident(c)
+	if r == nil {
+		return b.failIf(c, err)
+	}
+	a, ok, err := b.ownAppeal(c, c.Callback().Data)
+	if !ok {
+		return b.stale(c, err)
+	}
+	text, m, err := b.status(contextOf(c), a)
+	if err != nil {
+		return b.fail(c, err)
+	}
+	if err := respond(c, ""); err != nil {
+		return err
+	}
+	return c.Send(text, m)
+}
+
+// ownAppeal loads the appeal with the id of a button's data, if it is
+// the sender's.
+func (b *Bot) ownAppeal(c tele.Context, id string) (*workflow.Appeal, bool, error) {
+	appealID, ok := parseID(id)
+	if !ok {
+		return nil, false, nil
+	}
+	a, err := b.opts.Store.FindAppeal(contextOf(c), appealID)
+	if workflow.ErrorCode(err) == workflow.ENotFound {
+		return nil, false, nil
+	}
+	if err != nil {
+		return nil, false, err
+	}
+	return a, a.ResidentUserID == c.Sender().ID, nil
+}
+
+// status renders one appeal with what its resident may do next.
+func (b *Bot) status(ctx context.Context, a *workflow.Appeal) (string, *tele.ReplyMarkup, error) {
+	dirs, err := b.Directions(ctx)
+	if err != nil {
+		return "", nil, err
+	}
+	m := &tele.ReplyMarkup{}
+	id, version := strconv.FormatInt(a.ID, 10), strconv.Itoa(a.Version)
+	var row tele.Row
+	if a.State == workflow.StateClarification {
+		row = append(row, m.Data(btnAnswer, "r_ans", id))
+	}
+	if _, ok := workflow.Next(a.State, workflow.EventWithdraw); ok {
+		row = append(row, m.Data(btnWithdraw, "r_wd", id, version))
+	}
+	if len(row) > 0 {
+		m.Inline(row)
+	}
+	return statusText(a, directionName(a.Direction, dirs), b.opts.Location), m, nil
+}
+
+// onWithdraw asks to confirm withdrawing: "\fr_wd|<id>|<version>".
+func (b *Bot) onWithdraw(c tele.Context) error {
+	r, err := b.resident(c)
+	if r == nil {
+		return b.failIf(c, err)
+	}
+	args := c.Args()
+	if len(args) != 2 {
+		return respond(c, textStale)
+	}
+	a, ok, err := b.ownAppeal(c, args[0])
+	if !ok {
+		return b.stale(c, err)
+	}
+	if _, ok := workflow.Next(a.State, workflow.EventWithdraw); !ok || strconv.Itoa(a.Version) != args[1] {
+		return respond(c, fmt.Sprintf(textAppealChanged, a.Number()))
+	}
+	m := &tele.ReplyMarkup{}
+	m.Inline(m.Row(m.Data(btnWithdrawYes, "r_wdy", args[0], args[1]), m.Data(btnWithdrawNo, "r_wdn", args[0])))
+	if err := respond(c, ""); err != nil {
+		return err
+	}
+	return b.edit(c, fmt.Sprintf(textWithdrawAsk, a.Number()), m)
+}
+
+// onWithdrawNo goes back from the confirmation to the appeal:
+// "\fr_wdn|<id>".
+func (b *Bot) onWithdrawNo(c tele.Context) error {
+	r, err := b.resident(c)
+	if r == nil {
+		return b.failIf(c, err)
+	}
+	a, ok, err := b.ownAppeal(c, c.Callback().Data)
+	if !ok {
+		return b.stale(c, err)
+	}
+	text, m, err := b.status(contextOf(c), a)
+	if err != nil {
+		return b.fail(c, err)
+	}
+	if err := respond(c, ""); err != nil {
+		return err
+	}
+	return b.edit(c, text, m)
+}
+
+// onWithdrawYes withdraws the appeal: "\fr_wdy|<id>|<version>". The
+// version is the one the resident saw, so a stale confirmation changes
+// nothing.
+func (b *Bot) onWithdrawYes(c tele.Context) error {
+	r, err := b.resident(c)
+	if r == nil {
+		return b.failIf(c, err)
+	}
+	args := c.Args()
+	if len(args) != 2 {
+		return respond(c, textStale)
+	}
+	id, ok1 := parseID(args[0])
+	version, err2 := strconv.Atoi(args[1])
+	if !ok1 || err2 != nil {
+		return respond(c, textStale)
+	}
+	ctx := contextOf(c)
+	a, err := b.opts.Service.Apply(ctx, workflow.Command{
+		AppealID: id, Event: workflow.EventWithdraw, Actor: workflow.Resident(c.Sender().ID), Version: version,
+	})
+	switch workflow.ErrorCode(err) {
+	case "":
+	case workflow.EConflict, workflow.EInvalid:
+		cur, ok, ferr := b.ownAppeal(c, args[0])
+		if !ok || ferr != nil {
+			return b.stale(c, ferr)
+		}
+		return respond(c, fmt.Sprintf(textAppealChanged, cur.Number()))
+	case workflow.ENotFound:
+		return respond(c, textStale)
+	default:
+		return b.fail(c, err)
+	}
+	b.logger.InfoContext(ctx, "appeal withdrawn", "appeal_id", a.ID, "resident_id", r.ID)
+	if err := respond(c, ""); err != nil {
+		return err
+	}
+	return b.edit(c, fmt.Sprintf(textWithdrawn, a.Number()), nil)
+}
+
+// edit replaces the text and buttons of the message whose button was
+// pressed; an edit that changes nothing is fine.
+func (b *Bot) edit(c tele.Context, text string, m *tele.ReplyMarkup) error {
+	if m == nil {
+		m = &tele.ReplyMarkup{}
+	}
+	err := c.Edit(text, m)
+	if errors.Is(err, tele.ErrMessageNotModified) || errors.Is(err, tele.ErrSameMessageContent) {
+		return nil
+	}
+	return err
+}

@@ -1,0 +1,210 @@
+package bot
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strconv"
+
+	tele "gopkg.in/telebot.v3"
+
+	"mcu/workflow"
+)
+
+// The answer comes with a rating row (1–5); a rating is taken once
+// (rate), then «Проблема решена?»: «Да» closes the appeal (close, the
+// resident as actor); «Нет» and «Частично» ask for an optional comment
+// and reopen it (reopen), which tells the direction chat.
+
+// ratingRow is the row of 1–5 under the answer: "\fr_rate|<id>|<n>".
+func ratingRow(m *tele.ReplyMarkup, appealID int64) tele.Row {
+	id := strconv.FormatInt(appealID, 10)
+	row := make(tele.Row, 0, 5)
+	for n := 1; n <= 5; n++ {
+		s := strconv.Itoa(n)
+		row = append(row, m.Data(s, "r_rate", id, s))
+	}
+	return row
+}
+
+// onRate takes a rating.
+func (b *Bot) onRate(c tele.Context) error {
+	r, err := b.resident(c)
+	if r == nil {
+		return b.failIf(c, err)
+	}
+	args := c.Args()
+	if len(args) != 2 {
+		return respond(c, textStale)
+	}
+	id, ok := parseID(args[0])
+	rating, err := strconv.Atoi(args[1])
+	if !ok || err != nil || rating < 1 || rating > 5 {
+		return respond(c, textStale)
+	}
+	ctx := contextOf(c)
+	a, err := b.opts.Service.Apply(ctx, workflow.Command{
+		AppealID: id, Event: workflow.EventRate, Actor: workflow.Resident(c.Sender().ID),
+		Input: workflow.Input{Rating: rating},
+	})
+	switch workflow.ErrorCode(err) {
+	case "":
+	case workflow.EInvalid, workflow.EConflict:
+		cur, ok, ferr := b.ownAppeal(c, args[0])
+		if ok && ferr == nil && cur.Rating != 0 {
+			return respond(c, textRatedAlready)
+		}
+		return b.stale(c, ferr)
+	case workflow.ENotFound:
+		return respond(c, textStale)
+	default:
+		return b.fail(c, err)
+	}
+	b.logger.InfoContext(ctx, "appeal rated", "appeal_id", a.ID, "rating", rating)
+	b.dropButtons(c)
+	if err := respond(c, textRated); err != nil {
+		return err
+	}
+	m := &tele.ReplyMarkup{}
+	sid, v := strconv.FormatInt(a.ID, 10), strconv.Itoa(a.Version)
+	m.Inline(m.Row(
+		m.Data(btnSolvedYes, "r_solv", sid, v, workflow.SolvedYes),
+		m.Data(btnSolvedPartly, "r_solv", sid, v, workflow.SolvedPartly),
+		m.Data(btnSolvedNo, "r_solv", sid, v, workflow.SolvedNo),
+	))
+	return c.Send(fmt.Sprintf(textSolvedQuestion, rating), m)
+}
+
+// commentData is the comment being written after «Нет» or «Частично».
+type commentData struct {
+	AppealID int64            `json:"appeal_id"`
+	Number   string           `json:"number"`
+	Solved   string           `json:"solved"`
+	Saved    *workflow.Dialog `json:"saved,omitempty"`
+}
+
+// onSolved answers «Проблема решена?»: "\fr_solv|<id>|<version>|<answer>".
+// The version is the appeal's after the rating: a second press, or one
+// after the appeal moved on, changes nothing.
+func (b *Bot) onSolved(c tele.Context) error {
+	r, err := b.resident(c)
+	if r == nil {
+		return b.failIf(c, err)
+	}
+	args := c.Args()
+	if len(args) != 3 {
+		return respond(c, textStale)
+	}
+	version, verr := strconv.Atoi(args[1])
+	a, ok, err := b.ownAppeal(c, args[0])
+	if !ok || verr != nil {
+		return b.stale(c, err)
+	}
+	ctx := contextOf(c)
+	if d, err := b.findDialog(ctx, c); err != nil {
+		return b.fail(c, err)
+	} else if d != nil && d.Kind == dialogComment {
+		var data commentData
+		if json.Unmarshal(d.Data, &data) == nil && data.AppealID == a.ID {
+			return respond(c, textCommentExpect)
+		}
+	}
+	if a.Version != version || a.State != workflow.StateAnswered || a.Solved != "" {
+		return respond(c, textSolvedAlready)
+	}
+	switch solved := args[2]; solved {
+	case workflow.SolvedYes:
+		_, err := b.opts.Service.Apply(ctx, workflow.Command{
+			AppealID: a.ID, Event: workflow.EventClose, Actor: workflow.Resident(c.Sender().ID), Version: version,
+		})
+		switch workflow.ErrorCode(err) {
+		case "":
+		case workflow.EConflict, workflow.EInvalid:
+			return respond(c, textSolvedAlready)
+		default:
+			return b.fail(c, err)
+		}
+		b.logger.InfoContext(ctx, "appeal closed by resident", "appeal_id", a.ID)
+		if err := respond(c, ""); err != nil {
+			return err
+		}
+		return b.edit(c, fmt.Sprintf(textClosed, a.Number()), nil)
+	case workflow.SolvedNo, workflow.SolvedPartly:
+		saved, err := b.putAside(ctx, c)
+		if err != nil {
+			return b.fail(c, err)
+		}
+		data := commentData{AppealID: a.ID, Number: a.Number(), Solved: solved, Saved: saved}
+		if err := b.saveAside(c, dialogComment, data); err != nil {
+			return b.fail(c, err)
+		}
+		b.dropButtons(c)
+		if err := respond(c, ""); err != nil {
+			return err
+		}
+		m := &tele.ReplyMarkup{}
+		m.Inline(m.Row(m.Data(btnSkip, "r_cskip", args[0])))
+		return c.Send(textCommentPrompt, m)
+	}
+	return respond(c, textStale)
+}
+
+// commentText reopens the appeal with the resident's comment.
+func (b *Bot) commentText(c tele.Context, d *workflow.Dialog) error {
+	comment := shorten(c.Text(), workflow.MaxReasonRunes)
+	return b.reopen(c, d, comment)
+}
+
+// onCommentSkip reopens the appeal without a comment: "\fr_cskip|<id>".
+func (b *Bot) onCommentSkip(c tele.Context) error {
+	r, err := b.resident(c)
+	if r == nil {
+		return b.failIf(c, err)
+	}
+	d, err := b.findDialog(contextOf(c), c)
+	if err != nil || d == nil || d.Kind != dialogComment {
+		return b.stale(c, err)
+	}
+	var data commentData
+	if err := json.Unmarshal(d.Data, &data); err != nil || strconv.FormatInt(data.AppealID, 10) != c.Callback().Data {
+		return respond(c, textStale)
+	}
+	b.dropButtons(c)
+	if err := respond(c, ""); err != nil {
+		return err
+	}
+	return b.reopen(c, d, "")
+}
+
+// reopen fires reopen with the comment and ends the comment dialog, in
+// one transaction.
+func (b *Bot) reopen(c tele.Context, d *workflow.Dialog, comment string) error {
+	var data commentData
+	if err := json.Unmarshal(d.Data, &data); err != nil {
+		return b.fail(c, fmt.Errorf("decode comment dialog: %w", err))
+	}
+	ctx := contextOf(c)
+	err := b.opts.Store.FinishDialog(ctx, d, data.Saved, func(ctx context.Context, tx workflow.Tx) error {
+		_, err := b.opts.Service.ApplyIn(ctx, tx, workflow.Command{
+			AppealID: data.AppealID, Event: workflow.EventReopen, Actor: workflow.Resident(c.Sender().ID),
+			Input: workflow.Input{Solved: data.Solved, Text: comment},
+		})
+		return err
+	})
+	switch workflow.ErrorCode(err) {
+	case "":
+	case workflow.EInvalid, workflow.ENotFound:
+		if _, err := b.dropAside(ctx, d); err != nil {
+			return b.fail(c, err)
+		}
+		return c.Send(textSolvedAlready, mainMenu())
+	default:
+		return b.fail(c, err)
+	}
+	b.logger.InfoContext(ctx, "appeal reopened by resident", "appeal_id", data.AppealID, "solved", data.Solved)
+	text := fmt.Sprintf(textReopened, data.Number)
+	if data.Saved != nil {
+		text += " " + textIntakeResume
+	}
+	return c.Send(text, mainMenu())
+}
