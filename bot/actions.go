@@ -381,7 +381,7 @@ func (b *Bot) promptReply(c tele.Context, kind string, data promptData) error {
 			}
 			return reply(c, textPhotoKept)
 		}
-		return reply(c, textReplyEmpty)
+		return reply(c, textStaffReplyEmpty)
 	}
 	cmd := workflow.Command{AppealID: data.AppealID, Actor: workflow.Staff(c.Sender().ID)}
 	var done string

@@ -246,7 +246,7 @@ func TestRejectAndRedirectTellResident(t *testing.T) {
 	}
 	num := f.inTriage.Number()
 	told := f.srv.MustWaitSent(t, telegramtest.All(telegramtest.SentTo(f.alice.ID), telegramtest.Contains("без ответа по существу")))
-	if want := "Сообщение № " + num + " оставлено без ответа по существу. Причина: повторное обращение без новых доводов (ч. 5 ст. 11 59-ФЗ)"; told.Text != want {
+	if want := "Сообщение № " + num + " оставлено без ответа по существу. Основание: повторное обращение без новых доводов (ч. 5 ст. 11 59-ФЗ)."; told.Text != want {
 		t.Errorf("resident got %q, want %q", told.Text, want)
 	}
 	f.cardIn(f.triage.ID, num, telegramtest.Contains("Статус: отклонено"), telegramtest.Contains("Причина: повторное"))
@@ -261,7 +261,7 @@ func TestRejectAndRedirectTellResident(t *testing.T) {
 		t.Errorf("redirect acknowledged with %q", ack.Text)
 	}
 	told = f.srv.MustWaitSent(t, telegramtest.All(telegramtest.SentTo(f.alice.ID), telegramtest.Contains("по компетенции")))
-	if want := "Сообщение № " + num + " направлено по компетенции: Прокуратура Сланцевского района."; told.Text != want {
+	if want := "Сообщение № " + num + " передано по компетенции: Прокуратура Сланцевского района."; told.Text != want {
 		t.Errorf("resident got %q, want %q", told.Text, want)
 	}
 }

@@ -61,7 +61,7 @@ func TestFullLoop(t *testing.T) {
 	if ack.Text != "№ "+num+": вопрос отправлен заявителю." {
 		t.Errorf("question acknowledged with %q", ack.Text)
 	}
-	if got := residentGot("у сотрудника вопрос").Text; got != "По сообщению № "+num+" у сотрудника вопрос:\n\nУточните, пожалуйста, номер подъезда." {
+	if got := residentGot("у сотрудника вопрос").Text; got != "По сообщению № "+num+" у сотрудника вопрос:\n\nУточните, пожалуйста, номер подъезда.\n\nНажмите «Ответить», чтобы ответить." {
 		t.Errorf("resident got %q", got)
 	}
 	card = step("03_question", telegramtest.Contains("Статус: ждём уточнения"))
@@ -108,7 +108,7 @@ func TestFullLoop(t *testing.T) {
 	if got := h.answer(q); got != "Готово" {
 		t.Errorf("approve: %q", got)
 	}
-	if got := residentGot("Ответ на сообщение").Text; got != "Ответ на сообщение № "+num+":\n\n"+answer {
+	if got := residentGot("Ответ на сообщение").Text; got != "Ответ на сообщение № "+num+":\n\n"+answer+"\n\nОцените, пожалуйста, ответ от 1 до 5:" {
 		t.Errorf("resident got %q", got)
 	}
 	step("08_answered", telegramtest.Contains("Статус: дан ответ"))

@@ -144,3 +144,13 @@ func (h *harness) bind(chat telegramtest.Chat, thread int, target string) {
 	dbtest.Exec(h.t, h.db, `INSERT INTO chat_bindings (chat_id, thread_id, purpose, direction, bound_by) VALUES ($1, $2, $3, $4, 0)`,
 		chat.ID, thread, purpose, dir)
 }
+
+// count runs a query that returns one number.
+func (h *harness) count(query string, args ...any) int {
+	h.t.Helper()
+	var n int
+	if err := h.db.Pool().QueryRow(context.Background(), query, args...).Scan(&n); err != nil {
+		h.t.Fatalf("%s: %v", query, err)
+	}
+	return n
+}

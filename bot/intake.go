@@ -270,7 +270,7 @@ func (b *Bot) promptIntake(c tele.Context, from, step string, data *intakeData, 
 		}
 		name := textDirectionNone
 		if data.Direction != "" {
-			name = directionName(data.Direction, dirs)
+			name = residentDirectionName(data.Direction, dirs)
 		}
 		for i, part := range splitText(intakeSummary(data, name), maxMessageRunes) {
 			var opts []any

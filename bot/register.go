@@ -169,7 +169,7 @@ func (b *Bot) registerReply(c tele.Context, d *workflow.Dialog) error {
 		text = strings.TrimSpace(m.Caption)
 	}
 	if text == "" {
-		return reply(c, textReplyEmpty)
+		return reply(c, textStaffReplyEmpty)
 	}
 	if text == "-" && d.State != regText {
 		text = ""

@@ -164,7 +164,7 @@ func (b *Bot) replyText(c tele.Context, d *workflow.Dialog) error {
 	}
 	text := joinText(data.Text, c.Text())
 	if text == "" {
-		return c.Send(textReplyEmpty)
+		return c.Send(textStaffReplyEmpty)
 	}
 	if runeCount(text) > workflow.MaxTextRunes {
 		return c.Send(textIntakeTooLong)
@@ -215,7 +215,7 @@ func (b *Bot) onReplySend(c tele.Context) error {
 		return respond(c, textStale)
 	}
 	if data.Text == "" && len(data.Photos) == 0 {
-		return respond(c, textReplyEmpty)
+		return respond(c, textStaffReplyEmpty)
 	}
 	b.dropButtons(c)
 	if err := respond(c, ""); err != nil {

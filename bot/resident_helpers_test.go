@@ -130,15 +130,5 @@ func (h *harness) dialog(userID int64) (kind, state string, data map[string]any)
 	return kind, state, data
 }
 
-// count runs a count query.
-func (h *harness) count(sql string, args ...any) int {
-	h.t.Helper()
-	var n int
-	if err := h.db.Pool().QueryRow(context.Background(), sql, args...).Scan(&n); err != nil {
-		h.t.Fatalf("%s: %v", sql, err)
-	}
-	return n
-}
-
 // largest returns the file id Telegram gives the biggest size of a photo.
 func largest(m telegramtest.Message) string { return m.Photo[len(m.Photo)-1].FileID }

@@ -30,5 +30,5 @@ func TestResidentFollowsTheAppeal(t *testing.T) {
 	b := h.submitFor(boris.u, "housing", "Тестовое сообщение без смысла")
 	boris.expect("№ 2026-000002")
 	h.staffApply(operator, b.ID, workflow.EventReject, workflow.Input{Reason: "в сообщении нет сути вопроса"})
-	boris.expectExact("Сообщение № 2026-000002 оставлено без ответа по существу (статья 11 Федерального закона № 59-ФЗ). Причина: в сообщении нет сути вопроса")
+	boris.expectExact("Сообщение № 2026-000002 оставлено без ответа по существу. Основание: в сообщении нет сути вопроса.")
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"html"
-	"strconv"
 	"strings"
 	"time"
 
@@ -182,17 +181,6 @@ func grantText(g workflow.Grant, directions map[string]string) string {
 	return s
 }
 
-// respond answers a callback query with text.
-func respond(c tele.Context, text string) error {
-	return c.Respond(&tele.CallbackResponse{Text: text})
-}
-
-// parseID parses an int64 argument.
-func parseID(s string) (int64, bool) {
-	n, err := strconv.ParseInt(s, 10, 64)
-	return n, err == nil && n > 0
-}
-
 // directionCodes lists the active direction codes, comma-separated.
 func (b *Bot) directionCodes(ctx context.Context) (string, map[string]string, error) {
 	list, err := b.opts.Store.FindDirections(ctx)
@@ -212,10 +200,16 @@ func (b *Bot) directionCodes(ctx context.Context) (string, map[string]string, er
 func (b *Bot) onStaffCancel(c tele.Context) error {
 	ctx := contextOf(c)
 	if _, err := b.opts.Store.FindDialog(ctx, c.Sender().ID, c.Chat().ID); err != nil {
-		if workflow.ErrorCode(err) == workflow.ENotFound {
-			return reply(c, textNothingToCancel)
+		if workflow.ErrorCode(err) != workflow.ENotFound {
+			return err
 		}
-		return err
+		// Nothing to cancel: say so to staff; a resident's command in a
+		// group is ignored silently.
+		grants, err := b.grants(ctx, c.Sender().ID)
+		if err != nil || len(grants) == 0 {
+			return err
+		}
+		return reply(c, textNothingToCancel)
 	}
 	if err := b.opts.Store.DeleteDialog(ctx, c.Sender().ID, c.Chat().ID); err != nil {
 		return err

@@ -54,16 +54,6 @@ func (h *harness) answer(q telegramtest.CallbackQuery) string {
 	return h.srv.MustCallbackAnswer(h.t, q.ID).Text
 }
 
-// count runs a count query.
-func (h *harness) count(query string, args ...any) int {
-	h.t.Helper()
-	var n int
-	if err := h.db.Pool().QueryRow(context.Background(), query, args...).Scan(&n); err != nil {
-		h.t.Fatalf("%s: %v", query, err)
-	}
-	return n
-}
-
 // snapshot sums up everything a staff action could change: appeals,
 // audit trails, outbox, dialogs, bindings, roles, invitations.
 func (h *harness) snapshot() string {

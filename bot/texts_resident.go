@@ -261,8 +261,8 @@ func statusText(a *workflow.Appeal, direction string, loc *time.Location) string
 	return strings.TrimRight(b.String(), "\n")
 }
 
-// directionName is a direction in words, «не определено» for triage.
-func directionName(code string, dirs map[string]string) string {
+// residentDirectionName is a direction in words, «не определено» for triage.
+func residentDirectionName(code string, dirs map[string]string) string {
 	if code == "" {
 		return "определяется"
 	}
@@ -317,7 +317,7 @@ func residentText(a *workflow.Appeal, n workflow.Notification, loc *time.Locatio
 		return fmt.Sprintf("Срок ответа на сообщение № %s продлён до %s. Причина: %s",
 			num, formatDate(a.DueAt, loc), n.Input.Reason)
 	case workflow.EventReject:
-		return fmt.Sprintf("Сообщение № %s оставлено без ответа по существу (статья 11 Федерального закона № 59-ФЗ). Причина: %s",
+		return fmt.Sprintf("Сообщение № %s оставлено без ответа по существу. Основание: %s.",
 			num, n.Input.Reason)
 	case workflow.EventRedirect:
 		s := fmt.Sprintf("Сообщение № %s передано по компетенции: %s.", num, n.Input.Authority)
