@@ -46,8 +46,11 @@ type Options struct {
 	Service  *workflow.Service
 	Store    Store
 	Location *time.Location
-	Now      func() time.Time
-	Logger   *slog.Logger
+	// OperatorName is the personal-data operator named in the consent
+	// (MCU_OPERATOR_NAME); default DefaultOperatorName.
+	OperatorName string
+	Now          func() time.Time
+	Logger       *slog.Logger
 	// Client makes the Bot API calls; default a client with a 30 s timeout
 	// (long polls use their own).
 	Client *http.Client

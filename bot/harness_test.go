@@ -33,6 +33,8 @@ type harness struct {
 	mu  sync.Mutex
 	now time.Time // the clock of the workflow and the bot
 
+	operator string // MCU_OPERATOR_NAME
+
 	bot    *bot.Bot
 	cancel context.CancelFunc
 	done   chan struct{}
@@ -42,11 +44,12 @@ type harness struct {
 type harnessOptions struct {
 	Admins         []int64
 	AppealsPerHour int
+	OperatorName   string
 }
 
 func newHarness(t *testing.T, opts harnessOptions) *harness {
 	t.Helper()
-	h := &harness{t: t, now: time.Date(2026, 3, 2, 10, 0, 0, 0, moscow)}
+	h := &harness{t: t, now: time.Date(2026, 3, 2, 10, 0, 0, 0, moscow), operator: opts.OperatorName}
 	h.srv = telegramtest.MustNew(t, telegramtest.Options{GroupPrivacy: true, Now: h.clock})
 	h.db = dbtest.New(t)
 	h.svc = &workflow.Service{
@@ -77,7 +80,7 @@ func (h *harness) start() {
 	logger := dbtest.Logger(h.t)
 	b, err := bot.New(bot.Options{
 		Token: h.srv.Token, APIURL: h.srv.URL, Service: h.svc, Store: h.db,
-		Location: moscow, Now: h.clock, Logger: logger,
+		Location: moscow, Now: h.clock, Logger: logger, OperatorName: h.operator,
 		Poller: bot.PollerOptions{Timeout: time.Second},
 	})
 	if err != nil {

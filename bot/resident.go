@@ -2,7 +2,10 @@ package bot
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
+	"fmt"
 	"strings"
 
 	tele "gopkg.in/telebot.v3"
@@ -103,7 +106,7 @@ func (b *Bot) askConsent(c tele.Context) error {
 		m.Row(m.Data(btnConsentYes, "r_consent", "yes")),
 		m.Row(m.Data(btnConsentFull, "r_consent", "full"), m.Data(btnConsentNo, "r_consent", "no")),
 	)
-	return c.Send(textConsent, m)
+	return c.Send(fmt.Sprintf(textConsent, b.operatorName()), m)
 }
 
 // onConsent answers the consent buttons: yes, full (the full text) or no.
@@ -114,7 +117,7 @@ func (b *Bot) onConsent(c tele.Context) error {
 		u := c.Sender()
 		r, created, err := b.opts.Store.GiveConsent(ctx, workflow.Consent{
 			UserID: u.ID, ChatID: c.Chat().ID, Name: strings.TrimSpace(u.FirstName + " " + u.LastName),
-			Version: consentVersion, At: b.opts.Now(),
+			Version: b.consentVersion(), At: b.opts.Now(),
 		})
 		if err != nil {
 			return b.fail(c, err)
@@ -122,7 +125,7 @@ func (b *Bot) onConsent(c tele.Context) error {
 		if !created {
 			return respond(c, textConsentAlready)
 		}
-		b.logger.InfoContext(ctx, "resident consented", "resident_id", r.ID, "consent_version", consentVersion)
+		b.logger.InfoContext(ctx, "resident consented", "resident_id", r.ID, "consent_version", b.consentVersion())
 		b.dropButtons(c)
 		if err := respond(c, ""); err != nil {
 			return err
@@ -132,7 +135,7 @@ func (b *Bot) onConsent(c tele.Context) error {
 		if err := respond(c, ""); err != nil {
 			return err
 		}
-		return c.Send(textConsentFull)
+		return c.Send(fmt.Sprintf(textConsentFull, b.operatorName()))
 	case "no":
 		if err := respond(c, ""); err != nil {
 			return err
@@ -415,4 +418,23 @@ func (b *Bot) dropButtons(c tele.Context) {
 		!errors.Is(err, tele.ErrMessageNotModified) && !errors.Is(err, tele.ErrSameMessageContent) {
 		b.logger.DebugContext(contextOf(c), "unable to remove buttons", "error", scrubToken(err, b.opts.Token))
 	}
+}
+
+// operatorName is the personal-data operator named in the consent.
+func (b *Bot) operatorName() string {
+	if b.opts.OperatorName != "" {
+		return b.opts.OperatorName
+	}
+	return DefaultOperatorName
+}
+
+// consentVersion identifies the consent text a resident agreed to: the
+// wording's version and a short hash of the operator's name, which is
+// configured per municipality.
+func (b *Bot) consentVersion() string {
+	if b.opts.OperatorName == "" {
+		return consentVersion
+	}
+	sum := sha256.Sum256([]byte(b.opts.OperatorName))
+	return consentVersion + "-" + hex.EncodeToString(sum[:4])
 }

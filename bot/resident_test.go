@@ -1,6 +1,7 @@
 package bot_test
 
 import (
+	"context"
 	"slices"
 	"strings"
 	"testing"
@@ -8,6 +9,26 @@ import (
 	"mcu/internal/dbtest"
 	"mcu/internal/telegramtest"
 )
+
+func TestConsentNamesConfiguredOperator(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, harnessOptions{OperatorName: "Администрация Сланцевского муниципального района"})
+	vera := h.newPlayer("Вера")
+	vera.send("/start")
+	consent := vera.expect("Федеральный закон № 152-ФЗ")
+	if !strings.Contains(consent.Text, "Оператор — Администрация Сланцевского муниципального района (МЦУ).") {
+		t.Errorf("consent does not name the operator:\n%s", consent.Text)
+	}
+	vera.press(consent, "Согласен")
+	vera.expect("Спасибо!")
+	var version string
+	if err := h.db.Pool().QueryRow(context.Background(), `SELECT consent_version FROM residents`).Scan(&version); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(version, "2026-03-01-") {
+		t.Errorf("consent version %q does not identify the operator's wording", version)
+	}
+}
 
 func TestConsentBeforeAnythingPersonal(t *testing.T) {
 	t.Parallel()

@@ -14,9 +14,15 @@ import (
 // catches a missing or misspelt text, and a reviewer reads every wording
 // in one file.
 
-// consentVersion is the version of the consent text; it is recorded with
-// the consent. Change it whenever textConsent or textConsentFull changes.
+// consentVersion is the version of the consent wording; it is recorded
+// with the consent, followed by a hash of the operator's name (see
+// Bot.consentVersion). Change it whenever textConsent or textConsentFull
+// changes.
 const consentVersion = "2026-03-01"
+
+// DefaultOperatorName is the personal-data operator named in the consent
+// when MCU_OPERATOR_NAME is not set.
+const DefaultOperatorName = "Администрация муниципального района"
 
 // textGreeting greets someone who opened the bot (the staff side uses it
 // too).
@@ -28,11 +34,11 @@ const (
 	textConsent = "Здравствуйте! Это бот Муниципального центра управления (МЦУ). " +
 		"Здесь можно сообщить о проблеме в районе: ЖКХ, дороги, благоустройство, социальные вопросы и другое.\n\n" +
 		"Чтобы принять ваше сообщение, нам нужно ваше согласие на обработку персональных данных " +
-		"(Федеральный закон № 152-ФЗ). Оператор — администрация муниципального района (МЦУ). " +
+		"(Федеральный закон № 152-ФЗ). Оператор — %s (МЦУ). " +
 		"Цель — рассмотреть ваше сообщение и сообщить ответ. " +
 		"Мы храним ваше имя в Telegram, номер чата и то, что вы нам пришлёте; телефон — только если вы сами его оставите."
 	textConsentFull = "Согласие на обработку персональных данных\n\n" +
-		"Оператор: администрация муниципального района, Муниципальный центр управления (МЦУ).\n\n" +
+		"Оператор: %s, Муниципальный центр управления (МЦУ).\n\n" +
 		"Цель: приём и рассмотрение ваших сообщений о проблемах в районе, уведомления о ходе рассмотрения и ответ.\n\n" +
 		"Данные: имя и идентификатор в Telegram, номер чата с ботом; текст, фотографии, адрес и место на карте, " +
 		"которые вы пришлёте; номер телефона, если вы его оставите.\n\n" +

@@ -220,6 +220,49 @@ func TestResidentFloodLimit(t *testing.T) {
 	f.submit(t, "housing") // the window has moved on
 }
 
+func TestRatingAgainAfterReopen(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	ctx := context.Background()
+	a := f.inState(t, workflow.StateAnswered)
+	resident, staff := workflow.Resident(residentUser), workflow.Staff(staffAll)
+	steps := []workflow.Command{
+		{Event: workflow.EventRate, Actor: resident, Input: workflow.Input{Rating: 2}},
+		{Event: workflow.EventReopen, Actor: resident, Input: workflow.Input{Solved: workflow.SolvedNo, Text: "Мусор так и лежит"}},
+		{Event: workflow.EventTake, Actor: staff},
+		{Event: workflow.EventSubmitDraft, Actor: staff, Input: workflow.Input{Text: "Мусор вывезен повторно 10 марта, фото прилагаем."}},
+		{Event: workflow.EventApprove, Actor: staff},
+		{Event: workflow.EventRate, Actor: resident, Input: workflow.Input{Rating: 5}},
+		{Event: workflow.EventClose, Actor: resident},
+	}
+	for _, cmd := range steps {
+		cmd.AppealID = a.ID
+		if _, err := f.svc.Apply(ctx, cmd); err != nil {
+			t.Fatalf("%s: %v", cmd.Event, err)
+		}
+	}
+	got, err := f.db.FindAppeal(ctx, a.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.State != workflow.StateClosed || got.Rating != 5 || got.Solved != workflow.SolvedYes || got.ReopenCount != 1 {
+		t.Errorf("after a second answer: state %s, rating %d, solved %q, reopened %d", got.State, got.Rating, got.Solved, got.ReopenCount)
+	}
+	events, err := f.db.FindAppealEvents(ctx, a.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ratings []int
+	for _, e := range events {
+		if e.Event == workflow.EventRate {
+			ratings = append(ratings, e.Payload.Rating)
+		}
+	}
+	if len(ratings) != 2 || ratings[0] != 2 || ratings[1] != 5 {
+		t.Errorf("ratings in the audit trail %v, want [2 5]", ratings)
+	}
+}
+
 func BenchmarkApply(b *testing.B) {
 	f := newFixture(b)
 	ctx := context.Background()

@@ -112,6 +112,9 @@ func (s *Service) effect(ctx context.Context, tx Tx, a *Appeal, cmd *Command, no
 		a.Solved = in.Solved
 		a.ReopenCount++
 		a.ClosedAt = time.Time{}
+		// The next answer gets a rating of its own; earlier ones stay in
+		// the audit trail (rate events) for the statistics.
+		a.Rating = 0
 	case EventClose:
 		if cmd.Actor.Kind == ActorResident {
 			in.Solved = SolvedYes

@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/robfig/cron/v3"
 
@@ -30,6 +31,7 @@ type Config struct {
 	AppealsPerHour int
 	CalendarFile   string
 	CalendarDays   []workflow.CalendarDay
+	OperatorName   string
 }
 
 // ConfigError names the variable that is wrong and what is wrong with it.
@@ -79,6 +81,7 @@ func LoadConfig(getenv func(string) string, needToken bool) (*Config, error) {
 		WebhookSecret:  get("MCU_WEBHOOK_SECRET", ""),
 		DigestCron:     get("MCU_DIGEST_CRON", defaultDigestCron),
 		CalendarFile:   get("MCU_CALENDAR_FILE", ""),
+		OperatorName:   get("MCU_OPERATOR_NAME", ""),
 	}
 	if c.TelegramToken == "" && needToken {
 		return nil, bad("MCU_TELEGRAM_TOKEN", "is required: the bot token from @BotFather")
@@ -126,6 +129,9 @@ func LoadConfig(getenv func(string) string, needToken bool) (*Config, error) {
 	perHour := get("MCU_APPEALS_PER_HOUR", strconv.Itoa(defaultPerHour))
 	if c.AppealsPerHour, err = strconv.Atoi(perHour); err != nil || c.AppealsPerHour < 0 {
 		return nil, bad("MCU_APPEALS_PER_HOUR", "%q is not a whole number ≥ 0 (0 turns the limit off)", perHour)
+	}
+	if n := utf8.RuneCountInString(c.OperatorName); n > 300 {
+		return nil, bad("MCU_OPERATOR_NAME", "is %d characters long; the operator's name fits in 300", n)
 	}
 	if c.CalendarFile != "" {
 		if c.CalendarDays, err = workflow.LoadCalendarFile(c.CalendarFile); err != nil {

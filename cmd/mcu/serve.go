@@ -125,7 +125,7 @@ func connectBot(ctx context.Context, cfg *Config, svc *workflow.Service, db *dat
 	for {
 		b, err := bot.New(bot.Options{
 			Token: cfg.TelegramToken, APIURL: cfg.TelegramAPIURL, Service: svc, Store: db,
-			Location: cfg.Location, Logger: logger,
+			Location: cfg.Location, Logger: logger, OperatorName: cfg.OperatorName,
 		})
 		if err == nil {
 			return b, nil
