@@ -65,8 +65,13 @@ func TestRatingLowAndNotSolvedReopens(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got.State != workflow.StateReopened || got.Rating != 2 || got.Solved != workflow.SolvedNo || got.ReopenCount != 1 {
+	// Reopened: the next answer will be rated anew; this rating stays in
+	// the audit trail.
+	if got.State != workflow.StateReopened || got.Rating != 0 || got.Solved != workflow.SolvedNo || got.ReopenCount != 1 {
 		t.Errorf("appeal %s, rating %d, solved %q, reopened %d times", got.State, got.Rating, got.Solved, got.ReopenCount)
+	}
+	if n := h.count(`SELECT count(*) FROM appeal_events WHERE appeal_id = $1 AND event = 'rate' AND (payload->>'rating')::int = 2`, a.ID); n != 1 {
+		t.Errorf("%d audit rows with rating 2, want 1", n)
 	}
 	if ans := zoya.pressData(solved, solved.Buttons()[0].CallbackData); ans.Text != "Ответ уже учтён." {
 		t.Errorf("«Да» after reopening answered %q", ans.Text)

@@ -165,8 +165,11 @@ func TestBindChats(t *testing.T) {
 	}
 	// A card queued before its chat was bound is not lost.
 	h.submitFor(alice, "economy", "Вопрос о субсидии для малого бизнеса")
-	if got := h.say(admin, "/bind economy", telegramtest.In(economy)).Text; !strings.HasSuffix(got, "Карточек из очереди: 1.") {
-		t.Errorf("/bind economy with a queued card: %q", got)
+	// The queued card may come before or after the confirmation.
+	bind := h.srv.SendText(admin, "/bind economy", telegramtest.In(economy))
+	confirm := h.srv.MustWaitSent(t, telegramtest.All(telegramtest.After(bind), telegramtest.SentTo(economy.ID), telegramtest.Contains("привязан")))
+	if !strings.HasSuffix(confirm.Text, "Карточек из очереди: 1.") {
+		t.Errorf("/bind economy with a queued card: %q", confirm.Text)
 	}
 	h.cardIn(economy.ID, "2026-000002")
 
