@@ -62,7 +62,6 @@ func serve(ctx context.Context, getenv func(string) string, logger *slog.Logger)
 		}
 		return err
 	}
-	botReady.Store(true)
 	logger.Info("bot connected", "username", b.Username())
 	if err := b.Commands(); err != nil {
 		logger.Warn("set commands", "error", err)
@@ -87,6 +86,7 @@ func serve(ctx context.Context, getenv func(string) string, logger *slog.Logger)
 	} else if err := b.DeleteWebhook(); err != nil {
 		logger.Warn("delete webhook before polling", "error", err)
 	}
+	botReady.Store(true) // identity known, updates on their way
 	wg.Go(func() {
 		if err := receive(runCtx); err != nil {
 			errs <- fmt.Errorf("bot: %w", err)

@@ -156,6 +156,7 @@ func TestServeWebhook(t *testing.T) {
 	}
 	t.Parallel()
 	p := startServe(t, "MCU_WEBHOOK_URL=http://{addr}/telegram/hook", "MCU_WEBHOOK_SECRET=s3cret-Token")
+	p.srv.MustWaitCall(t, "setWebhook", nil)
 	hook := p.srv.Webhook()
 	if !strings.HasSuffix(hook.URL, "/telegram/hook") {
 		t.Fatalf("webhook set to %q", hook.URL)
