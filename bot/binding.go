@@ -11,15 +11,8 @@ import (
 
 // onBind binds the chat (or the forum topic) the command was sent in:
 // /bind <direction code>, /bind triage or /bind head. Admins only.
-func (b *Bot) onBind(c tele.Context) error {
+func (b *Bot) onBind(c tele.Context, role workflow.Role) error {
 	ctx := contextOf(c)
-	role, err := b.roleOf(ctx, c.Sender().ID, workflow.RoleAdmin)
-	if err != nil {
-		return err
-	}
-	if role == "" {
-		return reply(c, textForbidden)
-	}
 	codes, names, err := b.directionCodes(ctx)
 	if err != nil {
 		return err
@@ -69,15 +62,8 @@ func (b *Bot) onBind(c tele.Context) error {
 }
 
 // onUnbind removes the binding of the chat (or topic). Admins only.
-func (b *Bot) onUnbind(c tele.Context) error {
+func (b *Bot) onUnbind(c tele.Context, role workflow.Role) error {
 	ctx := contextOf(c)
-	role, err := b.roleOf(ctx, c.Sender().ID, workflow.RoleAdmin)
-	if err != nil {
-		return err
-	}
-	if role == "" {
-		return reply(c, textForbidden)
-	}
 	bnd, err := b.opts.Store.UnbindChat(ctx, c.Chat().ID, threadOf(c.Message()), workflow.StaffAction{
 		At: b.now(), ActorID: c.Sender().ID, Role: role, Action: workflow.ActionUnbind, ChatID: c.Chat().ID,
 	})

@@ -129,11 +129,7 @@ func (b *Bot) saveIntake(c tele.Context, step string, data *intakeData) error {
 }
 
 // onNew starts an appeal; an unfinished one is offered to continue.
-func (b *Bot) onNew(c tele.Context) error {
-	r, err := b.resident(c)
-	if r == nil {
-		return b.failIf(c, err)
-	}
+func (b *Bot) onNew(c tele.Context, r *workflow.ResidentProfile) error {
 	ctx := contextOf(c)
 	d, err := b.findDialog(ctx, c)
 	if err != nil {
@@ -350,11 +346,7 @@ func intakeEvent(step string, data *intakeData, event string) string {
 
 // onDirectionButton takes the direction: "\fr_dir|<dialog id>|<code>",
 // the code "-" for «Не знаю».
-func (b *Bot) onDirectionButton(c tele.Context) error {
-	r, err := b.resident(c)
-	if r == nil {
-		return b.failIf(c, err)
-	}
+func (b *Bot) onDirectionButton(c tele.Context, r *workflow.ResidentProfile) error {
 	args := c.Args()
 	d, data, ok, err := b.currentIntake(c, args, 2)
 	if !ok || d.State != stepDirection {
@@ -407,11 +399,7 @@ func (b *Bot) stale(c tele.Context, err error) error {
 
 // onIntakeButton answers the intake's buttons:
 // "\fr_in|<dialog id>|<step>|<action>".
-func (b *Bot) onIntakeButton(c tele.Context) error {
-	r, err := b.resident(c)
-	if r == nil {
-		return b.failIf(c, err)
-	}
+func (b *Bot) onIntakeButton(c tele.Context, r *workflow.ResidentProfile) error {
 	args := c.Args()
 	d, data, ok, err := b.currentIntake(c, args, 3)
 	if !ok {

@@ -17,15 +17,8 @@ const uniqueRevoke = "revoke"
 
 // onInvite creates a one-time invitation link: /invite <role> [<direction>].
 // Admins only.
-func (b *Bot) onInvite(c tele.Context) error {
+func (b *Bot) onInvite(c tele.Context, role workflow.Role) error {
 	ctx := contextOf(c)
-	role, err := b.roleOf(ctx, c.Sender().ID, workflow.RoleAdmin)
-	if err != nil {
-		return err
-	}
-	if role == "" {
-		return reply(c, textForbidden)
-	}
 	codes, names, err := b.directionCodes(ctx)
 	if err != nil {
 		return err
@@ -103,15 +96,8 @@ func (b *Bot) startStaff(c tele.Context, code string) error {
 }
 
 // onStaff lists staff with their roles. Admins only.
-func (b *Bot) onStaff(c tele.Context) error {
+func (b *Bot) onStaff(c tele.Context, role workflow.Role) error {
 	ctx := contextOf(c)
-	role, err := b.roleOf(ctx, c.Sender().ID, workflow.RoleAdmin)
-	if err != nil {
-		return err
-	}
-	if role == "" {
-		return reply(c, textForbidden)
-	}
 	staff, err := b.opts.Store.FindStaff(ctx)
 	if err != nil {
 		return err
@@ -138,15 +124,8 @@ func (b *Bot) onStaff(c tele.Context) error {
 }
 
 // onRevoke offers a button per role held, to take it away. Admins only.
-func (b *Bot) onRevoke(c tele.Context) error {
+func (b *Bot) onRevoke(c tele.Context, role workflow.Role) error {
 	ctx := contextOf(c)
-	role, err := b.roleOf(ctx, c.Sender().ID, workflow.RoleAdmin)
-	if err != nil {
-		return err
-	}
-	if role == "" {
-		return reply(c, textForbidden)
-	}
 	staff, err := b.opts.Store.FindStaff(ctx)
 	if err != nil {
 		return err
@@ -174,15 +153,8 @@ func (b *Bot) onRevoke(c tele.Context) error {
 
 // onRevokePress takes the chosen role away, checking again that the
 // presser is an admin.
-func (b *Bot) onRevokePress(c tele.Context) error {
+func (b *Bot) onRevokePress(c tele.Context, role workflow.Role) error {
 	ctx := contextOf(c)
-	role, err := b.roleOf(ctx, c.Sender().ID, workflow.RoleAdmin)
-	if err != nil {
-		return err
-	}
-	if role == "" {
-		return respond(c, textForbidden)
-	}
 	args := c.Args()
 	if len(args) != 3 {
 		return respond(c, textInvalid)

@@ -16,11 +16,7 @@ import (
 const myPageSize = 5
 
 // onMy lists the resident's appeals, newest first, a page at a time.
-func (b *Bot) onMy(c tele.Context) error {
-	r, err := b.resident(c)
-	if r == nil {
-		return b.failIf(c, err)
-	}
+func (b *Bot) onMy(c tele.Context, r *workflow.ResidentProfile) error {
 	text, m, err := b.myPage(contextOf(c), r, 0)
 	if err != nil {
 		return b.fail(c, err)
@@ -29,11 +25,7 @@ func (b *Bot) onMy(c tele.Context) error {
 }
 
 // onMyPage turns a page of /my: "\fr_my|<offset>", edited in place.
-func (b *Bot) onMyPage(c tele.Context) error {
-	r, err := b.resident(c)
-	if r == nil {
-		return b.failIf(c, err)
-	}
+func (b *Bot) onMyPage(c tele.Context, r *workflow.ResidentProfile) error {
 	offset, err := strconv.Atoi(c.Callback().Data)
 	if err != nil || offset < 0 || offset%myPageSize != 0 {
 		return respond(c, textStale)
@@ -93,11 +85,7 @@ func (b *Bot) myPage(ctx context.Context, r *workflow.ResidentProfile, offset in
 
 // onStatus shows one of the resident's appeals by number; anyone else's
 // is «не найдено», exactly as a number that does not exist.
-func (b *Bot) onStatus(c tele.Context) error {
-	r, err := b.resident(c)
-	if r == nil {
-		return b.failIf(c, err)
-	}
+func (b *Bot) onStatus(c tele.Context, r *workflow.ResidentProfile) error {
 	number, ok := parseNumberArg(c.Message().Payload)
 	if !ok {
 		return c.Send(textStatusUsage)
@@ -118,11 +106,7 @@ func (b *Bot) onStatus(c tele.Context) error {
 }
 
 // onShow opens an appeal from /my: "\fr_show|<appeal id>".
-func (b *Bot) onShow(c tele.Context) error {
-	r, err := b.resident(c)
-	if r == nil {
-		return b.failIf(c, err)
-	}
+func (b *Bot) onShow(c tele.Context, r *workflow.ResidentProfile) error {
 	a, ok, err := b.ownAppeal(c, c.Callback().Data)
 	if !ok {
 		return b.stale(c, err)
@@ -176,11 +160,7 @@ func (b *Bot) status(ctx context.Context, a *workflow.Appeal) (string, *tele.Rep
 }
 
 // onWithdraw asks to confirm withdrawing: "\fr_wd|<id>|<version>".
-func (b *Bot) onWithdraw(c tele.Context) error {
-	r, err := b.resident(c)
-	if r == nil {
-		return b.failIf(c, err)
-	}
+func (b *Bot) onWithdraw(c tele.Context, r *workflow.ResidentProfile) error {
 	args := c.Args()
 	if len(args) != 2 {
 		return respond(c, textStale)
@@ -202,11 +182,7 @@ func (b *Bot) onWithdraw(c tele.Context) error {
 
 // onWithdrawNo goes back from the confirmation to the appeal:
 // "\fr_wdn|<id>".
-func (b *Bot) onWithdrawNo(c tele.Context) error {
-	r, err := b.resident(c)
-	if r == nil {
-		return b.failIf(c, err)
-	}
+func (b *Bot) onWithdrawNo(c tele.Context, r *workflow.ResidentProfile) error {
 	a, ok, err := b.ownAppeal(c, c.Callback().Data)
 	if !ok {
 		return b.stale(c, err)
@@ -224,11 +200,7 @@ func (b *Bot) onWithdrawNo(c tele.Context) error {
 // onWithdrawYes withdraws the appeal: "\fr_wdy|<id>|<version>". The
 // version is the one the resident saw, so a stale confirmation changes
 // nothing.
-func (b *Bot) onWithdrawYes(c tele.Context) error {
-	r, err := b.resident(c)
-	if r == nil {
-		return b.failIf(c, err)
-	}
+func (b *Bot) onWithdrawYes(c tele.Context, r *workflow.ResidentProfile) error {
 	args := c.Args()
 	if len(args) != 2 {
 		return respond(c, textStale)

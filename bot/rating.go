@@ -28,11 +28,7 @@ func ratingRow(m *tele.ReplyMarkup, appealID int64) tele.Row {
 }
 
 // onRate takes a rating.
-func (b *Bot) onRate(c tele.Context) error {
-	r, err := b.resident(c)
-	if r == nil {
-		return b.failIf(c, err)
-	}
+func (b *Bot) onRate(c tele.Context, r *workflow.ResidentProfile) error {
 	args := c.Args()
 	if len(args) != 2 {
 		return respond(c, textStale)
@@ -86,11 +82,7 @@ type commentData struct {
 // onSolved answers «Проблема решена?»: "\fr_solv|<id>|<version>|<answer>".
 // The version is the appeal's after the rating: a second press, or one
 // after the appeal moved on, changes nothing.
-func (b *Bot) onSolved(c tele.Context) error {
-	r, err := b.resident(c)
-	if r == nil {
-		return b.failIf(c, err)
-	}
+func (b *Bot) onSolved(c tele.Context, r *workflow.ResidentProfile) error {
 	args := c.Args()
 	if len(args) != 3 {
 		return respond(c, textStale)
@@ -156,11 +148,7 @@ func (b *Bot) commentText(c tele.Context, d *workflow.Dialog) error {
 }
 
 // onCommentSkip reopens the appeal without a comment: "\fr_cskip|<id>".
-func (b *Bot) onCommentSkip(c tele.Context) error {
-	r, err := b.resident(c)
-	if r == nil {
-		return b.failIf(c, err)
-	}
+func (b *Bot) onCommentSkip(c tele.Context, r *workflow.ResidentProfile) error {
 	d, err := b.findDialog(contextOf(c), c)
 	if err != nil || d == nil || d.Kind != dialogComment {
 		return b.stale(c, err)

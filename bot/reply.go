@@ -32,11 +32,7 @@ type replyData struct {
 }
 
 // onAnswerButton opens the reply to a question: "\fr_ans|<appeal id>".
-func (b *Bot) onAnswerButton(c tele.Context) error {
-	r, err := b.resident(c)
-	if r == nil {
-		return b.failIf(c, err)
-	}
+func (b *Bot) onAnswerButton(c tele.Context, r *workflow.ResidentProfile) error {
 	a, ok, err := b.ownAppeal(c, c.Callback().Data)
 	if !ok {
 		return b.stale(c, err)
@@ -198,11 +194,7 @@ func (b *Bot) replyPhoto(c tele.Context, d *workflow.Dialog) error {
 }
 
 // onReplySend sends a reply of photos: "\fr_rsend|<appeal id>".
-func (b *Bot) onReplySend(c tele.Context) error {
-	r, err := b.resident(c)
-	if r == nil {
-		return b.failIf(c, err)
-	}
+func (b *Bot) onReplySend(c tele.Context, r *workflow.ResidentProfile) error {
 	d, err := b.findDialog(contextOf(c), c)
 	if err != nil || d == nil || d.Kind != dialogReply {
 		return b.stale(c, err)

@@ -51,34 +51,34 @@ const (
 // residentHandlers are the handlers of private chats, by endpoint.
 func (b *Bot) residentHandlers() map[string]tele.HandlerFunc {
 	h := map[string]tele.HandlerFunc{
-		"/new":          b.onNew,
-		"/my":           b.onMy,
-		"/status":       b.onStatus,
+		"/new":          b.consented(b.onNew),
+		"/my":           b.consented(b.onMy),
+		"/status":       b.consented(b.onStatus),
 		"/help":         b.onHelp,
-		"/cancel":       b.onCancel,
+		"/cancel":       b.consented(b.onCancel),
 		tele.OnText:     b.onResidentText,
-		tele.OnPhoto:    b.onResidentPhoto,
-		tele.OnLocation: b.onResidentLocation,
-		tele.OnContact:  b.onResidentContact,
+		tele.OnPhoto:    b.consented(b.onResidentPhoto),
+		tele.OnLocation: b.consented(b.onResidentLocation),
+		tele.OnContact:  b.consented(b.onResidentContact),
 
 		"\fr_consent": b.onConsent,
-		"\fr_dir":     b.onDirectionButton,
-		"\fr_in":      b.onIntakeButton,
-		"\fr_my":      b.onMyPage,
-		"\fr_show":    b.onShow,
-		"\fr_wd":      b.onWithdraw,
-		"\fr_wdy":     b.onWithdrawYes,
-		"\fr_wdn":     b.onWithdrawNo,
-		"\fr_ans":     b.onAnswerButton,
-		"\fr_rsend":   b.onReplySend,
-		"\fr_rate":    b.onRate,
-		"\fr_solv":    b.onSolved,
-		"\fr_cskip":   b.onCommentSkip,
+		"\fr_dir":     b.consented(b.onDirectionButton),
+		"\fr_in":      b.consented(b.onIntakeButton),
+		"\fr_my":      b.consented(b.onMyPage),
+		"\fr_show":    b.consented(b.onShow),
+		"\fr_wd":      b.consented(b.onWithdraw),
+		"\fr_wdy":     b.consented(b.onWithdrawYes),
+		"\fr_wdn":     b.consented(b.onWithdrawNo),
+		"\fr_ans":     b.consented(b.onAnswerButton),
+		"\fr_rsend":   b.consented(b.onReplySend),
+		"\fr_rate":    b.consented(b.onRate),
+		"\fr_solv":    b.consented(b.onSolved),
+		"\fr_cskip":   b.consented(b.onCommentSkip),
 	}
 	// Whatever is not text, a photo, a place or a contact.
 	for _, e := range []string{tele.OnSticker, tele.OnVoice, tele.OnVideo, tele.OnVideoNote,
 		tele.OnDocument, tele.OnAudio, tele.OnAnimation, tele.OnMedia} {
-		h[e] = b.onResidentOther
+		h[e] = b.consented(b.onResidentOther)
 	}
 	return h
 }
@@ -166,6 +166,18 @@ func (b *Bot) resident(c tele.Context) (*workflow.ResidentProfile, error) {
 	return r, nil
 }
 
+// consented wraps a handler for residents who have given consent: anyone
+// else is asked for it, and the handler gets the resident.
+func (b *Bot) consented(h func(c tele.Context, r *workflow.ResidentProfile) error) tele.HandlerFunc {
+	return func(c tele.Context) error {
+		r, err := b.resident(c)
+		if r == nil {
+			return b.failIf(c, err)
+		}
+		return h(c, r)
+	}
+}
+
 // touch notes that the resident writes from this chat: one who had blocked
 // the bot gets messages again.
 func (b *Bot) touch(c tele.Context, r *workflow.ResidentProfile) error {
@@ -185,11 +197,7 @@ func (b *Bot) onHelp(c tele.Context) error {
 const messageWorkdays = 10
 
 // onCancel drops the dialog in progress.
-func (b *Bot) onCancel(c tele.Context) error {
-	r, err := b.resident(c)
-	if r == nil {
-		return b.failIf(c, err)
-	}
+func (b *Bot) onCancel(c tele.Context, r *workflow.ResidentProfile) error {
 	ctx := contextOf(c)
 	d, err := b.findDialog(ctx, c)
 	if err != nil {
@@ -229,9 +237,9 @@ func mainMenu() *tele.ReplyMarkup {
 func (b *Bot) onResidentText(c tele.Context) error {
 	switch strings.TrimSpace(c.Text()) {
 	case btnMenuNew:
-		return b.onNew(c)
+		return b.consented(b.onNew)(c)
 	case btnMenuMy:
-		return b.onMy(c)
+		return b.consented(b.onMy)(c)
 	case btnMenuHelp:
 		return b.onHelp(c)
 	}
@@ -264,11 +272,7 @@ func (b *Bot) onResidentText(c tele.Context) error {
 
 // onResidentPhoto routes a photo to the dialog in progress, or starts an
 // appeal with it.
-func (b *Bot) onResidentPhoto(c tele.Context) error {
-	r, err := b.resident(c)
-	if r == nil {
-		return b.failIf(c, err)
-	}
+func (b *Bot) onResidentPhoto(c tele.Context, r *workflow.ResidentProfile) error {
 	d, err := b.findDialog(contextOf(c), c)
 	if err == nil {
 		d, err = b.answering(c, d)
@@ -301,11 +305,7 @@ func (b *Bot) answering(c tele.Context, d *workflow.Dialog) (*workflow.Dialog, e
 
 // onResidentLocation takes a place on the map for the appeal being
 // written.
-func (b *Bot) onResidentLocation(c tele.Context) error {
-	r, err := b.resident(c)
-	if r == nil {
-		return b.failIf(c, err)
-	}
+func (b *Bot) onResidentLocation(c tele.Context, r *workflow.ResidentProfile) error {
 	d, err := b.findDialog(contextOf(c), c)
 	if err != nil {
 		return b.fail(c, err)
@@ -321,11 +321,7 @@ func (b *Bot) onResidentLocation(c tele.Context) error {
 
 // onResidentContact takes the resident's phone for the appeal being
 // written.
-func (b *Bot) onResidentContact(c tele.Context) error {
-	r, err := b.resident(c)
-	if r == nil {
-		return b.failIf(c, err)
-	}
+func (b *Bot) onResidentContact(c tele.Context, r *workflow.ResidentProfile) error {
 	d, err := b.findDialog(contextOf(c), c)
 	if err != nil {
 		return b.fail(c, err)
@@ -341,11 +337,7 @@ func (b *Bot) onResidentContact(c tele.Context) error {
 
 // onResidentOther answers stickers, voice, video and files kindly: it
 // says what is expected and changes nothing.
-func (b *Bot) onResidentOther(c tele.Context) error {
-	r, err := b.resident(c)
-	if r == nil {
-		return b.failIf(c, err)
-	}
+func (b *Bot) onResidentOther(c tele.Context, r *workflow.ResidentProfile) error {
 	d, err := b.findDialog(contextOf(c), c)
 	if err != nil {
 		return b.fail(c, err)

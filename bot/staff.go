@@ -64,12 +64,12 @@ type StaffStore interface {
 // staffHandlers are the handlers of staff chats, by endpoint.
 func (b *Bot) staffHandlers() map[string]tele.HandlerFunc {
 	h := map[string]tele.HandlerFunc{
-		"/bind":               b.onBind,
-		"/unbind":             b.onUnbind,
+		"/bind":               b.adminOnly(b.onBind),
+		"/unbind":             b.adminOnly(b.onUnbind),
 		"/bindings":           b.onBindings,
-		"/invite":             b.onInvite,
-		"/staff":              b.onStaff,
-		"/revoke":             b.onRevoke,
+		"/invite":             b.adminOnly(b.onInvite),
+		"/staff":              b.adminOnly(b.onStaff),
+		"/revoke":             b.adminOnly(b.onRevoke),
 		"/register":           b.onRegister,
 		"/history":            b.onHistory,
 		"/cancel":             b.onStaffCancel,
@@ -77,7 +77,7 @@ func (b *Bot) staffHandlers() map[string]tele.HandlerFunc {
 		tele.OnPhoto:          b.onStaffReply,
 		tele.OnMigration:      b.onMigration,
 		"\f" + uniqueFull:     b.onFull,
-		"\f" + uniqueRevoke:   b.onRevokePress,
+		"\f" + uniqueRevoke:   b.adminOnly(b.onRevokePress),
 		"\f" + uniqueReason:   b.onReasonPress,
 		"\f" + uniqueDirTo:    b.onDirectionPress,
 		"\f" + uniqueComment:  b.onCommentPress,
@@ -110,6 +110,25 @@ func (b *Bot) bootstrapAdmin(userID int64) bool {
 		}
 	}
 	return false
+}
+
+// adminOnly wraps a handler that only admins may use: anyone else gets
+// «Недостаточно прав.» (as a callback answer for a button) and nothing
+// happens. The handler gets the role the check found.
+func (b *Bot) adminOnly(h func(c tele.Context, role workflow.Role) error) tele.HandlerFunc {
+	return func(c tele.Context) error {
+		role, err := b.roleOf(contextOf(c), c.Sender().ID, workflow.RoleAdmin)
+		if err != nil {
+			return err
+		}
+		if role == "" {
+			if c.Callback() != nil {
+				return respond(c, textForbidden)
+			}
+			return reply(c, textForbidden)
+		}
+		return h(c, role)
+	}
 }
 
 // roleOf returns the first of roles the user holds (in any direction),
