@@ -58,8 +58,8 @@ func (b *Bot) residentHandlers() map[string]tele.HandlerFunc {
 		"/cancel":       b.consented(b.onCancel),
 		tele.OnText:     b.onResidentText,
 		tele.OnPhoto:    b.consented(b.onResidentPhoto),
-		tele.OnLocation: b.consented(b.onResidentLocation),
-		tele.OnContact:  b.consented(b.onResidentContact),
+		tele.OnLocation: b.consented(b.intakeOnly(b.intakeLocation)),
+		tele.OnContact:  b.consented(b.intakeOnly(b.intakeContact)),
 
 		"\fr_consent": b.onConsent,
 		"\fr_dir":     b.consented(b.onDirectionButton),
@@ -303,36 +303,23 @@ func (b *Bot) answering(c tele.Context, d *workflow.Dialog) (*workflow.Dialog, e
 	return reply, nil
 }
 
-// onResidentLocation takes a place on the map for the appeal being
-// written.
-func (b *Bot) onResidentLocation(c tele.Context, r *workflow.ResidentProfile) error {
-	d, err := b.findDialog(contextOf(c), c)
-	if err != nil {
-		return b.fail(c, err)
+// intakeOnly returns a handler for what only the intake dialog takes (a
+// place on the map, a contact): outside it the resident is told what the
+// dialog in progress expects, or shown the menu.
+func (b *Bot) intakeOnly(take func(c tele.Context, d *workflow.Dialog) error) func(tele.Context, *workflow.ResidentProfile) error {
+	return func(c tele.Context, _ *workflow.ResidentProfile) error {
+		d, err := b.findDialog(contextOf(c), c)
+		if err != nil {
+			return b.fail(c, err)
+		}
+		switch {
+		case d == nil:
+			return c.Send(textMenuHint, mainMenu())
+		case d.Kind == dialogIntake:
+			return take(c, d)
+		}
+		return b.dialogExpects(c, d)
 	}
-	switch {
-	case d == nil:
-		return c.Send(textMenuHint, mainMenu())
-	case d.Kind == dialogIntake:
-		return b.intakeLocation(c, d)
-	}
-	return b.dialogExpects(c, d)
-}
-
-// onResidentContact takes the resident's phone for the appeal being
-// written.
-func (b *Bot) onResidentContact(c tele.Context, r *workflow.ResidentProfile) error {
-	d, err := b.findDialog(contextOf(c), c)
-	if err != nil {
-		return b.fail(c, err)
-	}
-	switch {
-	case d == nil:
-		return c.Send(textMenuHint, mainMenu())
-	case d.Kind == dialogIntake:
-		return b.intakeContact(c, d)
-	}
-	return b.dialogExpects(c, d)
 }
 
 // onResidentOther answers stickers, voice, video and files kindly: it
