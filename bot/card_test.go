@@ -108,8 +108,15 @@ func TestFullLoop(t *testing.T) {
 	if got := h.answer(q); got != "Готово" {
 		t.Errorf("approve: %q", got)
 	}
-	if got := residentGot("Ответ на сообщение").Text; got != "Ответ на сообщение № "+num+":\n\n"+answer+"\n\nОцените, пожалуйста, ответ от 1 до 5:" {
+	answered := residentGot("Ответ на сообщение")
+	if got := answered.Text; got != "Ответ на сообщение № "+num+":\n\n"+answer+"\n\nОцените, пожалуйста, ответ от 1 до 5:" {
 		t.Errorf("resident got %q", got)
+	}
+	// The draft's photo, the evidence, comes just above the answer.
+	evidence := h.srv.MustWaitSent(t, telegramtest.All(telegramtest.SentTo(alice.ID), telegramtest.Contains("фото к ответу")))
+	if evidence.Caption != "№ "+num+": фото к ответу" || len(evidence.Photo) == 0 ||
+		evidence.Photo[len(evidence.Photo)-1].FileID != photo.Photo[len(photo.Photo)-1].FileID || evidence.MessageID > answered.MessageID {
+		t.Errorf("evidence sent to the resident: %v (answer is #%d)", evidence, answered.MessageID)
 	}
 	step("08_answered", telegramtest.Contains("Статус: дан ответ"))
 

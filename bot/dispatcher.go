@@ -189,9 +189,22 @@ func (d *Dispatcher) send(ctx context.Context, m workflow.OutboxMessage) workflo
 		outcome, err = d.sendCard(ctx, chat, opts, m)
 	case m.Notification.Audience == workflow.AudienceResident:
 		text, markup := residentMessage(m, d.opts.Location)
-		err = d.sendText(chat, opts, text, markup)
+		if text != "" && m.Notification.Event == workflow.EventApprove {
+			// The answer's evidence (photos, an act) comes just above it.
+			_, err = d.sendFiles(chat, opts, fmt.Sprintf(textAnswerFiles, m.Appeal.Number()), m.DraftAttachments)
+		}
+		if err == nil {
+			err = d.sendText(chat, opts, text, markup)
+		}
 	default:
-		err = d.sendText(chat, opts, chatNotice(m.Appeal, m.Notification), nil)
+		text := chatNotice(m.Appeal, m.Notification)
+		if text != "" && len(m.Notification.Input.Attachments) > 0 {
+			// A resident's reply brings its photos to the staff.
+			_, err = d.sendFiles(chat, opts, fmt.Sprintf(textReplyFiles, m.Appeal.Number()), m.Notification.Input.Attachments)
+		}
+		if err == nil {
+			err = d.sendText(chat, opts, text, nil)
+		}
 	}
 	if err == nil {
 		d.opts.Logger.DebugContext(ctx, "outbox: sent", "outbox_id", m.ID, "chat_id", m.ChatID,
@@ -268,14 +281,30 @@ func (d *Dispatcher) sendCard(ctx context.Context, chat *tele.Chat, opts *tele.S
 // maxAlbum is the most photos one album holds.
 const maxAlbum = 10
 
-// sendMedia sends the appeal's photos (an album, or a photo when there is
-// one; documents one by one) and its location as a map pin, and returns
-// the ids of the messages sent, also when it fails halfway.
+// sendMedia sends the appeal's files and its location as a map pin, and
+// returns the ids of the messages sent, also when it fails halfway.
 func (d *Dispatcher) sendMedia(chat *tele.Chat, opts *tele.SendOptions, a *workflow.Appeal) ([]int, error) {
+	ids, err := d.sendFiles(chat, opts, fmt.Sprintf(textAppealFiles, a.Number()), a.Attachments)
+	if err != nil {
+		return ids, err
+	}
+	if l := a.Location; l != nil {
+		msg, err := d.tg.Send(chat, &tele.Location{Lat: float32(l.Latitude), Lng: float32(l.Longitude)}, opts)
+		if err != nil {
+			return ids, err
+		}
+		ids = append(ids, msg.ID)
+	}
+	return ids, nil
+}
+
+// sendFiles sends files with caption on the first: photos as albums of up
+// to ten (a single photo alone), documents one by one. It returns the ids
+// of the messages sent, also when it fails halfway.
+func (d *Dispatcher) sendFiles(chat *tele.Chat, opts *tele.SendOptions, caption string, files []workflow.Attachment) ([]int, error) {
 	var ids []int
-	caption := fmt.Sprintf("№ %s: вложения заявителя", a.Number())
 	var photos []workflow.Attachment
-	for _, f := range a.Attachments {
+	for _, f := range files {
 		if f.Kind == "photo" {
 			photos = append(photos, f)
 			continue
@@ -313,13 +342,6 @@ func (d *Dispatcher) sendMedia(chat *tele.Chat, opts *tele.SendOptions, a *workf
 		for _, msg := range msgs {
 			ids = append(ids, msg.ID)
 		}
-	}
-	if l := a.Location; l != nil {
-		msg, err := d.tg.Send(chat, &tele.Location{Lat: float32(l.Latitude), Lng: float32(l.Longitude)}, opts)
-		if err != nil {
-			return ids, err
-		}
-		ids = append(ids, msg.ID)
 	}
 	return ids, nil
 }

@@ -144,8 +144,19 @@ func TestClarificationRoundTrip(t *testing.T) {
 	anna.sent(h.srv.Reply(anna.u, prompt, "Подъезд 2, пятый этаж"))
 	anna.expectExact("Спасибо! Ответ по сообщению № 2026-000001 передан сотрудникам. Вы можете продолжить незаконченное сообщение — /new.")
 
-	h.srv.MustWaitSent(t, telegramtest.All(telegramtest.SentTo(housing.ID),
+	told := h.srv.MustWaitSent(t, telegramtest.All(telegramtest.SentTo(housing.ID),
 		telegramtest.Contains("№ 2026-000001: заявитель ответил на вопрос:\n\nПодъезд 2, пятый этаж")))
+	// The reply's photo reaches the staff just above the notice.
+	var shown bool
+	for _, m := range h.srv.Sent(housing.ID) {
+		if m.MessageID < told.MessageID && len(m.Photo) > 0 && m.Photo[len(m.Photo)-1].FileID == largest(photo) &&
+			m.Caption == "№ 2026-000001: фото от заявителя к ответу на вопрос" {
+			shown = true
+		}
+	}
+	if !shown {
+		t.Errorf("the reply's photo was not shown in the direction chat: %v", h.srv.Sent(housing.ID))
+	}
 	got, err := h.db.FindAppeal(context.Background(), a.ID)
 	if err != nil {
 		t.Fatal(err)

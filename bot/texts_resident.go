@@ -337,3 +337,6 @@ func residentText(a *workflow.Appeal, n workflow.Notification, loc *time.Locatio
 
 // textOK brings the main menu back after a step with its own keyboard.
 const textOK = "Хорошо."
+
+// textAnswerFiles captions the evidence sent with an answer.
+const textAnswerFiles = "№ %s: фото к ответу"

@@ -209,3 +209,9 @@ var kindChoices = []workflow.Kind{workflow.KindAppeal59, workflow.KindIncident, 
 
 // sourceChoices are the other channels, in the order offered.
 var sourceChoices = []workflow.Source{workflow.SourcePOS, workflow.SourceSocial, workflow.SourcePhone, workflow.SourceInPerson, workflow.SourceEmail}
+
+// Captions of files sent beside a card or a message.
+const (
+	textAppealFiles = "№ %s: вложения заявителя"
+	textReplyFiles  = "№ %s: фото от заявителя к ответу на вопрос"
+)

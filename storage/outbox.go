@@ -109,8 +109,14 @@ func (t *Tx) loadOutboxContext(ctx context.Context, m *workflow.OutboxMessage) e
 		if err != nil && !errors.Is(err, pgx.ErrNoRows) {
 			return fmt.Errorf("storage: unable to find card of appeal %d: %w", id, err)
 		}
-		if m.Notification.Audience == workflow.AudienceCard {
+		switch {
+		case m.Notification.Audience == workflow.AudienceCard:
 			if err := t.loadCardContext(ctx, m); err != nil {
+				return err
+			}
+		case m.Notification.Audience == workflow.AudienceResident && m.Notification.Event == workflow.EventApprove:
+			// The answer goes with the draft's evidence.
+			if err := t.loadDraftAttachments(ctx, m); err != nil {
 				return err
 			}
 		}
@@ -120,6 +126,31 @@ func (t *Tx) loadOutboxContext(ctx context.Context, m *workflow.OutboxMessage) e
 	if err != nil && !errors.Is(err, pgx.ErrNoRows) {
 		return fmt.Errorf("storage: unable to find binding of chat %d: %w", m.ChatID, err)
 	}
+	return nil
+}
+
+// loadDraftAttachments loads the evidence of the appeal's latest draft,
+// which is in its submit_draft event's payload.
+func (t *Tx) loadDraftAttachments(ctx context.Context, m *workflow.OutboxMessage) error {
+	a := m.Appeal
+	if a.Draft == "" {
+		return nil
+	}
+	var payload []byte
+	err := t.tx.QueryRow(ctx, `
+		SELECT payload FROM appeal_events WHERE appeal_id = $1 AND event = $2
+		ORDER BY id DESC LIMIT 1`, a.ID, workflow.EventSubmitDraft).Scan(&payload)
+	if err != nil && !errors.Is(err, pgx.ErrNoRows) {
+		return fmt.Errorf("storage: unable to load the draft of appeal %d: %w", a.ID, err)
+	}
+	if len(payload) == 0 {
+		return nil
+	}
+	var in workflow.Input
+	if err := json.Unmarshal(payload, &in); err != nil {
+		return fmt.Errorf("storage: unable to decode the draft of appeal %d: %w", a.ID, err)
+	}
+	m.DraftAttachments = in.Attachments
 	return nil
 }
 
@@ -157,22 +188,8 @@ func (t *Tx) loadCardContext(ctx context.Context, m *workflow.OutboxMessage) err
 		}
 		m.ExecutorName = names[a.ExecutorID]
 	}
-	if a.Draft != "" {
-		// The evidence of the latest draft is in its event's payload.
-		var payload []byte
-		err := t.tx.QueryRow(ctx, `
-			SELECT payload FROM appeal_events WHERE appeal_id = $1 AND event = $2
-			ORDER BY id DESC LIMIT 1`, a.ID, workflow.EventSubmitDraft).Scan(&payload)
-		if err != nil && !errors.Is(err, pgx.ErrNoRows) {
-			return fmt.Errorf("storage: unable to load the draft of appeal %d: %w", a.ID, err)
-		}
-		if len(payload) > 0 {
-			var in workflow.Input
-			if err := json.Unmarshal(payload, &in); err != nil {
-				return fmt.Errorf("storage: unable to decode the draft of appeal %d: %w", a.ID, err)
-			}
-			m.DraftAttachments = in.Attachments
-		}
+	if err := t.loadDraftAttachments(ctx, m); err != nil {
+		return err
 	}
 	err = t.tx.QueryRow(ctx, `SELECT name, contact FROM appeal_contacts WHERE appeal_id = $1`, a.ID).
 		Scan(&m.ContactName, &m.Contact)

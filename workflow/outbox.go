@@ -18,10 +18,11 @@ type OutboxMessage struct {
 	// or a private chat).
 	ChatDirection string
 
-	// What a card shows besides the appeal (loaded for cards only).
+	// What a card shows besides the appeal (loaded for cards only, but for
+	// DraftAttachments).
 	History          []CardEvent  // the latest audit events, oldest first
 	ExecutorName     string       // the name of Appeal.ExecutorID
-	DraftAttachments []Attachment // evidence attached to the latest draft
+	DraftAttachments []Attachment // evidence attached to the latest draft (also for the resident's answer)
 	ContactName      string       // the citizen of an appeal from another channel
 	Contact          string
 	// CardMediaIDs are the messages in ChatID that hold the appeal's
