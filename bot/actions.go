@@ -19,6 +19,8 @@ const (
 	uniqueComment  = "cmt"   // "<id>|<version>": a free comment for return
 	uniqueDirTo    = "dir"   // "<id>|<version>|<route or reroute>|<direction>"
 	uniqueMenuExit = "close" // closes a menu
+	// "<id>": sends a draft collected from an album
+	uniqueDraftSend = "draft_send"
 )
 
 // Events as menu data names them, to stay within 64 bytes.
@@ -45,6 +47,10 @@ type promptData struct {
 	Number   string                `json:"number"`
 	PromptID int                   `json:"prompt_id"`
 	Photos   []workflow.Attachment `json:"photos,omitempty"`
+	// Text and Album keep a draft sent as an album, which arrives as one
+	// message per photo and is sent with «Отправить проект».
+	Text  string `json:"text,omitempty"`
+	Album string `json:"album,omitempty"`
 }
 
 // onCardButton handles a card's button: an event fired at once (take,
@@ -373,6 +379,9 @@ func (b *Bot) promptReply(c tele.Context, kind string, data promptData) error {
 	if m.Photo != nil {
 		photos = append(photos, workflow.Attachment{Kind: "photo", FileID: m.Photo.FileID, FileUniqueID: m.Photo.UniqueID})
 	}
+	if kind == "draft" && m.AlbumID != "" {
+		return b.draftAlbumPart(c, data, text, photos)
+	}
 	if text == "" {
 		if kind == "draft" && m.Photo != nil {
 			data.Photos = photos
@@ -383,6 +392,13 @@ func (b *Bot) promptReply(c tele.Context, kind string, data promptData) error {
 		}
 		return reply(c, textStaffReplyEmpty)
 	}
+	return b.firePrompt(c, kind, data, text, photos)
+}
+
+// firePrompt fires the event of a prompt with the text (and photos) it
+// got, ends the dialog and says what was done.
+func (b *Bot) firePrompt(c tele.Context, kind string, data promptData, text string, photos []workflow.Attachment) error {
+	ctx := contextOf(c)
 	cmd := workflow.Command{AppealID: data.AppealID, Actor: workflow.Staff(c.Sender().ID)}
 	var done string
 	switch kind {
@@ -416,6 +432,54 @@ func (b *Bot) promptReply(c tele.Context, kind string, data promptData) error {
 		return nil // the chat is told by the workflow (return)
 	}
 	return reply(c, fmt.Sprintf(textSent, data.Number, done))
+}
+
+// draftAlbumPart keeps a photo of an album sent as the draft. An album
+// arrives as one message per photo with the caption on one of them, so the
+// draft waits for «Отправить проект» under the bot's answer to the first.
+func (b *Bot) draftAlbumPart(c tele.Context, data promptData, text string, photos []workflow.Attachment) error {
+	m := c.Message()
+	first := data.Album != m.AlbumID
+	data.Photos, data.Album = photos, m.AlbumID
+	if text != "" {
+		data.Text = text
+	}
+	if err := b.saveDialog(contextOf(c), c, "draft", "reply", data); err != nil {
+		return err
+	}
+	if !first {
+		return nil
+	}
+	mk := &tele.ReplyMarkup{}
+	mk.Inline(mk.Row(mk.Data(btnDraftSend, uniqueDraftSend, strconv.FormatInt(data.AppealID, 10))))
+	return reply(c, textDraftAlbumKept, mk)
+}
+
+// onDraftSend sends a draft collected from an album: "\fdraft_send|<appeal
+// id>", pressed by the one who wrote it.
+func (b *Bot) onDraftSend(c tele.Context) error {
+	ctx := contextOf(c)
+	d, err := b.opts.Store.FindDialog(ctx, c.Sender().ID, c.Chat().ID)
+	if workflow.ErrorCode(err) == workflow.ENotFound {
+		return respond(c, textDraftNothing)
+	}
+	if err != nil {
+		return err
+	}
+	var data promptData
+	if err := json.Unmarshal(d.Data, &data); err != nil {
+		return fmt.Errorf("decode dialog: %w", err)
+	}
+	if d.Kind != "draft" || strconv.FormatInt(data.AppealID, 10) != c.Callback().Data {
+		return respond(c, textDraftNothing)
+	}
+	if data.Text == "" {
+		return respond(c, textDraftNeedsText)
+	}
+	if err := respond(c, ""); err != nil {
+		return err
+	}
+	return b.firePrompt(c, d.Kind, data, data.Text, data.Photos)
 }
 
 // onFull sends the whole text of an appeal (and of a long draft or
