@@ -15,13 +15,8 @@ import (
 func TestFullLoop(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t, harnessOptions{})
-	alice := h.srv.NewUser("Алиса")
-	h.srv.OpenPrivateChat(alice)
-	ivan, olga := h.srv.NewUser("Иван"), h.srv.NewUser("Ольга")
-	housing := h.srv.NewGroup("ЖКХ")
-	h.bind(housing, 0, "housing")
-	h.grant(ivan, workflow.RoleExecutor, "housing")
-	h.grant(olga, workflow.RoleCurator, "housing")
+	team := h.housingTeam()
+	alice, ivan, olga, housing := team.alice, team.ivan, team.olga, team.housing
 	const num = "2026-000001"
 	step := func(name string, matches ...func(telegramtest.Message) bool) telegramtest.Message {
 		t.Helper()

@@ -4,7 +4,6 @@ import (
 	"testing"
 
 	"mcu/internal/telegramtest"
-	"mcu/workflow"
 )
 
 // TestDraftAsAlbum: an executor answers the draft prompt with an album of
@@ -14,13 +13,8 @@ import (
 func TestDraftAsAlbum(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t, harnessOptions{})
-	alice := h.srv.NewUser("Алиса")
-	h.srv.OpenPrivateChat(alice)
-	ivan, olga := h.srv.NewUser("Иван"), h.srv.NewUser("Ольга")
-	housing := h.srv.NewGroup("ЖКХ")
-	h.bind(housing, 0, "housing")
-	h.grant(ivan, workflow.RoleExecutor, "housing")
-	h.grant(olga, workflow.RoleCurator, "housing")
+	team := h.housingTeam()
+	alice, ivan, olga, housing := team.alice, team.ivan, team.olga, team.housing
 	const num = "2026-000001"
 	h.submitFor(alice, "housing", "Разбит фонарь у подъезда 3, дом 7")
 

@@ -157,3 +157,24 @@ func (h *harness) count(query string, args ...any) int {
 	}
 	return n
 }
+
+// housingTeam is the usual cast of an appeal's life: a resident (Алиса),
+// an executor (Иван) and a curator (Ольга) of housing, whose chat is
+// bound.
+type housingTeam struct {
+	alice, ivan, olga telegramtest.User
+	housing           telegramtest.Chat
+}
+
+func (h *harness) housingTeam() housingTeam {
+	h.t.Helper()
+	team := housingTeam{
+		alice: h.srv.NewUser("Алиса"), ivan: h.srv.NewUser("Иван"), olga: h.srv.NewUser("Ольга"),
+		housing: h.srv.NewGroup("ЖКХ"),
+	}
+	h.srv.OpenPrivateChat(team.alice)
+	h.bind(team.housing, 0, "housing")
+	h.grant(team.ivan, workflow.RoleExecutor, "housing")
+	h.grant(team.olga, workflow.RoleCurator, "housing")
+	return team
+}
