@@ -26,6 +26,7 @@ import (
 type Store interface {
 	ResidentStore
 	StaffStore
+	InboxStore
 	// WithUpdate returns a context whose first committed transaction
 	// records the update id.
 	WithUpdate(ctx context.Context, updateID int64) context.Context
@@ -58,6 +59,8 @@ type Options struct {
 	Poller PollerOptions
 	// Runner configures update handling (Logger is filled in).
 	Runner RunnerOptions
+	// Inbox tunes how unhandled updates are tried again.
+	Inbox InboxOptions
 }
 
 // ErrUnauthorized says Telegram rejected the bot token.
@@ -89,6 +92,7 @@ func New(opts Options) (*Bot, error) {
 	if opts.Client == nil {
 		opts.Client = &http.Client{Timeout: 30 * time.Second}
 	}
+	opts.Inbox.defaults()
 	b := &Bot{opts: opts, logger: opts.Logger}
 	tg, err := tele.NewBot(tele.Settings{
 		URL:         opts.APIURL,
@@ -138,11 +142,23 @@ func (b *Bot) Commands() error {
 }
 
 // Run receives updates by long polling until ctx ends, then finishes the
-// updates in hand.
+// updates in hand. Each batch is kept in the inbox before it is confirmed
+// to Telegram; what an earlier run left unhandled is handled first, and
+// updates whose handling failed are tried again.
 func (b *Bot) Run(ctx context.Context) error {
+	if err := b.recoverInbox(ctx); err != nil && ctx.Err() == nil {
+		b.logger.WarnContext(ctx, "inbox: unable to recover unhandled updates; will retry", "error", err)
+	}
 	po := b.opts.Poller
 	po.Logger = b.logger
-	return RunPolling(ctx, b.tg, NewPoller(po), b.runner)
+	po.Save = b.keepUpdates
+	loopCtx, stop := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() { defer close(done); b.redeliverLoop(loopCtx) }()
+	err := RunPolling(ctx, b.tg, NewPoller(po), b.runner)
+	stop()
+	<-done
+	return err
 }
 
 // processOnce is the middleware that handles each update at most once:
@@ -163,16 +179,23 @@ func (b *Bot) processOnce(next tele.HandlerFunc) tele.HandlerFunc {
 		}
 		ctx = b.opts.Store.WithUpdate(ctx, id)
 		c.Set(ctxKey, ctx)
-		if err := next(c); err != nil {
-			return err
-		}
-		if err := b.opts.Store.MarkUpdate(ctx); err != nil {
+		err = next(c)
+		if err == nil {
+			err = b.opts.Store.MarkUpdate(ctx)
 			if workflow.ErrorCode(err) == workflow.EConflict {
 				return nil // a concurrent delivery of the same update recorded it
 			}
-			return fmt.Errorf("mark update %d: %w", id, err)
 		}
-		return nil
+		if err != nil && !b.opts.Store.UpdateRecorded(ctx) {
+			// Not handled: the update stays in the inbox and is tried
+			// again when its next attempt is due.
+			reason := scrubToken(err, b.opts.Token).Error()
+			if ferr := b.opts.Store.FailInbox(context.Background(), id, reason); ferr != nil {
+				b.logger.Warn("inbox: unable to record a failure", "update_id", id, "error", ferr)
+			}
+			return fmt.Errorf("update %d not handled; it will be tried again: %w", id, err)
+		}
+		return err
 	}
 }
 

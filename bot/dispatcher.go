@@ -363,6 +363,9 @@ var plainTelegramError = regexp.MustCompile(`^telegram: (.*) \((\d{3})\)$`)
 // does not know, such as «message to edit not found») a plain error; 0
 // for other errors.
 func telegramError(err error) (int, string) {
+	if err == nil {
+		return 0, ""
+	}
 	var te *tele.Error
 	if errors.As(err, &te) {
 		return te.Code, te.Description

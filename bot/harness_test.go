@@ -82,6 +82,7 @@ func (h *harness) start() {
 		Token: h.srv.Token, APIURL: h.srv.URL, Service: h.svc, Store: h.db,
 		Location: moscow, Now: h.clock, Logger: logger, OperatorName: h.operator,
 		Poller: bot.PollerOptions{Timeout: time.Second},
+		Inbox:  bot.InboxOptions{Grace: 2 * time.Second, Poll: 50 * time.Millisecond, RetryBase: 100 * time.Millisecond},
 	})
 	if err != nil {
 		h.t.Fatalf("bot.New: %v", err)

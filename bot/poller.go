@@ -58,6 +58,12 @@ type PollerOptions struct {
 	// Default 30s.
 	MaxBackoff time.Duration
 
+	// Save, when set, stores each batch of updates before they are handed
+	// on; a batch that cannot be saved is not confirmed to Telegram and is
+	// fetched again after a backoff. This is what keeps updates safe from
+	// a crash between their receipt and their handling.
+	Save func(ctx context.Context, updates []tele.Update) error
+
 	// Client makes the HTTP requests. It must not have a Timeout shorter
 	// than the long poll Timeout; the poller sets a per-request deadline
 	// itself. Default: a new http.Client using http.DefaultTransport.
@@ -157,6 +163,22 @@ func (p *Poller) Poll(b *tele.Bot, dest chan tele.Update, stop chan struct{}) {
 				return
 			}
 			continue
+		}
+		if p.opts.Save != nil && len(updates) > 0 {
+			if err := p.opts.Save(ctx, updates); err != nil {
+				if ctx.Err() != nil {
+					return
+				}
+				attempt++
+				delay := p.delay(attempt, err)
+				p.opts.Logger.Error("telegram: unable to keep received updates; they stay unconfirmed and are fetched again",
+					slog.Int("updates", len(updates)), slog.String("error", err.Error()),
+					slog.Int("attempt", attempt), slog.Duration("next_delay", delay))
+				if p.sleep(ctx, delay) != nil {
+					return
+				}
+				continue
+			}
 		}
 		if attempt > 0 {
 			p.opts.Logger.Info("telegram: getUpdates recovered", slog.Int("failed_attempts", attempt))

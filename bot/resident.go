@@ -365,7 +365,16 @@ func respond(c tele.Context, text string) error {
 		}
 		return c.Send(text)
 	}
-	return c.Respond(&tele.CallbackResponse{Text: text})
+	err := c.Respond(&tele.CallbackResponse{Text: text})
+	if err == nil {
+		return nil
+	}
+	if code, desc := telegramError(err); code == 400 && strings.Contains(desc, "query is too old") {
+		// The answer is a courtesy: a press handled late (tried again
+		// from the inbox, say) still takes effect.
+		return nil
+	}
+	return err
 }
 
 // fail tells the resident that something went wrong, in words; internal

@@ -65,6 +65,11 @@ func (b *Bot) WebhookHandler(secret string) http.Handler {
 		}
 		ctx, cancel := context.WithTimeout(r.Context(), 55*time.Second)
 		defer cancel()
+		if err := b.keepUpdates(ctx, []tele.Update{u}); err != nil {
+			b.logger.Error("webhook: unable to keep the update; Telegram will retry", "update_id", u.ID, "error", err)
+			http.Error(w, "try again", http.StatusServiceUnavailable)
+			return
+		}
 		if err := b.runner.Process(ctx, u); err != nil {
 			status := http.StatusServiceUnavailable
 			if !errors.Is(err, ErrRunnerClosed) {
@@ -77,10 +82,14 @@ func (b *Bot) WebhookHandler(secret string) http.Handler {
 	})
 }
 
-// RunWebhook waits until ctx ends, then stops taking webhook updates and
+// RunWebhook handles what an earlier run left in the inbox and retries
+// failed updates until ctx ends, then stops taking webhook updates and
 // finishes those in hand.
 func (b *Bot) RunWebhook(ctx context.Context) error {
-	<-ctx.Done()
+	if err := b.recoverInbox(ctx); err != nil && ctx.Err() == nil {
+		b.logger.WarnContext(ctx, "inbox: unable to recover unhandled updates; will retry", "error", err)
+	}
+	b.redeliverLoop(ctx)
 	drain := b.opts.Runner.DrainTimeout
 	if drain <= 0 {
 		drain = 10 * time.Second

@@ -34,6 +34,9 @@ func updateFrom(ctx context.Context) *updateMark {
 	return m
 }
 
+// UpdateRecorded is the function UpdateRecorded as a method.
+func (db *DB) UpdateRecorded(ctx context.Context) bool { return UpdateRecorded(ctx) }
+
 // UpdateRecorded reports whether the update of ctx has been recorded by a
 // committed transaction (or ctx carries no update).
 func UpdateRecorded(ctx context.Context) bool {
@@ -53,6 +56,10 @@ func (t *Tx) recordUpdate(ctx context.Context, id int64) error {
 	}
 	if tag.RowsAffected() == 0 {
 		return ErrDuplicateUpdate
+	}
+	// Handled: the raw update leaves the inbox with its effects.
+	if _, err := t.tx.Exec(ctx, `DELETE FROM inbox WHERE update_id = $1`, id); err != nil {
+		return fmt.Errorf("storage: unable to clear update %d from the inbox: %w", id, err)
 	}
 	return nil
 }
