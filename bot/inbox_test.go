@@ -37,8 +37,8 @@ func TestUpdateLeftByCrashIsHandledAtStart(t *testing.T) {
 
 	u := tele.Update{ID: 424242, Message: &tele.Message{
 		ID: 1, Unixtime: h.clock().Unix(), Text: "/start",
-		Sender: &tele.User{ID: alice.ID, FirstName: alice.FirstName},
-		Chat:   &tele.Chat{ID: alice.ID, Type: tele.ChatPrivate},
+		Sender:   &tele.User{ID: alice.ID, FirstName: alice.FirstName},
+		Chat:     &tele.Chat{ID: alice.ID, Type: tele.ChatPrivate},
 		Entities: tele.Entities{{Type: tele.EntityCommand, Offset: 0, Length: 6}},
 	}}
 	raw, err := json.Marshal(u)
