@@ -1,9 +1,11 @@
 package bot
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strconv"
 
 	tele "gopkg.in/telebot.v3"
@@ -21,6 +23,8 @@ const (
 	uniqueMenuExit = "close" // closes a menu
 	// "<id>": sends a draft collected from an album
 	uniqueDraftSend = "draft_send"
+	// "<id>|<version>|<days>": how long to extend the deadline by
+	uniqueExtendBy = "ext"
 )
 
 // Events as menu data names them, to stay within 64 bytes.
@@ -51,6 +55,8 @@ type promptData struct {
 	// message per photo and is sent with «Отправить проект».
 	Text  string `json:"text,omitempty"`
 	Album string `json:"album,omitempty"`
+	// Days is how long an extension is for.
+	Days int `json:"days,omitempty"`
 }
 
 // onCardButton handles a card's button: an event fired at once (take,
@@ -77,6 +83,8 @@ func (b *Bot) onCardButton(ev workflow.Event) tele.HandlerFunc {
 			return b.openMenu(c, fmt.Sprintf(textChooseReturn, a.Number()), reasonButtons(a, "ret", returnReasons, true))
 		case workflow.EventReject:
 			return b.openMenu(c, fmt.Sprintf(textChooseReject, a.Number()), reasonButtons(a, "rej", rejectReasons, false))
+		case workflow.EventExtend:
+			return b.openMenu(c, fmt.Sprintf(textChooseExtend, a.Number()), extendButtons(a))
 		case workflow.EventRoute, workflow.EventReroute:
 			rows, err := b.directionButtons(ctx, a, ev)
 			if err != nil {
@@ -178,6 +186,42 @@ func reasonButtons(a *workflow.Appeal, ev string, list []reason, comment bool) [
 		rows = append(rows, []tele.InlineButton{{Unique: uniqueComment, Text: labelComment, Data: fmt.Sprintf("%d|%d", a.ID, a.Version)}})
 	}
 	return rows
+}
+
+// extendChoices are the extensions offered, in days (59-ФЗ art. 12: once,
+// by up to 30 days).
+var extendChoices = []int{10, 20, workflow.MaxExtensionDays}
+
+// extendButtons offers how long to extend the deadline by.
+func extendButtons(a *workflow.Appeal) [][]tele.InlineButton {
+	var row []tele.InlineButton
+	for _, n := range extendChoices {
+		row = append(row, tele.InlineButton{Unique: uniqueExtendBy, Text: "на " + days(n), Data: fmt.Sprintf("%d|%d|%d", a.ID, a.Version, n)})
+	}
+	return [][]tele.InlineButton{row}
+}
+
+// onExtendPress takes how long to extend by, then asks for the reason
+// (which the resident is told): "<id>|<version>|<days>".
+func (b *Bot) onExtendPress(c tele.Context) error {
+	ctx := contextOf(c)
+	args := c.Args()
+	id, version, ok := appealArgs(args)
+	if !ok || len(args) != 3 {
+		return respond(c, textInvalid)
+	}
+	n, err := strconv.Atoi(args[2])
+	if err != nil || !slices.Contains(extendChoices, n) {
+		return respond(c, textInvalid)
+	}
+	a, err := b.check(ctx, c.Sender().ID, workflow.EventExtend, id, version)
+	if err != nil {
+		return respond(c, b.pressAnswer(ctx, id, workflow.EventExtend, err))
+	}
+	if err := c.Delete(); err != nil {
+		b.logger.WarnContext(ctx, "unable to delete a menu", "error", scrubToken(err, b.opts.Token))
+	}
+	return b.promptFor(c, workflow.EventExtend, a, n)
 }
 
 // directionButtons lists the directions an appeal can be sent to.
@@ -286,6 +330,11 @@ func (b *Bot) onMenuClose(c tele.Context) error {
 // prompt asks the presser for the text of ev with a force reply to the
 // card (or the menu), and remembers what the reply is for.
 func (b *Bot) prompt(c tele.Context, ev workflow.Event, a *workflow.Appeal) error {
+	return b.promptFor(c, ev, a, 0)
+}
+
+// promptFor is prompt with the days of an extension.
+func (b *Bot) promptFor(c tele.Context, ev workflow.Event, a *workflow.Appeal, extendBy int) error {
 	ctx := contextOf(c)
 	who, num := mention(c.Sender()), a.Number()
 	var text string
@@ -297,7 +346,10 @@ func (b *Bot) prompt(c tele.Context, ev workflow.Event, a *workflow.Appeal) erro
 	case workflow.EventReturn:
 		text = fmt.Sprintf(textPromptReturn, who, num)
 	case workflow.EventExtend:
-		text = fmt.Sprintf(textPromptExtend, who, num, workflow.MaxExtensionDays)
+		if extendBy == 0 {
+			extendBy = workflow.MaxExtensionDays
+		}
+		text = fmt.Sprintf(textPromptExtend, who, num, days(extendBy))
 	case workflow.EventRedirect:
 		text = fmt.Sprintf(textPromptRedirect, who, num)
 	default:
@@ -307,7 +359,7 @@ func (b *Bot) prompt(c tele.Context, ev workflow.Event, a *workflow.Appeal) erro
 	if err != nil {
 		return err
 	}
-	if err := b.saveDialog(ctx, c, promptKinds[ev], "reply", promptData{AppealID: a.ID, Number: num, PromptID: msg.ID}); err != nil {
+	if err := b.saveDialog(ctx, c, promptKinds[ev], "reply", promptData{AppealID: a.ID, Number: num, PromptID: msg.ID, Days: extendBy}); err != nil {
 		return err
 	}
 	return respond(c, "")
@@ -409,7 +461,7 @@ func (b *Bot) firePrompt(c tele.Context, kind string, data promptData, text stri
 	case "return":
 		cmd.Event, cmd.Input.Reason = workflow.EventReturn, text
 	case "extend":
-		cmd.Event, cmd.Input.Reason, cmd.Input.Days = workflow.EventExtend, text, workflow.MaxExtensionDays
+		cmd.Event, cmd.Input.Reason, cmd.Input.Days = workflow.EventExtend, text, cmp.Or(data.Days, workflow.MaxExtensionDays)
 	case "redirect":
 		cmd.Event, cmd.Input.Authority, done = workflow.EventRedirect, text, fmt.Sprintf(textRedirectSent, text)
 	default:

@@ -209,21 +209,39 @@ func TestExtendOnceAndTellResident(t *testing.T) {
 	card := f.cards[f.inProgress.ID]
 	last, _ := f.srv.LastSent(f.housing.ID)
 	f.answer(f.srv.MustPress(t, olga, card, "Продлить срок"))
-	p := f.srv.MustWaitSent(t, telegramtest.All(telegramtest.After(last), telegramtest.Contains("продлевается на 30 дней")))
+	menu := f.srv.MustWaitSent(t, telegramtest.All(telegramtest.After(last), telegramtest.Contains("на сколько продлить")))
+	if got := menu.ButtonTexts(); len(got) != 2 || strings.Join(got[0], ",") != "на 10 дней,на 20 дней,на 30 дней" {
+		t.Errorf("extension menu %q", got)
+	}
+	// The menu is not a permission: an executor's choice is refused.
+	ivan := f.srv.NewUser("Иван")
+	f.grant(ivan, workflow.RoleExecutor, "housing")
+	before := f.snapshot()
+	if got := f.answer(f.srv.MustPress(t, ivan, menu, "на 10 дней")); got != "Недостаточно прав." {
+		t.Errorf("an executor's choice of extension: %q", got)
+	}
+	if after := f.snapshot(); after != before {
+		t.Errorf("a refused extension changed %s → %s", before, after)
+	}
+	f.answer(f.srv.MustPress(t, olga, menu, "на 10 дней"))
+	p := f.srv.MustWaitSent(t, telegramtest.All(telegramtest.After(menu), telegramtest.Contains("продлевается на 10 дней")))
+	if _, ok := f.srv.Message(f.housing.ID, menu.MessageID); ok {
+		t.Error("the extension menu stays after a choice")
+	}
 	ack := f.say(olga, "Нужна экспертиза подрядчика", telegramtest.ReplyTo(p))
 	num := f.inProgress.Number()
-	if ack.Text != "№ "+num+": срок продлён до 16.04.2026, заявитель уведомлён." {
+	if ack.Text != "№ "+num+": срок продлён до 27.03.2026, заявитель уведомлён." {
 		t.Errorf("extend acknowledged with %q", ack.Text)
 	}
 	told := f.srv.MustWaitSent(t, telegramtest.All(telegramtest.SentTo(f.alice.ID), telegramtest.Contains("продлён")))
-	if want := "Срок ответа на сообщение № " + num + " продлён до 16.04.2026. Причина: Нужна экспертиза подрядчика"; told.Text != want {
+	if want := "Срок ответа на сообщение № " + num + " продлён до 27.03.2026. Причина: Нужна экспертиза подрядчика"; told.Text != want {
 		t.Errorf("resident got %q, want %q", told.Text, want)
 	}
-	card = f.cardIn(f.housing.ID, num, telegramtest.Contains("Срок: 16.04.2026 (продлён)"))
+	card = f.cardIn(f.housing.ID, num, telegramtest.Contains("Срок: 27.03.2026 (продлён)"))
 	if _, ok := card.Button("Продлить срок"); ok {
 		t.Errorf("the card still offers «Продлить срок»: %v", card.ButtonTexts())
 	}
-	before := f.snapshot()
+	before = f.snapshot()
 	if got := f.press(olga, f.inProgress, "extend", ""); got != "Это действие сейчас недоступно." {
 		t.Errorf("a second extension: %q", got)
 	}

@@ -84,6 +84,7 @@ func (b *Bot) staffHandlers() map[string]tele.HandlerFunc {
 		"\f" + uniqueMenuExit:  b.onMenuClose,
 		"\f" + uniqueRegister:  b.onRegisterPress,
 		"\f" + uniqueDraftSend: b.onDraftSend,
+		"\f" + uniqueExtendBy:  b.onExtendPress,
 	}
 	for _, cb := range cardButtons {
 		h["\f"+string(cb.event)] = b.onCardButton(cb.event)
