@@ -47,9 +47,11 @@ func serve(ctx context.Context, getenv func(string) string, logger *slog.Logger)
 	}()
 
 	cal := workflow.NewCalendar(logger, cfg.CalendarDays)
-	if year := time.Now().In(cfg.Location).Year(); !cal.Known(year) || !cal.Known(year+1) {
-		logger.Warn("production calendar: this or next year is not decreed; deadlines use Labour Code art. 112 days (add the decree with MCU_CALENDAR_FILE)",
-			"year", year)
+	for year := time.Now().In(cfg.Location).Year(); year <= time.Now().In(cfg.Location).Year()+1; year++ {
+		if !cal.Known(year) {
+			logger.Warn("production calendar: year not decreed; its deadlines count Labour Code art. 112 days (add the decree with MCU_CALENDAR_FILE)",
+				"year", year)
+		}
 	}
 	svc := &workflow.Service{
 		Store: db, Calendar: cal, Location: cfg.Location, Logger: logger,
