@@ -59,15 +59,9 @@ func (s *Service) Grants(ctx context.Context, tx Tx, userID int64) ([]Grant, err
 func (s *Service) Apply(ctx context.Context, cmd Command) (*Appeal, error) {
 	var out *Appeal
 	err := s.Store.InTx(ctx, func(ctx context.Context, tx Tx) error {
-		a, err := tx.LockAppeal(ctx, cmd.AppealID)
-		if err != nil {
-			return err
-		}
-		if err := s.apply(ctx, tx, a, cmd); err != nil {
-			return err
-		}
-		out = a
-		return nil
+		var err error
+		out, err = s.ApplyIn(ctx, tx, cmd)
+		return err
 	})
 	if err != nil {
 		return nil, fmt.Errorf("apply %s to appeal %d: %w", cmd.Event, cmd.AppealID, err)

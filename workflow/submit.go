@@ -13,8 +13,8 @@ import (
 func (s *Service) Submit(ctx context.Context, actor Actor, n NewAppeal) (*Appeal, error) {
 	var out *Appeal
 	err := s.Store.InTx(ctx, func(ctx context.Context, tx Tx) error {
-		a, err := s.submit(ctx, tx, actor, n)
-		out = a
+		var err error
+		out, err = s.SubmitIn(ctx, tx, actor, n)
 		return err
 	})
 	if err != nil {
