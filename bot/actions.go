@@ -196,7 +196,7 @@ var extendChoices = []int{10, 20, workflow.MaxExtensionDays}
 func extendButtons(a *workflow.Appeal) [][]tele.InlineButton {
 	var row []tele.InlineButton
 	for _, n := range extendChoices {
-		row = append(row, tele.InlineButton{Unique: uniqueExtendBy, Text: "на " + days(n), Data: fmt.Sprintf("%d|%d|%d", a.ID, a.Version, n)})
+		row = append(row, tele.InlineButton{Unique: uniqueExtendBy, Text: fmt.Sprintf(btnExtendBy, days(n)), Data: fmt.Sprintf("%d|%d|%d", a.ID, a.Version, n)})
 	}
 	return [][]tele.InlineButton{row}
 }

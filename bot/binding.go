@@ -106,9 +106,9 @@ func (b *Bot) onBindings(c tele.Context) error {
 	for _, bnd := range list {
 		where := b.chatTitle(bnd.ChatID)
 		if bnd.ThreadID != 0 {
-			where += fmt.Sprintf(", тема %d", bnd.ThreadID)
+			where += fmt.Sprintf(textTopicSuffix, bnd.ThreadID)
 		}
-		lines = append(lines, fmt.Sprintf("• %s — %s", bindingName(bnd, dirs), where))
+		lines = append(lines, fmt.Sprintf(textBindingLine, bindingName(bnd, dirs), where))
 	}
 	return reply(c, strings.Join(lines, "\n"))
 }
@@ -118,7 +118,7 @@ func (b *Bot) onBindings(c tele.Context) error {
 func (b *Bot) chatTitle(id int64) string {
 	chat, err := b.tg.ChatByID(id)
 	if err != nil || chat.Title == "" {
-		return fmt.Sprintf("чат %d", id)
+		return fmt.Sprintf(textChatByID, id)
 	}
 	return fmt.Sprintf("«%s»", chat.Title)
 }

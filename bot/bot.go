@@ -123,14 +123,8 @@ func (b *Bot) Telegram() *tele.Bot { return b.tg }
 
 // Commands registers the command menu with Telegram (setMyCommands).
 func (b *Bot) Commands() error {
-	err := b.tg.SetCommands([]tele.Command{
-		{Text: "start", Description: "Начало работы"},
-		{Text: "new", Description: "Новое сообщение"},
-		{Text: "my", Description: "Мои сообщения"},
-		{Text: "status", Description: "Статус сообщения по номеру"},
-		{Text: "help", Description: "Справка"},
-		{Text: "cancel", Description: "Отменить ввод"},
-	})
+	// Residents' menu (texts_resident.go).
+	err := b.tg.SetCommands(residentCommands)
 	if err != nil {
 		return fmt.Errorf("bot: unable to set commands: %w", scrubToken(err, b.opts.Token))
 	}

@@ -1,7 +1,6 @@
 package bot
 
 import (
-	"fmt"
 	"strconv"
 	"strings"
 	"time"
@@ -34,16 +33,16 @@ var cardButtons = []struct {
 	triage bool // offered in the triage chat, for appeals with no direction
 	chat   bool // offered in the direction's chat
 }{
-	{workflow.EventRoute, "Направить", true, false},
-	{workflow.EventTake, "Взять в работу", false, true},
-	{workflow.EventAskResident, "Вопрос жителю", false, true},
-	{workflow.EventSubmitDraft, "Подготовить ответ", false, true},
-	{workflow.EventApprove, "Утвердить", false, true},
-	{workflow.EventReturn, "Вернуть", false, true},
-	{workflow.EventReroute, "Перенаправить", false, true},
-	{workflow.EventExtend, "Продлить срок", false, true},
-	{workflow.EventReject, "Отклонить", true, true},
-	{workflow.EventRedirect, "Переадресовать", true, true},
+	{workflow.EventRoute, btnRoute, true, false},
+	{workflow.EventTake, btnTake, false, true},
+	{workflow.EventAskResident, btnAsk, false, true},
+	{workflow.EventSubmitDraft, btnDraft, false, true},
+	{workflow.EventApprove, btnApprove, false, true},
+	{workflow.EventReturn, btnReturn, false, true},
+	{workflow.EventReroute, btnReroute, false, true},
+	{workflow.EventExtend, btnExtend, false, true},
+	{workflow.EventReject, btnReject, true, true},
+	{workflow.EventRedirect, btnRedirect, true, true},
 }
 
 // uniqueFull is the callback of «Показать полностью».
@@ -60,87 +59,16 @@ func cardBelongs(a *workflow.Appeal, chatDirection string) bool {
 }
 
 // card renders an appeal's card for the chat of m (bound to
-// m.ChatDirection): number, kind, direction, state, deadline, executor,
-// the text, attachments, the draft or answer, the latest history and the
-// buttons. A chat the appeal has left (rerouted elsewhere, or routed out of
-// triage) gets a card with no buttons saying where it went.
+// m.ChatDirection): its text (cardText, in texts_staff.go) and, when the
+// card is the live one, the buttons. A chat the appeal has left (rerouted
+// elsewhere, or routed out of triage) gets a card with no buttons saying
+// where it went.
 func card(m workflow.OutboxMessage, directions map[string]string, loc *time.Location, now time.Time) (string, *tele.ReplyMarkup) {
-	a := m.Appeal
-	var b strings.Builder
-	fmt.Fprintf(&b, "№ %s · %s\n", a.Number(), kindNames[a.Kind])
-	dir := directionName(a.Direction, directions)
-	fmt.Fprintf(&b, "Направление: %s\n", dir)
-	fmt.Fprintf(&b, "Статус: %s\n", stateNames[a.State])
-	if !a.DueAt.IsZero() {
-		fmt.Fprintf(&b, "Срок: %s", formatDue(a.DueAt, loc))
-		if a.Overdue(now) {
-			fmt.Fprintf(&b, " — просрочено на %d дн.", daysLate(a.DueAt, now))
-		}
-		if a.Extended {
-			b.WriteString(" (продлён)")
-		}
-		b.WriteString("\n")
-	}
-	if a.ExecutorID != 0 {
-		fmt.Fprintf(&b, "Исполнитель: %s\n", nameOr(m.ExecutorName, a.ExecutorID))
-	}
-	if a.Source != workflow.SourceBot {
-		fmt.Fprintf(&b, "Источник: %s\n", sourceNames[a.Source])
-	}
-	if m.ContactName != "" || m.Contact != "" {
-		fmt.Fprintf(&b, "Заявитель: %s\n", strings.Join(nonEmpty(m.ContactName, m.Contact), ", "))
-	}
-	b.WriteString("\n")
-	b.WriteString(shorten(a.Text, cardTextRunes))
-	b.WriteString("\n")
-	if a.Address != "" {
-		fmt.Fprintf(&b, "\nАдрес: %s\n", a.Address)
-	}
-	if n := len(a.Attachments); n > 0 || a.Location != nil {
-		var parts []string
-		if n > 0 {
-			parts = append(parts, fmt.Sprintf("фото: %d", n))
-		}
-		if a.Location != nil {
-			parts = append(parts, "место на карте")
-		}
-		fmt.Fprintf(&b, "Вложения над карточкой — %s\n", strings.Join(parts, ", "))
-	}
-	switch {
-	case a.Answer != "" && !a.State.Open():
-		fmt.Fprintf(&b, "\nОтвет:\n%s\n", shorten(a.Answer, cardDraftRunes))
-	case a.Draft != "" && a.State == workflow.StateOnApproval:
-		fmt.Fprintf(&b, "\nПроект ответа:\n%s\n", shorten(a.Draft, cardDraftRunes))
-	case a.Draft != "" && a.State.Open():
-		fmt.Fprintf(&b, "\nПрежний проект ответа (возвращён):\n%s\n", shorten(a.Draft, cardDraftRunes))
-	}
-	if n := len(m.DraftAttachments); n > 0 && a.Draft != "" {
-		if a.Answer != "" && !a.State.Open() {
-			fmt.Fprintf(&b, "Фото к ответу: %d\n", n)
-		} else {
-			fmt.Fprintf(&b, "Фото к проекту: %d\n", n)
-		}
-	}
-	if a.Reason != "" && (a.State == workflow.StateRejected || a.State == workflow.StateRedirected) {
-		label := "Причина"
-		if a.State == workflow.StateRedirected {
-			label = "Переадресовано в"
-		}
-		fmt.Fprintf(&b, "\n%s: %s\n", label, a.Reason)
-	}
-	if len(m.History) > 0 {
-		b.WriteString("\nИстория:\n")
-		for _, e := range m.History {
-			fmt.Fprintf(&b, "%s %s\n", e.At.In(loc).Format("02.01 15:04"), historyLine(e, directions, loc))
-		}
-	}
 	markup := &tele.ReplyMarkup{}
-	if !cardBelongs(a, m.ChatDirection) {
-		fmt.Fprintf(&b, "\nПередано: %s", dir)
-		return shorten(strings.TrimRight(b.String(), "\n"), maxMessageRunes), markup
+	if cardBelongs(m.Appeal, m.ChatDirection) {
+		markup.InlineKeyboard = cardKeyboard(m.Appeal, m.ChatDirection)
 	}
-	markup.InlineKeyboard = cardKeyboard(a, m.ChatDirection)
-	return shorten(strings.TrimRight(b.String(), "\n"), maxMessageRunes), markup
+	return cardText(m, directions, loc, now), markup
 }
 
 // cardKeyboard returns the buttons of a live card: the events the
@@ -172,46 +100,15 @@ func cardKeyboard(a *workflow.Appeal, chatDirection string) [][]tele.InlineButto
 	}
 	if utf8.RuneCountInString(a.Text) > cardTextRunes || utf8.RuneCountInString(a.Draft) > cardDraftRunes ||
 		utf8.RuneCountInString(a.Answer) > cardDraftRunes {
-		rows = append(rows, []tele.InlineButton{{Unique: uniqueFull, Text: "Показать полностью", Data: id}})
+		rows = append(rows, []tele.InlineButton{{Unique: uniqueFull, Text: btnShowFull, Data: id}})
 	}
 	return rows
-}
-
-// historyLine is one event of a card's or /history's list, without the
-// time: what happened and who did it.
-func historyLine(e workflow.CardEvent, directions map[string]string, loc *time.Location) string {
-	s := eventNames[e.Event]
-	if s == "" {
-		s = string(e.Event)
-	}
-	p := e.Payload
-	switch e.Event {
-	case workflow.EventRoute, workflow.EventReroute:
-		s += ": " + directionName(p.Direction, directions)
-	case workflow.EventReturn, workflow.EventReject:
-		s += ": " + shorten(p.Reason, 80)
-	case workflow.EventRedirect:
-		s += ": " + shorten(p.Authority, 80)
-	case workflow.EventExtend:
-		if due, err := time.Parse(time.RFC3339, p.DueAt); err == nil {
-			s += " до " + formatDate(due, loc)
-		}
-	case workflow.EventRate:
-		s += fmt.Sprintf(": %d", p.Rating)
-	}
-	switch e.Actor.Kind {
-	case workflow.ActorStaff:
-		s += " — " + nameOr(e.ActorName, e.Actor.UserID)
-	case workflow.ActorResident:
-		s += " — заявитель"
-	}
-	return s
 }
 
 // directionName returns the name of a direction code, or the triage's.
 func directionName(code string, directions map[string]string) string {
 	if code == "" {
-		return "не определено (сортировка)"
+		return textTriageDirection
 	}
 	if name := directions[code]; name != "" {
 		return name

@@ -59,7 +59,7 @@ func (b *Bot) onHistory(c tele.Context) error {
 		if act.Action != workflow.ActionRegister {
 			continue
 		}
-		lines = append(lines, line{act.At, fmt.Sprintf("внесено оператором (%s) — %s",
+		lines = append(lines, line{act.At, fmt.Sprintf(textRegisteredBy,
 			sourceNames[a.Source], staffRef(names, act.ActorID, act.Role))})
 	}
 	for _, e := range events {

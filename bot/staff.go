@@ -179,7 +179,7 @@ func reply(c tele.Context, text string, opts ...interface{}) error {
 func mention(u *tele.User) string {
 	name := strings.TrimSpace(u.FirstName + " " + u.LastName)
 	if name == "" {
-		name = "Коллега"
+		name = textColleague
 	}
 	return fmt.Sprintf(`<a href="tg://user?id=%d">%s</a>`, u.ID, html.EscapeString(name))
 }

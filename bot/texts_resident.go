@@ -5,6 +5,8 @@ import (
 	"strings"
 	"time"
 
+	tele "gopkg.in/telebot.v3"
+
 	"mcu/workflow"
 )
 
@@ -340,3 +342,13 @@ const textOK = "Хорошо."
 
 // textAnswerFiles captions the evidence sent with an answer.
 const textAnswerFiles = "№ %s: фото к ответу"
+
+// residentCommands is the command menu of private chats (setMyCommands).
+var residentCommands = []tele.Command{
+	{Text: "start", Description: "Начало работы"},
+	{Text: "new", Description: "Новое сообщение"},
+	{Text: "my", Description: "Мои сообщения"},
+	{Text: "status", Description: "Статус сообщения по номеру"},
+	{Text: "help", Description: "Справка"},
+	{Text: "cancel", Description: "Отменить ввод"},
+}

@@ -2,6 +2,8 @@ package bot
 
 import (
 	"fmt"
+	"strings"
+	"time"
 
 	tele "gopkg.in/telebot.v3"
 
@@ -223,4 +225,141 @@ const (
 	textDraftAlbumKept = "Фото добавлены к проекту. Когда пришлёте все фото с подписью-текстом, нажмите «Отправить проект»."
 	textDraftNeedsText = "Нужен текст проекта: подпишите фото или ответьте текстом на сообщение бота."
 	textDraftNothing   = "Этот проект уже отправлен или отменён."
+)
+
+// cardText is the text of an appeal's card for the chat of m: number,
+// kind, direction, state, deadline, executor, the text, attachments, the
+// draft or answer, the latest history; and where the appeal went when the
+// chat is no longer its own.
+func cardText(m workflow.OutboxMessage, directions map[string]string, loc *time.Location, now time.Time) string {
+	a := m.Appeal
+	var b strings.Builder
+	fmt.Fprintf(&b, "№ %s · %s\n", a.Number(), kindNames[a.Kind])
+	dir := directionName(a.Direction, directions)
+	fmt.Fprintf(&b, "Направление: %s\n", dir)
+	fmt.Fprintf(&b, "Статус: %s\n", stateNames[a.State])
+	if !a.DueAt.IsZero() {
+		fmt.Fprintf(&b, "Срок: %s", formatDue(a.DueAt, loc))
+		if a.Overdue(now) {
+			fmt.Fprintf(&b, " — просрочено на %d дн.", daysLate(a.DueAt, now))
+		}
+		if a.Extended {
+			b.WriteString(" (продлён)")
+		}
+		b.WriteString("\n")
+	}
+	if a.ExecutorID != 0 {
+		fmt.Fprintf(&b, "Исполнитель: %s\n", nameOr(m.ExecutorName, a.ExecutorID))
+	}
+	if a.Source != workflow.SourceBot {
+		fmt.Fprintf(&b, "Источник: %s\n", sourceNames[a.Source])
+	}
+	if m.ContactName != "" || m.Contact != "" {
+		fmt.Fprintf(&b, "Заявитель: %s\n", strings.Join(nonEmpty(m.ContactName, m.Contact), ", "))
+	}
+	b.WriteString("\n")
+	b.WriteString(shorten(a.Text, cardTextRunes))
+	b.WriteString("\n")
+	if a.Address != "" {
+		fmt.Fprintf(&b, "\nАдрес: %s\n", a.Address)
+	}
+	if n := len(a.Attachments); n > 0 || a.Location != nil {
+		var parts []string
+		if n > 0 {
+			parts = append(parts, fmt.Sprintf("фото: %d", n))
+		}
+		if a.Location != nil {
+			parts = append(parts, "место на карте")
+		}
+		fmt.Fprintf(&b, "Вложения над карточкой — %s\n", strings.Join(parts, ", "))
+	}
+	switch {
+	case a.Answer != "" && !a.State.Open():
+		fmt.Fprintf(&b, "\nОтвет:\n%s\n", shorten(a.Answer, cardDraftRunes))
+	case a.Draft != "" && a.State == workflow.StateOnApproval:
+		fmt.Fprintf(&b, "\nПроект ответа:\n%s\n", shorten(a.Draft, cardDraftRunes))
+	case a.Draft != "" && a.State.Open():
+		fmt.Fprintf(&b, "\nПрежний проект ответа (возвращён):\n%s\n", shorten(a.Draft, cardDraftRunes))
+	}
+	if n := len(m.DraftAttachments); n > 0 && a.Draft != "" {
+		if a.Answer != "" && !a.State.Open() {
+			fmt.Fprintf(&b, "Фото к ответу: %d\n", n)
+		} else {
+			fmt.Fprintf(&b, "Фото к проекту: %d\n", n)
+		}
+	}
+	if a.Reason != "" && (a.State == workflow.StateRejected || a.State == workflow.StateRedirected) {
+		label := "Причина"
+		if a.State == workflow.StateRedirected {
+			label = "Переадресовано в"
+		}
+		fmt.Fprintf(&b, "\n%s: %s\n", label, a.Reason)
+	}
+	if len(m.History) > 0 {
+		b.WriteString("\nИстория:\n")
+		for _, e := range m.History {
+			fmt.Fprintf(&b, "%s %s\n", e.At.In(loc).Format("02.01 15:04"), historyLine(e, directions, loc))
+		}
+	}
+	if !cardBelongs(a, m.ChatDirection) {
+		fmt.Fprintf(&b, "\nПередано: %s", dir)
+	}
+	return shorten(strings.TrimRight(b.String(), "\n"), maxMessageRunes)
+}
+
+// historyLine is one event of a card's or /history's list, without the
+// time: what happened and who did it.
+func historyLine(e workflow.CardEvent, directions map[string]string, loc *time.Location) string {
+	s := eventNames[e.Event]
+	if s == "" {
+		s = string(e.Event)
+	}
+	p := e.Payload
+	switch e.Event {
+	case workflow.EventRoute, workflow.EventReroute:
+		s += ": " + directionName(p.Direction, directions)
+	case workflow.EventReturn, workflow.EventReject:
+		s += ": " + shorten(p.Reason, 80)
+	case workflow.EventRedirect:
+		s += ": " + shorten(p.Authority, 80)
+	case workflow.EventExtend:
+		if due, err := time.Parse(time.RFC3339, p.DueAt); err == nil {
+			s += " до " + formatDate(due, loc)
+		}
+	case workflow.EventRate:
+		s += fmt.Sprintf(": %d", p.Rating)
+	}
+	switch e.Actor.Kind {
+	case workflow.ActorStaff:
+		s += " — " + nameOr(e.ActorName, e.Actor.UserID)
+	case workflow.ActorResident:
+		s += " — заявитель"
+	}
+	return s
+}
+
+// Labels of a card's buttons.
+const (
+	btnRoute    = "Направить"
+	btnTake     = "Взять в работу"
+	btnAsk      = "Вопрос жителю"
+	btnDraft    = "Подготовить ответ"
+	btnApprove  = "Утвердить"
+	btnReturn   = "Вернуть"
+	btnReroute  = "Перенаправить"
+	btnExtend   = "Продлить срок"
+	btnReject   = "Отклонить"
+	btnRedirect = "Переадресовать"
+	btnShowFull = "Показать полностью"
+)
+
+// Small pieces of staff texts.
+const (
+	textTopicSuffix     = ", тема %d"
+	textChatByID        = "чат %d"
+	textBindingLine     = "• %s — %s"
+	textTriageDirection = "не определено (сортировка)"
+	textColleague       = "Коллега"
+	btnExtendBy         = "на %s"
+	textRegisteredBy    = "внесено оператором (%s) — %s"
 )
