@@ -94,24 +94,7 @@ func (b *Bot) staffHandlers() map[string]tele.HandlerFunc {
 
 // grants returns the roles of a user, bootstrap admins included.
 func (b *Bot) grants(ctx context.Context, userID int64) ([]workflow.Grant, error) {
-	gs, err := b.opts.Store.FindGrants(ctx, userID)
-	if err != nil {
-		return nil, fmt.Errorf("find grants of %d: %w", userID, err)
-	}
-	if b.bootstrapAdmin(userID) {
-		gs = append(gs, workflow.Grant{Role: workflow.RoleAdmin})
-	}
-	return gs, nil
-}
-
-// bootstrapAdmin reports whether the user is an admin by MCU_ADMIN_IDS.
-func (b *Bot) bootstrapAdmin(userID int64) bool {
-	for _, id := range b.opts.Service.Admins {
-		if id == userID {
-			return true
-		}
-	}
-	return false
+	return b.opts.Service.Grants(ctx, b.opts.Store, userID)
 }
 
 // adminOnly wraps a handler that only admins may use: anyone else gets

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"slices"
 	"time"
 )
 
@@ -37,17 +38,20 @@ func (s *Service) logger() *slog.Logger {
 	return slog.New(slog.DiscardHandler)
 }
 
+// GrantFinder finds the roles a staff member holds in the database; Tx
+// and the store's read side implement it.
+type GrantFinder interface {
+	FindGrants(ctx context.Context, userID int64) ([]Grant, error)
+}
+
 // Grants returns the roles of a staff member, bootstrap admin included.
-func (s *Service) Grants(ctx context.Context, tx Tx, userID int64) ([]Grant, error) {
-	grants, err := tx.FindGrants(ctx, userID)
+func (s *Service) Grants(ctx context.Context, from GrantFinder, userID int64) ([]Grant, error) {
+	grants, err := from.FindGrants(ctx, userID)
 	if err != nil {
-		return nil, fmt.Errorf("find grants: %w", err)
+		return nil, fmt.Errorf("find grants of %d: %w", userID, err)
 	}
-	for _, id := range s.Admins {
-		if id == userID {
-			grants = append(grants, Grant{Role: RoleAdmin})
-			break
-		}
+	if slices.Contains(s.Admins, userID) {
+		grants = append(grants, Grant{Role: RoleAdmin})
 	}
 	return grants, nil
 }
