@@ -10,6 +10,8 @@ import (
 
 	tele "gopkg.in/telebot.v3"
 
+	"mcu/render"
+	"mcu/tgstate"
 	"mcu/workflow"
 )
 
@@ -68,7 +70,7 @@ func (b *Bot) onCardButton(ev workflow.Event) tele.HandlerFunc {
 		ctx := contextOf(c)
 		id, version, ok := appealArgs(c.Args())
 		if !ok {
-			return respond(c, textInvalid)
+			return respond(c, render.TextInvalid)
 		}
 		switch ev {
 		case workflow.EventTake, workflow.EventApprove:
@@ -80,19 +82,19 @@ func (b *Bot) onCardButton(ev workflow.Event) tele.HandlerFunc {
 		}
 		switch ev {
 		case workflow.EventReturn:
-			return b.openMenu(c, fmt.Sprintf(textChooseReturn, a.Number()), reasonButtons(a, "ret", returnReasons, true))
+			return b.openMenu(c, fmt.Sprintf(render.TextChooseReturn, a.Number()), reasonButtons(a, "ret", render.ReturnReasons, true))
 		case workflow.EventReject:
-			return b.openMenu(c, fmt.Sprintf(textChooseReject, a.Number()), reasonButtons(a, "rej", rejectReasons, false))
+			return b.openMenu(c, fmt.Sprintf(render.TextChooseReject, a.Number()), reasonButtons(a, "rej", render.RejectReasons, false))
 		case workflow.EventExtend:
-			return b.openMenu(c, fmt.Sprintf(textChooseExtend, a.Number()), extendButtons(a))
+			return b.openMenu(c, fmt.Sprintf(render.TextChooseExtend, a.Number()), extendButtons(a))
 		case workflow.EventRoute, workflow.EventReroute:
 			rows, err := b.directionButtons(ctx, a, ev)
 			if err != nil {
 				return err
 			}
-			text := textChooseReroute
+			text := render.TextChooseReroute
 			if ev == workflow.EventRoute {
-				text = textChooseRoute
+				text = render.TextChooseRoute
 			}
 			return b.openMenu(c, fmt.Sprintf(text, a.Number()), rows)
 		}
@@ -140,7 +142,7 @@ func (b *Bot) fire(c tele.Context, cmd workflow.Command) error {
 	if _, err := b.opts.Service.Apply(ctx, cmd); err != nil {
 		return respond(c, b.pressAnswer(ctx, cmd.AppealID, cmd.Event, err))
 	}
-	return respond(c, textDone)
+	return respond(c, render.TextDone)
 }
 
 // pressAnswer is the answer to a press (or a reply) for ev that failed:
@@ -152,7 +154,7 @@ func (b *Bot) pressAnswer(ctx context.Context, id int64, ev workflow.Event, err 
 	if code == workflow.EConflict || code == workflow.EInvalid {
 		if a, ferr := b.opts.Store.FindAppeal(ctx, id); ferr == nil {
 			_, allowed := workflow.Next(a.State, ev)
-			if text, ok := conflictTexts[a.State]; ok && (code == workflow.EConflict || !allowed) {
+			if text, ok := render.ConflictTexts[a.State]; ok && (code == workflow.EConflict || !allowed) {
 				return text
 			}
 		}
@@ -162,7 +164,7 @@ func (b *Bot) pressAnswer(ctx context.Context, id int64, ev workflow.Event, err 
 
 // openMenu sends a menu in reply to the card and answers the press.
 func (b *Bot) openMenu(c tele.Context, text string, rows [][]tele.InlineButton) error {
-	rows = append(rows, []tele.InlineButton{{Unique: uniqueMenuExit, Text: labelCancel}})
+	rows = append(rows, []tele.InlineButton{{Unique: uniqueMenuExit, Text: render.LabelCancel}})
 	card := c.Callback().Message
 	_, err := b.tg.Send(card.Chat, text, &tele.SendOptions{
 		ReplyTo: card, AllowWithoutReply: true, ThreadID: threadOf(card),
@@ -176,14 +178,14 @@ func (b *Bot) openMenu(c tele.Context, text string, rows [][]tele.InlineButton) 
 
 // reasonButtons lists reasons, one to a row, and «Свой комментарий»
 // when comment is set.
-func reasonButtons(a *workflow.Appeal, ev string, list []reason, comment bool) [][]tele.InlineButton {
+func reasonButtons(a *workflow.Appeal, ev string, list []render.Reason, comment bool) [][]tele.InlineButton {
 	prefix := fmt.Sprintf("%d|%d|%s|", a.ID, a.Version, ev)
 	var rows [][]tele.InlineButton
 	for _, r := range list {
-		rows = append(rows, []tele.InlineButton{{Unique: uniqueReason, Text: r.label, Data: prefix + r.code}})
+		rows = append(rows, []tele.InlineButton{{Unique: uniqueReason, Text: r.Label, Data: prefix + r.Code}})
 	}
 	if comment {
-		rows = append(rows, []tele.InlineButton{{Unique: uniqueComment, Text: labelComment, Data: fmt.Sprintf("%d|%d", a.ID, a.Version)}})
+		rows = append(rows, []tele.InlineButton{{Unique: uniqueComment, Text: render.LabelComment, Data: fmt.Sprintf("%d|%d", a.ID, a.Version)}})
 	}
 	return rows
 }
@@ -196,7 +198,7 @@ var extendChoices = []int{10, 20, workflow.MaxExtensionDays}
 func extendButtons(a *workflow.Appeal) [][]tele.InlineButton {
 	var row []tele.InlineButton
 	for _, n := range extendChoices {
-		row = append(row, tele.InlineButton{Unique: uniqueExtendBy, Text: fmt.Sprintf(btnExtendBy, days(n)), Data: fmt.Sprintf("%d|%d|%d", a.ID, a.Version, n)})
+		row = append(row, tele.InlineButton{Unique: uniqueExtendBy, Text: fmt.Sprintf(render.BtnExtendBy, render.Days(n)), Data: fmt.Sprintf("%d|%d|%d", a.ID, a.Version, n)})
 	}
 	return [][]tele.InlineButton{row}
 }
@@ -208,18 +210,18 @@ func (b *Bot) onExtendPress(c tele.Context) error {
 	args := c.Args()
 	id, version, ok := appealArgs(args)
 	if !ok || len(args) != 3 {
-		return respond(c, textInvalid)
+		return respond(c, render.TextInvalid)
 	}
 	n, err := strconv.Atoi(args[2])
 	if err != nil || !slices.Contains(extendChoices, n) {
-		return respond(c, textInvalid)
+		return respond(c, render.TextInvalid)
 	}
 	a, err := b.check(ctx, c.Sender().ID, workflow.EventExtend, id, version)
 	if err != nil {
 		return respond(c, b.pressAnswer(ctx, id, workflow.EventExtend, err))
 	}
 	if err := c.Delete(); err != nil {
-		b.logger.WarnContext(ctx, "unable to delete a menu", "error", scrubToken(err, b.opts.Token))
+		b.logger.WarnContext(ctx, "unable to delete a menu", "error", err)
 	}
 	return b.promptFor(c, workflow.EventExtend, a, n)
 }
@@ -245,16 +247,16 @@ func (b *Bot) onReasonPress(c tele.Context) error {
 	args := c.Args()
 	id, version, ok := appealArgs(args)
 	if !ok || len(args) != 4 {
-		return respond(c, textInvalid)
+		return respond(c, render.TextInvalid)
 	}
 	ev := menuEvents[args[2]]
-	list := returnReasons
+	list := render.ReturnReasons
 	if ev == workflow.EventReject {
-		list = rejectReasons
+		list = render.RejectReasons
 	}
-	text, ok := findReason(list, args[3])
+	text, ok := render.FindReason(list, args[3])
 	if !ok || (ev != workflow.EventReturn && ev != workflow.EventReject) {
-		return respond(c, textInvalid)
+		return respond(c, render.TextInvalid)
 	}
 	return b.fireFromMenu(c, workflow.Command{
 		AppealID: id, Event: ev, Actor: workflow.Staff(c.Sender().ID), Version: version,
@@ -267,11 +269,11 @@ func (b *Bot) onDirectionPress(c tele.Context) error {
 	args := c.Args()
 	id, version, ok := appealArgs(args)
 	if !ok || len(args) != 4 {
-		return respond(c, textInvalid)
+		return respond(c, render.TextInvalid)
 	}
 	ev := menuEvents[args[2]]
 	if ev != workflow.EventRoute && ev != workflow.EventReroute {
-		return respond(c, textInvalid)
+		return respond(c, render.TextInvalid)
 	}
 	return b.fireFromMenu(c, workflow.Command{
 		AppealID: id, Event: ev, Actor: workflow.Staff(c.Sender().ID), Version: version,
@@ -287,9 +289,9 @@ func (b *Bot) fireFromMenu(c tele.Context, cmd workflow.Command) error {
 		return respond(c, b.pressAnswer(ctx, cmd.AppealID, cmd.Event, err))
 	}
 	if err := c.Delete(); err != nil {
-		b.logger.WarnContext(ctx, "unable to delete a menu", "error", scrubToken(err, b.opts.Token))
+		b.logger.WarnContext(ctx, "unable to delete a menu", "error", err)
 	}
-	return respond(c, textDone)
+	return respond(c, render.TextDone)
 }
 
 // onCommentPress asks for a free comment to return a draft with.
@@ -297,14 +299,14 @@ func (b *Bot) onCommentPress(c tele.Context) error {
 	ctx := contextOf(c)
 	id, version, ok := appealArgs(c.Args())
 	if !ok {
-		return respond(c, textInvalid)
+		return respond(c, render.TextInvalid)
 	}
 	a, err := b.check(ctx, c.Sender().ID, workflow.EventReturn, id, version)
 	if err != nil {
 		return respond(c, b.pressAnswer(ctx, id, workflow.EventReturn, err))
 	}
 	if err := c.Delete(); err != nil {
-		b.logger.WarnContext(ctx, "unable to delete a menu", "error", scrubToken(err, b.opts.Token))
+		b.logger.WarnContext(ctx, "unable to delete a menu", "error", err)
 	}
 	return b.prompt(c, workflow.EventReturn, a)
 }
@@ -340,20 +342,20 @@ func (b *Bot) promptFor(c tele.Context, ev workflow.Event, a *workflow.Appeal, e
 	var text string
 	switch ev {
 	case workflow.EventAskResident:
-		text = fmt.Sprintf(textPromptAsk, who, num)
+		text = fmt.Sprintf(render.TextPromptAsk, who, num)
 	case workflow.EventSubmitDraft:
-		text = fmt.Sprintf(textPromptDraft, who, num)
+		text = fmt.Sprintf(render.TextPromptDraft, who, num)
 	case workflow.EventReturn:
-		text = fmt.Sprintf(textPromptReturn, who, num)
+		text = fmt.Sprintf(render.TextPromptReturn, who, num)
 	case workflow.EventExtend:
 		if extendBy == 0 {
 			extendBy = workflow.MaxExtensionDays
 		}
-		text = fmt.Sprintf(textPromptExtend, who, num, days(extendBy))
+		text = fmt.Sprintf(render.TextPromptExtend, who, num, render.Days(extendBy))
 	case workflow.EventRedirect:
-		text = fmt.Sprintf(textPromptRedirect, who, num)
+		text = fmt.Sprintf(render.TextPromptRedirect, who, num)
 	default:
-		return respond(c, textInvalid)
+		return respond(c, render.TextInvalid)
 	}
 	msg, err := b.sendPrompt(c, text)
 	if err != nil {
@@ -385,7 +387,7 @@ func (b *Bot) saveDialog(ctx context.Context, c tele.Context, kind, state string
 	if err != nil {
 		return fmt.Errorf("encode dialog: %w", err)
 	}
-	return b.opts.Store.SaveDialog(ctx, &workflow.Dialog{
+	return b.opts.Store.SaveDialog(ctx, &tgstate.Dialog{
 		UserID: c.Sender().ID, ChatID: c.Chat().ID, Kind: kind, State: state, Data: raw,
 	})
 }
@@ -440,9 +442,9 @@ func (b *Bot) promptReply(c tele.Context, kind string, data promptData) error {
 			if err := b.saveDialog(ctx, c, kind, "reply", data); err != nil {
 				return err
 			}
-			return reply(c, textPhotoKept)
+			return reply(c, render.TextPhotoKept)
 		}
-		return reply(c, textStaffReplyEmpty)
+		return reply(c, render.TextStaffReplyEmpty)
 	}
 	return b.firePrompt(c, kind, data, text, photos)
 }
@@ -455,15 +457,15 @@ func (b *Bot) firePrompt(c tele.Context, kind string, data promptData, text stri
 	var done string
 	switch kind {
 	case "ask":
-		cmd.Event, cmd.Input.Text, done = workflow.EventAskResident, text, textAskSent
+		cmd.Event, cmd.Input.Text, done = workflow.EventAskResident, text, render.TextAskSent
 	case "draft":
-		cmd.Event, cmd.Input.Text, cmd.Input.Attachments, done = workflow.EventSubmitDraft, text, photos, textDraftSent
+		cmd.Event, cmd.Input.Text, cmd.Input.Attachments, done = workflow.EventSubmitDraft, text, photos, render.TextDraftSent
 	case "return":
 		cmd.Event, cmd.Input.Reason = workflow.EventReturn, text
 	case "extend":
 		cmd.Event, cmd.Input.Reason, cmd.Input.Days = workflow.EventExtend, text, cmp.Or(data.Days, workflow.MaxExtensionDays)
 	case "redirect":
-		cmd.Event, cmd.Input.Authority, done = workflow.EventRedirect, text, fmt.Sprintf(textRedirectSent, text)
+		cmd.Event, cmd.Input.Authority, done = workflow.EventRedirect, text, fmt.Sprintf(render.TextRedirectSent, text)
 	default:
 		return nil
 	}
@@ -478,12 +480,12 @@ func (b *Bot) firePrompt(c tele.Context, kind string, data promptData, text stri
 		return reply(c, b.pressAnswer(ctx, data.AppealID, cmd.Event, err))
 	}
 	if kind == "extend" {
-		done = fmt.Sprintf(textExtendSent, formatDate(a.DueAt, b.opts.Location))
+		done = fmt.Sprintf(render.TextExtendSent, render.FormatDate(a.DueAt, b.opts.Location))
 	}
 	if done == "" {
 		return nil // the chat is told by the workflow (return)
 	}
-	return reply(c, fmt.Sprintf(textSent, data.Number, done))
+	return reply(c, fmt.Sprintf(render.TextSent, data.Number, done))
 }
 
 // draftAlbumPart keeps a photo of an album sent as the draft. An album
@@ -503,8 +505,8 @@ func (b *Bot) draftAlbumPart(c tele.Context, data promptData, text string, photo
 		return nil
 	}
 	mk := &tele.ReplyMarkup{}
-	mk.Inline(mk.Row(mk.Data(btnDraftSend, uniqueDraftSend, strconv.FormatInt(data.AppealID, 10))))
-	return reply(c, textDraftAlbumKept, mk)
+	mk.Inline(mk.Row(mk.Data(render.BtnDraftSend, uniqueDraftSend, strconv.FormatInt(data.AppealID, 10))))
+	return reply(c, render.TextDraftAlbumKept, mk)
 }
 
 // onDraftSend sends a draft collected from an album: "\fdraft_send|<appeal
@@ -513,7 +515,7 @@ func (b *Bot) onDraftSend(c tele.Context) error {
 	ctx := contextOf(c)
 	d, err := b.opts.Store.FindDialog(ctx, c.Sender().ID, c.Chat().ID)
 	if workflow.ErrorCode(err) == workflow.ENotFound {
-		return respond(c, textDraftNothing)
+		return respond(c, render.TextDraftNothing)
 	}
 	if err != nil {
 		return err
@@ -523,10 +525,10 @@ func (b *Bot) onDraftSend(c tele.Context) error {
 		return fmt.Errorf("decode dialog: %w", err)
 	}
 	if d.Kind != "draft" || strconv.FormatInt(data.AppealID, 10) != c.Callback().Data {
-		return respond(c, textDraftNothing)
+		return respond(c, render.TextDraftNothing)
 	}
 	if data.Text == "" {
-		return respond(c, textDraftNeedsText)
+		return respond(c, render.TextDraftNeedsText)
 	}
 	if err := respond(c, ""); err != nil {
 		return err
@@ -540,33 +542,33 @@ func (b *Bot) onFull(c tele.Context) error {
 	ctx := contextOf(c)
 	args := c.Args()
 	if len(args) != 1 {
-		return respond(c, textInvalid)
+		return respond(c, render.TextInvalid)
 	}
 	id, ok := parseID(args[0])
 	if !ok {
-		return respond(c, textInvalid)
+		return respond(c, render.TextInvalid)
 	}
 	role, err := b.anyStaffRole(ctx, c.Sender().ID)
 	if err != nil {
 		return err
 	}
 	if role == "" {
-		return respond(c, textForbidden)
+		return respond(c, render.TextForbidden)
 	}
 	a, err := b.opts.Store.FindAppeal(ctx, id)
 	if err != nil {
 		return respond(c, b.answer(ctx, err))
 	}
-	text := fmt.Sprintf(textFullTitle, a.Number()) + "\n\n" + a.Text
+	text := fmt.Sprintf(render.TextFullTitle, a.Number()) + "\n\n" + a.Text
 	switch {
 	case a.Answer != "" && !a.State.Open():
-		text += "\n\n" + textFullAnswer + "\n" + a.Answer
+		text += "\n\n" + render.TextFullAnswer + "\n" + a.Answer
 	case a.Draft != "":
-		text += "\n\n" + textFullDraft + "\n" + a.Draft
+		text += "\n\n" + render.TextFullDraft + "\n" + a.Draft
 	}
 	card := c.Callback().Message
 	opts := &tele.SendOptions{ReplyTo: card, AllowWithoutReply: true, ThreadID: threadOf(card), DisableWebPagePreview: true}
-	for _, part := range splitText(text, maxMessageRunes) {
+	for _, part := range render.SplitText(text, render.MaxMessageRunes) {
 		if _, err := b.tg.Send(card.Chat, part, opts); err != nil {
 			return err
 		}

@@ -6,6 +6,7 @@ import (
 
 	tele "gopkg.in/telebot.v3"
 
+	"mcu/render"
 	"mcu/workflow"
 )
 
@@ -19,7 +20,7 @@ func (b *Bot) onBind(c tele.Context, role workflow.Role) error {
 	}
 	args := c.Args()
 	if len(args) != 1 {
-		return reply(c, fmt.Sprintf(textBindUsage, codes))
+		return reply(c, fmt.Sprintf(render.TextBindUsage, codes))
 	}
 	target := strings.ToLower(args[0])
 	bnd := workflow.Binding{
@@ -32,10 +33,10 @@ func (b *Bot) onBind(c tele.Context, role workflow.Role) error {
 	case names[target] != "":
 		bnd.Purpose, bnd.Direction = workflow.BindDirection, target
 	default:
-		return reply(c, fmt.Sprintf(textBindUnknown, args[0], codes))
+		return reply(c, fmt.Sprintf(render.TextBindUnknown, args[0], codes))
 	}
 	if c.Chat().Type == tele.ChatPrivate && bnd.Purpose != workflow.BindHead {
-		return reply(c, textGroupOnly)
+		return reply(c, render.TextGroupOnly)
 	}
 	attached, err := b.opts.Store.BindChat(ctx, bnd, workflow.StaffAction{
 		At: b.now(), ActorID: c.Sender().ID, Role: role, Action: workflow.ActionBind,
@@ -49,14 +50,14 @@ func (b *Bot) onBind(c tele.Context, role workflow.Role) error {
 	var text string
 	switch bnd.Purpose {
 	case workflow.BindTriage:
-		text = textBoundTriage
+		text = render.TextBoundTriage
 	case workflow.BindHead:
-		text = textBoundHead
+		text = render.TextBoundHead
 	default:
-		text = fmt.Sprintf(textBoundDirection, names[target])
+		text = fmt.Sprintf(render.TextBoundDirection, names[target])
 	}
 	if attached > 0 {
-		text += fmt.Sprintf(textBoundQueued, attached)
+		text += fmt.Sprintf(render.TextBoundQueued, attached)
 	}
 	return reply(c, text)
 }
@@ -68,7 +69,7 @@ func (b *Bot) onUnbind(c tele.Context, role workflow.Role) error {
 		At: b.now(), ActorID: c.Sender().ID, Role: role, Action: workflow.ActionUnbind, ChatID: c.Chat().ID,
 	})
 	if workflow.ErrorCode(err) == workflow.ENotFound {
-		return reply(c, textNotBound)
+		return reply(c, render.TextNotBound)
 	}
 	if err != nil {
 		return err
@@ -78,7 +79,7 @@ func (b *Bot) onUnbind(c tele.Context, role workflow.Role) error {
 		return err
 	}
 	b.logger.InfoContext(ctx, "chat unbound", "chat_id", bnd.ChatID, "thread_id", bnd.ThreadID, "by", c.Sender().ID)
-	return reply(c, fmt.Sprintf(textUnbound, bindingName(bnd, dirs)))
+	return reply(c, fmt.Sprintf(render.TextUnbound, bindingName(bnd, dirs)))
 }
 
 // onBindings lists the bound chats. Staff only.
@@ -89,26 +90,26 @@ func (b *Bot) onBindings(c tele.Context) error {
 		return err
 	}
 	if role == "" {
-		return reply(c, textForbidden)
+		return reply(c, render.TextForbidden)
 	}
 	list, err := b.opts.Store.FindBindings(ctx)
 	if err != nil {
 		return err
 	}
 	if len(list) == 0 {
-		return reply(c, textNoBindings)
+		return reply(c, render.TextNoBindings)
 	}
 	dirs, err := b.Directions(ctx)
 	if err != nil {
 		return err
 	}
-	lines := []string{textBindingsTitle}
+	lines := []string{render.TextBindingsTitle}
 	for _, bnd := range list {
 		where := b.chatTitle(bnd.ChatID)
 		if bnd.ThreadID != 0 {
-			where += fmt.Sprintf(textTopicSuffix, bnd.ThreadID)
+			where += fmt.Sprintf(render.TextTopicSuffix, bnd.ThreadID)
 		}
-		lines = append(lines, fmt.Sprintf(textBindingLine, bindingName(bnd, dirs), where))
+		lines = append(lines, fmt.Sprintf(render.TextBindingLine, bindingName(bnd, dirs), where))
 	}
 	return reply(c, strings.Join(lines, "\n"))
 }
@@ -118,7 +119,7 @@ func (b *Bot) onBindings(c tele.Context) error {
 func (b *Bot) chatTitle(id int64) string {
 	chat, err := b.tg.ChatByID(id)
 	if err != nil || chat.Title == "" {
-		return fmt.Sprintf(textChatByID, id)
+		return fmt.Sprintf(render.TextChatByID, id)
 	}
 	return fmt.Sprintf("«%s»", chat.Title)
 }
@@ -127,11 +128,11 @@ func (b *Bot) chatTitle(id int64) string {
 func bindingName(bnd workflow.Binding, dirs map[string]string) string {
 	switch bnd.Purpose {
 	case workflow.BindTriage:
-		return textTriageTarget
+		return render.TextTriageTarget
 	case workflow.BindHead:
-		return textHeadTarget
+		return render.TextHeadTarget
 	}
-	return directionName(bnd.Direction, dirs)
+	return render.DirectionName(bnd.Direction, dirs)
 }
 
 // onMigration moves a group's binding, cards and queue to the supergroup
@@ -171,6 +172,6 @@ func (b *Bot) onMigration(c tele.Context) error {
 			names = append(names, bindingName(bnd, dirs))
 		}
 	}
-	_, err = b.tg.Send(&tele.Chat{ID: to}, fmt.Sprintf(textMigrated, strings.Join(names, ", ")))
+	_, err = b.tg.Send(&tele.Chat{ID: to}, fmt.Sprintf(render.TextMigrated, strings.Join(names, ", ")))
 	return err
 }

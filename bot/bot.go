@@ -12,12 +12,13 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
-	"strings"
 	"sync"
 	"time"
 
 	tele "gopkg.in/telebot.v3"
 
+	"mcu/internal/redact"
+	"mcu/render"
 	"mcu/workflow"
 )
 
@@ -105,7 +106,7 @@ func New(opts Options) (*Bot, error) {
 		return nil, ErrUnauthorized
 	}
 	if err != nil {
-		return nil, fmt.Errorf("bot: unable to reach telegram (getMe): %w", scrubToken(err, opts.Token))
+		return nil, fmt.Errorf("bot: unable to reach telegram (getMe): %w", redact.URL(err))
 	}
 	b.tg = tg
 	b.opts.Runner.Logger = opts.Logger
@@ -124,13 +125,13 @@ func (b *Bot) Telegram() *tele.Bot { return b.tg }
 // Commands registers the command menu with Telegram (setMyCommands).
 func (b *Bot) Commands() error {
 	// Residents' menu (texts_resident.go).
-	err := b.tg.SetCommands(residentCommands)
+	err := b.tg.SetCommands(render.ResidentCommands)
 	if err != nil {
-		return fmt.Errorf("bot: unable to set commands: %w", scrubToken(err, b.opts.Token))
+		return fmt.Errorf("bot: unable to set commands: %w", redact.URL(err))
 	}
 	// Staff work in groups: their menu there (texts_staff.go).
-	if err := b.tg.SetCommands(staffCommands, tele.CommandScope{Type: tele.CommandScopeAllGroupChats}); err != nil {
-		return fmt.Errorf("bot: unable to set staff commands: %w", scrubToken(err, b.opts.Token))
+	if err := b.tg.SetCommands(render.StaffCommands, tele.CommandScope{Type: tele.CommandScopeAllGroupChats}); err != nil {
+		return fmt.Errorf("bot: unable to set staff commands: %w", redact.URL(err))
 	}
 	return nil
 }
@@ -183,7 +184,7 @@ func (b *Bot) processOnce(next tele.HandlerFunc) tele.HandlerFunc {
 		if err != nil && !b.opts.Store.UpdateRecorded(ctx) {
 			// Not handled: the update stays in the inbox and is tried
 			// again when its next attempt is due.
-			reason := scrubToken(err, b.opts.Token).Error()
+			reason := redact.URL(err).Error()
 			if ferr := b.opts.Store.FailInbox(context.Background(), id, reason); ferr != nil {
 				b.logger.Warn("inbox: unable to record a failure", "update_id", id, "error", ferr)
 			}
@@ -205,7 +206,7 @@ func contextOf(c tele.Context) context.Context {
 
 // onError logs what a handler returned, with the token scrubbed.
 func (b *Bot) onError(err error, c tele.Context) {
-	attrs := []any{"error", scrubToken(err, b.opts.Token)}
+	attrs := []any{"error", err}
 	if c != nil && c.Update().ID != 0 {
 		attrs = append(attrs, "update_id", c.Update().ID)
 	}
@@ -242,7 +243,7 @@ func (b *Bot) routes() {
 				return h(c)
 			}
 			if c.Callback() != nil {
-				return c.Respond(&tele.CallbackResponse{Text: textInvalid})
+				return c.Respond(&tele.CallbackResponse{Text: render.TextInvalid})
 			}
 			return nil
 		})
@@ -272,18 +273,18 @@ func (b *Bot) onStart(c tele.Context) error {
 func (b *Bot) answer(ctx context.Context, err error) string {
 	switch workflow.ErrorCode(err) {
 	case workflow.EForbidden:
-		return textForbidden
+		return render.TextForbidden
 	case workflow.ENotFound:
-		return textNotFound
+		return render.TextNotFound
 	case workflow.EConflict:
-		return textConflict
+		return render.TextConflict
 	case workflow.EInvalid:
-		return textInvalid
+		return render.TextInvalid
 	case workflow.ELimited:
-		return textLimited
+		return render.TextLimited
 	}
-	b.logger.ErrorContext(ctx, "internal error", "error", scrubToken(err, b.opts.Token))
-	return textInternalError
+	b.logger.ErrorContext(ctx, "internal error", "error", err)
+	return render.TextInternalError
 }
 
 // Directions returns direction names by code, cached for a minute.
@@ -303,15 +304,4 @@ func (b *Bot) Directions(ctx context.Context) (map[string]string, error) {
 	}
 	b.dirs, b.dirsLoaded = dirs, time.Now()
 	return dirs, nil
-}
-
-// scrubToken removes the bot token from an error's text.
-func scrubToken(err error, token string) error {
-	if err == nil || token == "" {
-		return err
-	}
-	if s := err.Error(); strings.Contains(s, token) {
-		return errors.New(strings.ReplaceAll(s, token, "<token>"))
-	}
-	return err
 }

@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"mcu/render"
 	"mcu/workflow"
 )
 
@@ -16,7 +17,7 @@ func TestCardOverdueAndTriage(t *testing.T) {
 		State: workflow.StateInProgress, Direction: "housing", ResidentID: 1, Text: "Яма", DueAt: due, Version: 3,
 	}
 	dirs := map[string]string{"housing": "ЖКХ"}
-	text, markup := card(workflow.OutboxMessage{Appeal: a, ChatDirection: "housing"}, dirs, loc, due.Add(49*time.Hour))
+	text, markup := render.Card(render.CardView{Appeal: a, ChatDirection: "housing"}, dirs, loc, due.Add(49*time.Hour))
 	if !strings.Contains(text, "Срок: 16.03.2026 — просрочено на 3 дн.") {
 		t.Errorf("overdue card:\n%s", text)
 	}
@@ -25,15 +26,15 @@ func TestCardOverdueAndTriage(t *testing.T) {
 	}
 	for _, row := range markup.InlineKeyboard {
 		for _, b := range row {
-			if data := "\f" + b.Unique + "|" + b.Data; len(data) > maxCallbackBytes {
-				t.Errorf("callback data %q over %d bytes", data, maxCallbackBytes)
+			if data := "\f" + b.Unique + "|" + b.Data; len(data) > render.MaxCallbackBytes {
+				t.Errorf("callback data %q over %d bytes", data, render.MaxCallbackBytes)
 			}
 		}
 	}
 
 	// In triage, the triage's buttons; elsewhere, where it went.
 	a.State, a.Direction = workflow.StateRegistered, ""
-	_, markup = card(workflow.OutboxMessage{Appeal: a}, dirs, loc, due)
+	_, markup = render.Card(render.CardView{Appeal: a}, dirs, loc, due)
 	var labels []string
 	for _, row := range markup.InlineKeyboard {
 		for _, b := range row {
@@ -44,7 +45,7 @@ func TestCardOverdueAndTriage(t *testing.T) {
 		t.Errorf("triage buttons: %s", got)
 	}
 	a.State, a.Direction = workflow.StateAssigned, "housing"
-	text, markup = card(workflow.OutboxMessage{Appeal: a}, dirs, loc, due)
+	text, markup = render.Card(render.CardView{Appeal: a}, dirs, loc, due)
 	if !strings.HasSuffix(text, "Передано: ЖКХ") || len(markup.InlineKeyboard) != 0 {
 		t.Errorf("a card left behind in triage:\n%s\n%v", text, markup.InlineKeyboard)
 	}

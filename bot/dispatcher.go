@@ -5,8 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"math/rand/v2"
-	"net/url"
 	"regexp"
 	"strconv"
 	"strings"
@@ -15,6 +13,10 @@ import (
 
 	tele "gopkg.in/telebot.v3"
 
+	"mcu/internal/backoff"
+	"mcu/internal/redact"
+	"mcu/render"
+	"mcu/tgstate"
 	"mcu/workflow"
 )
 
@@ -24,7 +26,7 @@ type Outbox interface {
 	// SendOutbox claims the next message whose turn has come (the oldest
 	// unsent one of its chat), calls send, and records the outcome in the
 	// same transaction. It reports whether there was a message.
-	SendOutbox(ctx context.Context, send func(ctx context.Context, m workflow.OutboxMessage) workflow.Outcome) (bool, error)
+	SendOutbox(ctx context.Context, send func(ctx context.Context, m tgstate.OutboxMessage) tgstate.Outcome) (bool, error)
 	// ListenOutbox returns a channel that receives after new messages are
 	// enqueued; it is closed when ctx ends.
 	ListenOutbox(ctx context.Context) <-chan struct{}
@@ -49,8 +51,6 @@ type DispatcherOptions struct {
 	Logger       *slog.Logger
 	// Directions returns direction names by code, for cards.
 	Directions func(ctx context.Context) (map[string]string, error)
-	// Token is scrubbed from errors before they are logged or stored.
-	Token string
 }
 
 // Dispatcher sends what the workflow enqueued in the outbox: in order per
@@ -152,8 +152,8 @@ func (d *Dispatcher) work(ctx, stop context.Context, kick <-chan struct{}) {
 			found, err := d.outbox.SendOutbox(ctx, d.send)
 			if err != nil {
 				if ctx.Err() == nil {
-					d.opts.Logger.ErrorContext(ctx, "outbox: unable to send", "error", d.scrub(err))
-					sleep(ctx, time.Second)
+					d.opts.Logger.ErrorContext(ctx, "outbox: unable to send", "error", redact.URL(err))
+					_ = backoff.Sleep(ctx, time.Second)
 				}
 				break
 			}
@@ -167,40 +167,31 @@ func (d *Dispatcher) work(ctx, stop context.Context, kick <-chan struct{}) {
 	}
 }
 
-func sleep(ctx context.Context, d time.Duration) {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-	case <-t.C:
-	}
-}
-
 // send renders one outbox message and sends it.
-func (d *Dispatcher) send(ctx context.Context, m workflow.OutboxMessage) workflow.Outcome {
+func (d *Dispatcher) send(ctx context.Context, m tgstate.OutboxMessage) tgstate.Outcome {
 	chat := &tele.Chat{ID: m.ChatID}
 	opts := &tele.SendOptions{ThreadID: m.ThreadID, DisableWebPagePreview: true}
 	var err error
-	var outcome workflow.Outcome
+	var outcome tgstate.Outcome
 	switch {
 	case m.Appeal == nil:
-		return workflow.Outcome{Failed: true, Err: errors.New("notification without an appeal")}
+		return tgstate.Outcome{Failed: true, Err: errors.New("notification without an appeal")}
 	case m.Notification.Audience == workflow.AudienceCard:
 		outcome, err = d.sendCard(ctx, chat, opts, m)
 	case m.Notification.Audience == workflow.AudienceResident:
-		text, markup := residentMessage(m, d.opts.Location)
+		text, markup := render.ResidentMessage(m.Appeal, m.Notification, d.opts.Location)
 		if text != "" && m.Notification.Event == workflow.EventApprove {
 			// The answer's evidence (photos, an act) comes just above it.
-			_, err = d.sendFiles(chat, opts, fmt.Sprintf(textAnswerFiles, m.Appeal.Number()), m.DraftAttachments)
+			_, err = d.sendFiles(chat, opts, fmt.Sprintf(render.TextAnswerFiles, m.Appeal.Number()), m.DraftAttachments)
 		}
 		if err == nil {
 			err = d.sendText(chat, opts, text, markup)
 		}
 	default:
-		text := chatNotice(m.Appeal, m.Notification)
+		text := render.ChatNotice(m.Appeal, m.Notification)
 		if text != "" && len(m.Notification.Input.Attachments) > 0 {
 			// A resident's reply brings its photos to the staff.
-			_, err = d.sendFiles(chat, opts, fmt.Sprintf(textReplyFiles, m.Appeal.Number()), m.Notification.Input.Attachments)
+			_, err = d.sendFiles(chat, opts, fmt.Sprintf(render.TextReplyFiles, m.Appeal.Number()), m.Notification.Input.Attachments)
 		}
 		if err == nil {
 			err = d.sendText(chat, opts, text, nil)
@@ -223,7 +214,7 @@ func (d *Dispatcher) sendText(chat *tele.Chat, opts *tele.SendOptions, text stri
 	if text == "" {
 		return nil
 	}
-	parts := splitText(text, maxMessageRunes)
+	parts := render.SplitText(text, render.MaxMessageRunes)
 	for i, part := range parts {
 		o := *opts
 		if i == len(parts)-1 && markup != nil {
@@ -240,30 +231,30 @@ func (d *Dispatcher) sendText(chat *tele.Chat, opts *tele.SendOptions, text stri
 // none (or Telegram can no longer edit it) and the appeal belongs there.
 // A new card comes after the appeal's photos and location, sent once per
 // chat and remembered (Outcome.CardMediaIDs), and replies to them.
-func (d *Dispatcher) sendCard(ctx context.Context, chat *tele.Chat, opts *tele.SendOptions, m workflow.OutboxMessage) (workflow.Outcome, error) {
+func (d *Dispatcher) sendCard(ctx context.Context, chat *tele.Chat, opts *tele.SendOptions, m tgstate.OutboxMessage) (tgstate.Outcome, error) {
 	dirs, err := d.opts.Directions(ctx)
 	if err != nil {
-		return workflow.Outcome{}, fmt.Errorf("directions: %w", err)
+		return tgstate.Outcome{}, fmt.Errorf("directions: %w", err)
 	}
-	text, markup := card(m, dirs, d.opts.Location, d.opts.Now())
+	text, markup := render.Card(cardView(m), dirs, d.opts.Location, d.opts.Now())
 	if m.CardMessageID != 0 {
 		_, err := d.tg.Edit(&tele.Message{ID: m.CardMessageID, Chat: chat}, text, markup)
 		switch {
 		case err == nil, errors.Is(err, tele.ErrMessageNotModified), errors.Is(err, tele.ErrSameMessageContent):
-			return workflow.Outcome{}, nil
+			return tgstate.Outcome{}, nil
 		case !cannotEdit(err):
-			return workflow.Outcome{}, err
+			return tgstate.Outcome{}, err
 		}
 		// Too old or deleted: a new card takes its place.
-	} else if !cardBelongs(m.Appeal, m.ChatDirection) {
+	} else if !render.CardBelongs(m.Appeal, m.ChatDirection) {
 		// Not this chat's appeal and no card here to update.
-		return workflow.Outcome{}, nil
+		return tgstate.Outcome{}, nil
 	}
 	media := m.CardMediaIDs
 	if len(media) == 0 {
 		media, err = d.sendMedia(chat, opts, m.Appeal)
 		if err != nil {
-			return workflow.Outcome{CardMediaIDs: media}, err
+			return tgstate.Outcome{CardMediaIDs: media}, err
 		}
 	}
 	sendOpts := *opts
@@ -273,9 +264,9 @@ func (d *Dispatcher) sendCard(ctx context.Context, chat *tele.Chat, opts *tele.S
 	}
 	msg, err := d.tg.Send(chat, text, &sendOpts)
 	if err != nil {
-		return workflow.Outcome{CardMediaIDs: media}, err
+		return tgstate.Outcome{CardMediaIDs: media}, err
 	}
-	return workflow.Outcome{CardMessageID: msg.ID, CardMediaIDs: media}, nil
+	return tgstate.Outcome{CardMessageID: msg.ID, CardMediaIDs: media}, nil
 }
 
 // maxAlbum is the most photos one album holds.
@@ -284,7 +275,7 @@ const maxAlbum = 10
 // sendMedia sends the appeal's files and its location as a map pin, and
 // returns the ids of the messages sent, also when it fails halfway.
 func (d *Dispatcher) sendMedia(chat *tele.Chat, opts *tele.SendOptions, a *workflow.Appeal) ([]int, error) {
-	ids, err := d.sendFiles(chat, opts, fmt.Sprintf(textAppealFiles, a.Number()), a.Attachments)
+	ids, err := d.sendFiles(chat, opts, fmt.Sprintf(render.TextAppealFiles, a.Number()), a.Attachments)
 	if err != nil {
 		return ids, err
 	}
@@ -380,49 +371,39 @@ func telegramError(err error) (int, string) {
 // failure turns a send error into an outcome: retry after Telegram's
 // retry_after on 429, give up on a blocked bot or a bad request, retry
 // other errors with backoff.
-func (d *Dispatcher) failure(ctx context.Context, m workflow.OutboxMessage, err error) workflow.Outcome {
-	log := d.opts.Logger.With("outbox_id", m.ID, "chat_id", m.ChatID, "attempt", m.Attempts+1, "error", d.scrub(err))
+func (d *Dispatcher) failure(ctx context.Context, m tgstate.OutboxMessage, err error) tgstate.Outcome {
+	log := d.opts.Logger.With("outbox_id", m.ID, "chat_id", m.ChatID, "attempt", m.Attempts+1, "error", redact.URL(err))
 	var flood tele.FloodError
 	if errors.As(err, &flood) {
 		after := time.Duration(flood.RetryAfter) * time.Second
 		log.WarnContext(ctx, "outbox: rate limited by telegram", "retry_after", after)
-		return workflow.Outcome{RetryAfter: max(after, time.Second), Err: d.scrub(err)}
+		return tgstate.Outcome{RetryAfter: max(after, time.Second), Err: redact.URL(err)}
 	}
 	var migrated tele.GroupError
 	if errors.As(err, &migrated) {
 		// The group became a supergroup: the migration update moves this
 		// message to the new chat; try again shortly.
 		log.WarnContext(ctx, "outbox: group was upgraded to a supergroup; will retry", "migrated_to", migrated.MigratedTo)
-		return workflow.Outcome{RetryAfter: time.Second, Err: d.scrub(err)}
+		return tgstate.Outcome{RetryAfter: time.Second, Err: redact.URL(err)}
 	}
 	switch code, _ := telegramError(err); code {
 	case 403:
 		log.WarnContext(ctx, "outbox: chat blocked the bot; giving up")
-		return workflow.Outcome{Blocked: m.Notification.Audience == workflow.AudienceResident, Failed: true, Err: d.scrub(err)}
+		return tgstate.Outcome{Blocked: m.Notification.Audience == workflow.AudienceResident, Failed: true, Err: redact.URL(err)}
 	case 400:
 		log.ErrorContext(ctx, "outbox: telegram refused the message; giving up")
-		return workflow.Outcome{Failed: true, Err: d.scrub(err)}
+		return tgstate.Outcome{Failed: true, Err: redact.URL(err)}
 	}
-	delay := backoff(m.Attempts, time.Second, d.opts.MaxBackoff)
+	delay := backoff.Exponential(m.Attempts, time.Second, d.opts.MaxBackoff)
 	log.WarnContext(ctx, "outbox: send failed; will retry", "retry_in", delay)
-	return workflow.Outcome{RetryAfter: delay, Err: d.scrub(err)}
+	return tgstate.Outcome{RetryAfter: delay, Err: redact.URL(err)}
 }
 
-// backoff returns the wait before retry number attempt+1: exponential from
-// base, capped at limit, with jitter of up to a quarter.
-func backoff(attempt int, base, limit time.Duration) time.Duration {
-	d := base << min(attempt, 20)
-	if d <= 0 || d > limit {
-		d = limit
+// cardView is what the card of m shows.
+func cardView(m tgstate.OutboxMessage) render.CardView {
+	return render.CardView{
+		Appeal: m.Appeal, ChatDirection: m.ChatDirection, History: m.History,
+		ExecutorName: m.ExecutorName, DraftAttachments: m.DraftAttachments,
+		ContactName: m.ContactName, Contact: m.Contact,
 	}
-	return d - time.Duration(rand.Int64N(int64(d/4)+1))
-}
-
-// scrub removes the request URL and the bot token from an error's text.
-func (d *Dispatcher) scrub(err error) error {
-	var urlErr *url.Error
-	if errors.As(err, &urlErr) {
-		err = fmt.Errorf("%s: %w", urlErr.Op, urlErr.Err)
-	}
-	return scrubToken(err, d.opts.Token)
 }

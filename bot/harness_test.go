@@ -92,7 +92,7 @@ func (h *harness) start() {
 	}
 	disp := bot.NewDispatcher(h.db, b.Telegram(), bot.DispatcherOptions{
 		Location: moscow, Now: h.clock, Logger: logger, Directions: b.Directions,
-		Poll: 50 * time.Millisecond, Token: h.srv.Token,
+		Poll: 50 * time.Millisecond,
 	})
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})

@@ -8,6 +8,7 @@ import (
 
 	tele "gopkg.in/telebot.v3"
 
+	"mcu/render"
 	"mcu/workflow"
 )
 
@@ -20,16 +21,16 @@ func (b *Bot) onHistory(c tele.Context) error {
 		return err
 	}
 	if role == "" {
-		return reply(c, textForbidden)
+		return reply(c, render.TextForbidden)
 	}
 	args := c.Args()
 	if len(args) != 1 {
-		return reply(c, textHistoryUsage)
+		return reply(c, render.TextHistoryUsage)
 	}
 	a, err := b.opts.Store.FindAppealByNumber(ctx, args[0])
 	if err != nil {
 		if code := workflow.ErrorCode(err); code == workflow.EInvalid {
-			return reply(c, textHistoryUsage)
+			return reply(c, render.TextHistoryUsage)
 		}
 		return reply(c, b.answer(ctx, err))
 	}
@@ -59,24 +60,24 @@ func (b *Bot) onHistory(c tele.Context) error {
 		if act.Action != workflow.ActionRegister {
 			continue
 		}
-		lines = append(lines, line{act.At, fmt.Sprintf(textRegisteredBy,
-			sourceNames[a.Source], staffRef(names, act.ActorID, act.Role))})
+		lines = append(lines, line{act.At, fmt.Sprintf(render.TextRegisteredBy,
+			render.SourceNames[a.Source], staffRef(names, act.ActorID, act.Role))})
 	}
 	for _, e := range events {
 		ce := workflow.CardEvent{At: e.At, Event: e.Event, Actor: e.Actor, Role: e.Role, Payload: e.Payload}
-		text := historyLine(ce, dirs, loc)
+		text := render.HistoryLine(ce, dirs, loc)
 		if e.Actor.Kind == workflow.ActorStaff {
 			// historyLine names the person; /history adds id and role.
-			text = strings.TrimSuffix(text, " — "+nameOr("", e.Actor.UserID)) + " — " + staffRef(names, e.Actor.UserID, e.Role)
+			text = strings.TrimSuffix(text, " — "+render.NameOr("", e.Actor.UserID)) + " — " + staffRef(names, e.Actor.UserID, e.Role)
 		}
 		lines = append(lines, line{e.At, text})
 	}
 	sort.SliceStable(lines, func(i, j int) bool { return lines[i].at.Before(lines[j].at) })
-	out := []string{fmt.Sprintf(textHistoryTitle, a.Number())}
+	out := []string{fmt.Sprintf(render.TextHistoryTitle, a.Number())}
 	for _, l := range lines {
 		out = append(out, l.at.In(loc).Format("02.01.2006 15:04")+" — "+l.text)
 	}
-	for _, part := range splitText(strings.Join(out, "\n"), maxMessageRunes) {
+	for _, part := range render.SplitText(strings.Join(out, "\n"), render.MaxMessageRunes) {
 		if err := reply(c, part); err != nil {
 			return err
 		}
@@ -87,7 +88,7 @@ func (b *Bot) onHistory(c tele.Context) error {
 // staffRef names a staff member with Telegram id and role: «Иван (id 5,
 // исполнитель)».
 func staffRef(names map[int64]string, id int64, role workflow.Role) string {
-	r := roleNames[role]
+	r := render.RoleNames[role]
 	if r == "" {
 		r = string(role)
 	}

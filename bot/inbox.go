@@ -5,20 +5,20 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"mcu/internal/backoff"
+	"mcu/tgstate"
 	"time"
 
 	tele "gopkg.in/telebot.v3"
-
-	"mcu/workflow"
 )
 
 // InboxStore keeps received updates until they are handled. storage.DB
 // implements it.
 type InboxStore interface {
 	// SaveInbox stores updates before they are confirmed to Telegram.
-	SaveInbox(ctx context.Context, updates []workflow.InboxUpdate, grace time.Duration) error
+	SaveInbox(ctx context.Context, updates []tgstate.InboxUpdate, grace time.Duration) error
 	// ClaimInbox returns updates due for another attempt and defers them.
-	ClaimInbox(ctx context.Context, limit, maxAttempts int, backoff func(attempts int) time.Duration) ([]workflow.InboxUpdate, error)
+	ClaimInbox(ctx context.Context, limit, maxAttempts int, backoff func(attempts int) time.Duration) ([]tgstate.InboxUpdate, error)
 	// FailInbox records why handling an update failed.
 	FailInbox(ctx context.Context, updateID int64, reason string) error
 	// DueInboxNow makes every stored update due at once.
@@ -60,20 +60,20 @@ func (o *InboxOptions) defaults() {
 
 // keepUpdates stores received updates in the inbox (the poller's Save).
 func (b *Bot) keepUpdates(ctx context.Context, updates []tele.Update) error {
-	list := make([]workflow.InboxUpdate, 0, len(updates))
+	list := make([]tgstate.InboxUpdate, 0, len(updates))
 	for _, u := range updates {
 		raw, err := json.Marshal(u)
 		if err != nil {
 			return fmt.Errorf("encode update %d: %w", u.ID, err)
 		}
-		list = append(list, workflow.InboxUpdate{ID: int64(u.ID), Payload: raw})
+		list = append(list, tgstate.InboxUpdate{ID: int64(u.ID), Payload: raw})
 	}
 	return b.opts.Store.SaveInbox(ctx, list, b.opts.Inbox.Grace)
 }
 
 // retryBackoff is the wait before another attempt at an update.
 func (b *Bot) retryBackoff(attempts int) time.Duration {
-	return backoff(attempts-1, b.opts.Inbox.RetryBase, time.Hour)
+	return backoff.Exponential(attempts-1, b.opts.Inbox.RetryBase, time.Hour)
 }
 
 // redeliverDue hands the inbox's due updates to the runner again: those a
@@ -114,7 +114,7 @@ func (b *Bot) redeliverLoop(ctx context.Context) {
 		case <-t.C:
 		}
 		if _, err := b.redeliverDue(ctx); err != nil && ctx.Err() == nil && !errors.Is(err, ErrRunnerClosed) {
-			b.logger.WarnContext(ctx, "inbox: unable to redeliver", "error", scrubToken(err, b.opts.Token))
+			b.logger.WarnContext(ctx, "inbox: unable to redeliver", "error", err)
 		}
 	}
 }

@@ -12,6 +12,8 @@ import (
 	"github.com/looplab/fsm"
 	tele "gopkg.in/telebot.v3"
 
+	"mcu/render"
+	"mcu/tgstate"
 	"mcu/workflow"
 )
 
@@ -23,7 +25,7 @@ import (
 // looplab/fsm event list; each step builds a throwaway FSM over it from
 // the state stored in the dialogs table, so a restart loses nothing.
 
-// Steps of the intake dialog (workflow.Dialog.State).
+// Steps of the intake dialog (tgstate.Dialog.State).
 const (
 	stepDirection = "direction" // choose the direction (or «Не знаю»)
 	stepDetails   = "details"   // describe the problem, with photos
@@ -109,7 +111,7 @@ func (d *intakeData) id() string {
 	return strconv.FormatUint(uint64(d.ID), 10) + "." + strconv.Itoa(d.Turn)
 }
 
-func decodeIntake(d *workflow.Dialog) (*intakeData, error) {
+func decodeIntake(d *tgstate.Dialog) (*intakeData, error) {
 	var data intakeData
 	if err := json.Unmarshal(d.Data, &data); err != nil {
 		return nil, fmt.Errorf("decode intake dialog: %w", err)
@@ -123,7 +125,7 @@ func (b *Bot) saveIntake(c tele.Context, step string, data *intakeData) error {
 	if err != nil {
 		return fmt.Errorf("encode intake dialog: %w", err)
 	}
-	return b.opts.Store.SaveDialog(contextOf(c), &workflow.Dialog{
+	return b.opts.Store.SaveDialog(contextOf(c), &tgstate.Dialog{
 		UserID: c.Sender().ID, ChatID: c.Chat().ID, Kind: dialogIntake, State: step, Data: raw,
 	})
 }
@@ -152,10 +154,10 @@ func (b *Bot) onNew(c tele.Context, r *workflow.ResidentProfile) error {
 		}
 		m := &tele.ReplyMarkup{}
 		m.Inline(m.Row(
-			m.Data(btnContinue, "r_in", data.id(), d.State, "cont"),
-			m.Data(btnStartOver, "r_in", data.id(), d.State, "over"),
+			m.Data(render.BtnContinue, "r_in", data.id(), d.State, "cont"),
+			m.Data(render.BtnStartOver, "r_in", data.id(), d.State, "over"),
 		))
-		return c.Send(textIntakeUnfinished, m)
+		return c.Send(render.TextIntakeUnfinished, m)
 	}
 	if d != nil {
 		return errPass
@@ -163,7 +165,7 @@ func (b *Bot) onNew(c tele.Context, r *workflow.ResidentProfile) error {
 	if retryAt, err := b.limitedUntil(ctx, r); err != nil {
 		return b.fail(c, err)
 	} else if !retryAt.IsZero() {
-		return c.Send(limitedText(b.opts.Service.AppealsPerHour, retryAt, b.opts.Location, false))
+		return c.Send(render.LimitedText(b.opts.Service.AppealsPerHour, retryAt, b.opts.Location, false))
 	}
 	return b.startIntake(c, &intakeData{}, "")
 }
@@ -202,16 +204,16 @@ func (b *Bot) startIntake(c tele.Context, data *intakeData, lead string) error {
 func (b *Bot) intakeFromText(c tele.Context, r *workflow.ResidentProfile) error {
 	text, ok := description(c.Text())
 	if !ok {
-		return c.Send(textMenuHint, mainMenu())
+		return c.Send(render.TextMenuHint, mainMenu())
 	}
-	return b.startIntake(c, &intakeData{Text: text}, textIntakeDirectionSaved)
+	return b.startIntake(c, &intakeData{Text: text}, render.TextIntakeDirectionSaved)
 }
 
 // intakeFromPhoto starts an appeal with a photo sent outside a dialog.
 func (b *Bot) intakeFromPhoto(c tele.Context) error {
 	data := &intakeData{}
 	addPhoto(data, c.Message())
-	return b.startIntake(c, data, textIntakePhotoDirection)
+	return b.startIntake(c, data, render.TextIntakePhotoDirection)
 }
 
 // promptIntake asks for what step needs. from is the step left ("" at the
@@ -221,7 +223,7 @@ func (b *Bot) promptIntake(c tele.Context, from, step string, data *intakeData, 
 	ctx := contextOf(c)
 	resetKeyboard := (from == stepLocation || from == stepPhone) && step != stepLocation && step != stepPhone
 	if resetKeyboard && step != stepConfirm {
-		if err := c.Send(textOK, mainMenu()); err != nil {
+		if err := c.Send(render.TextOK, mainMenu()); err != nil {
 			return err
 		}
 	}
@@ -236,39 +238,39 @@ func (b *Bot) promptIntake(c tele.Context, from, step string, data *intakeData, 
 		for _, dir := range dirs {
 			rows = append(rows, m.Row(m.Data(dir.Name, "r_dir", data.id(), dir.Code)))
 		}
-		rows = append(rows, m.Row(m.Data(btnDontKnow, "r_dir", data.id(), "-")))
+		rows = append(rows, m.Row(m.Data(render.BtnDontKnow, "r_dir", data.id(), "-")))
 		rows = append(rows, b.intakeNav(m, step, data, false))
 		m.Inline(rows...)
-		return c.Send(orText(lead, textIntakeDirection), m)
+		return c.Send(orText(lead, render.TextIntakeDirection), m)
 	case stepDetails:
 		m := &tele.ReplyMarkup{}
-		text := textIntakeDescribe
+		text := render.TextIntakeDescribe
 		if data.Editing {
-			text = textIntakeDescribeAgain
+			text = render.TextIntakeDescribeAgain
 		}
 		if data.Text != "" {
-			text = textIntakeTextSaved
+			text = render.TextIntakeTextSaved
 		}
 		m.Inline(b.intakeNav(m, step, data, data.Text != ""))
 		return c.Send(orText(lead, text), m)
 	case stepLocation:
 		m := &tele.ReplyMarkup{ResizeKeyboard: true}
-		m.Reply(m.Row(m.Location(btnSendLocation)), m.Row(m.Text(btnSkip), m.Text(btnBack)))
-		return c.Send(orText(lead, textIntakeLocation), m)
+		m.Reply(m.Row(m.Location(render.BtnSendLocation)), m.Row(m.Text(render.BtnSkip), m.Text(render.BtnBack)))
+		return c.Send(orText(lead, render.TextIntakeLocation), m)
 	case stepPhone:
 		m := &tele.ReplyMarkup{ResizeKeyboard: true}
-		m.Reply(m.Row(m.Contact(btnSendPhone)), m.Row(m.Text(btnSkip), m.Text(btnBack)))
-		return c.Send(orText(lead, textIntakePhone), m)
+		m.Reply(m.Row(m.Contact(render.BtnSendPhone)), m.Row(m.Text(render.BtnSkip), m.Text(render.BtnBack)))
+		return c.Send(orText(lead, render.TextIntakePhone), m)
 	case stepConfirm:
 		dirs, err := b.Directions(ctx)
 		if err != nil {
 			return b.fail(c, err)
 		}
-		name := textDirectionNone
+		name := render.TextDirectionNone
 		if data.Direction != "" {
-			name = residentDirectionName(data.Direction, dirs)
+			name = render.ResidentDirectionName(data.Direction, dirs)
 		}
-		for i, part := range splitText(intakeSummary(data, name), maxMessageRunes) {
+		for i, part := range render.SplitText(render.IntakeSummary(render.IntakeDraft{Direction: name, Text: data.Text, Photos: len(data.Photos), Located: data.Location != nil, Address: data.Address, Phone: data.Phone}), render.MaxMessageRunes) {
 			var opts []any
 			if i == 0 {
 				opts = append(opts, mainMenu())
@@ -279,20 +281,20 @@ func (b *Bot) promptIntake(c tele.Context, from, step string, data *intakeData, 
 		}
 		m := &tele.ReplyMarkup{}
 		m.Inline(
-			m.Row(m.Data(btnSubmit, "r_in", data.id(), step, "submit")),
-			m.Row(m.Data(btnEdit, "r_in", data.id(), step, "edit"), m.Data(btnCancel, "r_in", data.id(), step, "cancel")),
+			m.Row(m.Data(render.BtnSubmit, "r_in", data.id(), step, "submit")),
+			m.Row(m.Data(render.BtnEdit, "r_in", data.id(), step, "edit"), m.Data(render.BtnCancel, "r_in", data.id(), step, "cancel")),
 		)
-		return c.Send(textIntakeConfirm, m)
+		return c.Send(render.TextIntakeConfirm, m)
 	case stepEdit:
 		m := &tele.ReplyMarkup{}
 		m.Inline(
-			m.Row(m.Data(btnEditDirection, "r_in", data.id(), step, evChangeDir),
-				m.Data(btnEditText, "r_in", data.id(), step, evChangeDetails)),
-			m.Row(m.Data(btnEditLocation, "r_in", data.id(), step, evChangeLocation),
-				m.Data(btnEditPhone, "r_in", data.id(), step, evChangePhone)),
-			m.Row(m.Data(btnBack, "r_in", data.id(), step, evBack)),
+			m.Row(m.Data(render.BtnEditDirection, "r_in", data.id(), step, evChangeDir),
+				m.Data(render.BtnEditText, "r_in", data.id(), step, evChangeDetails)),
+			m.Row(m.Data(render.BtnEditLocation, "r_in", data.id(), step, evChangeLocation),
+				m.Data(render.BtnEditPhone, "r_in", data.id(), step, evChangePhone)),
+			m.Row(m.Data(render.BtnBack, "r_in", data.id(), step, evBack)),
 		)
-		return c.Send(textIntakeWhatToChange, m)
+		return c.Send(render.TextIntakeWhatToChange, m)
 	}
 	return fmt.Errorf("intake: no prompt for step %q", step)
 }
@@ -302,12 +304,12 @@ func (b *Bot) promptIntake(c tele.Context, from, step string, data *intakeData, 
 func (b *Bot) intakeNav(m *tele.ReplyMarkup, step string, data *intakeData, next bool) tele.Row {
 	var row tele.Row
 	if next {
-		row = append(row, m.Data(btnNext, "r_in", data.id(), step, evNext))
+		row = append(row, m.Data(render.BtnNext, "r_in", data.id(), step, evNext))
 	}
 	if step != stepDirection || data.Editing {
-		row = append(row, m.Data(btnBack, "r_in", data.id(), step, evBack))
+		row = append(row, m.Data(render.BtnBack, "r_in", data.id(), step, evBack))
 	}
-	return append(row, m.Data(btnCancel, "r_in", data.id(), step, "cancel"))
+	return append(row, m.Data(render.BtnCancel, "r_in", data.id(), step, "cancel"))
 }
 
 func orText(lead, text string) string {
@@ -323,7 +325,7 @@ func orText(lead, text string) string {
 func (b *Bot) moveIntake(c tele.Context, from string, data *intakeData, event string) error {
 	to, ok := intakeNext(from, intakeEvent(from, data, event))
 	if !ok {
-		return respond(c, textStale)
+		return respond(c, render.TextStale)
 	}
 	if to == stepConfirm {
 		data.Editing = false
@@ -358,7 +360,7 @@ func (b *Bot) onDirectionButton(c tele.Context, r *workflow.ResidentProfile) err
 	} else if dirs, err := b.Directions(contextOf(c)); err != nil {
 		return b.fail(c, err)
 	} else if _, ok := dirs[code]; !ok {
-		return respond(c, textStale)
+		return respond(c, render.TextStale)
 	}
 	data.Direction = code
 	b.dropButtons(c)
@@ -371,7 +373,7 @@ func (b *Bot) onDirectionButton(c tele.Context, r *workflow.ResidentProfile) err
 // currentIntake returns the intake dialog a button belongs to: args[0] is
 // the dialog's id and, when n > 2, args[1] the step the button was shown
 // at. ok is false for a button of another dialog or step.
-func (b *Bot) currentIntake(c tele.Context, args []string, n int) (*workflow.Dialog, *intakeData, bool, error) {
+func (b *Bot) currentIntake(c tele.Context, args []string, n int) (*tgstate.Dialog, *intakeData, bool, error) {
 	if len(args) != n {
 		return nil, nil, false, nil
 	}
@@ -394,7 +396,7 @@ func (b *Bot) stale(c tele.Context, err error) error {
 	if err != nil {
 		return b.fail(c, err)
 	}
-	return respond(c, textStale)
+	return respond(c, render.TextStale)
 }
 
 // onIntakeButton answers the intake's buttons:
@@ -410,7 +412,7 @@ func (b *Bot) onIntakeButton(c tele.Context, r *workflow.ResidentProfile) error 
 	switch action {
 	case "submit":
 		if d.State != stepConfirm {
-			return respond(c, textStale)
+			return respond(c, render.TextStale)
 		}
 		return b.submitIntake(c, r, d, data)
 	case "cancel":
@@ -421,7 +423,7 @@ func (b *Bot) onIntakeButton(c tele.Context, r *workflow.ResidentProfile) error 
 		if err := respond(c, ""); err != nil {
 			return err
 		}
-		return c.Send(textIntakeCancelled, mainMenu())
+		return c.Send(render.TextIntakeCancelled, mainMenu())
 	case "cont":
 		b.dropButtons(c)
 		if err := respond(c, ""); err != nil {
@@ -446,11 +448,11 @@ func (b *Bot) onIntakeButton(c tele.Context, r *workflow.ResidentProfile) error 
 		data.Text, data.Photos, data.Album = "", nil, ""
 	case evNext:
 		if _, ok := description(data.Text); !ok && d.State == stepDetails {
-			return respond(c, textIntakeNeedText)
+			return respond(c, render.TextIntakeNeedText)
 		}
 	}
 	if _, ok := intakeNext(d.State, intakeEvent(d.State, data, action)); !ok {
-		return respond(c, textStale)
+		return respond(c, render.TextStale)
 	}
 	b.dropButtons(c)
 	if err := respond(c, ""); err != nil {
@@ -461,7 +463,7 @@ func (b *Bot) onIntakeButton(c tele.Context, r *workflow.ResidentProfile) error 
 
 // submitIntake registers the appeal and ends the dialog in one
 // transaction: pressed twice, it submits once.
-func (b *Bot) submitIntake(c tele.Context, r *workflow.ResidentProfile, d *workflow.Dialog, data *intakeData) error {
+func (b *Bot) submitIntake(c tele.Context, r *workflow.ResidentProfile, d *tgstate.Dialog, data *intakeData) error {
 	ctx := contextOf(c)
 	n := workflow.NewAppeal{
 		Kind: workflow.KindMessage, Source: workflow.SourceBot, Direction: data.Direction,
@@ -483,17 +485,17 @@ func (b *Bot) submitIntake(c tele.Context, r *workflow.ResidentProfile, d *workf
 		if err := respond(c, ""); err != nil {
 			return err
 		}
-		return c.Send(limitedText(b.opts.Service.AppealsPerHour, limit.RetryAt, b.opts.Location, true))
+		return c.Send(render.LimitedText(b.opts.Service.AppealsPerHour, limit.RetryAt, b.opts.Location, true))
 	case err != nil:
 		return b.fail(c, err)
 	}
 	b.logger.InfoContext(ctx, "appeal submitted", "appeal_id", a.ID, "resident_id", r.ID,
 		"direction", a.Direction, "photos", len(data.Photos))
-	if err := respond(c, textSubmitted); err != nil {
+	if err := respond(c, render.TextSubmitted); err != nil {
 		return err
 	}
-	if err := c.Edit(textIntakeSent); err != nil {
-		b.logger.DebugContext(ctx, "unable to edit the summary", "error", scrubToken(err, b.opts.Token))
+	if err := c.Edit(render.TextIntakeSent); err != nil {
+		b.logger.DebugContext(ctx, "unable to edit the summary", "error", err)
 	}
 	return nil
 }

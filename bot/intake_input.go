@@ -5,6 +5,8 @@ import (
 
 	tele "gopkg.in/telebot.v3"
 
+	"mcu/render"
+	"mcu/tgstate"
 	"mcu/workflow"
 )
 
@@ -12,7 +14,7 @@ import (
 // included), a place on the map, a contact.
 
 // intakeText takes a text at any step.
-func (b *Bot) intakeText(c tele.Context, r *workflow.ResidentProfile, d *workflow.Dialog) error {
+func (b *Bot) intakeText(c tele.Context, r *workflow.ResidentProfile, d *tgstate.Dialog) error {
 	data, err := decodeIntake(d)
 	if err != nil {
 		return b.fail(c, err)
@@ -32,48 +34,48 @@ func (b *Bot) intakeText(c tele.Context, r *workflow.ResidentProfile, d *workflo
 			return c.Send(expectText(d.State))
 		}
 		if !appendText(data, text) {
-			return c.Send(textIntakeTooLong)
+			return c.Send(render.TextIntakeTooLong)
 		}
 		if err := b.saveIntake(c, d.State, data); err != nil {
 			return b.fail(c, err)
 		}
-		return b.promptIntake(c, "", d.State, data, textIntakeDirectionSaved)
+		return b.promptIntake(c, "", d.State, data, render.TextIntakeDirectionSaved)
 	case stepDetails:
 		if _, ok := description(joinText(data.Text, text)); !ok {
-			return c.Send(textIntakeMoreText)
+			return c.Send(render.TextIntakeMoreText)
 		}
 		if !appendText(data, text) {
-			return c.Send(textIntakeTooLong)
+			return c.Send(render.TextIntakeTooLong)
 		}
 		data.Album = ""
 		if err := b.saveIntake(c, d.State, data); err != nil {
 			return b.fail(c, err)
 		}
-		return b.promptIntake(c, "", d.State, data, textIntakeTextSaved)
+		return b.promptIntake(c, "", d.State, data, render.TextIntakeTextSaved)
 	case stepLocation:
 		switch text {
-		case btnSkip:
+		case render.BtnSkip:
 			return b.moveIntake(c, d.State, data, evNext)
-		case btnBack:
+		case render.BtnBack:
 			return b.moveIntake(c, d.State, data, evBack)
 		}
 		addr, ok := cleanAddress(text)
 		if !ok {
-			return c.Send(textIntakeBadAddress)
+			return c.Send(render.TextIntakeBadAddress)
 		}
 		data.Address, data.Location = addr, nil
 		return b.moveIntake(c, d.State, data, evNext)
 	case stepPhone:
 		switch text {
-		case btnSkip:
+		case render.BtnSkip:
 			data.Phone = ""
 			return b.moveIntake(c, d.State, data, evNext)
-		case btnBack:
+		case render.BtnBack:
 			return b.moveIntake(c, d.State, data, evBack)
 		}
 		phone, ok := parsePhone(text)
 		if !ok {
-			return c.Send(textIntakeBadPhone)
+			return c.Send(render.TextIntakeBadPhone)
 		}
 		data.Phone = phone
 		return b.moveIntake(c, d.State, data, evNext)
@@ -111,7 +113,7 @@ func addPhoto(data *intakeData, m *tele.Message) bool {
 // in order: the first of a media group gets the answer, the others are
 // added silently, and the album ends when the resident sends something
 // else or presses a button.
-func (b *Bot) intakePhoto(c tele.Context, d *workflow.Dialog) error {
+func (b *Bot) intakePhoto(c tele.Context, d *tgstate.Dialog) error {
 	data, err := decodeIntake(d)
 	if err != nil {
 		return b.fail(c, err)
@@ -142,20 +144,20 @@ func (b *Bot) intakePhoto(c tele.Context, d *workflow.Dialog) error {
 	_, described := description(data.Text)
 	switch {
 	case warn:
-		return c.Send(textIntakeTooManyPhotos)
+		return c.Send(render.TextIntakeTooManyPhotos)
 	case sameAlbum:
 		return nil
 	case d.State == stepDirection:
-		return b.promptIntake(c, "", d.State, data, textIntakePhotoDirection)
+		return b.promptIntake(c, "", d.State, data, render.TextIntakePhotoDirection)
 	case !described:
-		return b.promptIntake(c, "", d.State, data, textIntakePhotoNeedsText)
+		return b.promptIntake(c, "", d.State, data, render.TextIntakePhotoNeedsText)
 	}
-	return b.promptIntake(c, "", d.State, data, textIntakePhotoSaved)
+	return b.promptIntake(c, "", d.State, data, render.TextIntakePhotoSaved)
 }
 
 // intakeLocation takes a place on the map: at the location step, or right
 // after the description (skipping «Дальше»).
-func (b *Bot) intakeLocation(c tele.Context, d *workflow.Dialog) error {
+func (b *Bot) intakeLocation(c tele.Context, d *tgstate.Dialog) error {
 	data, err := decodeIntake(d)
 	if err != nil {
 		return b.fail(c, err)
@@ -163,7 +165,7 @@ func (b *Bot) intakeLocation(c tele.Context, d *workflow.Dialog) error {
 	switch d.State {
 	case stepDetails:
 		if _, ok := description(data.Text); !ok {
-			return c.Send(textIntakeNeedText)
+			return c.Send(render.TextIntakeNeedText)
 		}
 	case stepLocation:
 	default:
@@ -180,7 +182,7 @@ func (b *Bot) intakeLocation(c tele.Context, d *workflow.Dialog) error {
 }
 
 // intakeContact takes the resident's own phone at the phone step.
-func (b *Bot) intakeContact(c tele.Context, d *workflow.Dialog) error {
+func (b *Bot) intakeContact(c tele.Context, d *tgstate.Dialog) error {
 	if d.State != stepPhone {
 		return c.Send(expectText(d.State))
 	}
@@ -190,11 +192,11 @@ func (b *Bot) intakeContact(c tele.Context, d *workflow.Dialog) error {
 	}
 	contact := c.Message().Contact
 	if contact.UserID != c.Sender().ID {
-		return c.Send(textIntakeNotOwnContact)
+		return c.Send(render.TextIntakeNotOwnContact)
 	}
 	phone, ok := parsePhone(contact.PhoneNumber)
 	if !ok {
-		return c.Send(textIntakeBadPhone)
+		return c.Send(render.TextIntakeBadPhone)
 	}
 	data.Phone = phone
 	return b.moveIntake(c, d.State, data, evNext)
@@ -209,4 +211,22 @@ func degrees(f float32) float64 {
 		return float64(f)
 	}
 	return d
+}
+
+// expectText says what the intake step expects, for input it cannot take
+// (a sticker, a voice message, a file).
+func expectText(step string) string {
+	switch step {
+	case stepDirection:
+		return render.TextExpectDirection
+	case stepDetails:
+		return render.TextExpectDetails
+	case stepLocation:
+		return render.TextExpectLocation
+	case stepPhone:
+		return render.TextExpectPhone
+	case stepConfirm, stepEdit:
+		return render.TextExpectButton
+	}
+	return render.TextExpectOther
 }

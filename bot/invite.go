@@ -9,6 +9,7 @@ import (
 
 	tele "gopkg.in/telebot.v3"
 
+	"mcu/render"
 	"mcu/workflow"
 )
 
@@ -24,7 +25,7 @@ func (b *Bot) onInvite(c tele.Context, role workflow.Role) error {
 		return err
 	}
 	args := c.Args()
-	usage := fmt.Sprintf(textInviteUsage, codes)
+	usage := fmt.Sprintf(render.TextInviteUsage, codes)
 	if len(args) < 1 || len(args) > 2 {
 		return reply(c, usage)
 	}
@@ -53,7 +54,7 @@ func (b *Bot) onInvite(c tele.Context, role workflow.Role) error {
 	}
 	b.logger.InfoContext(ctx, "invite created", "role", g.Role, "direction", g.Direction, "by", c.Sender().ID)
 	link := fmt.Sprintf("https://t.me/%s?start=%s", b.Username(), code)
-	return reply(c, fmt.Sprintf(textInviteCreated, grantText(g, names), formatDate(inv.ExpiresAt, b.opts.Location), link),
+	return reply(c, fmt.Sprintf(render.TextInviteCreated, grantText(g, names), render.FormatDate(inv.ExpiresAt, b.opts.Location), link),
 		&tele.SendOptions{DisableWebPagePreview: true})
 }
 
@@ -74,11 +75,11 @@ func (b *Bot) startStaff(c tele.Context, code string) error {
 	inv, err := b.opts.Store.UseInvite(ctx, code, u.ID, userName(u), b.now())
 	switch {
 	case errors.Is(err, workflow.ErrInviteUsed):
-		return c.Send(textInviteUsed)
+		return c.Send(render.TextInviteUsed)
 	case errors.Is(err, workflow.ErrInviteExpired):
-		return c.Send(textInviteExpired)
+		return c.Send(render.TextInviteExpired)
 	case workflow.ErrorCode(err) == workflow.ENotFound:
-		return c.Send(textInviteNotFound)
+		return c.Send(render.TextInviteNotFound)
 	case err != nil:
 		return err
 	}
@@ -88,11 +89,11 @@ func (b *Bot) startStaff(c tele.Context, code string) error {
 	}
 	g := workflow.Grant{Role: inv.Role, Direction: inv.Direction}
 	b.logger.InfoContext(ctx, "invite used", "user_id", u.ID, "role", g.Role, "direction", g.Direction)
-	if _, err := b.tg.Send(&tele.Chat{ID: inv.CreatedBy}, fmt.Sprintf(textInviteUsedBy, nameOr(userName(u), u.ID), grantText(g, dirs))); err != nil {
+	if _, err := b.tg.Send(&tele.Chat{ID: inv.CreatedBy}, fmt.Sprintf(render.TextInviteUsedBy, render.NameOr(userName(u), u.ID), grantText(g, dirs))); err != nil {
 		// The admin may never have opened a private chat with the bot.
-		b.logger.WarnContext(ctx, "unable to tell the admin about a used invite", "admin_id", inv.CreatedBy, "error", scrubToken(err, b.opts.Token))
+		b.logger.WarnContext(ctx, "unable to tell the admin about a used invite", "admin_id", inv.CreatedBy, "error", err)
 	}
-	return c.Send(fmt.Sprintf(textInviteAccepted, grantText(g, dirs)))
+	return c.Send(fmt.Sprintf(render.TextInviteAccepted, grantText(g, dirs)))
 }
 
 // onStaff lists staff with their roles. Admins only.
@@ -106,19 +107,19 @@ func (b *Bot) onStaff(c tele.Context, role workflow.Role) error {
 	if err != nil {
 		return err
 	}
-	lines := []string{textStaffTitle}
+	lines := []string{render.TextStaffTitle}
 	for _, id := range b.opts.Service.Admins {
-		lines = append(lines, fmt.Sprintf("• id %d — %s", id, textBootstrapAdmin))
+		lines = append(lines, fmt.Sprintf("• id %d — %s", id, render.TextBootstrapAdmin))
 	}
 	for _, s := range staff {
 		roles := make([]string, len(s.Grants))
 		for i, g := range s.Grants {
 			roles[i] = grantText(g, dirs)
 		}
-		lines = append(lines, fmt.Sprintf("• %s (id %d) — %s", nameOr(s.Name, s.UserID), s.UserID, strings.Join(roles, ", ")))
+		lines = append(lines, fmt.Sprintf("• %s (id %d) — %s", render.NameOr(s.Name, s.UserID), s.UserID, strings.Join(roles, ", ")))
 	}
 	if len(lines) == 1 {
-		return reply(c, textNoStaff)
+		return reply(c, render.TextNoStaff)
 	}
 	return reply(c, strings.Join(lines, "\n"))
 }
@@ -140,15 +141,15 @@ func (b *Bot) onRevoke(c tele.Context, role workflow.Role) error {
 			data := fmt.Sprintf("%d|%s|%s", s.UserID, g.Role, g.Direction)
 			markup.InlineKeyboard = append(markup.InlineKeyboard, []tele.InlineButton{{
 				Unique: uniqueRevoke, Data: data,
-				Text: fmt.Sprintf("%s — %s", nameOr(s.Name, s.UserID), grantText(g, dirs)),
+				Text: fmt.Sprintf("%s — %s", render.NameOr(s.Name, s.UserID), grantText(g, dirs)),
 			}})
 		}
 	}
 	if len(markup.InlineKeyboard) == 0 {
-		return reply(c, textRevokeNone)
+		return reply(c, render.TextRevokeNone)
 	}
-	markup.InlineKeyboard = append(markup.InlineKeyboard, []tele.InlineButton{{Unique: uniqueMenuExit, Text: labelCancel}})
-	return reply(c, textRevokeChoose, markup)
+	markup.InlineKeyboard = append(markup.InlineKeyboard, []tele.InlineButton{{Unique: uniqueMenuExit, Text: render.LabelCancel}})
+	return reply(c, render.TextRevokeChoose, markup)
 }
 
 // onRevokePress takes the chosen role away, checking again that the
@@ -157,11 +158,11 @@ func (b *Bot) onRevokePress(c tele.Context, role workflow.Role) error {
 	ctx := contextOf(c)
 	args := c.Args()
 	if len(args) != 3 {
-		return respond(c, textInvalid)
+		return respond(c, render.TextInvalid)
 	}
 	userID, ok := parseID(args[0])
 	if !ok {
-		return respond(c, textInvalid)
+		return respond(c, render.TextInvalid)
 	}
 	g := workflow.Grant{Role: workflow.Role(args[1]), Direction: args[2]}
 	names, err := b.opts.Store.FindStaffNames(ctx)
@@ -179,8 +180,8 @@ func (b *Bot) onRevokePress(c tele.Context, role workflow.Role) error {
 		return err
 	}
 	b.logger.InfoContext(ctx, "role revoked", "user_id", userID, "role", g.Role, "direction", g.Direction, "by", c.Sender().ID)
-	if err := c.Edit(fmt.Sprintf(textRevoked, nameOr(names[userID], userID), grantText(g, dirs))); err != nil {
+	if err := c.Edit(fmt.Sprintf(render.TextRevoked, render.NameOr(names[userID], userID), grantText(g, dirs))); err != nil {
 		return err
 	}
-	return respond(c, textDone)
+	return respond(c, render.TextDone)
 }

@@ -9,6 +9,7 @@ import (
 
 	tele "gopkg.in/telebot.v3"
 
+	"mcu/render"
 	"mcu/workflow"
 )
 
@@ -28,7 +29,7 @@ func (b *Bot) onMy(c tele.Context, r *workflow.ResidentProfile) error {
 func (b *Bot) onMyPage(c tele.Context, r *workflow.ResidentProfile) error {
 	offset, err := strconv.Atoi(c.Callback().Data)
 	if err != nil || offset < 0 || offset%myPageSize != 0 {
-		return respond(c, textStale)
+		return respond(c, render.TextStale)
 	}
 	text, m, err := b.myPage(contextOf(c), r, offset)
 	if err != nil {
@@ -49,7 +50,7 @@ func (b *Bot) myPage(ctx context.Context, r *workflow.ResidentProfile, offset in
 		return "", nil, err
 	}
 	if total == 0 {
-		return textMyNone, nil, nil
+		return render.TextMyNone, nil, nil
 	}
 	if len(appeals) == 0 && offset > 0 { // the list shrank: show the last page
 		offset = (total - 1) / myPageSize * myPageSize
@@ -62,19 +63,19 @@ func (b *Bot) myPage(ctx context.Context, r *workflow.ResidentProfile, offset in
 		return "", nil, err
 	}
 	pages := (total + myPageSize - 1) / myPageSize
-	lines := []string{myHeader(total, offset/myPageSize+1, pages)}
+	lines := []string{render.MyHeader(total, offset/myPageSize+1, pages)}
 	m := &tele.ReplyMarkup{}
 	var rows []tele.Row
 	for _, a := range appeals {
-		lines = append(lines, myLine(a, directionName(a.Direction, dirs), b.opts.Location))
+		lines = append(lines, render.MyLine(a, render.DirectionName(a.Direction, dirs), b.opts.Location))
 		rows = append(rows, m.Row(m.Data("№ "+a.Number(), "r_show", strconv.FormatInt(a.ID, 10))))
 	}
 	var nav tele.Row
 	if offset > 0 {
-		nav = append(nav, m.Data(btnPrev, "r_my", strconv.Itoa(max(0, offset-myPageSize))))
+		nav = append(nav, m.Data(render.BtnPrev, "r_my", strconv.Itoa(max(0, offset-myPageSize))))
 	}
 	if offset+myPageSize < total {
-		nav = append(nav, m.Data(btnMore, "r_my", strconv.Itoa(offset+myPageSize)))
+		nav = append(nav, m.Data(render.BtnMore, "r_my", strconv.Itoa(offset+myPageSize)))
 	}
 	if len(nav) > 0 {
 		rows = append(rows, nav)
@@ -88,12 +89,12 @@ func (b *Bot) myPage(ctx context.Context, r *workflow.ResidentProfile, offset in
 func (b *Bot) onStatus(c tele.Context, r *workflow.ResidentProfile) error {
 	number, ok := parseNumberArg(c.Message().Payload)
 	if !ok {
-		return c.Send(textStatusUsage)
+		return c.Send(render.TextStatusUsage)
 	}
 	ctx := contextOf(c)
 	a, err := b.opts.Store.FindAppealByNumber(ctx, number)
 	if workflow.ErrorCode(err) == workflow.ENotFound || (err == nil && a.ResidentUserID != c.Sender().ID) {
-		return c.Send(fmt.Sprintf(textStatusNotFound, number))
+		return c.Send(fmt.Sprintf(render.TextStatusNotFound, number))
 	}
 	if err != nil {
 		return b.fail(c, err)
@@ -148,36 +149,36 @@ func (b *Bot) status(ctx context.Context, a *workflow.Appeal) (string, *tele.Rep
 	id, version := strconv.FormatInt(a.ID, 10), strconv.Itoa(a.Version)
 	var row tele.Row
 	if a.State == workflow.StateClarification {
-		row = append(row, m.Data(btnAnswer, "r_ans", id))
+		row = append(row, m.Data(render.BtnAnswer, render.UniqueAnswer, id))
 	}
 	if _, ok := workflow.Next(a.State, workflow.EventWithdraw); ok {
-		row = append(row, m.Data(btnWithdraw, "r_wd", id, version))
+		row = append(row, m.Data(render.BtnWithdraw, "r_wd", id, version))
 	}
 	if len(row) > 0 {
 		m.Inline(row)
 	}
-	return statusText(a, directionName(a.Direction, dirs), b.opts.Location), m, nil
+	return render.StatusText(a, render.DirectionName(a.Direction, dirs), b.opts.Location), m, nil
 }
 
 // onWithdraw asks to confirm withdrawing: "\fr_wd|<id>|<version>".
 func (b *Bot) onWithdraw(c tele.Context, r *workflow.ResidentProfile) error {
 	args := c.Args()
 	if len(args) != 2 {
-		return respond(c, textStale)
+		return respond(c, render.TextStale)
 	}
 	a, ok, err := b.ownAppeal(c, args[0])
 	if !ok {
 		return b.stale(c, err)
 	}
 	if _, ok := workflow.Next(a.State, workflow.EventWithdraw); !ok || strconv.Itoa(a.Version) != args[1] {
-		return respond(c, fmt.Sprintf(textAppealChanged, a.Number()))
+		return respond(c, fmt.Sprintf(render.TextAppealChanged, a.Number()))
 	}
 	m := &tele.ReplyMarkup{}
-	m.Inline(m.Row(m.Data(btnWithdrawYes, "r_wdy", args[0], args[1]), m.Data(btnWithdrawNo, "r_wdn", args[0])))
+	m.Inline(m.Row(m.Data(render.BtnWithdrawYes, "r_wdy", args[0], args[1]), m.Data(render.BtnWithdrawNo, "r_wdn", args[0])))
 	if err := respond(c, ""); err != nil {
 		return err
 	}
-	return b.edit(c, fmt.Sprintf(textWithdrawAsk, a.Number()), m)
+	return b.edit(c, fmt.Sprintf(render.TextWithdrawAsk, a.Number()), m)
 }
 
 // onWithdrawNo goes back from the confirmation to the appeal:
@@ -203,12 +204,12 @@ func (b *Bot) onWithdrawNo(c tele.Context, r *workflow.ResidentProfile) error {
 func (b *Bot) onWithdrawYes(c tele.Context, r *workflow.ResidentProfile) error {
 	args := c.Args()
 	if len(args) != 2 {
-		return respond(c, textStale)
+		return respond(c, render.TextStale)
 	}
 	id, ok1 := parseID(args[0])
 	version, err2 := strconv.Atoi(args[1])
 	if !ok1 || err2 != nil {
-		return respond(c, textStale)
+		return respond(c, render.TextStale)
 	}
 	ctx := contextOf(c)
 	a, err := b.opts.Service.Apply(ctx, workflow.Command{
@@ -221,9 +222,9 @@ func (b *Bot) onWithdrawYes(c tele.Context, r *workflow.ResidentProfile) error {
 		if !ok || ferr != nil {
 			return b.stale(c, ferr)
 		}
-		return respond(c, fmt.Sprintf(textAppealChanged, cur.Number()))
+		return respond(c, fmt.Sprintf(render.TextAppealChanged, cur.Number()))
 	case workflow.ENotFound:
-		return respond(c, textStale)
+		return respond(c, render.TextStale)
 	default:
 		return b.fail(c, err)
 	}
@@ -231,7 +232,7 @@ func (b *Bot) onWithdrawYes(c tele.Context, r *workflow.ResidentProfile) error {
 	if err := respond(c, ""); err != nil {
 		return err
 	}
-	return b.edit(c, fmt.Sprintf(textWithdrawn, a.Number()), nil)
+	return b.edit(c, fmt.Sprintf(render.TextWithdrawn, a.Number()), nil)
 }
 
 // edit replaces the text and buttons of the message whose button was

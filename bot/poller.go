@@ -9,9 +9,9 @@ import (
 	"io"
 	"log/slog"
 	"math/rand/v2"
+	"mcu/internal/backoff"
+	"mcu/internal/redact"
 	"net/http"
-	"net/url"
-	"strings"
 	"time"
 
 	tele "gopkg.in/telebot.v3"
@@ -125,7 +125,7 @@ func NewPoller(opts PollerOptions) *Poller {
 	if opts.Rand == nil {
 		opts.Rand = rand.Float64
 	}
-	return &Poller{opts: opts, sleep: sleepContext}
+	return &Poller{opts: opts, sleep: backoff.Sleep}
 }
 
 // Poll implements tele.Poller. It sends each update to dest in order and
@@ -158,7 +158,7 @@ func (p *Poller) Poll(b *tele.Bot, dest chan tele.Update, stop chan struct{}) {
 			}
 			attempt++
 			delay := p.delay(attempt, err)
-			p.logFailure(b.Token, err, attempt, delay)
+			p.logFailure(err, attempt, delay)
 			if p.sleep(ctx, delay) != nil {
 				return
 			}
@@ -221,13 +221,10 @@ func (p *Poller) delay(attempt int, err error) time.Duration {
 	return d
 }
 
-// logFailure logs a failed getUpdates call, with the token scrubbed from the
-// error text as a last line of defence.
-func (p *Poller) logFailure(token string, err error, attempt int, delay time.Duration) {
+// logFailure logs a failed getUpdates call (its error holds no URL, and so
+// no token: see getUpdates).
+func (p *Poller) logFailure(err error, attempt int, delay time.Duration) {
 	text := err.Error()
-	if token != "" {
-		text = strings.ReplaceAll(text, token, "<token>")
-	}
 	attrs := []slog.Attr{
 		slog.String("error", text),
 		slog.Int("attempt", attempt),
@@ -282,13 +279,13 @@ func (p *Poller) getUpdates(ctx context.Context, b *tele.Bot) ([]tele.Update, in
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, b.URL+"/bot"+b.Token+"/getUpdates", bytes.NewReader(body))
 	if err != nil {
-		return nil, 0, fmt.Errorf("getUpdates: %w", stripURL(err))
+		return nil, 0, fmt.Errorf("getUpdates: %w", redact.URL(err))
 	}
 	req.Header.Set("Content-Type", "application/json")
 
 	resp, err := p.opts.Client.Do(req)
 	if err != nil {
-		return nil, 0, fmt.Errorf("getUpdates: %w", stripURL(err))
+		return nil, 0, fmt.Errorf("getUpdates: %w", redact.URL(err))
 	}
 	defer resp.Body.Close()
 	data, err := io.ReadAll(io.LimitReader(resp.Body, maxResponseSize))
@@ -350,26 +347,4 @@ func (e *apiError) Error() string {
 		return fmt.Sprintf("telegram: HTTP %d %s", e.status, http.StatusText(e.status))
 	}
 	return fmt.Sprintf("telegram: %s (%d)", e.description, e.code)
-}
-
-// stripURL removes the request URL, which holds the bot token, from an
-// error returned by net/http.
-func stripURL(err error) error {
-	var urlErr *url.Error
-	if errors.As(err, &urlErr) {
-		return urlErr.Err
-	}
-	return err
-}
-
-// sleepContext waits for d, or until ctx is done and then returns its error.
-func sleepContext(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
 }

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"log/slog"
+	"mcu/internal/backoff"
 	"net/http"
 	"net/http/httptest"
 	"slices"
@@ -322,7 +323,7 @@ func TestPollerStopsDuringBackoff(t *testing.T) {
 	sleeping := make(chan time.Duration, 1)
 	p.sleep = func(ctx context.Context, d time.Duration) error {
 		sleeping <- d
-		return sleepContext(ctx, d)
+		return backoff.Sleep(ctx, d)
 	}
 	_, stop := startPolling(t, p, newPollTestBot(t, srv.URL))
 

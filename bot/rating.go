@@ -8,6 +8,8 @@ import (
 
 	tele "gopkg.in/telebot.v3"
 
+	"mcu/render"
+	"mcu/tgstate"
 	"mcu/workflow"
 )
 
@@ -16,27 +18,16 @@ import (
 // resident as actor); «Нет» and «Частично» ask for an optional comment
 // and reopen it (reopen), which tells the direction chat.
 
-// ratingRow is the row of 1–5 under the answer: "\fr_rate|<id>|<n>".
-func ratingRow(m *tele.ReplyMarkup, appealID int64) tele.Row {
-	id := strconv.FormatInt(appealID, 10)
-	row := make(tele.Row, 0, 5)
-	for n := 1; n <= 5; n++ {
-		s := strconv.Itoa(n)
-		row = append(row, m.Data(s, "r_rate", id, s))
-	}
-	return row
-}
-
 // onRate takes a rating.
 func (b *Bot) onRate(c tele.Context, r *workflow.ResidentProfile) error {
 	args := c.Args()
 	if len(args) != 2 {
-		return respond(c, textStale)
+		return respond(c, render.TextStale)
 	}
 	id, ok := parseID(args[0])
 	rating, err := strconv.Atoi(args[1])
 	if !ok || err != nil || rating < 1 || rating > 5 {
-		return respond(c, textStale)
+		return respond(c, render.TextStale)
 	}
 	ctx := contextOf(c)
 	a, err := b.opts.Service.Apply(ctx, workflow.Command{
@@ -48,35 +39,35 @@ func (b *Bot) onRate(c tele.Context, r *workflow.ResidentProfile) error {
 	case workflow.EInvalid, workflow.EConflict:
 		cur, ok, ferr := b.ownAppeal(c, args[0])
 		if ok && ferr == nil && cur.Rating != 0 {
-			return respond(c, textRatedAlready)
+			return respond(c, render.TextRatedAlready)
 		}
 		return b.stale(c, ferr)
 	case workflow.ENotFound:
-		return respond(c, textStale)
+		return respond(c, render.TextStale)
 	default:
 		return b.fail(c, err)
 	}
 	b.logger.InfoContext(ctx, "appeal rated", "appeal_id", a.ID, "rating", rating)
 	b.dropButtons(c)
-	if err := respond(c, textRated); err != nil {
+	if err := respond(c, render.TextRated); err != nil {
 		return err
 	}
 	m := &tele.ReplyMarkup{}
 	sid, v := strconv.FormatInt(a.ID, 10), strconv.Itoa(a.Version)
 	m.Inline(m.Row(
-		m.Data(btnSolvedYes, "r_solv", sid, v, workflow.SolvedYes),
-		m.Data(btnSolvedPartly, "r_solv", sid, v, workflow.SolvedPartly),
-		m.Data(btnSolvedNo, "r_solv", sid, v, workflow.SolvedNo),
+		m.Data(render.BtnSolvedYes, "r_solv", sid, v, workflow.SolvedYes),
+		m.Data(render.BtnSolvedPartly, "r_solv", sid, v, workflow.SolvedPartly),
+		m.Data(render.BtnSolvedNo, "r_solv", sid, v, workflow.SolvedNo),
 	))
-	return c.Send(fmt.Sprintf(textSolvedQuestion, rating), m)
+	return c.Send(fmt.Sprintf(render.TextSolvedQuestion, rating), m)
 }
 
 // commentData is the comment being written after «Нет» or «Частично».
 type commentData struct {
-	AppealID int64            `json:"appeal_id"`
-	Number   string           `json:"number"`
-	Solved   string           `json:"solved"`
-	Saved    *workflow.Dialog `json:"saved,omitempty"`
+	AppealID int64           `json:"appeal_id"`
+	Number   string          `json:"number"`
+	Solved   string          `json:"solved"`
+	Saved    *tgstate.Dialog `json:"saved,omitempty"`
 }
 
 // onSolved answers «Проблема решена?»: "\fr_solv|<id>|<version>|<answer>".
@@ -85,7 +76,7 @@ type commentData struct {
 func (b *Bot) onSolved(c tele.Context, r *workflow.ResidentProfile) error {
 	args := c.Args()
 	if len(args) != 3 {
-		return respond(c, textStale)
+		return respond(c, render.TextStale)
 	}
 	version, verr := strconv.Atoi(args[1])
 	a, ok, err := b.ownAppeal(c, args[0])
@@ -98,11 +89,11 @@ func (b *Bot) onSolved(c tele.Context, r *workflow.ResidentProfile) error {
 	} else if d != nil && d.Kind == dialogComment {
 		var data commentData
 		if json.Unmarshal(d.Data, &data) == nil && data.AppealID == a.ID {
-			return respond(c, textCommentExpect)
+			return respond(c, render.TextCommentExpect)
 		}
 	}
 	if a.Version != version || a.State != workflow.StateAnswered || a.Solved != "" {
-		return respond(c, textSolvedAlready)
+		return respond(c, render.TextSolvedAlready)
 	}
 	switch solved := args[2]; solved {
 	case workflow.SolvedYes:
@@ -112,7 +103,7 @@ func (b *Bot) onSolved(c tele.Context, r *workflow.ResidentProfile) error {
 		switch workflow.ErrorCode(err) {
 		case "":
 		case workflow.EConflict, workflow.EInvalid:
-			return respond(c, textSolvedAlready)
+			return respond(c, render.TextSolvedAlready)
 		default:
 			return b.fail(c, err)
 		}
@@ -120,7 +111,7 @@ func (b *Bot) onSolved(c tele.Context, r *workflow.ResidentProfile) error {
 		if err := respond(c, ""); err != nil {
 			return err
 		}
-		return b.edit(c, fmt.Sprintf(textClosed, a.Number()), nil)
+		return b.edit(c, fmt.Sprintf(render.TextClosed, a.Number()), nil)
 	case workflow.SolvedNo, workflow.SolvedPartly:
 		saved, err := b.putAside(ctx, c)
 		if err != nil {
@@ -135,15 +126,15 @@ func (b *Bot) onSolved(c tele.Context, r *workflow.ResidentProfile) error {
 			return err
 		}
 		m := &tele.ReplyMarkup{}
-		m.Inline(m.Row(m.Data(btnSkip, "r_cskip", args[0])))
-		return c.Send(textCommentPrompt, m)
+		m.Inline(m.Row(m.Data(render.BtnSkip, "r_cskip", args[0])))
+		return c.Send(render.TextCommentPrompt, m)
 	}
-	return respond(c, textStale)
+	return respond(c, render.TextStale)
 }
 
 // commentText reopens the appeal with the resident's comment.
-func (b *Bot) commentText(c tele.Context, d *workflow.Dialog) error {
-	comment := shorten(c.Text(), workflow.MaxReasonRunes)
+func (b *Bot) commentText(c tele.Context, d *tgstate.Dialog) error {
+	comment := render.Shorten(c.Text(), workflow.MaxReasonRunes)
 	return b.reopen(c, d, comment)
 }
 
@@ -155,7 +146,7 @@ func (b *Bot) onCommentSkip(c tele.Context, r *workflow.ResidentProfile) error {
 	}
 	var data commentData
 	if err := json.Unmarshal(d.Data, &data); err != nil || strconv.FormatInt(data.AppealID, 10) != c.Callback().Data {
-		return respond(c, textStale)
+		return respond(c, render.TextStale)
 	}
 	b.dropButtons(c)
 	if err := respond(c, ""); err != nil {
@@ -166,7 +157,7 @@ func (b *Bot) onCommentSkip(c tele.Context, r *workflow.ResidentProfile) error {
 
 // reopen fires reopen with the comment and ends the comment dialog, in
 // one transaction.
-func (b *Bot) reopen(c tele.Context, d *workflow.Dialog, comment string) error {
+func (b *Bot) reopen(c tele.Context, d *tgstate.Dialog, comment string) error {
 	var data commentData
 	if err := json.Unmarshal(d.Data, &data); err != nil {
 		return b.fail(c, fmt.Errorf("decode comment dialog: %w", err))
@@ -185,14 +176,14 @@ func (b *Bot) reopen(c tele.Context, d *workflow.Dialog, comment string) error {
 		if _, err := b.dropAside(ctx, d); err != nil {
 			return b.fail(c, err)
 		}
-		return c.Send(textSolvedAlready, mainMenu())
+		return c.Send(render.TextSolvedAlready, mainMenu())
 	default:
 		return b.fail(c, err)
 	}
 	b.logger.InfoContext(ctx, "appeal reopened by resident", "appeal_id", data.AppealID, "solved", data.Solved)
-	text := fmt.Sprintf(textReopened, data.Number)
+	text := fmt.Sprintf(render.TextReopened, data.Number)
 	if data.Saved != nil {
-		text += " " + textIntakeResume
+		text += " " + render.TextIntakeResume
 	}
 	return c.Send(text, mainMenu())
 }

@@ -7,6 +7,8 @@ import (
 
 	tele "gopkg.in/telebot.v3"
 
+	"mcu/render"
+	"mcu/tgstate"
 	"mcu/workflow"
 )
 
@@ -48,21 +50,21 @@ func (b *Bot) onRegister(c tele.Context) error {
 		return err
 	}
 	if role == "" {
-		return reply(c, textForbidden)
+		return reply(c, render.TextForbidden)
 	}
 	bnd, err := b.opts.Store.FindBinding(ctx, c.Chat().ID, threadOf(c.Message()))
 	if err != nil && workflow.ErrorCode(err) != workflow.ENotFound {
 		return err
 	}
 	if bnd.Purpose != workflow.BindTriage {
-		return reply(c, textRegisterTriageOnly)
+		return reply(c, render.TextRegisterTriageOnly)
 	}
 	var rows [][]tele.InlineButton
-	for _, k := range kindChoices {
-		rows = append(rows, []tele.InlineButton{{Unique: uniqueRegister, Text: kindNames[k], Data: regKind + "|" + string(k)}})
+	for _, k := range render.KindChoices {
+		rows = append(rows, []tele.InlineButton{{Unique: uniqueRegister, Text: render.KindNames[k], Data: regKind + "|" + string(k)}})
 	}
-	rows = append(rows, []tele.InlineButton{{Unique: uniqueMenuExit, Text: labelCancel}})
-	menu, err := b.tg.Send(c.Chat(), textRegisterKind, &tele.SendOptions{
+	rows = append(rows, []tele.InlineButton{{Unique: uniqueMenuExit, Text: render.LabelCancel}})
+	menu, err := b.tg.Send(c.Chat(), render.TextRegisterKind, &tele.SendOptions{
 		ReplyTo: c.Message(), AllowWithoutReply: true, ThreadID: threadOf(c.Message()),
 		ReplyMarkup: &tele.ReplyMarkup{InlineKeyboard: rows},
 	})
@@ -73,7 +75,7 @@ func (b *Bot) onRegister(c tele.Context) error {
 }
 
 // loadRegister returns the sender's /register dialog in this chat, if any.
-func (b *Bot) loadRegister(c tele.Context) (*workflow.Dialog, registerData, bool, error) {
+func (b *Bot) loadRegister(c tele.Context) (*tgstate.Dialog, registerData, bool, error) {
 	var data registerData
 	d, err := b.opts.Store.FindDialog(contextOf(c), c.Sender().ID, c.Chat().ID)
 	if workflow.ErrorCode(err) == workflow.ENotFound {
@@ -97,28 +99,28 @@ func (b *Bot) onRegisterPress(c tele.Context) error {
 	ctx := contextOf(c)
 	args := c.Args()
 	if len(args) != 2 {
-		return respond(c, textInvalid)
+		return respond(c, render.TextInvalid)
 	}
 	d, data, ok, err := b.loadRegister(c)
 	if err != nil {
 		return err
 	}
 	if !ok || d.State != args[0] || data.MenuID != c.Callback().Message.ID {
-		return respond(c, textNotYours)
+		return respond(c, render.TextNotYours)
 	}
 	step, value := args[0], args[1]
 	switch step {
 	case regKind:
 		data.Kind = workflow.Kind(value)
 		if !data.Kind.Valid() {
-			return respond(c, textInvalid)
+			return respond(c, render.TextInvalid)
 		}
 		var rows [][]tele.InlineButton
-		for _, s := range sourceChoices {
-			rows = append(rows, []tele.InlineButton{{Unique: uniqueRegister, Text: capitalize(sourceNames[s]), Data: regSource + "|" + string(s)}})
+		for _, s := range render.SourceChoices {
+			rows = append(rows, []tele.InlineButton{{Unique: uniqueRegister, Text: capitalize(render.SourceNames[s]), Data: regSource + "|" + string(s)}})
 		}
-		rows = append(rows, []tele.InlineButton{{Unique: uniqueMenuExit, Text: labelCancel}})
-		if err := c.Edit(textRegisterSource, &tele.ReplyMarkup{InlineKeyboard: rows}); err != nil {
+		rows = append(rows, []tele.InlineButton{{Unique: uniqueMenuExit, Text: render.LabelCancel}})
+		if err := c.Edit(render.TextRegisterSource, &tele.ReplyMarkup{InlineKeyboard: rows}); err != nil {
 			return err
 		}
 		if err := b.saveDialog(ctx, c, registerKind, regSource, data); err != nil {
@@ -127,12 +129,12 @@ func (b *Bot) onRegisterPress(c tele.Context) error {
 	case regSource:
 		data.Source = workflow.Source(value)
 		if !data.Source.Valid() || data.Source == workflow.SourceBot {
-			return respond(c, textInvalid)
+			return respond(c, render.TextInvalid)
 		}
-		if err := c.Edit(fmt.Sprintf(textRegisterSummary, kindNames[data.Kind], sourceNames[data.Source])); err != nil {
+		if err := c.Edit(fmt.Sprintf(render.TextRegisterSummary, render.KindNames[data.Kind], render.SourceNames[data.Source])); err != nil {
 			return err
 		}
-		prompt, err := b.sendPrompt(c, fmt.Sprintf(textRegisterText, mention(c.Sender())))
+		prompt, err := b.sendPrompt(c, fmt.Sprintf(render.TextRegisterText, mention(c.Sender())))
 		if err != nil {
 			return err
 		}
@@ -147,14 +149,14 @@ func (b *Bot) onRegisterPress(c tele.Context) error {
 		}
 		return b.submitRegistered(c, data, dir)
 	default:
-		return respond(c, textInvalid)
+		return respond(c, render.TextInvalid)
 	}
 	return respond(c, "")
 }
 
 // registerReply takes a text step of /register: the text, the citizen's
 // name, the contact; then offers the directions.
-func (b *Bot) registerReply(c tele.Context, d *workflow.Dialog) error {
+func (b *Bot) registerReply(c tele.Context, d *tgstate.Dialog) error {
 	ctx := contextOf(c)
 	var data registerData
 	if err := json.Unmarshal(d.Data, &data); err != nil {
@@ -169,7 +171,7 @@ func (b *Bot) registerReply(c tele.Context, d *workflow.Dialog) error {
 		text = strings.TrimSpace(m.Caption)
 	}
 	if text == "" {
-		return reply(c, textStaffReplyEmpty)
+		return reply(c, render.TextStaffReplyEmpty)
 	}
 	if text == "-" && d.State != regText {
 		text = ""
@@ -178,9 +180,9 @@ func (b *Bot) registerReply(c tele.Context, d *workflow.Dialog) error {
 	var next, prompt string
 	switch d.State {
 	case regText:
-		data.Text, next, prompt = text, regName, fmt.Sprintf(textRegisterName, who)
+		data.Text, next, prompt = text, regName, fmt.Sprintf(render.TextRegisterName, who)
 	case regName:
-		data.Name, next, prompt = text, regContact, fmt.Sprintf(textRegisterContact, who)
+		data.Name, next, prompt = text, regContact, fmt.Sprintf(render.TextRegisterContact, who)
 	case regContact:
 		data.Contact = text
 		list, err := b.opts.Store.FindDirections(ctx)
@@ -192,9 +194,9 @@ func (b *Bot) registerReply(c tele.Context, d *workflow.Dialog) error {
 			rows = append(rows, []tele.InlineButton{{Unique: uniqueRegister, Text: dir.Name, Data: regDirection + "|" + dir.Code}})
 		}
 		rows = append(rows,
-			[]tele.InlineButton{{Unique: uniqueRegister, Text: labelUnknown, Data: regDirection + "|" + regNone}},
-			[]tele.InlineButton{{Unique: uniqueMenuExit, Text: labelCancel}})
-		menu, err := b.tg.Send(c.Chat(), textRegisterDirection, &tele.SendOptions{
+			[]tele.InlineButton{{Unique: uniqueRegister, Text: render.LabelUnknown, Data: regDirection + "|" + regNone}},
+			[]tele.InlineButton{{Unique: uniqueMenuExit, Text: render.LabelCancel}})
+		menu, err := b.tg.Send(c.Chat(), render.TextRegisterDirection, &tele.SendOptions{
 			ReplyTo: m, AllowWithoutReply: true, ThreadID: threadOf(m),
 			ReplyMarkup: &tele.ReplyMarkup{InlineKeyboard: rows},
 		})
@@ -241,10 +243,10 @@ func (b *Bot) submitRegistered(c tele.Context, data registerData, direction stri
 	}
 	b.logger.InfoContext(ctx, "appeal registered by staff", "appeal_id", a.ID, "kind", a.Kind,
 		"source", a.Source, "direction", a.Direction, "by", actor)
-	if err := c.Edit(fmt.Sprintf(textRegistered, a.Number(), kindNames[a.Kind], formatDue(a.DueAt, b.opts.Location))); err != nil {
+	if err := c.Edit(fmt.Sprintf(render.TextRegistered, a.Number(), render.KindNames[a.Kind], render.FormatDue(a.DueAt, b.opts.Location))); err != nil {
 		return err
 	}
-	return respond(c, textDone)
+	return respond(c, render.TextDone)
 }
 
 // capitalize returns s with its first letter in upper case.

@@ -9,6 +9,8 @@ import (
 
 	tele "gopkg.in/telebot.v3"
 
+	"mcu/render"
+	"mcu/tgstate"
 	"mcu/workflow"
 )
 
@@ -28,7 +30,7 @@ type replyData struct {
 	Photos   []workflow.Attachment `json:"photos,omitempty"`
 	Album    string                `json:"album,omitempty"`
 	// Saved is the intake dialog put aside, restored when this one ends.
-	Saved *workflow.Dialog `json:"saved,omitempty"`
+	Saved *tgstate.Dialog `json:"saved,omitempty"`
 }
 
 // onAnswerButton opens the reply to a question: "\fr_ans|<appeal id>".
@@ -38,7 +40,7 @@ func (b *Bot) onAnswerButton(c tele.Context, r *workflow.ResidentProfile) error 
 		return b.stale(c, err)
 	}
 	if a.State != workflow.StateClarification {
-		return respond(c, textReplyNotNeeded)
+		return respond(c, render.TextReplyNotNeeded)
 	}
 	if _, err := b.openReply(c, a); err != nil {
 		return b.fail(c, err)
@@ -46,12 +48,12 @@ func (b *Bot) onAnswerButton(c tele.Context, r *workflow.ResidentProfile) error 
 	if err := respond(c, ""); err != nil {
 		return err
 	}
-	return c.Send(fmt.Sprintf(textReplyPrompt, a.Number()),
-		&tele.ReplyMarkup{ForceReply: true, Placeholder: textReplyPlaceholder})
+	return c.Send(fmt.Sprintf(render.TextReplyPrompt, a.Number()),
+		&tele.ReplyMarkup{ForceReply: true, Placeholder: render.TextReplyPlaceholder})
 }
 
 // openReply starts the reply dialog for a, putting an intake aside.
-func (b *Bot) openReply(c tele.Context, a *workflow.Appeal) (*workflow.Dialog, error) {
+func (b *Bot) openReply(c tele.Context, a *workflow.Appeal) (*tgstate.Dialog, error) {
 	ctx := contextOf(c)
 	saved, err := b.putAside(ctx, c)
 	if err != nil {
@@ -71,7 +73,7 @@ var numberRx = regexp.MustCompile(`№ (\d{4}-\d{6})`)
 // «Ответить»): the quoted bot message names an appeal of the sender that
 // waits for clarification. d is the dialog in progress; nil when the
 // message is not such an answer.
-func (b *Bot) quotedQuestion(c tele.Context, d *workflow.Dialog) (*workflow.Dialog, error) {
+func (b *Bot) quotedQuestion(c tele.Context, d *tgstate.Dialog) (*tgstate.Dialog, error) {
 	q := c.Message().ReplyTo
 	if q == nil || q.Sender == nil || q.Sender.ID != b.tg.Me.ID {
 		return nil, nil
@@ -98,7 +100,7 @@ func (b *Bot) quotedQuestion(c tele.Context, d *workflow.Dialog) (*workflow.Dial
 // putAside returns the intake dialog to keep while another dialog runs:
 // the current one if it is an intake, or the one the current reply or
 // comment keeps.
-func (b *Bot) putAside(ctx context.Context, c tele.Context) (*workflow.Dialog, error) {
+func (b *Bot) putAside(ctx context.Context, c tele.Context) (*tgstate.Dialog, error) {
 	d, err := b.findDialog(ctx, c)
 	if err != nil || d == nil {
 		return nil, err
@@ -108,7 +110,7 @@ func (b *Bot) putAside(ctx context.Context, c tele.Context) (*workflow.Dialog, e
 		return d, nil
 	case dialogReply, dialogComment:
 		var held struct {
-			Saved *workflow.Dialog `json:"saved"`
+			Saved *tgstate.Dialog `json:"saved"`
 		}
 		if err := json.Unmarshal(d.Data, &held); err != nil {
 			return nil, fmt.Errorf("decode %s dialog: %w", d.Kind, err)
@@ -124,16 +126,16 @@ func (b *Bot) saveAside(c tele.Context, kind string, data any) error {
 	if err != nil {
 		return fmt.Errorf("encode %s dialog: %w", kind, err)
 	}
-	return b.opts.Store.SaveDialog(contextOf(c), &workflow.Dialog{
+	return b.opts.Store.SaveDialog(contextOf(c), &tgstate.Dialog{
 		UserID: c.Sender().ID, ChatID: c.Chat().ID, Kind: kind, State: "text", Data: raw,
 	})
 }
 
 // dropAside ends a reply or comment dialog, bringing back the intake it
 // put aside; it reports whether there was one.
-func (b *Bot) dropAside(ctx context.Context, d *workflow.Dialog) (bool, error) {
+func (b *Bot) dropAside(ctx context.Context, d *tgstate.Dialog) (bool, error) {
 	var held struct {
-		Saved *workflow.Dialog `json:"saved"`
+		Saved *tgstate.Dialog `json:"saved"`
 	}
 	if err := json.Unmarshal(d.Data, &held); err != nil {
 		return false, fmt.Errorf("decode %s dialog: %w", d.Kind, err)
@@ -144,7 +146,7 @@ func (b *Bot) dropAside(ctx context.Context, d *workflow.Dialog) (bool, error) {
 	return held.Saved != nil, nil
 }
 
-func decodeReply(d *workflow.Dialog) (*replyData, error) {
+func decodeReply(d *tgstate.Dialog) (*replyData, error) {
 	var data replyData
 	if err := json.Unmarshal(d.Data, &data); err != nil {
 		return nil, fmt.Errorf("decode reply dialog: %w", err)
@@ -153,24 +155,24 @@ func decodeReply(d *workflow.Dialog) (*replyData, error) {
 }
 
 // replyText sends the reply with this text.
-func (b *Bot) replyText(c tele.Context, d *workflow.Dialog) error {
+func (b *Bot) replyText(c tele.Context, d *tgstate.Dialog) error {
 	data, err := decodeReply(d)
 	if err != nil {
 		return b.fail(c, err)
 	}
 	text := joinText(data.Text, c.Text())
 	if text == "" {
-		return c.Send(textStaffReplyEmpty)
+		return c.Send(render.TextStaffReplyEmpty)
 	}
 	if runeCount(text) > workflow.MaxTextRunes {
-		return c.Send(textIntakeTooLong)
+		return c.Send(render.TextIntakeTooLong)
 	}
 	data.Text = text
 	return b.sendReply(c, d, data)
 }
 
 // replyPhoto collects a photo of the reply.
-func (b *Bot) replyPhoto(c tele.Context, d *workflow.Dialog) error {
+func (b *Bot) replyPhoto(c tele.Context, d *tgstate.Dialog) error {
 	data, err := decodeReply(d)
 	if err != nil {
 		return b.fail(c, err)
@@ -189,8 +191,8 @@ func (b *Bot) replyPhoto(c tele.Context, d *workflow.Dialog) error {
 		return nil
 	}
 	mk := &tele.ReplyMarkup{}
-	mk.Inline(mk.Row(mk.Data(btnSendReply, "r_rsend", strconv.FormatInt(data.AppealID, 10))))
-	return c.Send(textReplyPhotoSaved, mk)
+	mk.Inline(mk.Row(mk.Data(render.BtnSendReply, "r_rsend", strconv.FormatInt(data.AppealID, 10))))
+	return c.Send(render.TextReplyPhotoSaved, mk)
 }
 
 // onReplySend sends a reply of photos: "\fr_rsend|<appeal id>".
@@ -204,10 +206,10 @@ func (b *Bot) onReplySend(c tele.Context, r *workflow.ResidentProfile) error {
 		return b.fail(c, err)
 	}
 	if strconv.FormatInt(data.AppealID, 10) != c.Callback().Data {
-		return respond(c, textStale)
+		return respond(c, render.TextStale)
 	}
 	if data.Text == "" && len(data.Photos) == 0 {
-		return respond(c, textStaffReplyEmpty)
+		return respond(c, render.TextStaffReplyEmpty)
 	}
 	b.dropButtons(c)
 	if err := respond(c, ""); err != nil {
@@ -218,7 +220,7 @@ func (b *Bot) onReplySend(c tele.Context, r *workflow.ResidentProfile) error {
 
 // sendReply fires resident_replied and ends the dialog, in one
 // transaction.
-func (b *Bot) sendReply(c tele.Context, d *workflow.Dialog, data *replyData) error {
+func (b *Bot) sendReply(c tele.Context, d *tgstate.Dialog, data *replyData) error {
 	ctx := contextOf(c)
 	err := b.opts.Store.FinishDialog(ctx, d, data.Saved, func(ctx context.Context, tx workflow.Tx) error {
 		_, err := b.opts.Service.ApplyIn(ctx, tx, workflow.Command{
@@ -234,14 +236,14 @@ func (b *Bot) sendReply(c tele.Context, d *workflow.Dialog, data *replyData) err
 		if _, err := b.dropAside(ctx, d); err != nil {
 			return b.fail(c, err)
 		}
-		return c.Send(textReplyNotNeeded, mainMenu())
+		return c.Send(render.TextReplyNotNeeded, mainMenu())
 	default:
 		return b.fail(c, err)
 	}
 	b.logger.InfoContext(ctx, "resident replied", "appeal_id", data.AppealID, "photos", len(data.Photos))
-	text := fmt.Sprintf(textReplySent, data.Number)
+	text := fmt.Sprintf(render.TextReplySent, data.Number)
 	if data.Saved != nil {
-		text += " " + textIntakeResume
+		text += " " + render.TextIntakeResume
 	}
 	return c.Send(text, mainMenu())
 }

@@ -10,6 +10,8 @@ import (
 
 	tele "gopkg.in/telebot.v3"
 
+	"mcu/render"
+	"mcu/tgstate"
 	"mcu/workflow"
 )
 
@@ -30,18 +32,18 @@ type ResidentStore interface {
 	// FindAppealByNumber returns the appeal with a registration number.
 	FindAppealByNumber(ctx context.Context, number string) (*workflow.Appeal, error)
 	// FindDialog returns the dialog of a user in a chat, or not found.
-	FindDialog(ctx context.Context, userID, chatID int64) (*workflow.Dialog, error)
+	FindDialog(ctx context.Context, userID, chatID int64) (*tgstate.Dialog, error)
 	// SaveDialog creates or replaces a dialog.
-	SaveDialog(ctx context.Context, d *workflow.Dialog) error
+	SaveDialog(ctx context.Context, d *tgstate.Dialog) error
 	// DeleteDialog ends a dialog.
 	DeleteDialog(ctx context.Context, userID, chatID int64) error
 	// FinishDialog runs fn in one transaction with replacing the dialog d,
 	// as it was read, by next (or deleting it when next is nil); a
 	// conflict when d changed meanwhile.
-	FinishDialog(ctx context.Context, d, next *workflow.Dialog, fn func(ctx context.Context, tx workflow.Tx) error) error
+	FinishDialog(ctx context.Context, d, next *tgstate.Dialog, fn func(ctx context.Context, tx workflow.Tx) error) error
 }
 
-// Dialog kinds of the resident's side (workflow.Dialog.Kind).
+// Dialog kinds of the resident's side (tgstate.Dialog.Kind).
 const (
 	dialogIntake  = "intake"           // a new appeal being written
 	dialogReply   = "resident_reply"   // an answer to a staff question
@@ -61,19 +63,19 @@ func (b *Bot) residentHandlers() map[string]tele.HandlerFunc {
 		tele.OnLocation: b.consented(b.intakeOnly(b.intakeLocation)),
 		tele.OnContact:  b.consented(b.intakeOnly(b.intakeContact)),
 
-		"\fr_consent": b.onConsent,
-		"\fr_dir":     b.consented(b.onDirectionButton),
-		"\fr_in":      b.consented(b.onIntakeButton),
-		"\fr_my":      b.consented(b.onMyPage),
-		"\fr_show":    b.consented(b.onShow),
-		"\fr_wd":      b.consented(b.onWithdraw),
-		"\fr_wdy":     b.consented(b.onWithdrawYes),
-		"\fr_wdn":     b.consented(b.onWithdrawNo),
-		"\fr_ans":     b.consented(b.onAnswerButton),
-		"\fr_rsend":   b.consented(b.onReplySend),
-		"\fr_rate":    b.consented(b.onRate),
-		"\fr_solv":    b.consented(b.onSolved),
-		"\fr_cskip":   b.consented(b.onCommentSkip),
+		"\fr_consent":              b.onConsent,
+		"\fr_dir":                  b.consented(b.onDirectionButton),
+		"\fr_in":                   b.consented(b.onIntakeButton),
+		"\fr_my":                   b.consented(b.onMyPage),
+		"\fr_show":                 b.consented(b.onShow),
+		"\fr_wd":                   b.consented(b.onWithdraw),
+		"\fr_wdy":                  b.consented(b.onWithdrawYes),
+		"\fr_wdn":                  b.consented(b.onWithdrawNo),
+		"\f" + render.UniqueAnswer: b.consented(b.onAnswerButton),
+		"\fr_rsend":                b.consented(b.onReplySend),
+		"\f" + render.UniqueRate:   b.consented(b.onRate),
+		"\fr_solv":                 b.consented(b.onSolved),
+		"\fr_cskip":                b.consented(b.onCommentSkip),
 	}
 	// Whatever is not text, a photo, a place or a contact.
 	for _, e := range []string{tele.OnSticker, tele.OnVoice, tele.OnVideo, tele.OnVideoNote,
@@ -96,17 +98,17 @@ func (b *Bot) startResident(c tele.Context) error {
 	if err := b.touch(c, r); err != nil {
 		return b.fail(c, err)
 	}
-	return c.Send(textGreeting, mainMenu())
+	return c.Send(render.TextGreeting, mainMenu())
 }
 
 // askConsent shows who processes the data and why, with «Согласен».
 func (b *Bot) askConsent(c tele.Context) error {
 	m := &tele.ReplyMarkup{}
 	m.Inline(
-		m.Row(m.Data(btnConsentYes, "r_consent", "yes")),
-		m.Row(m.Data(btnConsentFull, "r_consent", "full"), m.Data(btnConsentNo, "r_consent", "no")),
+		m.Row(m.Data(render.BtnConsentYes, "r_consent", "yes")),
+		m.Row(m.Data(render.BtnConsentFull, "r_consent", "full"), m.Data(render.BtnConsentNo, "r_consent", "no")),
 	)
-	return c.Send(fmt.Sprintf(textConsent, b.operatorName()), m)
+	return c.Send(fmt.Sprintf(render.TextConsent, b.operatorName()), m)
 }
 
 // onConsent answers the consent buttons: yes, full (the full text) or no.
@@ -123,26 +125,26 @@ func (b *Bot) onConsent(c tele.Context) error {
 			return b.fail(c, err)
 		}
 		if !created {
-			return respond(c, textConsentAlready)
+			return respond(c, render.TextConsentAlready)
 		}
 		b.logger.InfoContext(ctx, "resident consented", "resident_id", r.ID, "consent_version", b.consentVersion())
 		b.dropButtons(c)
 		if err := respond(c, ""); err != nil {
 			return err
 		}
-		return c.Send(textConsentGiven, mainMenu())
+		return c.Send(render.TextConsentGiven, mainMenu())
 	case "full":
 		if err := respond(c, ""); err != nil {
 			return err
 		}
-		return c.Send(fmt.Sprintf(textConsentFull, b.operatorName()))
+		return c.Send(fmt.Sprintf(render.TextConsentFull, b.operatorName()))
 	case "no":
 		if err := respond(c, ""); err != nil {
 			return err
 		}
-		return c.Send(textConsentDeclined)
+		return c.Send(render.TextConsentDeclined)
 	}
-	return respond(c, textStale)
+	return respond(c, render.TextStale)
 }
 
 // resident returns the consented resident writing in c. Without consent
@@ -154,7 +156,7 @@ func (b *Bot) resident(c tele.Context) (*workflow.ResidentProfile, error) {
 	}
 	if !r.Consented() {
 		if c.Callback() != nil {
-			if err := respond(c, textConsentNeeded); err != nil {
+			if err := respond(c, render.TextConsentNeeded); err != nil {
 				return nil, err
 			}
 		}
@@ -189,7 +191,7 @@ func (b *Bot) touch(c tele.Context, r *workflow.ResidentProfile) error {
 
 // onHelp answers /help, with or without consent.
 func (b *Bot) onHelp(c tele.Context) error {
-	return c.Send(helpText(messageWorkdays), &tele.SendOptions{DisableWebPagePreview: true})
+	return c.Send(render.HelpText(messageWorkdays), &tele.SendOptions{DisableWebPagePreview: true})
 }
 
 // messageWorkdays is the default answer deadline of a «сообщение»
@@ -205,20 +207,20 @@ func (b *Bot) onCancel(c tele.Context, r *workflow.ResidentProfile) error {
 	}
 	switch {
 	case d == nil:
-		return c.Send(textNothingToCancel, mainMenu())
+		return c.Send(render.TextNothingToCancel, mainMenu())
 	case d.Kind == dialogIntake:
 		if err := b.opts.Store.DeleteDialog(ctx, d.UserID, d.ChatID); err != nil {
 			return b.fail(c, err)
 		}
-		return c.Send(textIntakeCancelled, mainMenu())
+		return c.Send(render.TextIntakeCancelled, mainMenu())
 	case d.Kind == dialogReply || d.Kind == dialogComment:
 		saved, err := b.dropAside(ctx, d)
 		if err != nil {
 			return b.fail(c, err)
 		}
-		text := textReplyCancelled
+		text := render.TextReplyCancelled
 		if saved {
-			text += " " + textIntakeResume
+			text += " " + render.TextIntakeResume
 		}
 		return c.Send(text, mainMenu())
 	}
@@ -228,7 +230,7 @@ func (b *Bot) onCancel(c tele.Context, r *workflow.ResidentProfile) error {
 // mainMenu is the reply keyboard for those who do not type commands.
 func mainMenu() *tele.ReplyMarkup {
 	m := &tele.ReplyMarkup{ResizeKeyboard: true, IsPersistent: true}
-	m.Reply(m.Row(m.Text(btnMenuNew)), m.Row(m.Text(btnMenuMy), m.Text(btnMenuHelp)))
+	m.Reply(m.Row(m.Text(render.BtnMenuNew)), m.Row(m.Text(render.BtnMenuMy), m.Text(render.BtnMenuHelp)))
 	return m
 }
 
@@ -236,11 +238,11 @@ func mainMenu() *tele.ReplyMarkup {
 // progress.
 func (b *Bot) onResidentText(c tele.Context) error {
 	switch strings.TrimSpace(c.Text()) {
-	case btnMenuNew:
+	case render.BtnMenuNew:
 		return b.consented(b.onNew)(c)
-	case btnMenuMy:
+	case render.BtnMenuMy:
 		return b.consented(b.onMy)(c)
-	case btnMenuHelp:
+	case render.BtnMenuHelp:
 		return b.onHelp(c)
 	}
 	r, err := b.resident(c)
@@ -248,7 +250,7 @@ func (b *Bot) onResidentText(c tele.Context) error {
 		return b.failIf(c, err)
 	}
 	if strings.HasPrefix(c.Text(), "/") {
-		return c.Send(textMenuHint, mainMenu())
+		return c.Send(render.TextMenuHint, mainMenu())
 	}
 	d, err := b.findDialog(contextOf(c), c)
 	if err == nil {
@@ -288,14 +290,14 @@ func (b *Bot) onResidentPhoto(c tele.Context, r *workflow.ResidentProfile) error
 	case d.Kind == dialogReply:
 		return b.replyPhoto(c, d)
 	case d.Kind == dialogComment:
-		return c.Send(textCommentExpect)
+		return c.Send(render.TextCommentExpect)
 	}
 	return errPass
 }
 
 // answering returns the dialog a message belongs to: d, or the reply to a
 // staff question the message quotes.
-func (b *Bot) answering(c tele.Context, d *workflow.Dialog) (*workflow.Dialog, error) {
+func (b *Bot) answering(c tele.Context, d *tgstate.Dialog) (*tgstate.Dialog, error) {
 	reply, err := b.quotedQuestion(c, d)
 	if err != nil || reply == nil {
 		return d, err
@@ -306,7 +308,7 @@ func (b *Bot) answering(c tele.Context, d *workflow.Dialog) (*workflow.Dialog, e
 // intakeOnly returns a handler for what only the intake dialog takes (a
 // place on the map, a contact): outside it the resident is told what the
 // dialog in progress expects, or shown the menu.
-func (b *Bot) intakeOnly(take func(c tele.Context, d *workflow.Dialog) error) func(tele.Context, *workflow.ResidentProfile) error {
+func (b *Bot) intakeOnly(take func(c tele.Context, d *tgstate.Dialog) error) func(tele.Context, *workflow.ResidentProfile) error {
 	return func(c tele.Context, _ *workflow.ResidentProfile) error {
 		d, err := b.findDialog(contextOf(c), c)
 		if err != nil {
@@ -314,7 +316,7 @@ func (b *Bot) intakeOnly(take func(c tele.Context, d *workflow.Dialog) error) fu
 		}
 		switch {
 		case d == nil:
-			return c.Send(textMenuHint, mainMenu())
+			return c.Send(render.TextMenuHint, mainMenu())
 		case d.Kind == dialogIntake:
 			return take(c, d)
 		}
@@ -336,20 +338,20 @@ func (b *Bot) onResidentOther(c tele.Context, r *workflow.ResidentProfile) error
 }
 
 // dialogExpects tells the resident what the dialog in progress expects.
-func (b *Bot) dialogExpects(c tele.Context, d *workflow.Dialog) error {
+func (b *Bot) dialogExpects(c tele.Context, d *tgstate.Dialog) error {
 	switch d.Kind {
 	case dialogIntake:
 		return c.Send(expectText(d.State))
 	case dialogReply:
-		return c.Send(textReplyExpect)
+		return c.Send(render.TextReplyExpect)
 	case dialogComment:
-		return c.Send(textCommentExpect)
+		return c.Send(render.TextCommentExpect)
 	}
 	return errPass
 }
 
 // findDialog returns the dialog of the sender in this chat, or nil.
-func (b *Bot) findDialog(ctx context.Context, c tele.Context) (*workflow.Dialog, error) {
+func (b *Bot) findDialog(ctx context.Context, c tele.Context) (*tgstate.Dialog, error) {
 	d, err := b.opts.Store.FindDialog(ctx, c.Sender().ID, c.Chat().ID)
 	if workflow.ErrorCode(err) == workflow.ENotFound {
 		return nil, nil
@@ -382,7 +384,7 @@ func respond(c tele.Context, text string) error {
 func (b *Bot) fail(c tele.Context, err error) error {
 	text := b.answer(contextOf(c), err)
 	if workflow.ErrorCode(err) == workflow.EConflict {
-		text = textStale
+		text = render.TextStale
 	}
 	return respond(c, text)
 }
@@ -404,7 +406,7 @@ func (b *Bot) dropButtons(c tele.Context) {
 	}
 	if _, err := b.tg.EditReplyMarkup(c.Callback().Message, nil); err != nil &&
 		!errors.Is(err, tele.ErrMessageNotModified) && !errors.Is(err, tele.ErrSameMessageContent) {
-		b.logger.DebugContext(contextOf(c), "unable to remove buttons", "error", scrubToken(err, b.opts.Token))
+		b.logger.DebugContext(contextOf(c), "unable to remove buttons", "error", err)
 	}
 }
 
@@ -413,7 +415,7 @@ func (b *Bot) operatorName() string {
 	if b.opts.OperatorName != "" {
 		return b.opts.OperatorName
 	}
-	return DefaultOperatorName
+	return render.DefaultOperatorName
 }
 
 // consentVersion identifies the consent text a resident agreed to: the
@@ -421,8 +423,8 @@ func (b *Bot) operatorName() string {
 // configured per municipality.
 func (b *Bot) consentVersion() string {
 	if b.opts.OperatorName == "" {
-		return consentVersion
+		return render.ConsentVersion
 	}
 	sum := sha256.Sum256([]byte(b.opts.OperatorName))
-	return consentVersion + "-" + hex.EncodeToString(sum[:4])
+	return render.ConsentVersion + "-" + hex.EncodeToString(sum[:4])
 }

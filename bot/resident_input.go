@@ -6,6 +6,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"mcu/render"
 	"mcu/workflow"
 )
 
@@ -44,7 +45,7 @@ func matchDirection(s string, dirs []workflow.Direction) (string, bool) {
 	if s == "" {
 		return "", false
 	}
-	if s == strings.ToLower(btnDontKnow) {
+	if s == strings.ToLower(render.BtnDontKnow) {
 		return "", true
 	}
 	for _, d := range dirs {

@@ -6,6 +6,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"mcu/render"
 	"mcu/workflow"
 )
 
@@ -19,17 +20,17 @@ func TestPluralForms(t *testing.T) {
 		{12, "12 дней"}, {14, "14 дней"}, {21, "21 день"}, {22, "22 дня"}, {25, "25 дней"},
 		{101, "101 день"}, {111, "111 дней"},
 	} {
-		if got := days(tc.n); got != tc.want {
+		if got := render.Days(tc.n); got != tc.want {
 			t.Errorf("days(%d) = %q, want %q", tc.n, got, tc.want)
 		}
 	}
 	for n, want := range map[int]string{1: "1 сообщение", 2: "2 сообщения", 5: "5 сообщений", 21: "21 сообщение"} {
-		if got := messages(n); got != want {
+		if got := render.Messages(n); got != want {
 			t.Errorf("messages(%d) = %q, want %q", n, got, want)
 		}
 	}
 	for n, want := range map[int]string{1: "1 рабочий день", 3: "3 рабочих дня", 10: "10 рабочих дней"} {
-		if got := workdays(n); got != want {
+		if got := render.Workdays(n); got != want {
 			t.Errorf("workdays(%d) = %q, want %q", n, got, want)
 		}
 	}
@@ -37,7 +38,7 @@ func TestPluralForms(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := formatDate(time.Date(2026, 12, 11, 22, 0, 0, 0, time.UTC), moscow); got != "12.12.2026" {
+	if got := render.FormatDate(time.Date(2026, 12, 11, 22, 0, 0, 0, time.UTC), moscow); got != "12.12.2026" {
 		t.Errorf("formatDate = %q, want the Moscow date 12.12.2026", got)
 	}
 }
@@ -123,7 +124,7 @@ func FuzzResidentInput(f *testing.F) {
 		if code, ok := matchDirection(s, dirs); ok && code != "" && code != "housing" && code != "economy" {
 			t.Errorf("matchDirection(%q) = %q", s, code)
 		}
-		for _, part := range splitText(s, 100) {
+		for _, part := range render.SplitText(s, 100) {
 			if runeCount(part) > 100 {
 				t.Errorf("splitText gave a part of %d characters", runeCount(part))
 			}

@@ -9,6 +9,8 @@ import (
 
 	tele "gopkg.in/telebot.v3"
 
+	"mcu/render"
+	"mcu/tgstate"
 	"mcu/workflow"
 )
 
@@ -49,9 +51,9 @@ type StaffStore interface {
 	MigrateChat(ctx context.Context, from, to int64, act workflow.StaffAction) (bool, error)
 
 	// FindDialog returns the dialog of a user in a chat, or not found.
-	FindDialog(ctx context.Context, userID, chatID int64) (*workflow.Dialog, error)
+	FindDialog(ctx context.Context, userID, chatID int64) (*tgstate.Dialog, error)
 	// SaveDialog creates or replaces a dialog.
-	SaveDialog(ctx context.Context, d *workflow.Dialog) error
+	SaveDialog(ctx context.Context, d *tgstate.Dialog) error
 	// DeleteDialog ends a dialog.
 	DeleteDialog(ctx context.Context, userID, chatID int64) error
 
@@ -64,30 +66,30 @@ type StaffStore interface {
 // staffHandlers are the handlers of staff chats, by endpoint.
 func (b *Bot) staffHandlers() map[string]tele.HandlerFunc {
 	h := map[string]tele.HandlerFunc{
-		"/bind":                b.adminOnly(b.onBind),
-		"/unbind":              b.adminOnly(b.onUnbind),
-		"/bindings":            b.onBindings,
-		"/invite":              b.adminOnly(b.onInvite),
-		"/staff":               b.adminOnly(b.onStaff),
-		"/revoke":              b.adminOnly(b.onRevoke),
-		"/register":            b.onRegister,
-		"/history":             b.onHistory,
-		"/cancel":              b.onStaffCancel,
-		tele.OnText:            b.onStaffReply,
-		tele.OnPhoto:           b.onStaffReply,
-		tele.OnMigration:       b.onMigration,
-		"\f" + uniqueFull:      b.onFull,
-		"\f" + uniqueRevoke:    b.adminOnly(b.onRevokePress),
-		"\f" + uniqueReason:    b.onReasonPress,
-		"\f" + uniqueDirTo:     b.onDirectionPress,
-		"\f" + uniqueComment:   b.onCommentPress,
-		"\f" + uniqueMenuExit:  b.onMenuClose,
-		"\f" + uniqueRegister:  b.onRegisterPress,
-		"\f" + uniqueDraftSend: b.onDraftSend,
-		"\f" + uniqueExtendBy:  b.onExtendPress,
+		"/bind":                  b.adminOnly(b.onBind),
+		"/unbind":                b.adminOnly(b.onUnbind),
+		"/bindings":              b.onBindings,
+		"/invite":                b.adminOnly(b.onInvite),
+		"/staff":                 b.adminOnly(b.onStaff),
+		"/revoke":                b.adminOnly(b.onRevoke),
+		"/register":              b.onRegister,
+		"/history":               b.onHistory,
+		"/cancel":                b.onStaffCancel,
+		tele.OnText:              b.onStaffReply,
+		tele.OnPhoto:             b.onStaffReply,
+		tele.OnMigration:         b.onMigration,
+		"\f" + render.UniqueFull: b.onFull,
+		"\f" + uniqueRevoke:      b.adminOnly(b.onRevokePress),
+		"\f" + uniqueReason:      b.onReasonPress,
+		"\f" + uniqueDirTo:       b.onDirectionPress,
+		"\f" + uniqueComment:     b.onCommentPress,
+		"\f" + uniqueMenuExit:    b.onMenuClose,
+		"\f" + uniqueRegister:    b.onRegisterPress,
+		"\f" + uniqueDraftSend:   b.onDraftSend,
+		"\f" + uniqueExtendBy:    b.onExtendPress,
 	}
-	for _, cb := range cardButtons {
-		h["\f"+string(cb.event)] = b.onCardButton(cb.event)
+	for _, cb := range render.CardButtons {
+		h["\f"+string(cb.Event)] = b.onCardButton(cb.Event)
 	}
 	return h
 }
@@ -108,9 +110,9 @@ func (b *Bot) adminOnly(h func(c tele.Context, role workflow.Role) error) tele.H
 		}
 		if role == "" {
 			if c.Callback() != nil {
-				return respond(c, textForbidden)
+				return respond(c, render.TextForbidden)
 			}
-			return reply(c, textForbidden)
+			return reply(c, render.TextForbidden)
 		}
 		return h(c, role)
 	}
@@ -162,7 +164,7 @@ func reply(c tele.Context, text string, opts ...interface{}) error {
 func mention(u *tele.User) string {
 	name := strings.TrimSpace(u.FirstName + " " + u.LastName)
 	if name == "" {
-		name = textColleague
+		name = render.TextColleague
 	}
 	return fmt.Sprintf(`<a href="tg://user?id=%d">%s</a>`, u.ID, html.EscapeString(name))
 }
@@ -178,9 +180,9 @@ func userName(u *tele.User) string {
 
 // grantText names a role with its direction: «исполнитель (ЖКХ)».
 func grantText(g workflow.Grant, directions map[string]string) string {
-	s := roleNames[g.Role]
+	s := render.RoleNames[g.Role]
 	if g.Direction != "" {
-		s += " (" + directionName(g.Direction, directions) + ")"
+		s += " (" + render.DirectionName(g.Direction, directions) + ")"
 	}
 	return s
 }
@@ -213,10 +215,10 @@ func (b *Bot) onStaffCancel(c tele.Context) error {
 		if err != nil || len(grants) == 0 {
 			return err
 		}
-		return reply(c, textNothingToCancel)
+		return reply(c, render.TextNothingToCancel)
 	}
 	if err := b.opts.Store.DeleteDialog(ctx, c.Sender().ID, c.Chat().ID); err != nil {
 		return err
 	}
-	return reply(c, textCancelled)
+	return reply(c, render.TextCancelled)
 }

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"mcu/internal/redact"
 	"net/http"
 	"time"
 
@@ -25,7 +26,7 @@ func (b *Bot) SetWebhook(url, secret string) error {
 		Endpoint:    &tele.WebhookEndpoint{PublicURL: url},
 	})
 	if err != nil {
-		return fmt.Errorf("bot: unable to set webhook: %w", scrubToken(err, b.opts.Token))
+		return fmt.Errorf("bot: unable to set webhook: %w", redact.URL(err))
 	}
 	return nil
 }
@@ -34,7 +35,7 @@ func (b *Bot) SetWebhook(url, secret string) error {
 // updates not yet delivered.
 func (b *Bot) DeleteWebhook() error {
 	if err := b.tg.RemoveWebhook(false); err != nil {
-		return fmt.Errorf("bot: unable to delete webhook: %w", scrubToken(err, b.opts.Token))
+		return fmt.Errorf("bot: unable to delete webhook: %w", redact.URL(err))
 	}
 	return nil
 }

@@ -8,12 +8,13 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"mcu/tgstate"
 	"mcu/workflow"
 )
 
 // FindDialog returns the dialog of a user in a chat, or a not-found error.
-func (db *DB) FindDialog(ctx context.Context, userID, chatID int64) (*workflow.Dialog, error) {
-	d := &workflow.Dialog{UserID: userID, ChatID: chatID}
+func (db *DB) FindDialog(ctx context.Context, userID, chatID int64) (*tgstate.Dialog, error) {
+	d := &tgstate.Dialog{UserID: userID, ChatID: chatID}
 	err := db.pool.QueryRow(ctx, `
 		SELECT kind, state, data, updated_at FROM dialogs WHERE user_id = $1 AND chat_id = $2`,
 		userID, chatID).Scan(&d.Kind, &d.State, &d.Data, &d.UpdatedAt)
@@ -27,12 +28,12 @@ func (db *DB) FindDialog(ctx context.Context, userID, chatID int64) (*workflow.D
 }
 
 // SaveDialog creates or replaces the dialog of a user in a chat.
-func (db *DB) SaveDialog(ctx context.Context, d *workflow.Dialog) error {
+func (db *DB) SaveDialog(ctx context.Context, d *tgstate.Dialog) error {
 	return db.InTxStore(ctx, func(ctx context.Context, t *Tx) error { return t.SaveDialog(ctx, d) })
 }
 
 // SaveDialog creates or replaces the dialog inside the transaction.
-func (t *Tx) SaveDialog(ctx context.Context, d *workflow.Dialog) error {
+func (t *Tx) SaveDialog(ctx context.Context, d *tgstate.Dialog) error {
 	data := d.Data
 	if len(data) == 0 {
 		data = json.RawMessage(`{}`)

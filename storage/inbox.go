@@ -4,18 +4,17 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"mcu/tgstate"
 	"time"
 
 	"github.com/jackc/pgx/v5"
-
-	"mcu/workflow"
 )
 
 // SaveInbox stores received updates (update id and raw JSON) before they
 // are confirmed to Telegram, so that a crash or a failed handler cannot
 // lose them. Updates already stored or processed are skipped. Each is due
 // for another attempt after grace, the time its first handling may take.
-func (db *DB) SaveInbox(ctx context.Context, updates []workflow.InboxUpdate, grace time.Duration) error {
+func (db *DB) SaveInbox(ctx context.Context, updates []tgstate.InboxUpdate, grace time.Duration) error {
 	if len(updates) == 0 {
 		return nil
 	}
@@ -37,8 +36,8 @@ func (db *DB) SaveInbox(ctx context.Context, updates []workflow.InboxUpdate, gra
 // first, and pushes each one's next attempt back by backoff(attempts), so
 // that it is not claimed again while it is being handled. Updates tried
 // maxAttempts times are left alone.
-func (db *DB) ClaimInbox(ctx context.Context, limit, maxAttempts int, backoff func(attempts int) time.Duration) ([]workflow.InboxUpdate, error) {
-	var out []workflow.InboxUpdate
+func (db *DB) ClaimInbox(ctx context.Context, limit, maxAttempts int, backoff func(attempts int) time.Duration) ([]tgstate.InboxUpdate, error) {
+	var out []tgstate.InboxUpdate
 	err := db.InTxStore(ctx, func(ctx context.Context, t *Tx) error {
 		rows, err := t.tx.Query(ctx, `
 			SELECT update_id, payload, attempts FROM inbox
@@ -47,8 +46,8 @@ func (db *DB) ClaimInbox(ctx context.Context, limit, maxAttempts int, backoff fu
 		if err != nil {
 			return fmt.Errorf("storage: unable to claim inbox: %w", err)
 		}
-		out, err = pgx.CollectRows(rows, func(row pgx.CollectableRow) (workflow.InboxUpdate, error) {
-			var u workflow.InboxUpdate
+		out, err = pgx.CollectRows(rows, func(row pgx.CollectableRow) (tgstate.InboxUpdate, error) {
+			var u tgstate.InboxUpdate
 			err := row.Scan(&u.ID, &u.Payload, &u.Attempts)
 			return u, err
 		})

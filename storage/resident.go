@@ -8,6 +8,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"mcu/tgstate"
 	"mcu/workflow"
 )
 
@@ -97,7 +98,7 @@ func (db *DB) FindResidentAppeals(ctx context.Context, residentID int64, limit, 
 // replaces the dialog with next (deletes it when next is nil). A dialog
 // that changed or ended meanwhile fails with a conflict and fn does not
 // run, so pressing «Отправить» twice submits once.
-func (db *DB) FinishDialog(ctx context.Context, d, next *workflow.Dialog, fn func(ctx context.Context, tx workflow.Tx) error) error {
+func (db *DB) FinishDialog(ctx context.Context, d, next *tgstate.Dialog, fn func(ctx context.Context, tx workflow.Tx) error) error {
 	return db.InTxStore(ctx, func(ctx context.Context, t *Tx) error {
 		var kind, state string
 		var updated time.Time

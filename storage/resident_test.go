@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"mcu/internal/dbtest"
+	"mcu/tgstate"
 	"mcu/workflow"
 )
 
@@ -38,7 +39,7 @@ func TestFinishDialogRunsOnceOnTheDialogAsRead(t *testing.T) {
 	t.Parallel()
 	db := dbtest.New(t)
 	ctx := context.Background()
-	if err := db.SaveDialog(ctx, &workflow.Dialog{UserID: 1, ChatID: 1, Kind: "intake", State: "confirm"}); err != nil {
+	if err := db.SaveDialog(ctx, &tgstate.Dialog{UserID: 1, ChatID: 1, Kind: "intake", State: "confirm"}); err != nil {
 		t.Fatal(err)
 	}
 	d, err := db.FindDialog(ctx, 1, 1)
@@ -57,7 +58,7 @@ func TestFinishDialogRunsOnceOnTheDialogAsRead(t *testing.T) {
 		t.Errorf("fn ran %d times, want once", runs)
 	}
 	// A dialog changed since it was read is not finished; next replaces it.
-	if err := db.SaveDialog(ctx, &workflow.Dialog{UserID: 1, ChatID: 1, Kind: "intake", State: "confirm"}); err != nil {
+	if err := db.SaveDialog(ctx, &tgstate.Dialog{UserID: 1, ChatID: 1, Kind: "intake", State: "confirm"}); err != nil {
 		t.Fatal(err)
 	}
 	d, _ = db.FindDialog(ctx, 1, 1)
@@ -66,7 +67,7 @@ func TestFinishDialogRunsOnceOnTheDialogAsRead(t *testing.T) {
 	if err := db.FinishDialog(ctx, &stale, nil, fn); workflow.ErrorCode(err) != workflow.EConflict {
 		t.Errorf("finishing a changed dialog: %v, want a conflict", err)
 	}
-	next := &workflow.Dialog{UserID: 1, ChatID: 1, Kind: "intake", State: "details", Data: []byte(`{"text":"x"}`)}
+	next := &tgstate.Dialog{UserID: 1, ChatID: 1, Kind: "intake", State: "details", Data: []byte(`{"text":"x"}`)}
 	if err := db.FinishDialog(ctx, d, next, fn); err != nil {
 		t.Fatal(err)
 	}

@@ -11,6 +11,7 @@ import (
 	"mcu/internal/dbtest"
 	"mcu/migrations"
 	"mcu/storage"
+	"mcu/tgstate"
 	"mcu/workflow"
 )
 
@@ -144,15 +145,15 @@ func TestOutboxOrderPerChat(t *testing.T) {
 	var sent []int64 // outbox ids in the order they were sent
 	failFirst := true
 	for {
-		found, err := db.SendOutbox(ctx, func(ctx context.Context, m workflow.OutboxMessage) workflow.Outcome {
+		found, err := db.SendOutbox(ctx, func(ctx context.Context, m tgstate.OutboxMessage) tgstate.Outcome {
 			if m.ChatID == -1 && failFirst {
 				// The housing chat's head fails: its later messages wait,
 				// the social chat goes on.
 				failFirst = false
-				return workflow.Outcome{RetryAfter: 1, Err: errors.New("telegram 502")}
+				return tgstate.Outcome{RetryAfter: 1, Err: errors.New("telegram 502")}
 			}
 			sent = append(sent, m.ID)
-			return workflow.Outcome{}
+			return tgstate.Outcome{}
 		})
 		if err != nil {
 			t.Fatal(err)
@@ -192,11 +193,11 @@ func TestOutboxNeverSendsTwiceConcurrently(t *testing.T) {
 	for range 4 {
 		wg.Go(func() {
 			for {
-				found, err := db.SendOutbox(ctx, func(ctx context.Context, m workflow.OutboxMessage) workflow.Outcome {
+				found, err := db.SendOutbox(ctx, func(ctx context.Context, m tgstate.OutboxMessage) tgstate.Outcome {
 					mu.Lock()
 					seen[m.ID]++
 					mu.Unlock()
-					return workflow.Outcome{}
+					return tgstate.Outcome{}
 				})
 				if err != nil {
 					t.Error(err)

@@ -70,7 +70,7 @@ func serve(ctx context.Context, getenv func(string) string, logger *slog.Logger)
 	}
 
 	disp := bot.NewDispatcher(db, b.Telegram(), bot.DispatcherOptions{
-		Location: cfg.Location, Logger: logger, Directions: b.Directions, Token: cfg.TelegramToken,
+		Location: cfg.Location, Logger: logger, Directions: b.Directions,
 	})
 	var wg sync.WaitGroup
 	errs := make(chan error, 2)

@@ -1,4 +1,4 @@
-package bot
+package render
 
 import (
 	"fmt"
@@ -17,16 +17,16 @@ import (
 // see).
 
 const (
-	textInternalError = "Что-то пошло не так. Попробуйте ещё раз чуть позже."
-	textForbidden     = "Недостаточно прав."
-	textNotFound      = "Не найдено."
-	textConflict      = "Обращение уже изменено другим сотрудником. Карточка обновлена."
-	textInvalid       = "Это действие сейчас недоступно."
-	textLimited       = "Слишком много сообщений. Попробуйте ещё раз позже."
+	TextInternalError = "Что-то пошло не так. Попробуйте ещё раз чуть позже."
+	TextForbidden     = "Недостаточно прав."
+	TextNotFound      = "Не найдено."
+	TextConflict      = "Обращение уже изменено другим сотрудником. Карточка обновлена."
+	TextInvalid       = "Это действие сейчас недоступно."
+	TextLimited       = "Слишком много сообщений. Попробуйте ещё раз позже."
 )
 
 // stateNames are the states in words, as residents and staff see them.
-var stateNames = map[workflow.State]string{
+var StateNames = map[workflow.State]string{
 	workflow.StateReceived:      "получено",
 	workflow.StateRegistered:    "зарегистрировано",
 	workflow.StateAssigned:      "передано исполнителю",
@@ -42,20 +42,20 @@ var stateNames = map[workflow.State]string{
 }
 
 // kindNames are the kinds of appeal in words.
-var kindNames = map[workflow.Kind]string{
+var KindNames = map[workflow.Kind]string{
 	workflow.KindMessage:  "Сообщение",
 	workflow.KindAppeal59: "Обращение (59-ФЗ)",
 	workflow.KindIncident: "Инцидент",
 }
 
 // formatDate formats a date as 11.12.2026 in loc.
-func formatDate(t time.Time, loc *time.Location) string {
+func FormatDate(t time.Time, loc *time.Location) string {
 	return t.In(loc).Format("02.01.2006")
 }
 
 // plural picks the Russian plural form for n: plural(2, "день", "дня",
 // "дней") is "дня".
-func plural(n int, one, few, many string) string {
+func Plural(n int, one, few, many string) string {
 	if n < 0 {
 		n = -n
 	}
@@ -69,4 +69,4 @@ func plural(n int, one, few, many string) string {
 }
 
 // days formats a number of days: «1 день», «2 дня», «5 дней».
-func days(n int) string { return fmt.Sprintf("%d %s", n, plural(n, "день", "дня", "дней")) }
+func Days(n int) string { return fmt.Sprintf("%d %s", n, Plural(n, "день", "дня", "дней")) }

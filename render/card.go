@@ -1,4 +1,4 @@
-package bot
+package render
 
 import (
 	"strconv"
@@ -13,13 +13,13 @@ import (
 
 // Telegram's limits on what one message may hold.
 const (
-	maxMessageRunes  = 4096
-	maxCaptionRunes  = 1024
-	maxCallbackBytes = 64
+	MaxMessageRunes  = 4096
+	MaxCaptionRunes  = 1024
+	MaxCallbackBytes = 64
 	// cardTextRunes is how much of an appeal's text a card shows.
-	cardTextRunes = 1500
+	CardTextRunes = 1500
 	// cardDraftRunes is how much of a draft or an answer a card shows.
-	cardDraftRunes = 1200
+	CardDraftRunes = 1200
 )
 
 // cardButtons are the staff actions a card can offer, in the order shown.
@@ -27,88 +27,101 @@ const (
 // and the chat is where that event is done (triage or the direction's
 // chat); whether the presser may fire it is checked when it is pressed.
 // The callback's unique name is the event's name.
-var cardButtons = []struct {
-	event  workflow.Event
+var CardButtons = []struct {
+	Event  workflow.Event
 	label  string
 	triage bool // offered in the triage chat, for appeals with no direction
 	chat   bool // offered in the direction's chat
 }{
-	{workflow.EventRoute, btnRoute, true, false},
-	{workflow.EventTake, btnTake, false, true},
-	{workflow.EventAskResident, btnAsk, false, true},
-	{workflow.EventSubmitDraft, btnDraft, false, true},
-	{workflow.EventApprove, btnApprove, false, true},
-	{workflow.EventReturn, btnReturn, false, true},
-	{workflow.EventReroute, btnReroute, false, true},
-	{workflow.EventExtend, btnExtend, false, true},
-	{workflow.EventReject, btnReject, true, true},
-	{workflow.EventRedirect, btnRedirect, true, true},
+	{workflow.EventRoute, BtnRoute, true, false},
+	{workflow.EventTake, BtnTake, false, true},
+	{workflow.EventAskResident, BtnAsk, false, true},
+	{workflow.EventSubmitDraft, BtnDraft, false, true},
+	{workflow.EventApprove, BtnApprove, false, true},
+	{workflow.EventReturn, BtnReturn, false, true},
+	{workflow.EventReroute, BtnReroute, false, true},
+	{workflow.EventExtend, BtnExtend, false, true},
+	{workflow.EventReject, BtnReject, true, true},
+	{workflow.EventRedirect, BtnRedirect, true, true},
 }
 
 // uniqueFull is the callback of «Показать полностью».
-const uniqueFull = "full"
+const UniqueFull = "full"
 
 // cardBelongs reports whether a card of appeal a in the chat bound to
 // chatDirection ("" for triage) is the live one, with buttons: the
 // appeal's direction chat, or triage while the appeal waits there.
-func cardBelongs(a *workflow.Appeal, chatDirection string) bool {
+func CardBelongs(a *workflow.Appeal, chatDirection string) bool {
 	if chatDirection == "" {
 		return a.Direction == "" && a.State != workflow.StateReceived
 	}
 	return a.Direction == chatDirection
 }
 
-// card renders an appeal's card for the chat of m (bound to
-// m.ChatDirection): its text (cardText, in texts_staff.go) and, when the
+// CardView is what an appeal's card shows in one chat: the appeal and
+// what staff see about it besides.
+type CardView struct {
+	Appeal *workflow.Appeal
+	// ChatDirection is the direction the chat is bound to ("" for triage).
+	ChatDirection    string
+	History          []workflow.CardEvent  // the latest audit events, oldest first
+	ExecutorName     string                // the name of Appeal.ExecutorID
+	DraftAttachments []workflow.Attachment // evidence attached to the latest draft
+	ContactName      string                // the citizen of an appeal from another channel
+	Contact          string
+}
+
+// Card renders an appeal's card for the chat of v (bound to
+// v.ChatDirection): its text (CardText, in texts_staff.go) and, when the
 // card is the live one, the buttons. A chat the appeal has left (rerouted
 // elsewhere, or routed out of triage) gets a card with no buttons saying
 // where it went.
-func card(m workflow.OutboxMessage, directions map[string]string, loc *time.Location, now time.Time) (string, *tele.ReplyMarkup) {
+func Card(m CardView, directions map[string]string, loc *time.Location, now time.Time) (string, *tele.ReplyMarkup) {
 	markup := &tele.ReplyMarkup{}
-	if cardBelongs(m.Appeal, m.ChatDirection) {
-		markup.InlineKeyboard = cardKeyboard(m.Appeal, m.ChatDirection)
+	if CardBelongs(m.Appeal, m.ChatDirection) {
+		markup.InlineKeyboard = CardKeyboard(m.Appeal, m.ChatDirection)
 	}
-	return cardText(m, directions, loc, now), markup
+	return CardText(m, directions, loc, now), markup
 }
 
 // cardKeyboard returns the buttons of a live card: the events the
 // workflow allows now that a button can start in this chat, two to a row,
 // and «Показать полностью» when the card shortens a text.
-func cardKeyboard(a *workflow.Appeal, chatDirection string) [][]tele.InlineButton {
+func CardKeyboard(a *workflow.Appeal, chatDirection string) [][]tele.InlineButton {
 	id, version := strconv.FormatInt(a.ID, 10), strconv.Itoa(a.Version)
 	allowed := map[workflow.Event]bool{}
 	for _, e := range workflow.AllowedEvents(a.State) {
 		allowed[e] = true
 	}
 	var btns []tele.InlineButton
-	for _, cb := range cardButtons {
+	for _, cb := range CardButtons {
 		switch {
-		case !allowed[cb.event]:
+		case !allowed[cb.Event]:
 			continue
 		case chatDirection == "" && !cb.triage, chatDirection != "" && !cb.chat:
 			continue
-		case cb.event == workflow.EventAskResident && a.ResidentID == 0:
+		case cb.Event == workflow.EventAskResident && a.ResidentID == 0:
 			continue // nobody in Telegram to ask
-		case cb.event == workflow.EventExtend && a.Extended:
+		case cb.Event == workflow.EventExtend && a.Extended:
 			continue // once only
 		}
-		btns = append(btns, tele.InlineButton{Unique: string(cb.event), Text: cb.label, Data: id + "|" + version})
+		btns = append(btns, tele.InlineButton{Unique: string(cb.Event), Text: cb.label, Data: id + "|" + version})
 	}
 	var rows [][]tele.InlineButton
 	for i := 0; i < len(btns); i += 2 {
 		rows = append(rows, btns[i:min(i+2, len(btns))])
 	}
-	if utf8.RuneCountInString(a.Text) > cardTextRunes || utf8.RuneCountInString(a.Draft) > cardDraftRunes ||
-		utf8.RuneCountInString(a.Answer) > cardDraftRunes {
-		rows = append(rows, []tele.InlineButton{{Unique: uniqueFull, Text: btnShowFull, Data: id}})
+	if utf8.RuneCountInString(a.Text) > CardTextRunes || utf8.RuneCountInString(a.Draft) > CardDraftRunes ||
+		utf8.RuneCountInString(a.Answer) > CardDraftRunes {
+		rows = append(rows, []tele.InlineButton{{Unique: UniqueFull, Text: BtnShowFull, Data: id}})
 	}
 	return rows
 }
 
 // directionName returns the name of a direction code, or the triage's.
-func directionName(code string, directions map[string]string) string {
+func DirectionName(code string, directions map[string]string) string {
 	if code == "" {
-		return textTriageDirection
+		return TextTriageDirection
 	}
 	if name := directions[code]; name != "" {
 		return name
@@ -118,28 +131,28 @@ func directionName(code string, directions map[string]string) string {
 
 // formatDue formats a deadline: the date, with the time when it is not
 // the end of a day (a deadline in hours).
-func formatDue(t time.Time, loc *time.Location) string {
+func FormatDue(t time.Time, loc *time.Location) string {
 	l := t.In(loc)
 	if l.Hour() == 23 && l.Minute() == 59 {
-		return formatDate(t, loc)
+		return FormatDate(t, loc)
 	}
 	return l.Format("02.01.2006 15:04")
 }
 
 // daysLate returns how many days (started) now is past due.
-func daysLate(due, now time.Time) int {
+func DaysLate(due, now time.Time) int {
 	return int(now.Sub(due).Hours()/24) + 1
 }
 
 // nameOr returns name, or the Telegram id when the name is unknown.
-func nameOr(name string, id int64) string {
+func NameOr(name string, id int64) string {
 	if name != "" {
 		return name
 	}
 	return "id " + strconv.FormatInt(id, 10)
 }
 
-func nonEmpty(ss ...string) []string {
+func NonEmpty(ss ...string) []string {
 	var out []string
 	for _, s := range ss {
 		if s != "" {
@@ -150,7 +163,7 @@ func nonEmpty(ss ...string) []string {
 }
 
 // shorten cuts s to at most n characters, marking the cut.
-func shorten(s string, n int) string {
+func Shorten(s string, n int) string {
 	if utf8.RuneCountInString(s) <= n {
 		return s
 	}
@@ -160,7 +173,7 @@ func shorten(s string, n int) string {
 
 // splitText splits s into pieces of at most n characters, preferring to cut
 // at a paragraph, a line or a space.
-func splitText(s string, n int) []string {
+func SplitText(s string, n int) []string {
 	var out []string
 	r := []rune(s)
 	for len(r) > n {

@@ -1,0 +1,365 @@
+package render
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	tele "gopkg.in/telebot.v3"
+
+	"mcu/workflow"
+)
+
+// staffCommands is the command menu in groups.
+var StaffCommands = []tele.Command{
+	{Text: "register", Description: "Зарегистрировать обращение из другого канала"},
+	{Text: "history", Description: "История обращения: /history 2026-000017"},
+	{Text: "cancel", Description: "Отменить ввод"},
+	{Text: "bindings", Description: "Привязанные чаты"},
+	{Text: "bind", Description: "Привязать чат: /bind <код>"},
+	{Text: "unbind", Description: "Снять привязку чата"},
+	{Text: "invite", Description: "Пригласить сотрудника: /invite <роль> [<направление>]"},
+	{Text: "staff", Description: "Сотрудники и роли"},
+	{Text: "revoke", Description: "Снять роль"},
+}
+
+// chatNotice is what a direction or triage chat is told besides the card.
+func ChatNotice(a *workflow.Appeal, n workflow.Notification) string {
+	num := a.Number()
+	switch n.Event {
+	case workflow.EventReturn:
+		return fmt.Sprintf("№ %s: черновик возвращён на доработку. Причина: %s", num, n.Input.Reason)
+	case workflow.EventResidentReplied:
+		return fmt.Sprintf("№ %s: заявитель ответил на вопрос:\n\n%s", num, n.Input.Text)
+	case workflow.EventReopen:
+		s := fmt.Sprintf("№ %s: заявитель сообщил, что проблема не решена. Обращение возобновлено.", num)
+		if n.Input.Solved == workflow.SolvedPartly {
+			s = fmt.Sprintf("№ %s: заявитель сообщил, что проблема решена частично. Обращение возобновлено.", num)
+		}
+		if n.Input.Text != "" {
+			s += "\n\nКомментарий: " + n.Input.Text
+		}
+		return s
+	case workflow.EventWithdraw:
+		return fmt.Sprintf("№ %s: заявитель отозвал сообщение.", num)
+	}
+	return ""
+}
+
+// roleNames are the staff roles in words.
+var RoleNames = map[workflow.Role]string{
+	workflow.RoleAdmin:    "администратор",
+	workflow.RoleOperator: "оператор",
+	workflow.RoleCurator:  "куратор",
+	workflow.RoleExecutor: "исполнитель",
+	workflow.RoleHead:     "глава администрации",
+	workflow.RoleLeader:   "руководитель МЦУ",
+}
+
+// sourceNames are the channels an appeal came by, in words.
+var SourceNames = map[workflow.Source]string{
+	workflow.SourceBot:      "бот",
+	workflow.SourcePOS:      "ПОС (Госуслуги)",
+	workflow.SourceSocial:   "социальные сети",
+	workflow.SourcePhone:    "телефон",
+	workflow.SourceInPerson: "личный приём",
+	workflow.SourceEmail:    "почта",
+}
+
+// eventNames are the events as a history line names them.
+var EventNames = map[workflow.Event]string{
+	workflow.EventRegister:        "зарегистрировано",
+	workflow.EventRoute:           "направлено",
+	workflow.EventTake:            "взято в работу",
+	workflow.EventAskResident:     "вопрос заявителю",
+	workflow.EventResidentReplied: "заявитель ответил",
+	workflow.EventSubmitDraft:     "проект ответа",
+	workflow.EventApprove:         "ответ утверждён",
+	workflow.EventReturn:          "возвращено",
+	workflow.EventReroute:         "перенаправлено",
+	workflow.EventExtend:          "срок продлён",
+	workflow.EventRate:            "оценка",
+	workflow.EventReopen:          "возобновлено",
+	workflow.EventClose:           "закрыто",
+	workflow.EventReject:          "отклонено",
+	workflow.EventRedirect:        "переадресовано",
+	workflow.EventWithdraw:        "отозвано заявителем",
+}
+
+// reason is a reason from a fixed list: a short code for callback data,
+// a button label, and the wording that is stored and shown.
+type Reason struct{ Code, Label, text string }
+
+// returnReasons are why a curator returns a draft (DESIGN §2).
+var ReturnReasons = []Reason{
+	{"formal", "Отписка", "отписка: ответ не по существу вопроса"},
+	{"no_date", "Нет срока устранения", "не указан срок устранения проблемы"},
+	{"no_proof", "Нет подтверждения", "«устранено» без подтверждения (фото, акт)"},
+	{"law", "Нормы без разъяснения", "ссылки на нормы права без разъяснения"},
+	{"contra", "Противоречия", "в ответе есть противоречия"},
+}
+
+// rejectReasons are the grounds of 59-ФЗ art. 11 to leave an appeal
+// without an answer on the merits.
+var RejectReasons = []Reason{
+	{"obscene", "Оскорбления, угрозы", "нецензурные либо оскорбительные выражения, угрозы (ч. 3 ст. 11 59-ФЗ)"},
+	{"unreadable", "Текст не читается", "текст не поддаётся прочтению (ч. 4 ст. 11 59-ФЗ)"},
+	{"repeat", "Повтор без новых доводов", "повторное обращение без новых доводов (ч. 5 ст. 11 59-ФЗ)"},
+	{"no_contact", "Нет имени или адреса", "не указаны фамилия или адрес для ответа (ч. 1 ст. 11 59-ФЗ)"},
+}
+
+func FindReason(list []Reason, code string) (string, bool) {
+	for _, r := range list {
+		if r.Code == code {
+			return r.text, true
+		}
+	}
+	return "", false
+}
+
+// Labels of buttons besides the card's.
+const (
+	LabelComment = "Свой комментарий"
+	LabelCancel  = "Отмена"
+	LabelUnknown = "Не знаю"
+)
+
+// Staff texts.
+const (
+	TextDone            = "Готово"
+	TextNotStaff        = "Команда доступна только сотрудникам МЦУ."
+	TextGroupOnly       = "Эта команда работает в группе сотрудников."
+	TextBindUsage       = "Укажите, к чему привязать чат: /bind <код>.\nКоды: %s, triage (сортировка), head (глава администрации)."
+	TextBindUnknown     = "Неизвестный код «%s».\nКоды: %s, triage (сортировка), head (глава администрации)."
+	TextBoundDirection  = "Чат привязан к направлению «%s». Сюда будут приходить карточки обращений."
+	TextBoundTriage     = "Чат назначен для сортировки: сюда будут приходить обращения без направления."
+	TextBoundHead       = "Чат назначен для сводок главе администрации."
+	TextBoundQueued     = "\nКарточек из очереди: %d."
+	TextUnbound         = "Привязка снята: %s."
+	TextNotBound        = "Этот чат ни к чему не привязан."
+	TextNoBindings      = "Привязанных чатов нет."
+	TextBindingsTitle   = "Привязанные чаты:"
+	TextMigrated        = "Группа стала супергруппой. Привязка сохранена: %s."
+	TextTriageTarget    = "сортировка"
+	TextHeadTarget      = "глава администрации"
+	TextInviteUsage     = "Укажите роль: /invite <роль> [<направление>].\nРоли: admin, operator, curator, executor, head, leader. Для curator и executor нужно направление: %s."
+	TextInviteCreated   = "Приглашение: %s. Ссылка одноразовая, действует до %s:\n%s"
+	TextInviteAccepted  = "Добро пожаловать! Вам выдана роль: %s."
+	TextInviteUsedBy    = "%s принял(а) приглашение: %s."
+	TextInviteUsed      = "Это приглашение уже использовано. Попросите администратора прислать новое."
+	TextInviteExpired   = "Срок действия приглашения истёк. Попросите администратора прислать новое."
+	TextInviteNotFound  = "Приглашение не найдено. Проверьте ссылку или попросите администратора прислать новую."
+	TextStaffTitle      = "Сотрудники:"
+	TextNoStaff         = "Сотрудников пока нет. Пригласите их командой /invite."
+	TextBootstrapAdmin  = "администратор (MCU_ADMIN_IDS)"
+	TextRevokeChoose    = "Чью роль снять?"
+	TextRevokeNone      = "Снимать нечего: ролей, выданных приглашением, нет."
+	TextRevoked         = "Роль снята: %s — %s."
+	TextCancelled       = "Ввод отменён."
+	TextFullTitle       = "№ %s, полный текст:"
+	TextFullDraft       = "Проект ответа полностью:"
+	TextFullAnswer      = "Ответ полностью:"
+	TextChooseReturn    = "№ %s: почему проект возвращается?"
+	TextChooseReject    = "№ %s: по какому основанию отклонить (ст. 11 59-ФЗ)?"
+	TextChooseReroute   = "№ %s: в какое направление перенаправить?"
+	TextChooseRoute     = "№ %s: в какое направление направить?"
+	TextPromptAsk       = "%s, напишите вопрос заявителю по № %s ответом на это сообщение."
+	TextPromptDraft     = "%s, напишите проект ответа по № %s ответом на это сообщение. Можно приложить фото (подтверждение)."
+	TextPromptReturn    = "%s, напишите, что доработать в проекте по № %s, ответом на это сообщение."
+	TextPromptExtend    = "%s, срок ответа по № %s продлевается на %s. Напишите причину ответом на это сообщение — её увидит заявитель."
+	TextChooseExtend    = "№ %s: на сколько продлить срок? Продлить можно один раз."
+	TextPromptRedirect  = "%s, в какой орган переадресовать № %s? Напишите название ответом на это сообщение."
+	TextPhotoKept       = "Фото добавлено. Теперь напишите текст ответом на то же сообщение."
+	TextStaffReplyEmpty = "Нужен текст. Ответьте на сообщение бота ещё раз."
+	TextSent            = "№ %s: %s."
+	TextAskSent         = "вопрос отправлен заявителю"
+	TextDraftSent       = "проект ответа отправлен на согласование"
+	TextReturnSent      = "проект возвращён на доработку"
+	TextExtendSent      = "срок продлён до %s, заявитель уведомлён"
+	TextRedirectSent    = "переадресовано: %s"
+	TextHistoryUsage    = "Укажите номер: /history 2026-000017."
+	TextHistoryTitle    = "История № %s:"
+	TextNotYours        = "Это не ваш запрос."
+)
+
+// Answers to a press that lost a race: what happened to the appeal.
+var ConflictTexts = map[workflow.State]string{
+	workflow.StateInProgress:    "Уже взято в работу.",
+	workflow.StateClarification: "Заявителю уже задан вопрос.",
+	workflow.StateOnApproval:    "Проект ответа уже на согласовании.",
+	workflow.StateAnswered:      "Уже утверждено.",
+	workflow.StateClosed:        "Обращение уже закрыто.",
+	workflow.StateRejected:      "Уже отклонено.",
+	workflow.StateRedirected:    "Уже переадресовано.",
+	workflow.StateWithdrawn:     "Заявитель отозвал обращение.",
+}
+
+// Texts of the registration of appeals from other channels.
+const (
+	TextRegisterTriageOnly = "Регистрировать обращения из других каналов можно в чате сортировки."
+	TextRegisterKind       = "Новое обращение из другого канала. Что это?"
+	TextRegisterSource     = "Откуда оно пришло?"
+	TextRegisterText       = "%s, пришлите текст обращения ответом на это сообщение."
+	TextRegisterName       = "%s, как зовут заявителя? Ответьте на это сообщение («-», если неизвестно)."
+	TextRegisterContact    = "%s, как связаться с заявителем (телефон, e-mail, адрес)? Ответьте на это сообщение («-», если неизвестно)."
+	TextRegisterDirection  = "К какому направлению относится обращение?"
+	TextRegistered         = "Зарегистрировано: № %s (%s), ответ до %s."
+	TextRegisterSummary    = "Регистрация: %s, источник — %s."
+)
+
+// kindChoices are the kinds an operator registers, in the order offered.
+var KindChoices = []workflow.Kind{workflow.KindAppeal59, workflow.KindIncident, workflow.KindMessage}
+
+// sourceChoices are the other channels, in the order offered.
+var SourceChoices = []workflow.Source{workflow.SourcePOS, workflow.SourceSocial, workflow.SourcePhone, workflow.SourceInPerson, workflow.SourceEmail}
+
+// Captions of files sent beside a card or a message.
+const (
+	TextAppealFiles = "№ %s: вложения заявителя"
+	TextReplyFiles  = "№ %s: фото от заявителя к ответу на вопрос"
+)
+
+// A draft sent as an album.
+const (
+	BtnDraftSend       = "Отправить проект"
+	TextDraftAlbumKept = "Фото добавлены к проекту. Когда пришлёте все фото с подписью-текстом, нажмите «Отправить проект»."
+	TextDraftNeedsText = "Нужен текст проекта: подпишите фото или ответьте текстом на сообщение бота."
+	TextDraftNothing   = "Этот проект уже отправлен или отменён."
+)
+
+// cardText is the text of an appeal's card for the chat of m: number,
+// kind, direction, state, deadline, executor, the text, attachments, the
+// draft or answer, the latest history; and where the appeal went when the
+// chat is no longer its own.
+func CardText(m CardView, directions map[string]string, loc *time.Location, now time.Time) string {
+	a := m.Appeal
+	var b strings.Builder
+	fmt.Fprintf(&b, "№ %s · %s\n", a.Number(), KindNames[a.Kind])
+	dir := DirectionName(a.Direction, directions)
+	fmt.Fprintf(&b, "Направление: %s\n", dir)
+	fmt.Fprintf(&b, "Статус: %s\n", StateNames[a.State])
+	if !a.DueAt.IsZero() {
+		fmt.Fprintf(&b, "Срок: %s", FormatDue(a.DueAt, loc))
+		if a.Overdue(now) {
+			fmt.Fprintf(&b, " — просрочено на %d дн.", DaysLate(a.DueAt, now))
+		}
+		if a.Extended {
+			b.WriteString(" (продлён)")
+		}
+		b.WriteString("\n")
+	}
+	if a.ExecutorID != 0 {
+		fmt.Fprintf(&b, "Исполнитель: %s\n", NameOr(m.ExecutorName, a.ExecutorID))
+	}
+	if a.Source != workflow.SourceBot {
+		fmt.Fprintf(&b, "Источник: %s\n", SourceNames[a.Source])
+	}
+	if m.ContactName != "" || m.Contact != "" {
+		fmt.Fprintf(&b, "Заявитель: %s\n", strings.Join(NonEmpty(m.ContactName, m.Contact), ", "))
+	}
+	b.WriteString("\n")
+	b.WriteString(Shorten(a.Text, CardTextRunes))
+	b.WriteString("\n")
+	if a.Address != "" {
+		fmt.Fprintf(&b, "\nАдрес: %s\n", a.Address)
+	}
+	if n := len(a.Attachments); n > 0 || a.Location != nil {
+		var parts []string
+		if n > 0 {
+			parts = append(parts, fmt.Sprintf("фото: %d", n))
+		}
+		if a.Location != nil {
+			parts = append(parts, "место на карте")
+		}
+		fmt.Fprintf(&b, "Вложения над карточкой — %s\n", strings.Join(parts, ", "))
+	}
+	switch {
+	case a.Answer != "" && !a.State.Open():
+		fmt.Fprintf(&b, "\nОтвет:\n%s\n", Shorten(a.Answer, CardDraftRunes))
+	case a.Draft != "" && a.State == workflow.StateOnApproval:
+		fmt.Fprintf(&b, "\nПроект ответа:\n%s\n", Shorten(a.Draft, CardDraftRunes))
+	case a.Draft != "" && a.State.Open():
+		fmt.Fprintf(&b, "\nПрежний проект ответа (возвращён):\n%s\n", Shorten(a.Draft, CardDraftRunes))
+	}
+	if n := len(m.DraftAttachments); n > 0 && a.Draft != "" {
+		if a.Answer != "" && !a.State.Open() {
+			fmt.Fprintf(&b, "Фото к ответу: %d\n", n)
+		} else {
+			fmt.Fprintf(&b, "Фото к проекту: %d\n", n)
+		}
+	}
+	if a.Reason != "" && (a.State == workflow.StateRejected || a.State == workflow.StateRedirected) {
+		label := "Причина"
+		if a.State == workflow.StateRedirected {
+			label = "Переадресовано в"
+		}
+		fmt.Fprintf(&b, "\n%s: %s\n", label, a.Reason)
+	}
+	if len(m.History) > 0 {
+		b.WriteString("\nИстория:\n")
+		for _, e := range m.History {
+			fmt.Fprintf(&b, "%s %s\n", e.At.In(loc).Format("02.01 15:04"), HistoryLine(e, directions, loc))
+		}
+	}
+	if !CardBelongs(a, m.ChatDirection) {
+		fmt.Fprintf(&b, "\nПередано: %s", dir)
+	}
+	return Shorten(strings.TrimRight(b.String(), "\n"), MaxMessageRunes)
+}
+
+// historyLine is one event of a card's or /history's list, without the
+// time: what happened and who did it.
+func HistoryLine(e workflow.CardEvent, directions map[string]string, loc *time.Location) string {
+	s := EventNames[e.Event]
+	if s == "" {
+		s = string(e.Event)
+	}
+	p := e.Payload
+	switch e.Event {
+	case workflow.EventRoute, workflow.EventReroute:
+		s += ": " + DirectionName(p.Direction, directions)
+	case workflow.EventReturn, workflow.EventReject:
+		s += ": " + Shorten(p.Reason, 80)
+	case workflow.EventRedirect:
+		s += ": " + Shorten(p.Authority, 80)
+	case workflow.EventExtend:
+		if due, err := time.Parse(time.RFC3339, p.DueAt); err == nil {
+			s += " до " + FormatDate(due, loc)
+		}
+	case workflow.EventRate:
+		s += fmt.Sprintf(": %d", p.Rating)
+	}
+	switch e.Actor.Kind {
+	case workflow.ActorStaff:
+		s += " — " + NameOr(e.ActorName, e.Actor.UserID)
+	case workflow.ActorResident:
+		s += " — заявитель"
+	}
+	return s
+}
+
+// Labels of a card's buttons.
+const (
+	BtnRoute    = "Направить"
+	BtnTake     = "Взять в работу"
+	BtnAsk      = "Вопрос жителю"
+	BtnDraft    = "Подготовить ответ"
+	BtnApprove  = "Утвердить"
+	BtnReturn   = "Вернуть"
+	BtnReroute  = "Перенаправить"
+	BtnExtend   = "Продлить срок"
+	BtnReject   = "Отклонить"
+	BtnRedirect = "Переадресовать"
+	BtnShowFull = "Показать полностью"
+)
+
+// Small pieces of staff texts.
+const (
+	TextTopicSuffix     = ", тема %d"
+	TextChatByID        = "чат %d"
+	TextBindingLine     = "• %s — %s"
+	TextTriageDirection = "не определено (сортировка)"
+	TextColleague       = "Коллега"
+	BtnExtendBy         = "на %s"
+	TextRegisteredBy    = "внесено оператором (%s) — %s"
+)
