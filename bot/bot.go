@@ -1,9 +1,10 @@
-// Package bot is MCU's Telegram side (gopkg.in/telebot.v3): it turns
-// updates into workflow calls and the outbox into Telegram messages.
-// Updates are received by a Poller with backoff (or a webhook), handled by
-// a Runner in order per chat with panic recovery, and recorded as processed
-// in the transaction of their effects. The Dispatcher sends what the
-// workflow enqueued.
+// Package bot holds the handlers of MCU's Telegram bot
+// (gopkg.in/telebot.v3): the resident's screens (resident_*.go) and the
+// staff's commands and buttons (staff_*.go), turning Telegram input into
+// workflow calls. Updates come in through package transport, each
+// recorded as processed in the transaction of its effects; what the
+// workflow enqueues is sent by package delivery; every text is rendered
+// by package render.
 package bot
 
 import (
@@ -19,6 +20,7 @@ import (
 
 	"mcu/internal/redact"
 	"mcu/render"
+	"mcu/transport"
 	"mcu/workflow"
 )
 
@@ -27,7 +29,13 @@ import (
 type Store interface {
 	ResidentStore
 	StaffStore
-	InboxStore
+	transport.InboxStore
+	// FailInbox records why handling an update failed; it stays in the
+	// inbox and is tried again.
+	FailInbox(ctx context.Context, updateID int64, reason string) error
+	// UpdateRecorded reports whether the update of ctx has been recorded
+	// as processed by a committed transaction.
+	UpdateRecorded(ctx context.Context) bool
 	// WithUpdate returns a context whose first committed transaction
 	// records the update id.
 	WithUpdate(ctx context.Context, updateID int64) context.Context
@@ -56,12 +64,8 @@ type Options struct {
 	// Client makes the Bot API calls; default a client with a 30 s timeout
 	// (long polls use their own).
 	Client *http.Client
-	// Poller configures long polling (Logger is filled in).
-	Poller PollerOptions
-	// Runner configures update handling (Logger is filled in).
-	Runner RunnerOptions
-	// Inbox tunes how unhandled updates are tried again.
-	Inbox InboxOptions
+	// Updates configures how updates are received (Logger is filled in).
+	Updates transport.ReceiverOptions
 }
 
 // ErrUnauthorized says Telegram rejected the bot token.
@@ -72,7 +76,7 @@ type Bot struct {
 	tg     *tele.Bot
 	opts   Options
 	logger *slog.Logger
-	runner *Runner
+	rx     *transport.Receiver
 
 	dirMu      sync.Mutex
 	dirs       map[string]string
@@ -93,7 +97,6 @@ func New(opts Options) (*Bot, error) {
 	if opts.Client == nil {
 		opts.Client = &http.Client{Timeout: 30 * time.Second}
 	}
-	opts.Inbox.defaults()
 	b := &Bot{opts: opts, logger: opts.Logger}
 	tg, err := tele.NewBot(tele.Settings{
 		URL:         opts.APIURL,
@@ -109,8 +112,9 @@ func New(opts Options) (*Bot, error) {
 		return nil, fmt.Errorf("bot: unable to reach telegram (getMe): %w", redact.URL(err))
 	}
 	b.tg = tg
-	b.opts.Runner.Logger = opts.Logger
-	b.runner = NewRunner(tg, b.opts.Runner)
+	rxOpts := opts.Updates
+	rxOpts.Logger = opts.Logger
+	b.rx = transport.NewReceiver(tg, tg, opts.Store, rxOpts)
 	tg.Use(b.processOnce)
 	b.routes()
 	return b, nil
@@ -119,42 +123,30 @@ func New(opts Options) (*Bot, error) {
 // Username returns the bot's username, as getMe told it.
 func (b *Bot) Username() string { return b.tg.Me.Username }
 
-// Telegram returns the underlying telebot bot (for the dispatcher).
+// Telegram returns the underlying telebot bot (the dispatcher sends through it).
 func (b *Bot) Telegram() *tele.Bot { return b.tg }
 
 // Commands registers the command menu with Telegram (setMyCommands).
 func (b *Bot) Commands() error {
-	// Residents' menu (texts_resident.go).
+	// Residents' menu.
 	err := b.tg.SetCommands(render.ResidentCommands)
 	if err != nil {
 		return fmt.Errorf("bot: unable to set commands: %w", redact.URL(err))
 	}
-	// Staff work in groups: their menu there (texts_staff.go).
+	// Staff work in groups: their menu there.
 	if err := b.tg.SetCommands(render.StaffCommands, tele.CommandScope{Type: tele.CommandScopeAllGroupChats}); err != nil {
 		return fmt.Errorf("bot: unable to set staff commands: %w", redact.URL(err))
 	}
 	return nil
 }
 
+// Updates returns what receives the bot's updates: by long polling
+// (Poll) or a webhook.
+func (b *Bot) Updates() *transport.Receiver { return b.rx }
+
 // Run receives updates by long polling until ctx ends, then finishes the
-// updates in hand. Each batch is kept in the inbox before it is confirmed
-// to Telegram; what an earlier run left unhandled is handled first, and
-// updates whose handling failed are tried again.
-func (b *Bot) Run(ctx context.Context) error {
-	if err := b.recoverInbox(ctx); err != nil && ctx.Err() == nil {
-		b.logger.WarnContext(ctx, "inbox: unable to recover unhandled updates; will retry", "error", err)
-	}
-	po := b.opts.Poller
-	po.Logger = b.logger
-	po.Save = b.keepUpdates
-	loopCtx, stop := context.WithCancel(ctx)
-	done := make(chan struct{})
-	go func() { defer close(done); b.redeliverLoop(loopCtx) }()
-	err := RunPolling(ctx, b.tg, NewPoller(po), b.runner)
-	stop()
-	<-done
-	return err
-}
+// updates in hand (see transport.Receiver.Poll).
+func (b *Bot) Run(ctx context.Context) error { return b.rx.Poll(ctx) }
 
 // processOnce is the middleware that handles each update at most once:
 // an update already recorded is skipped, and the update id is recorded in

@@ -7,9 +7,11 @@ import (
 	"time"
 
 	"mcu/bot"
+	"mcu/delivery"
 	"mcu/internal/dbtest"
 	"mcu/internal/telegramtest"
 	"mcu/storage"
+	"mcu/transport"
 	"mcu/workflow"
 )
 
@@ -81,8 +83,10 @@ func (h *harness) start() {
 	b, err := bot.New(bot.Options{
 		Token: h.srv.Token, APIURL: h.srv.URL, Service: h.svc, Store: h.db,
 		Location: moscow, Now: h.clock, Logger: logger, OperatorName: h.operator,
-		Poller: bot.PollerOptions{Timeout: time.Second},
-		Inbox:  bot.InboxOptions{Grace: 2 * time.Second, Poll: 50 * time.Millisecond, RetryBase: 100 * time.Millisecond},
+		Updates: transport.ReceiverOptions{
+			Poller: transport.PollerOptions{Timeout: time.Second},
+			Inbox:  transport.InboxOptions{Grace: 2 * time.Second, Poll: 50 * time.Millisecond, RetryBase: 100 * time.Millisecond},
+		},
 	})
 	if err != nil {
 		h.t.Fatalf("bot.New: %v", err)
@@ -90,7 +94,7 @@ func (h *harness) start() {
 	if err := b.Commands(); err != nil {
 		h.t.Fatalf("set commands: %v", err)
 	}
-	disp := bot.NewDispatcher(h.db, b.Telegram(), bot.DispatcherOptions{
+	disp := delivery.NewDispatcher(h.db, b.Telegram(), delivery.DispatcherOptions{
 		Location: moscow, Now: h.clock, Logger: logger, Directions: b.Directions,
 		Poll: 50 * time.Millisecond,
 	})

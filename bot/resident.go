@@ -10,6 +10,7 @@ import (
 
 	tele "gopkg.in/telebot.v3"
 
+	"mcu/delivery"
 	"mcu/render"
 	"mcu/tgstate"
 	"mcu/workflow"
@@ -371,7 +372,7 @@ func respond(c tele.Context, text string) error {
 	if err == nil {
 		return nil
 	}
-	if code, desc := telegramError(err); code == 400 && strings.Contains(desc, "query is too old") {
+	if code, desc := delivery.TelegramError(err); code == 400 && strings.Contains(desc, "query is too old") {
 		// The answer is a courtesy: a press handled late (tried again
 		// from the inbox, say) still takes effect.
 		return nil

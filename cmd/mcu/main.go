@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"mcu/internal/redact"
 	"os"
 	"os/signal"
 	"syscall"
@@ -37,7 +38,9 @@ func main() {
 // run executes one command and returns the exit status: 0 done, 1 failed,
 // 2 bad usage or configuration.
 func run(ctx context.Context, args []string, getenv func(string) string, stderr io.Writer) int {
-	logger := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	// One handler keeps the bot token out of every log line.
+	logger := slog.New(redact.Handler(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelInfo}),
+		getenv("MCU_TELEGRAM_TOKEN"), getenv("MCU_WEBHOOK_SECRET")))
 	if len(args) == 0 {
 		fmt.Fprintln(stderr, usage)
 		return 2

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"mcu/bot"
+	"mcu/delivery"
 	"mcu/workflow"
 )
 
@@ -69,7 +70,7 @@ func serve(ctx context.Context, getenv func(string) string, logger *slog.Logger)
 		logger.Warn("set commands", "error", err)
 	}
 
-	disp := bot.NewDispatcher(db, b.Telegram(), bot.DispatcherOptions{
+	disp := delivery.NewDispatcher(db, b.Telegram(), delivery.DispatcherOptions{
 		Location: cfg.Location, Logger: logger, Directions: b.Directions,
 	})
 	var wg sync.WaitGroup
@@ -78,14 +79,14 @@ func serve(ctx context.Context, getenv func(string) string, logger *slog.Logger)
 	defer stop()
 	receive := b.Run
 	if cfg.WebhookURL != "" {
-		h := b.WebhookHandler(cfg.WebhookSecret)
+		h := b.Updates().Webhook(cfg.WebhookSecret)
 		webhook.Store(&h)
-		if err := b.SetWebhook(cfg.WebhookURL, cfg.WebhookSecret); err != nil {
+		if err := b.Updates().SetWebhook(cfg.WebhookURL, cfg.WebhookSecret); err != nil {
 			return err
 		}
 		logger.Info("receiving updates by webhook", "path", webhookPath(cfg))
-		receive = b.RunWebhook
-	} else if err := b.DeleteWebhook(); err != nil {
+		receive = b.Updates().RunWebhook
+	} else if err := b.Updates().DeleteWebhook(); err != nil {
 		logger.Warn("delete webhook before polling", "error", err)
 	}
 	botReady.Store(true) // identity known, updates on their way

@@ -1,4 +1,4 @@
-package bot
+package transport
 
 import (
 	"bytes"
@@ -19,17 +19,17 @@ import (
 
 // Poller defaults.
 const (
-	defaultPollTimeout = 25 * time.Second
-	defaultMinBackoff  = 250 * time.Millisecond
-	defaultMaxBackoff  = 30 * time.Second
+	DefaultPollTimeout = 25 * time.Second
+	DefaultMinBackoff  = 250 * time.Millisecond
+	DefaultMaxBackoff  = 30 * time.Second
 
 	// requestSlack is added to the long poll timeout to get the deadline of
 	// one getUpdates request, so that a connection that hangs silently is
 	// given up on instead of blocking the poller forever.
-	requestSlack = 15 * time.Second
+	RequestSlack = 15 * time.Second
 
 	// maxResponseSize bounds the body of one getUpdates response.
-	maxResponseSize = 64 << 20
+	MaxResponseSize = 64 << 20
 )
 
 // PollerOptions configures a Poller. The zero value is usable.
@@ -69,8 +69,8 @@ type PollerOptions struct {
 	// itself. Default: a new http.Client using http.DefaultTransport.
 	Client *http.Client
 
-	// Logger receives one record per failed getUpdates call. Default
-	// slog.Default().
+	// Logger receives one record per failed getUpdates call. Default:
+	// discard.
 	Logger *slog.Logger
 
 	// Rand returns a pseudo-random number in [0, 1) for the backoff jitter.
@@ -105,13 +105,13 @@ type Poller struct {
 // NewPoller returns a Poller with the given options, defaults filled in.
 func NewPoller(opts PollerOptions) *Poller {
 	if opts.Timeout <= 0 {
-		opts.Timeout = defaultPollTimeout
+		opts.Timeout = DefaultPollTimeout
 	}
 	if opts.MinBackoff <= 0 {
-		opts.MinBackoff = defaultMinBackoff
+		opts.MinBackoff = DefaultMinBackoff
 	}
 	if opts.MaxBackoff <= 0 {
-		opts.MaxBackoff = defaultMaxBackoff
+		opts.MaxBackoff = DefaultMaxBackoff
 	}
 	if opts.MaxBackoff < opts.MinBackoff {
 		opts.MaxBackoff = opts.MinBackoff
@@ -120,7 +120,7 @@ func NewPoller(opts PollerOptions) *Poller {
 		opts.Client = &http.Client{}
 	}
 	if opts.Logger == nil {
-		opts.Logger = slog.Default()
+		opts.Logger = slog.New(slog.DiscardHandler)
 	}
 	if opts.Rand == nil {
 		opts.Rand = rand.Float64
@@ -214,7 +214,7 @@ func (p *Poller) delay(attempt int, err error) time.Duration {
 	ceil = min(ceil, hi)
 	d := lo + time.Duration(p.opts.Rand()*float64(ceil-lo))
 
-	var apiErr *apiError
+	var apiErr *ApiError
 	if errors.As(err, &apiErr) && apiErr.retryAfter > d {
 		d = apiErr.retryAfter
 	}
@@ -231,7 +231,7 @@ func (p *Poller) logFailure(err error, attempt int, delay time.Duration) {
 		slog.Duration("next_delay", delay),
 	}
 
-	var apiErr *apiError
+	var apiErr *ApiError
 	if !errors.As(err, &apiErr) {
 		p.opts.Logger.LogAttrs(context.Background(), slog.LevelWarn, "telegram: getUpdates failed", attrs...)
 		return
@@ -275,7 +275,7 @@ func (p *Poller) getUpdates(ctx context.Context, b *tele.Bot) ([]tele.Update, in
 		return nil, 0, fmt.Errorf("getUpdates: encode parameters: %w", err)
 	}
 
-	ctx, cancel := context.WithTimeout(ctx, p.opts.Timeout+requestSlack)
+	ctx, cancel := context.WithTimeout(ctx, p.opts.Timeout+RequestSlack)
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, b.URL+"/bot"+b.Token+"/getUpdates", bytes.NewReader(body))
 	if err != nil {
@@ -288,7 +288,7 @@ func (p *Poller) getUpdates(ctx context.Context, b *tele.Bot) ([]tele.Update, in
 		return nil, 0, fmt.Errorf("getUpdates: %w", redact.URL(err))
 	}
 	defer resp.Body.Close()
-	data, err := io.ReadAll(io.LimitReader(resp.Body, maxResponseSize))
+	data, err := io.ReadAll(io.LimitReader(resp.Body, MaxResponseSize))
 	if err != nil {
 		return nil, 0, fmt.Errorf("getUpdates: read response (HTTP %d): %w", resp.StatusCode, err)
 	}
@@ -304,7 +304,7 @@ func (p *Poller) getUpdates(ctx context.Context, b *tele.Bot) ([]tele.Update, in
 	}
 	if err := json.Unmarshal(data, &r); err != nil || !r.OK {
 		// A proxy's error page is not JSON; describe it by its status alone.
-		e := &apiError{status: resp.StatusCode}
+		e := &ApiError{status: resp.StatusCode}
 		if err == nil {
 			e.code = r.ErrorCode
 			e.description = r.Description
@@ -335,14 +335,14 @@ func (p *Poller) getUpdates(ctx context.Context, b *tele.Bot) ([]tele.Update, in
 
 // apiError is a getUpdates call answered with ok=false or with a body that is
 // not the Bot API's JSON.
-type apiError struct {
+type ApiError struct {
 	status      int           // HTTP status
 	code        int           // error_code, if the body was JSON
 	description string        // description, if the body was JSON
 	retryAfter  time.Duration // parameters.retry_after of a 429
 }
 
-func (e *apiError) Error() string {
+func (e *ApiError) Error() string {
 	if e.description == "" {
 		return fmt.Sprintf("telegram: HTTP %d %s", e.status, http.StatusText(e.status))
 	}

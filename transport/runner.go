@@ -1,4 +1,4 @@
-package bot
+package transport
 
 import (
 	"context"
@@ -15,9 +15,9 @@ import (
 
 // Runner defaults.
 const (
-	defaultRunnerWorkers = 8
-	defaultQueueSize     = 256
-	defaultDrainTimeout  = 10 * time.Second
+	DefaultRunnerWorkers = 8
+	DefaultQueueSize     = 256
+	DefaultDrainTimeout  = 10 * time.Second
 )
 
 // ErrRunnerClosed is returned by Runner.Submit once the runner is shutting
@@ -37,12 +37,11 @@ type RunnerOptions struct {
 	// for the updates already accepted to be processed. Default 10s.
 	DrainTimeout time.Duration
 
-	// Logger receives handler panics and dropped updates. Default
-	// slog.Default().
+	// Logger receives handler panics and dropped updates. Default: discard.
 	Logger *slog.Logger
 }
 
-// Runner processes updates with b.ProcessUpdate: one at a time per chat, in
+// Runner hands updates to its Handler: one at a time per chat, in
 // the order received, and chats in parallel, with panics recovered.
 //
 // The bot must be created with tele.Settings{Synchronous: true} and must not
@@ -60,7 +59,7 @@ type RunnerOptions struct {
 // chats that would share its shard; memory stays bounded because at most
 // QueueSize updates are accepted and unfinished at any time.
 type Runner struct {
-	bot          *tele.Bot
+	handler      Handler
 	logger       *slog.Logger
 	drainTimeout time.Duration
 
@@ -68,7 +67,7 @@ type Runner struct {
 	slots   chan struct{} // a token per accepted, unfinished update
 
 	mu      sync.Mutex
-	queues  map[updateKey]*keyQueue // keys with a goroutine serving them
+	queues  map[UpdateKey]*KeyQueue // keys with a goroutine serving them
 	closed  bool                    // no more updates are accepted
 	pending sync.WaitGroup          // one count per accepted, unfinished update
 
@@ -79,39 +78,39 @@ type Runner struct {
 }
 
 // keyQueue holds the updates of one key waiting for its goroutine.
-type keyQueue struct {
-	updates []queued
+type KeyQueue struct {
+	updates []Queued
 }
 
 // queued is an accepted update and, for Process, the channel that gets
 // nil once it has been handled, or ErrRunnerClosed if it was dropped.
-type queued struct {
+type Queued struct {
 	update tele.Update
 	done   chan error
 }
 
-// NewRunner returns a Runner that processes updates with b, which must have
+// NewRunner returns a Runner that hands updates to h; a *tele.Bot must have
 // been created with Synchronous: true.
-func NewRunner(b *tele.Bot, opts RunnerOptions) *Runner {
+func NewRunner(h Handler, opts RunnerOptions) *Runner {
 	if opts.Workers <= 0 {
-		opts.Workers = defaultRunnerWorkers
+		opts.Workers = DefaultRunnerWorkers
 	}
 	if opts.QueueSize <= 0 {
-		opts.QueueSize = defaultQueueSize
+		opts.QueueSize = DefaultQueueSize
 	}
 	if opts.DrainTimeout <= 0 {
-		opts.DrainTimeout = defaultDrainTimeout
+		opts.DrainTimeout = DefaultDrainTimeout
 	}
 	if opts.Logger == nil {
-		opts.Logger = slog.Default()
+		opts.Logger = slog.New(slog.DiscardHandler)
 	}
 	return &Runner{
-		bot:          b,
+		handler:      h,
 		logger:       opts.Logger,
 		drainTimeout: opts.DrainTimeout,
 		workers:      make(chan struct{}, opts.Workers),
 		slots:        make(chan struct{}, opts.QueueSize),
-		queues:       make(map[updateKey]*keyQueue),
+		queues:       make(map[UpdateKey]*KeyQueue),
 		closing:      make(chan struct{}),
 		abandon:      make(chan struct{}),
 	}
@@ -157,7 +156,7 @@ loop:
 // first or with ErrRunnerClosed once Shutdown has begun. It does not wait for
 // u to be processed. Submit is what a webhook handler calls.
 func (r *Runner) Submit(ctx context.Context, u tele.Update) error {
-	return r.submit(ctx, queued{update: u})
+	return r.submit(ctx, Queued{update: u})
 }
 
 // Process queues u like Submit and waits until it has been handled (or ctx
@@ -166,7 +165,7 @@ func (r *Runner) Submit(ctx context.Context, u tele.Update) error {
 // Telegram deliver the update again.
 func (r *Runner) Process(ctx context.Context, u tele.Update) error {
 	done := make(chan error, 1)
-	if err := r.submit(ctx, queued{update: u, done: done}); err != nil {
+	if err := r.submit(ctx, Queued{update: u, done: done}); err != nil {
 		return err
 	}
 	select {
@@ -177,7 +176,7 @@ func (r *Runner) Process(ctx context.Context, u tele.Update) error {
 	}
 }
 
-func (r *Runner) submit(ctx context.Context, item queued) error {
+func (r *Runner) submit(ctx context.Context, item Queued) error {
 	u := item.update
 	select {
 	case r.slots <- struct{}{}:
@@ -195,12 +194,12 @@ func (r *Runner) submit(ctx context.Context, item queued) error {
 	}
 	r.pending.Add(1)
 	r.unfinished.Add(1)
-	k := keyOf(u)
+	k := KeyOf(u)
 	if q, ok := r.queues[k]; ok {
 		q.updates = append(q.updates, item)
 		return nil
 	}
-	q := &keyQueue{updates: []queued{item}}
+	q := &KeyQueue{updates: []Queued{item}}
 	r.queues[k] = q
 	go r.serve(k, q)
 	return nil
@@ -236,7 +235,7 @@ func (r *Runner) Shutdown(ctx context.Context) error {
 
 // serve processes the updates of key k in order, one at a time, and retires
 // the queue when it is empty.
-func (r *Runner) serve(k updateKey, q *keyQueue) {
+func (r *Runner) serve(k UpdateKey, q *KeyQueue) {
 	for {
 		acquired := false
 		select {
@@ -256,7 +255,7 @@ func (r *Runner) serve(k updateKey, q *keyQueue) {
 		}
 		item := q.updates[0]
 		u := item.update
-		q.updates[0] = queued{}
+		q.updates[0] = Queued{}
 		q.updates = q.updates[1:]
 		r.mu.Unlock()
 
@@ -300,12 +299,12 @@ func (r *Runner) process(u tele.Update) {
 				slog.String("stack", string(debug.Stack())))
 		}
 	}()
-	r.bot.ProcessUpdate(u)
+	r.handler.ProcessUpdate(u)
 }
 
 // updateKey identifies the sequence an update belongs to: updates with the
 // same key are processed one at a time, in order.
-type updateKey struct {
+type UpdateKey struct {
 	chat   int64 // chat or user id; 0 if the update has neither
 	update int   // update id, used only when chat is 0
 }
@@ -316,18 +315,18 @@ type updateKey struct {
 // private chat the user id is the chat id, so a user's inline queries stay in
 // line with their private messages); and otherwise the update itself, which
 // has no order to keep.
-func keyOf(u tele.Update) updateKey {
-	chat := func(c *tele.Chat) updateKey {
+func KeyOf(u tele.Update) UpdateKey {
+	chat := func(c *tele.Chat) UpdateKey {
 		if c == nil || c.ID == 0 {
-			return updateKey{update: u.ID}
+			return UpdateKey{update: u.ID}
 		}
-		return updateKey{chat: c.ID}
+		return UpdateKey{chat: c.ID}
 	}
-	user := func(s *tele.User) updateKey {
+	user := func(s *tele.User) UpdateKey {
 		if s == nil || s.ID == 0 {
-			return updateKey{update: u.ID}
+			return UpdateKey{update: u.ID}
 		}
-		return updateKey{chat: s.ID}
+		return UpdateKey{chat: s.ID}
 	}
 
 	switch {
@@ -372,7 +371,7 @@ func keyOf(u tele.Update) updateKey {
 	case u.BoostRemoved != nil:
 		return chat(u.BoostRemoved.Chat)
 	}
-	return updateKey{update: u.ID}
+	return UpdateKey{update: u.ID}
 }
 
 // RunPolling receives updates with p and processes them with r until ctx is

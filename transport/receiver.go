@@ -1,0 +1,158 @@
+package transport
+
+import (
+	"context"
+	"crypto/subtle"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"time"
+
+	tele "gopkg.in/telebot.v3"
+
+	"mcu/internal/redact"
+)
+
+// Handler handles one update; *tele.Bot implements it with the handlers
+// registered on it.
+type Handler interface {
+	ProcessUpdate(u tele.Update)
+}
+
+// ReceiverOptions configure a Receiver. The zero value is usable.
+type ReceiverOptions struct {
+	Poller PollerOptions // long polling (Save and Logger are filled in)
+	Runner RunnerOptions // update handling (Logger is filled in)
+	Inbox  InboxOptions  // retries of updates not handled
+	Logger *slog.Logger  // default: discard
+}
+
+// Receiver gets updates in, by long polling or a webhook; keeps each in
+// the inbox before it is confirmed to Telegram; and has a Runner hand them
+// to the handler in order per chat. It knows nothing of what the updates
+// mean.
+type Receiver struct {
+	api    *tele.Bot // the Bot API's URL and token, for getUpdates and setWebhook
+	runner *Runner
+	inbox  *inbox
+	opts   ReceiverOptions
+	logger *slog.Logger
+}
+
+// NewReceiver returns a Receiver that gets updates from api and hands them
+// to h (usually api itself, with its handlers; api must have been created
+// with Synchronous: true and never be started).
+func NewReceiver(api *tele.Bot, h Handler, store InboxStore, opts ReceiverOptions) *Receiver {
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	opts.Inbox.defaults()
+	opts.Runner.Logger = opts.Logger
+	opts.Poller.Logger = opts.Logger
+	runner := NewRunner(h, opts.Runner)
+	return &Receiver{
+		api: api, runner: runner, opts: opts, logger: opts.Logger,
+		inbox: &inbox{store: store, runner: runner, opts: opts.Inbox, logger: opts.Logger},
+	}
+}
+
+// Poll receives updates by long polling until ctx ends, then finishes
+// the updates in hand. What an earlier run left in the inbox is handled
+// first, and updates whose handling failed are tried again.
+func (r *Receiver) Poll(ctx context.Context) error {
+	r.inbox.recover(ctx)
+	po := r.opts.Poller
+	po.Save = r.inbox.keep
+	loopCtx, stop := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() { defer close(done); r.inbox.redeliverLoop(loopCtx) }()
+	err := RunPolling(ctx, r.api, NewPoller(po), r.runner)
+	stop()
+	<-done
+	return err
+}
+
+// SetWebhook tells Telegram to post updates to url with secret in the
+// X-Telegram-Bot-Api-Secret-Token header.
+func (r *Receiver) SetWebhook(url, secret string) error {
+	err := r.api.SetWebhook(&tele.Webhook{
+		SecretToken: secret,
+		Endpoint:    &tele.WebhookEndpoint{PublicURL: url},
+	})
+	if err != nil {
+		return fmt.Errorf("transport: unable to set webhook: %w", redact.URL(err))
+	}
+	return nil
+}
+
+// DeleteWebhook switches Telegram back to long polling, keeping the
+// updates not yet delivered.
+func (r *Receiver) DeleteWebhook() error {
+	if err := r.api.RemoveWebhook(false); err != nil {
+		return fmt.Errorf("transport: unable to delete webhook: %w", redact.URL(err))
+	}
+	return nil
+}
+
+// maxUpdateBytes bounds the body of one webhook request; Telegram's
+// updates are far smaller.
+const maxUpdateBytes = 1 << 20
+
+// Webhook returns the handler of Telegram's webhook posts. A request
+// without the secret is refused (401); a malformed body is refused (400).
+// An update is answered only after it has been handled, so a crash
+// meanwhile makes Telegram deliver it again; during shutdown the answer is
+// 503 and Telegram retries later.
+func (r *Receiver) Webhook(secret string) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		got := req.Header.Get("X-Telegram-Bot-Api-Secret-Token")
+		if subtle.ConstantTimeCompare([]byte(got), []byte(secret)) != 1 {
+			r.logger.Warn("webhook: request without the right secret token", "remote_addr", req.RemoteAddr)
+			http.Error(w, "unauthorized", http.StatusUnauthorized)
+			return
+		}
+		body, err := io.ReadAll(http.MaxBytesReader(w, req.Body, maxUpdateBytes))
+		if err != nil {
+			http.Error(w, "body too large or unreadable", http.StatusBadRequest)
+			return
+		}
+		var u tele.Update
+		if err := json.Unmarshal(body, &u); err != nil || u.ID == 0 {
+			r.logger.Warn("webhook: malformed update", "error", err, "bytes", len(body))
+			http.Error(w, "malformed update", http.StatusBadRequest)
+			return
+		}
+		ctx, cancel := context.WithTimeout(req.Context(), 55*time.Second)
+		defer cancel()
+		if err := r.inbox.keep(ctx, []tele.Update{u}); err != nil {
+			r.logger.Error("webhook: unable to keep the update; Telegram will retry", "update_id", u.ID, "error", err)
+			http.Error(w, "try again", http.StatusServiceUnavailable)
+			return
+		}
+		if err := r.runner.Process(ctx, u); err != nil {
+			if !errors.Is(err, ErrRunnerClosed) {
+				r.logger.Warn("webhook: update not handled in time", "update_id", u.ID, "error", err)
+			}
+			http.Error(w, "try again", http.StatusServiceUnavailable)
+			return
+		}
+		w.WriteHeader(http.StatusOK)
+	})
+}
+
+// RunWebhook handles what an earlier run left in the inbox and retries
+// failed updates until ctx ends, then stops taking webhook updates and
+// finishes those in hand.
+func (r *Receiver) RunWebhook(ctx context.Context) error {
+	r.inbox.recover(ctx)
+	r.inbox.redeliverLoop(ctx)
+	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), r.runner.drainTimeout)
+	defer cancel()
+	if err := r.runner.Shutdown(sctx); err != nil {
+		return fmt.Errorf("transport: %w", err)
+	}
+	return nil
+}
