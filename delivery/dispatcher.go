@@ -236,13 +236,13 @@ func (d *Dispatcher) sendCard(ctx context.Context, chat *tele.Chat, opts *tele.S
 	if err != nil {
 		return tgstate.Outcome{}, fmt.Errorf("directions: %w", err)
 	}
-	text, markup := render.Card(CardView(m), dirs, d.opts.Location, d.opts.Now())
+	text, markup := render.Card(cardView(m), dirs, d.opts.Location, d.opts.Now())
 	if m.CardMessageID != 0 {
 		_, err := d.tg.Edit(&tele.Message{ID: m.CardMessageID, Chat: chat}, text, markup)
 		switch {
 		case err == nil, errors.Is(err, tele.ErrMessageNotModified), errors.Is(err, tele.ErrSameMessageContent):
 			return tgstate.Outcome{}, nil
-		case !CannotEdit(err):
+		case !cannotEdit(err):
 			return tgstate.Outcome{}, err
 		}
 		// Too old or deleted: a new card takes its place.
@@ -270,7 +270,7 @@ func (d *Dispatcher) sendCard(ctx context.Context, chat *tele.Chat, opts *tele.S
 }
 
 // maxAlbum is the most photos one album holds.
-const MaxAlbum = 10
+const maxAlbum = 10
 
 // sendMedia sends the appeal's files and its location as a map pin, and
 // returns the ids of the messages sent, also when it fails halfway.
@@ -308,7 +308,7 @@ func (d *Dispatcher) sendFiles(chat *tele.Chat, opts *tele.SendOptions, caption 
 		ids = append(ids, msg.ID)
 	}
 	for len(photos) > 0 {
-		chunk := photos[:min(MaxAlbum, len(photos))]
+		chunk := photos[:min(maxAlbum, len(photos))]
 		photos = photos[len(chunk):]
 		if len(chunk) == 1 {
 			msg, err := d.tg.Send(chat, &tele.Photo{File: tele.File{FileID: chunk[0].FileID}, Caption: caption}, opts)
@@ -338,7 +338,7 @@ func (d *Dispatcher) sendFiles(chat *tele.Chat, opts *tele.SendOptions, caption 
 }
 
 // cannotEdit reports whether Telegram refuses to edit a message for good.
-func CannotEdit(err error) bool {
+func cannotEdit(err error) bool {
 	code, desc := TelegramError(err)
 	return code == 400 && (errors.Is(err, tele.ErrCantEditMessage) ||
 		strings.Contains(desc, "message to edit not found") ||
@@ -347,9 +347,9 @@ func CannotEdit(err error) bool {
 
 // plainTelegramError is how telebot reports an API error it has no value
 // for: a plain error "telegram: <description> (<code>)".
-var PlainTelegramError = regexp.MustCompile(`^telegram: (.*) \((\d{3})\)$`)
+var plainTelegramError = regexp.MustCompile(`^telegram: (.*) \((\d{3})\)$`)
 
-// telegramError returns the error code and description of a Bot API
+// TelegramError returns the error code and description of a Bot API
 // error, whether telebot made it a *tele.Error or (for descriptions it
 // does not know, such as «message to edit not found») a plain error; 0
 // for other errors.
@@ -361,7 +361,7 @@ func TelegramError(err error) (int, string) {
 	if errors.As(err, &te) {
 		return te.Code, te.Description
 	}
-	if m := PlainTelegramError.FindStringSubmatch(err.Error()); m != nil {
+	if m := plainTelegramError.FindStringSubmatch(err.Error()); m != nil {
 		code, _ := strconv.Atoi(m[2])
 		return code, m[1]
 	}
@@ -400,7 +400,7 @@ func (d *Dispatcher) failure(ctx context.Context, m tgstate.OutboxMessage, err e
 }
 
 // cardView is what the card of m shows.
-func CardView(m tgstate.OutboxMessage) render.CardView {
+func cardView(m tgstate.OutboxMessage) render.CardView {
 	return render.CardView{
 		Appeal: m.Appeal, ChatDirection: m.ChatDirection, History: m.History,
 		ExecutorName: m.ExecutorName, DraftAttachments: m.DraftAttachments,

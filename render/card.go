@@ -14,15 +14,15 @@ import (
 // Telegram's limits on what one message may hold.
 const (
 	MaxMessageRunes  = 4096
-	MaxCaptionRunes  = 1024
+	maxCaptionRunes  = 1024
 	MaxCallbackBytes = 64
 	// cardTextRunes is how much of an appeal's text a card shows.
-	CardTextRunes = 1500
+	cardTextRunes = 1500
 	// cardDraftRunes is how much of a draft or an answer a card shows.
-	CardDraftRunes = 1200
+	cardDraftRunes = 1200
 )
 
-// cardButtons are the staff actions a card can offer, in the order shown.
+// CardButtons are the staff actions a card can offer, in the order shown.
 // A button shows when the workflow allows its event in the appeal's state
 // and the chat is where that event is done (triage or the direction's
 // chat); whether the presser may fire it is checked when it is pressed.
@@ -33,22 +33,22 @@ var CardButtons = []struct {
 	triage bool // offered in the triage chat, for appeals with no direction
 	chat   bool // offered in the direction's chat
 }{
-	{workflow.EventRoute, BtnRoute, true, false},
-	{workflow.EventTake, BtnTake, false, true},
-	{workflow.EventAskResident, BtnAsk, false, true},
-	{workflow.EventSubmitDraft, BtnDraft, false, true},
-	{workflow.EventApprove, BtnApprove, false, true},
-	{workflow.EventReturn, BtnReturn, false, true},
-	{workflow.EventReroute, BtnReroute, false, true},
-	{workflow.EventExtend, BtnExtend, false, true},
-	{workflow.EventReject, BtnReject, true, true},
-	{workflow.EventRedirect, BtnRedirect, true, true},
+	{workflow.EventRoute, btnRoute, true, false},
+	{workflow.EventTake, btnTake, false, true},
+	{workflow.EventAskResident, btnAsk, false, true},
+	{workflow.EventSubmitDraft, btnDraft, false, true},
+	{workflow.EventApprove, btnApprove, false, true},
+	{workflow.EventReturn, btnReturn, false, true},
+	{workflow.EventReroute, btnReroute, false, true},
+	{workflow.EventExtend, btnExtend, false, true},
+	{workflow.EventReject, btnReject, true, true},
+	{workflow.EventRedirect, btnRedirect, true, true},
 }
 
-// uniqueFull is the callback of «Показать полностью».
+// UniqueFull is the callback of «Показать полностью».
 const UniqueFull = "full"
 
-// cardBelongs reports whether a card of appeal a in the chat bound to
+// CardBelongs reports whether a card of appeal a in the chat bound to
 // chatDirection ("" for triage) is the live one, with buttons: the
 // appeal's direction chat, or triage while the appeal waits there.
 func CardBelongs(a *workflow.Appeal, chatDirection string) bool {
@@ -79,15 +79,15 @@ type CardView struct {
 func Card(m CardView, directions map[string]string, loc *time.Location, now time.Time) (string, *tele.ReplyMarkup) {
 	markup := &tele.ReplyMarkup{}
 	if CardBelongs(m.Appeal, m.ChatDirection) {
-		markup.InlineKeyboard = CardKeyboard(m.Appeal, m.ChatDirection)
+		markup.InlineKeyboard = cardKeyboard(m.Appeal, m.ChatDirection)
 	}
-	return CardText(m, directions, loc, now), markup
+	return cardText(m, directions, loc, now), markup
 }
 
 // cardKeyboard returns the buttons of a live card: the events the
 // workflow allows now that a button can start in this chat, two to a row,
 // and «Показать полностью» when the card shortens a text.
-func CardKeyboard(a *workflow.Appeal, chatDirection string) [][]tele.InlineButton {
+func cardKeyboard(a *workflow.Appeal, chatDirection string) [][]tele.InlineButton {
 	id, version := strconv.FormatInt(a.ID, 10), strconv.Itoa(a.Version)
 	allowed := map[workflow.Event]bool{}
 	for _, e := range workflow.AllowedEvents(a.State) {
@@ -111,17 +111,17 @@ func CardKeyboard(a *workflow.Appeal, chatDirection string) [][]tele.InlineButto
 	for i := 0; i < len(btns); i += 2 {
 		rows = append(rows, btns[i:min(i+2, len(btns))])
 	}
-	if utf8.RuneCountInString(a.Text) > CardTextRunes || utf8.RuneCountInString(a.Draft) > CardDraftRunes ||
-		utf8.RuneCountInString(a.Answer) > CardDraftRunes {
-		rows = append(rows, []tele.InlineButton{{Unique: UniqueFull, Text: BtnShowFull, Data: id}})
+	if utf8.RuneCountInString(a.Text) > cardTextRunes || utf8.RuneCountInString(a.Draft) > cardDraftRunes ||
+		utf8.RuneCountInString(a.Answer) > cardDraftRunes {
+		rows = append(rows, []tele.InlineButton{{Unique: UniqueFull, Text: btnShowFull, Data: id}})
 	}
 	return rows
 }
 
-// directionName returns the name of a direction code, or the triage's.
+// DirectionName returns the name of a direction code, or the triage's.
 func DirectionName(code string, directions map[string]string) string {
 	if code == "" {
-		return TextTriageDirection
+		return textTriageDirection
 	}
 	if name := directions[code]; name != "" {
 		return name
@@ -129,7 +129,7 @@ func DirectionName(code string, directions map[string]string) string {
 	return code
 }
 
-// formatDue formats a deadline: the date, with the time when it is not
+// FormatDue formats a deadline: the date, with the time when it is not
 // the end of a day (a deadline in hours).
 func FormatDue(t time.Time, loc *time.Location) string {
 	l := t.In(loc)
@@ -140,11 +140,11 @@ func FormatDue(t time.Time, loc *time.Location) string {
 }
 
 // daysLate returns how many days (started) now is past due.
-func DaysLate(due, now time.Time) int {
+func daysLate(due, now time.Time) int {
 	return int(now.Sub(due).Hours()/24) + 1
 }
 
-// nameOr returns name, or the Telegram id when the name is unknown.
+// NameOr returns name, or the Telegram id when the name is unknown.
 func NameOr(name string, id int64) string {
 	if name != "" {
 		return name
@@ -152,7 +152,7 @@ func NameOr(name string, id int64) string {
 	return "id " + strconv.FormatInt(id, 10)
 }
 
-func NonEmpty(ss ...string) []string {
+func nonEmpty(ss ...string) []string {
 	var out []string
 	for _, s := range ss {
 		if s != "" {
@@ -162,7 +162,7 @@ func NonEmpty(ss ...string) []string {
 	return out
 }
 
-// shorten cuts s to at most n characters, marking the cut.
+// Shorten cuts s to at most n characters, marking the cut.
 func Shorten(s string, n int) string {
 	if utf8.RuneCountInString(s) <= n {
 		return s
@@ -171,7 +171,7 @@ func Shorten(s string, n int) string {
 	return string(r[:n-1]) + "…"
 }
 
-// splitText splits s into pieces of at most n characters, preferring to cut
+// SplitText splits s into pieces of at most n characters, preferring to cut
 // at a paragraph, a line or a space.
 func SplitText(s string, n int) []string {
 	var out []string

@@ -26,7 +26,7 @@ const (
 )
 
 // stateNames are the states in words, as residents and staff see them.
-var StateNames = map[workflow.State]string{
+var stateNames = map[workflow.State]string{
 	workflow.StateReceived:      "получено",
 	workflow.StateRegistered:    "зарегистрировано",
 	workflow.StateAssigned:      "передано исполнителю",
@@ -41,21 +41,21 @@ var StateNames = map[workflow.State]string{
 	workflow.StateWithdrawn:     "отозвано заявителем",
 }
 
-// kindNames are the kinds of appeal in words.
+// KindNames are the kinds of appeal in words.
 var KindNames = map[workflow.Kind]string{
 	workflow.KindMessage:  "Сообщение",
 	workflow.KindAppeal59: "Обращение (59-ФЗ)",
 	workflow.KindIncident: "Инцидент",
 }
 
-// formatDate formats a date as 11.12.2026 in loc.
+// FormatDate formats a date as 11.12.2026 in loc.
 func FormatDate(t time.Time, loc *time.Location) string {
 	return t.In(loc).Format("02.01.2006")
 }
 
 // plural picks the Russian plural form for n: plural(2, "день", "дня",
 // "дней") is "дня".
-func Plural(n int, one, few, many string) string {
+func plural(n int, one, few, many string) string {
 	if n < 0 {
 		n = -n
 	}
@@ -68,5 +68,5 @@ func Plural(n int, one, few, many string) string {
 	return many
 }
 
-// days formats a number of days: «1 день», «2 дня», «5 дней».
-func Days(n int) string { return fmt.Sprintf("%d %s", n, Plural(n, "день", "дня", "дней")) }
+// Days formats a number of days: «1 день», «2 дня», «5 дней».
+func Days(n int) string { return fmt.Sprintf("%d %s", n, plural(n, "день", "дня", "дней")) }

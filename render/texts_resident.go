@@ -16,7 +16,7 @@ import (
 // catches a missing or misspelt text, and a reviewer reads every wording
 // in one file.
 
-// consentVersion is the version of the consent wording; it is recorded
+// ConsentVersion is the version of the consent wording; it is recorded
 // with the consent, followed by a hash of the operator's name (see
 // Bot.consentVersion). Change it whenever textConsent or textConsentFull
 // changes.
@@ -26,7 +26,7 @@ const ConsentVersion = "2026-03-01"
 // when MCU_OPERATOR_NAME is not set.
 const DefaultOperatorName = "Администрация муниципального района"
 
-// textGreeting greets someone who opened the bot (the staff side uses it
+// TextGreeting greets someone who opened the bot (the staff side uses it
 // too).
 const TextGreeting = "Здравствуйте! Это бот Муниципального центра управления. " +
 	"Здесь можно сообщить о проблеме в районе: ЖКХ, благоустройство, социальные вопросы и другое.\n\n" +
@@ -66,7 +66,7 @@ const (
 	TextMenuHint = "Чтобы сообщить о проблеме, нажмите «Новое сообщение» или /new. Ваши сообщения — /my, справка — /help."
 )
 
-// helpText is /help: what the bot does, the deadlines, and that what is
+// HelpText is /help: what the bot does, the deadlines, and that what is
 // sent here is a «сообщение», not a formal appeal (DESIGN §2).
 func HelpText(answerDays int) string {
 	return "Этот бот принимает сообщения о проблемах в районе и передаёт их в Муниципальный центр управления (МЦУ). " +
@@ -83,20 +83,20 @@ func HelpText(answerDays int) string {
 		"/help — эта справка"
 }
 
-// workdays formats a number of working days: «1 рабочий день»,
+// Workdays formats a number of working days: «1 рабочий день»,
 // «2 рабочих дня», «10 рабочих дней».
 func Workdays(n int) string {
-	return fmt.Sprintf("%d %s", n, Plural(n, "рабочий день", "рабочих дня", "рабочих дней"))
+	return fmt.Sprintf("%d %s", n, plural(n, "рабочий день", "рабочих дня", "рабочих дней"))
 }
 
-// messages formats a number of messages: «1 сообщение», «2 сообщения»,
+// Messages formats a number of messages: «1 сообщение», «2 сообщения»,
 // «5 сообщений».
 func Messages(n int) string {
-	return fmt.Sprintf("%d %s", n, Plural(n, "сообщение", "сообщения", "сообщений"))
+	return fmt.Sprintf("%d %s", n, plural(n, "сообщение", "сообщения", "сообщений"))
 }
 
 // photos formats a number of photos: «1 фото» (indeclinable).
-func Photos(n int) string { return fmt.Sprintf("%d фото", n) }
+func photos(n int) string { return fmt.Sprintf("%d фото", n) }
 
 // The intake dialog.
 const (
@@ -117,7 +117,7 @@ const (
 	TextIntakePhone          = "Оставьте номер телефона, если удобно, чтобы с вами могли связаться. Это необязательно."
 	TextIntakeNotOwnContact  = "Пришлите, пожалуйста, свой номер кнопкой «" + BtnSendPhone + "» — или нажмите «" + BtnSkip + "»."
 	TextIntakeBadPhone       = "Не получилось разобрать номер. Нажмите «" + BtnSendPhone + "» или «" + BtnSkip + "»."
-	TextIntakeCheck          = "Проверьте, всё ли верно:"
+	textIntakeCheck          = "Проверьте, всё ли верно:"
 	TextIntakeConfirm        = "Всё верно? Нажмите «" + BtnSubmit + "»."
 	TextIntakeWhatToChange   = "Что изменить?"
 	TextIntakeCancelled      = "Сообщение отменено, ничего не отправлено. Начать заново — /new."
@@ -155,10 +155,10 @@ const (
 	TextExpectOther     = "Я понимаю только текст и фото. " + TextMenuHint
 )
 
-// textStale answers a button from an old message or pressed twice.
+// TextStale answers a button from an old message or pressed twice.
 const TextStale = "Эта кнопка уже не действует."
 
-// intakeDraft is what a resident is about to send, as the summary shows it.
+// IntakeDraft is what a resident is about to send, as the summary shows it.
 type IntakeDraft struct {
 	Direction string // the direction's name
 	Text      string
@@ -168,10 +168,10 @@ type IntakeDraft struct {
 	Phone     string
 }
 
-// intakeSummary renders what the resident is about to send.
+// IntakeSummary renders what the resident is about to send.
 func IntakeSummary(d IntakeDraft) string {
 	var b strings.Builder
-	b.WriteString(TextIntakeCheck + "\n\n")
+	b.WriteString(textIntakeCheck + "\n\n")
 	fmt.Fprintf(&b, "Направление: %s\n", d.Direction)
 	fmt.Fprintf(&b, "Описание: %s\n", d.Text)
 	if n := d.Photos; n > 0 {
@@ -195,7 +195,7 @@ func IntakeSummary(d IntakeDraft) string {
 	return strings.TrimRight(b.String(), "\n")
 }
 
-// limitedText refuses a new appeal over the hourly limit, saying when the
+// LimitedText refuses a new appeal over the hourly limit, saying when the
 // resident can write again; kept says the appeal written is kept.
 func LimitedText(perHour int, retryAt time.Time, loc *time.Location, kept bool) string {
 	s := fmt.Sprintf("Вы уже отправили %s за час — это предел, чтобы бот успевал за всеми. "+
@@ -218,12 +218,12 @@ const (
 	BtnAnswer          = "Ответить"
 	TextWithdrawn      = "Сообщение № %s отозвано. Сотрудники получили уведомление."
 	TextWithdrawAsk    = "Отозвать сообщение № %s? Его рассмотрение прекратится, отменить это будет нельзя."
-	TextWithdrawNot    = "Сообщение № %s нельзя отозвать: %s."
+	textWithdrawNot    = "Сообщение № %s нельзя отозвать: %s."
 	TextAppealChanged  = "Статус сообщения изменился. Посмотрите его снова: /status %s"
 	TextStatusNotFound = "Сообщение № %s не найдено."
 )
 
-// myHeader heads the list of a resident's appeals.
+// MyHeader heads the list of a resident's appeals.
 func MyHeader(total, page, pages int) string {
 	if pages <= 1 {
 		return fmt.Sprintf("Ваши сообщения (%d):", total)
@@ -231,21 +231,21 @@ func MyHeader(total, page, pages int) string {
 	return fmt.Sprintf("Ваши сообщения (%d), страница %d из %d:", total, page, pages)
 }
 
-// myLine is one appeal in the list.
+// MyLine is one appeal in the list.
 func MyLine(a *workflow.Appeal, direction string, loc *time.Location) string {
-	s := fmt.Sprintf("№ %s · %s\n%s", a.Number(), direction, StateNames[a.State])
+	s := fmt.Sprintf("№ %s · %s\n%s", a.Number(), direction, stateNames[a.State])
 	if a.State.Open() && !a.DueAt.IsZero() {
 		s += ", ответ до " + FormatDate(a.DueAt, loc)
 	}
 	return s
 }
 
-// statusText is one appeal in detail, as its resident sees it.
+// StatusText is one appeal in detail, as its resident sees it.
 func StatusText(a *workflow.Appeal, direction string, loc *time.Location) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "Сообщение № %s от %s\n", a.Number(), FormatDate(a.CreatedAt, loc))
 	fmt.Fprintf(&b, "Направление: %s\n", direction)
-	fmt.Fprintf(&b, "Статус: %s\n", StateNames[a.State])
+	fmt.Fprintf(&b, "Статус: %s\n", stateNames[a.State])
 	if !a.DueAt.IsZero() && a.State.Open() {
 		fmt.Fprintf(&b, "Ответ до: %s\n", FormatDate(a.DueAt, loc))
 	}
@@ -272,7 +272,7 @@ func StatusText(a *workflow.Appeal, direction string, loc *time.Location) string
 	return strings.TrimRight(b.String(), "\n")
 }
 
-// residentDirectionName is a direction in words, «не определено» for triage.
+// ResidentDirectionName is a direction in words, «не определено» for triage.
 func ResidentDirectionName(code string, dirs map[string]string) string {
 	if code == "" {
 		return "определяется"
@@ -291,7 +291,7 @@ const (
 	TextReplySent         = "Спасибо! Ответ по сообщению № %s передан сотрудникам."
 	TextReplyNotNeeded    = "Ответ на этот вопрос уже не нужен."
 	TextReplyExpect       = "Напишите ответ текстом или пришлите фото."
-	TextReplyEmpty        = "Ответ пустой. Напишите, пожалуйста, текст."
+	textReplyEmpty        = "Ответ пустой. Напишите, пожалуйста, текст."
 	TextReplyCancelled    = "Ответ отменён."
 	TextIntakeResume      = "Вы можете продолжить незаконченное сообщение — /new."
 	BtnSendReply          = "Отправить ответ"
@@ -306,14 +306,14 @@ const (
 	BtnSolvedYes          = "Да"
 	BtnSolvedPartly       = "Частично"
 	BtnSolvedNo           = "Нет"
-	TextSolvedYesChosen   = "Проблема решена: да."
-	TextSolvedNoChosen    = "Проблема решена: нет."
-	TextSolvedPartlyChose = "Проблема решена: частично."
+	textSolvedYesChosen   = "Проблема решена: да."
+	textSolvedNoChosen    = "Проблема решена: нет."
+	textSolvedPartlyChose = "Проблема решена: частично."
 )
 
 // residentText is what the resident is told about a change of their
 // appeal, or "" when the change is not worth a message.
-func ResidentText(a *workflow.Appeal, n workflow.Notification, loc *time.Location) string {
+func residentText(a *workflow.Appeal, n workflow.Notification, loc *time.Location) string {
 	num := a.Number()
 	switch n.Event {
 	case workflow.EventRegister:
@@ -340,13 +340,13 @@ func ResidentText(a *workflow.Appeal, n workflow.Notification, loc *time.Locatio
 	return ""
 }
 
-// textOK brings the main menu back after a step with its own keyboard.
+// TextOK brings the main menu back after a step with its own keyboard.
 const TextOK = "Хорошо."
 
-// textAnswerFiles captions the evidence sent with an answer.
+// TextAnswerFiles captions the evidence sent with an answer.
 const TextAnswerFiles = "№ %s: фото к ответу"
 
-// residentCommands is the command menu of private chats (setMyCommands).
+// ResidentCommands is the command menu of private chats (setMyCommands).
 var ResidentCommands = []tele.Command{
 	{Text: "start", Description: "Начало работы"},
 	{Text: "new", Description: "Новое сообщение"},

@@ -10,7 +10,7 @@ import (
 	"mcu/workflow"
 )
 
-// staffCommands is the command menu in groups.
+// StaffCommands is the command menu in groups.
 var StaffCommands = []tele.Command{
 	{Text: "register", Description: "Зарегистрировать обращение из другого канала"},
 	{Text: "history", Description: "История обращения: /history 2026-000017"},
@@ -23,7 +23,7 @@ var StaffCommands = []tele.Command{
 	{Text: "revoke", Description: "Снять роль"},
 }
 
-// chatNotice is what a direction or triage chat is told besides the card.
+// ChatNotice is what a direction or triage chat is told besides the card.
 func ChatNotice(a *workflow.Appeal, n workflow.Notification) string {
 	num := a.Number()
 	switch n.Event {
@@ -46,7 +46,7 @@ func ChatNotice(a *workflow.Appeal, n workflow.Notification) string {
 	return ""
 }
 
-// roleNames are the staff roles in words.
+// RoleNames are the staff roles in words.
 var RoleNames = map[workflow.Role]string{
 	workflow.RoleAdmin:    "администратор",
 	workflow.RoleOperator: "оператор",
@@ -56,7 +56,7 @@ var RoleNames = map[workflow.Role]string{
 	workflow.RoleLeader:   "руководитель МЦУ",
 }
 
-// sourceNames are the channels an appeal came by, in words.
+// SourceNames are the channels an appeal came by, in words.
 var SourceNames = map[workflow.Source]string{
 	workflow.SourceBot:      "бот",
 	workflow.SourcePOS:      "ПОС (Госуслуги)",
@@ -67,7 +67,7 @@ var SourceNames = map[workflow.Source]string{
 }
 
 // eventNames are the events as a history line names them.
-var EventNames = map[workflow.Event]string{
+var eventNames = map[workflow.Event]string{
 	workflow.EventRegister:        "зарегистрировано",
 	workflow.EventRoute:           "направлено",
 	workflow.EventTake:            "взято в работу",
@@ -86,11 +86,11 @@ var EventNames = map[workflow.Event]string{
 	workflow.EventWithdraw:        "отозвано заявителем",
 }
 
-// reason is a reason from a fixed list: a short code for callback data,
+// Reason is a reason from a fixed list: a short code for callback data,
 // a button label, and the wording that is stored and shown.
 type Reason struct{ Code, Label, text string }
 
-// returnReasons are why a curator returns a draft (DESIGN §2).
+// ReturnReasons are why a curator returns a draft (DESIGN §2).
 var ReturnReasons = []Reason{
 	{"formal", "Отписка", "отписка: ответ не по существу вопроса"},
 	{"no_date", "Нет срока устранения", "не указан срок устранения проблемы"},
@@ -99,7 +99,7 @@ var ReturnReasons = []Reason{
 	{"contra", "Противоречия", "в ответе есть противоречия"},
 }
 
-// rejectReasons are the grounds of 59-ФЗ art. 11 to leave an appeal
+// RejectReasons are the grounds of 59-ФЗ art. 11 to leave an appeal
 // without an answer on the merits.
 var RejectReasons = []Reason{
 	{"obscene", "Оскорбления, угрозы", "нецензурные либо оскорбительные выражения, угрозы (ч. 3 ст. 11 59-ФЗ)"},
@@ -127,7 +127,7 @@ const (
 // Staff texts.
 const (
 	TextDone            = "Готово"
-	TextNotStaff        = "Команда доступна только сотрудникам МЦУ."
+	textNotStaff        = "Команда доступна только сотрудникам МЦУ."
 	TextGroupOnly       = "Эта команда работает в группе сотрудников."
 	TextBindUsage       = "Укажите, к чему привязать чат: /bind <код>.\nКоды: %s, triage (сортировка), head (глава администрации)."
 	TextBindUnknown     = "Неизвестный код «%s».\nКоды: %s, triage (сортировка), head (глава администрации)."
@@ -174,7 +174,7 @@ const (
 	TextSent            = "№ %s: %s."
 	TextAskSent         = "вопрос отправлен заявителю"
 	TextDraftSent       = "проект ответа отправлен на согласование"
-	TextReturnSent      = "проект возвращён на доработку"
+	textReturnSent      = "проект возвращён на доработку"
 	TextExtendSent      = "срок продлён до %s, заявитель уведомлён"
 	TextRedirectSent    = "переадресовано: %s"
 	TextHistoryUsage    = "Укажите номер: /history 2026-000017."
@@ -207,10 +207,10 @@ const (
 	TextRegisterSummary    = "Регистрация: %s, источник — %s."
 )
 
-// kindChoices are the kinds an operator registers, in the order offered.
+// KindChoices are the kinds an operator registers, in the order offered.
 var KindChoices = []workflow.Kind{workflow.KindAppeal59, workflow.KindIncident, workflow.KindMessage}
 
-// sourceChoices are the other channels, in the order offered.
+// SourceChoices are the other channels, in the order offered.
 var SourceChoices = []workflow.Source{workflow.SourcePOS, workflow.SourceSocial, workflow.SourcePhone, workflow.SourceInPerson, workflow.SourceEmail}
 
 // Captions of files sent beside a card or a message.
@@ -231,17 +231,17 @@ const (
 // kind, direction, state, deadline, executor, the text, attachments, the
 // draft or answer, the latest history; and where the appeal went when the
 // chat is no longer its own.
-func CardText(m CardView, directions map[string]string, loc *time.Location, now time.Time) string {
+func cardText(m CardView, directions map[string]string, loc *time.Location, now time.Time) string {
 	a := m.Appeal
 	var b strings.Builder
 	fmt.Fprintf(&b, "№ %s · %s\n", a.Number(), KindNames[a.Kind])
 	dir := DirectionName(a.Direction, directions)
 	fmt.Fprintf(&b, "Направление: %s\n", dir)
-	fmt.Fprintf(&b, "Статус: %s\n", StateNames[a.State])
+	fmt.Fprintf(&b, "Статус: %s\n", stateNames[a.State])
 	if !a.DueAt.IsZero() {
 		fmt.Fprintf(&b, "Срок: %s", FormatDue(a.DueAt, loc))
 		if a.Overdue(now) {
-			fmt.Fprintf(&b, " — просрочено на %d дн.", DaysLate(a.DueAt, now))
+			fmt.Fprintf(&b, " — просрочено на %d дн.", daysLate(a.DueAt, now))
 		}
 		if a.Extended {
 			b.WriteString(" (продлён)")
@@ -255,10 +255,10 @@ func CardText(m CardView, directions map[string]string, loc *time.Location, now 
 		fmt.Fprintf(&b, "Источник: %s\n", SourceNames[a.Source])
 	}
 	if m.ContactName != "" || m.Contact != "" {
-		fmt.Fprintf(&b, "Заявитель: %s\n", strings.Join(NonEmpty(m.ContactName, m.Contact), ", "))
+		fmt.Fprintf(&b, "Заявитель: %s\n", strings.Join(nonEmpty(m.ContactName, m.Contact), ", "))
 	}
 	b.WriteString("\n")
-	b.WriteString(Shorten(a.Text, CardTextRunes))
+	b.WriteString(Shorten(a.Text, cardTextRunes))
 	b.WriteString("\n")
 	if a.Address != "" {
 		fmt.Fprintf(&b, "\nАдрес: %s\n", a.Address)
@@ -275,11 +275,11 @@ func CardText(m CardView, directions map[string]string, loc *time.Location, now 
 	}
 	switch {
 	case a.Answer != "" && !a.State.Open():
-		fmt.Fprintf(&b, "\nОтвет:\n%s\n", Shorten(a.Answer, CardDraftRunes))
+		fmt.Fprintf(&b, "\nОтвет:\n%s\n", Shorten(a.Answer, cardDraftRunes))
 	case a.Draft != "" && a.State == workflow.StateOnApproval:
-		fmt.Fprintf(&b, "\nПроект ответа:\n%s\n", Shorten(a.Draft, CardDraftRunes))
+		fmt.Fprintf(&b, "\nПроект ответа:\n%s\n", Shorten(a.Draft, cardDraftRunes))
 	case a.Draft != "" && a.State.Open():
-		fmt.Fprintf(&b, "\nПрежний проект ответа (возвращён):\n%s\n", Shorten(a.Draft, CardDraftRunes))
+		fmt.Fprintf(&b, "\nПрежний проект ответа (возвращён):\n%s\n", Shorten(a.Draft, cardDraftRunes))
 	}
 	if n := len(m.DraftAttachments); n > 0 && a.Draft != "" {
 		if a.Answer != "" && !a.State.Open() {
@@ -307,10 +307,10 @@ func CardText(m CardView, directions map[string]string, loc *time.Location, now 
 	return Shorten(strings.TrimRight(b.String(), "\n"), MaxMessageRunes)
 }
 
-// historyLine is one event of a card's or /history's list, without the
+// HistoryLine is one event of a card's or /history's list, without the
 // time: what happened and who did it.
 func HistoryLine(e workflow.CardEvent, directions map[string]string, loc *time.Location) string {
-	s := EventNames[e.Event]
+	s := eventNames[e.Event]
 	if s == "" {
 		s = string(e.Event)
 	}
@@ -340,17 +340,17 @@ func HistoryLine(e workflow.CardEvent, directions map[string]string, loc *time.L
 
 // Labels of a card's buttons.
 const (
-	BtnRoute    = "Направить"
-	BtnTake     = "Взять в работу"
-	BtnAsk      = "Вопрос жителю"
-	BtnDraft    = "Подготовить ответ"
-	BtnApprove  = "Утвердить"
-	BtnReturn   = "Вернуть"
-	BtnReroute  = "Перенаправить"
-	BtnExtend   = "Продлить срок"
-	BtnReject   = "Отклонить"
-	BtnRedirect = "Переадресовать"
-	BtnShowFull = "Показать полностью"
+	btnRoute    = "Направить"
+	btnTake     = "Взять в работу"
+	btnAsk      = "Вопрос жителю"
+	btnDraft    = "Подготовить ответ"
+	btnApprove  = "Утвердить"
+	btnReturn   = "Вернуть"
+	btnReroute  = "Перенаправить"
+	btnExtend   = "Продлить срок"
+	btnReject   = "Отклонить"
+	btnRedirect = "Переадресовать"
+	btnShowFull = "Показать полностью"
 )
 
 // Small pieces of staff texts.
@@ -358,7 +358,7 @@ const (
 	TextTopicSuffix     = ", тема %d"
 	TextChatByID        = "чат %d"
 	TextBindingLine     = "• %s — %s"
-	TextTriageDirection = "не определено (сортировка)"
+	textTriageDirection = "не определено (сортировка)"
 	TextColleague       = "Коллега"
 	BtnExtendBy         = "на %s"
 	TextRegisteredBy    = "внесено оператором (%s) — %s"

@@ -19,17 +19,17 @@ import (
 
 // Poller defaults.
 const (
-	DefaultPollTimeout = 25 * time.Second
-	DefaultMinBackoff  = 250 * time.Millisecond
-	DefaultMaxBackoff  = 30 * time.Second
+	defaultPollTimeout = 25 * time.Second
+	defaultMinBackoff  = 250 * time.Millisecond
+	defaultMaxBackoff  = 30 * time.Second
 
 	// requestSlack is added to the long poll timeout to get the deadline of
 	// one getUpdates request, so that a connection that hangs silently is
 	// given up on instead of blocking the poller forever.
-	RequestSlack = 15 * time.Second
+	requestSlack = 15 * time.Second
 
 	// maxResponseSize bounds the body of one getUpdates response.
-	MaxResponseSize = 64 << 20
+	maxResponseSize = 64 << 20
 )
 
 // PollerOptions configures a Poller. The zero value is usable.
@@ -105,13 +105,13 @@ type Poller struct {
 // NewPoller returns a Poller with the given options, defaults filled in.
 func NewPoller(opts PollerOptions) *Poller {
 	if opts.Timeout <= 0 {
-		opts.Timeout = DefaultPollTimeout
+		opts.Timeout = defaultPollTimeout
 	}
 	if opts.MinBackoff <= 0 {
-		opts.MinBackoff = DefaultMinBackoff
+		opts.MinBackoff = defaultMinBackoff
 	}
 	if opts.MaxBackoff <= 0 {
-		opts.MaxBackoff = DefaultMaxBackoff
+		opts.MaxBackoff = defaultMaxBackoff
 	}
 	if opts.MaxBackoff < opts.MinBackoff {
 		opts.MaxBackoff = opts.MinBackoff
@@ -214,7 +214,7 @@ func (p *Poller) delay(attempt int, err error) time.Duration {
 	ceil = min(ceil, hi)
 	d := lo + time.Duration(p.opts.Rand()*float64(ceil-lo))
 
-	var apiErr *ApiError
+	var apiErr *apiError
 	if errors.As(err, &apiErr) && apiErr.retryAfter > d {
 		d = apiErr.retryAfter
 	}
@@ -231,7 +231,7 @@ func (p *Poller) logFailure(err error, attempt int, delay time.Duration) {
 		slog.Duration("next_delay", delay),
 	}
 
-	var apiErr *ApiError
+	var apiErr *apiError
 	if !errors.As(err, &apiErr) {
 		p.opts.Logger.LogAttrs(context.Background(), slog.LevelWarn, "telegram: getUpdates failed", attrs...)
 		return
@@ -275,7 +275,7 @@ func (p *Poller) getUpdates(ctx context.Context, b *tele.Bot) ([]tele.Update, in
 		return nil, 0, fmt.Errorf("getUpdates: encode parameters: %w", err)
 	}
 
-	ctx, cancel := context.WithTimeout(ctx, p.opts.Timeout+RequestSlack)
+	ctx, cancel := context.WithTimeout(ctx, p.opts.Timeout+requestSlack)
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, b.URL+"/bot"+b.Token+"/getUpdates", bytes.NewReader(body))
 	if err != nil {
@@ -288,7 +288,7 @@ func (p *Poller) getUpdates(ctx context.Context, b *tele.Bot) ([]tele.Update, in
 		return nil, 0, fmt.Errorf("getUpdates: %w", redact.URL(err))
 	}
 	defer resp.Body.Close()
-	data, err := io.ReadAll(io.LimitReader(resp.Body, MaxResponseSize))
+	data, err := io.ReadAll(io.LimitReader(resp.Body, maxResponseSize))
 	if err != nil {
 		return nil, 0, fmt.Errorf("getUpdates: read response (HTTP %d): %w", resp.StatusCode, err)
 	}
@@ -304,7 +304,7 @@ func (p *Poller) getUpdates(ctx context.Context, b *tele.Bot) ([]tele.Update, in
 	}
 	if err := json.Unmarshal(data, &r); err != nil || !r.OK {
 		// A proxy's error page is not JSON; describe it by its status alone.
-		e := &ApiError{status: resp.StatusCode}
+		e := &apiError{status: resp.StatusCode}
 		if err == nil {
 			e.code = r.ErrorCode
 			e.description = r.Description
@@ -335,14 +335,14 @@ func (p *Poller) getUpdates(ctx context.Context, b *tele.Bot) ([]tele.Update, in
 
 // apiError is a getUpdates call answered with ok=false or with a body that is
 // not the Bot API's JSON.
-type ApiError struct {
+type apiError struct {
 	status      int           // HTTP status
 	code        int           // error_code, if the body was JSON
 	description string        // description, if the body was JSON
 	retryAfter  time.Duration // parameters.retry_after of a 429
 }
 
-func (e *ApiError) Error() string {
+func (e *apiError) Error() string {
 	if e.description == "" {
 		return fmt.Sprintf("telegram: HTTP %d %s", e.status, http.StatusText(e.status))
 	}

@@ -22,24 +22,24 @@ import (
 // pollTestToken is the bot token used against the fake servers; its secret
 // half must never appear in a log.
 const (
-	PollTestToken  = "123456:SECRET-token-do-not-log"
-	PollTestSecret = "SECRET-token-do-not-log"
+	pollTestToken  = "123456:SECRET-token-do-not-log"
+	pollTestSecret = "SECRET-token-do-not-log"
 )
 
 // captureLog collects log output for assertions and prints it when the test
 // fails. Unlike t.Log, it may be written to after the test has finished.
-type CaptureLog struct {
+type captureLog struct {
 	mu  sync.Mutex
 	buf bytes.Buffer
 }
 
-func (c *CaptureLog) Write(p []byte) (int, error) {
+func (c *captureLog) Write(p []byte) (int, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return c.buf.Write(p)
 }
 
-func (c *CaptureLog) String() string {
+func (c *captureLog) String() string {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return c.buf.String()
@@ -47,9 +47,9 @@ func (c *CaptureLog) String() string {
 
 // newCaptureLogger returns a logger writing to a captureLog that is dumped
 // with t.Log if the test fails.
-func NewCaptureLogger(t *testing.T) (*slog.Logger, *CaptureLog) {
+func newCaptureLogger(t *testing.T) (*slog.Logger, *captureLog) {
 	t.Helper()
-	c := &CaptureLog{}
+	c := &captureLog{}
 	t.Cleanup(func() {
 		if t.Failed() {
 			t.Logf("log:\n%s", c.String())
@@ -59,9 +59,9 @@ func NewCaptureLogger(t *testing.T) (*slog.Logger, *CaptureLog) {
 }
 
 // newPollTestBot returns an offline bot talking to url.
-func NewPollTestBot(t *testing.T, url string) *tele.Bot {
+func newPollTestBot(t *testing.T, url string) *tele.Bot {
 	t.Helper()
-	b, err := tele.NewBot(tele.Settings{URL: url, Token: PollTestToken, Offline: true, Synchronous: true})
+	b, err := tele.NewBot(tele.Settings{URL: url, Token: pollTestToken, Offline: true, Synchronous: true})
 	if err != nil {
 		t.Fatalf("NewBot: %v", err)
 	}
@@ -70,15 +70,15 @@ func NewPollTestBot(t *testing.T, url string) *tele.Bot {
 
 // newFakeTelegram starts a server that checks the getUpdates path and passes
 // the decoded parameters to h.
-func NewFakeTelegram(t *testing.T, h func(w http.ResponseWriter, r *http.Request, p GetUpdatesRequest)) *httptest.Server {
+func newFakeTelegram(t *testing.T, h func(w http.ResponseWriter, r *http.Request, p getUpdatesRequest)) *httptest.Server {
 	t.Helper()
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.Method != http.MethodPost || r.URL.Path != "/bot"+PollTestToken+"/getUpdates" {
+		if r.Method != http.MethodPost || r.URL.Path != "/bot"+pollTestToken+"/getUpdates" {
 			t.Errorf("unexpected request %s %s", r.Method, r.URL.Path)
 			http.NotFound(w, r)
 			return
 		}
-		var p GetUpdatesRequest
+		var p getUpdatesRequest
 		if err := json.NewDecoder(r.Body).Decode(&p); err != nil {
 			t.Errorf("decode getUpdates body: %v", err)
 		}
@@ -89,7 +89,7 @@ func NewFakeTelegram(t *testing.T, h func(w http.ResponseWriter, r *http.Request
 }
 
 // getUpdatesRequest is the body of a getUpdates call, as the fake sees it.
-type GetUpdatesRequest struct {
+type getUpdatesRequest struct {
 	Offset         int      `json:"offset"`
 	Limit          int      `json:"limit"`
 	Timeout        int      `json:"timeout"`
@@ -98,15 +98,15 @@ type GetUpdatesRequest struct {
 
 // holdRequest answers like an idle long poll: nothing until the client gives
 // up or 30 s have passed.
-func HoldRequest(w http.ResponseWriter, r *http.Request) {
+func holdRequest(w http.ResponseWriter, r *http.Request) {
 	select {
 	case <-r.Context().Done():
 	case <-time.After(30 * time.Second):
 	}
-	WriteTelegramJSON(w, http.StatusOK, `{"ok":true,"result":[]}`)
+	writeTelegramJSON(w, http.StatusOK, `{"ok":true,"result":[]}`)
 }
 
-func WriteTelegramJSON(w http.ResponseWriter, status int, body string) {
+func writeTelegramJSON(w http.ResponseWriter, status int, body string) {
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(status)
 	fmt.Fprint(w, body)
@@ -114,7 +114,7 @@ func WriteTelegramJSON(w http.ResponseWriter, status int, body string) {
 
 // startPolling runs p.Poll in a goroutine. The returned stop closes the stop
 // channel (once) and waits for Poll to return; it runs at cleanup too.
-func StartPolling(t *testing.T, p *Poller, b *tele.Bot) (dest chan tele.Update, stop func() time.Duration) {
+func startPolling(t *testing.T, p *Poller, b *tele.Bot) (dest chan tele.Update, stop func() time.Duration) {
 	t.Helper()
 	dest = make(chan tele.Update)
 	stopCh := make(chan struct{})
@@ -140,7 +140,7 @@ func StartPolling(t *testing.T, p *Poller, b *tele.Bot) (dest chan tele.Update, 
 
 // sleepRecorder replaces Poller.sleep: it records each delay and returns at
 // once, until the n-th delay, from which on it waits for the stop.
-type SleepRecorder struct {
+type sleepRecorder struct {
 	n       int
 	reached chan struct{}
 
@@ -148,11 +148,11 @@ type SleepRecorder struct {
 	delays []time.Duration
 }
 
-func NewSleepRecorder(n int) *SleepRecorder {
-	return &SleepRecorder{n: n, reached: make(chan struct{})}
+func newSleepRecorder(n int) *sleepRecorder {
+	return &sleepRecorder{n: n, reached: make(chan struct{})}
 }
 
-func (s *SleepRecorder) sleep(ctx context.Context, d time.Duration) error {
+func (s *sleepRecorder) sleep(ctx context.Context, d time.Duration) error {
 	s.mu.Lock()
 	s.delays = append(s.delays, d)
 	k := len(s.delays)
@@ -167,7 +167,7 @@ func (s *SleepRecorder) sleep(ctx context.Context, d time.Duration) error {
 	return ctx.Err()
 }
 
-func (s *SleepRecorder) wait(t *testing.T) []time.Duration {
+func (s *sleepRecorder) wait(t *testing.T) []time.Duration {
 	t.Helper()
 	select {
 	case <-s.reached:
@@ -182,15 +182,15 @@ func (s *SleepRecorder) wait(t *testing.T) []time.Duration {
 func TestPollerBacksOffWhileServerFails(t *testing.T) {
 	t.Parallel()
 	var requests atomic.Int64
-	srv := NewFakeTelegram(t, func(w http.ResponseWriter, r *http.Request, _ GetUpdatesRequest) {
+	srv := newFakeTelegram(t, func(w http.ResponseWriter, r *http.Request, _ getUpdatesRequest) {
 		requests.Add(1)
 		w.Header().Set("Content-Type", "text/html")
 		w.WriteHeader(http.StatusBadGateway)
 		fmt.Fprint(w, "<html><body>502 Bad Gateway</body></html>")
 	})
-	logger, logs := NewCaptureLogger(t)
+	logger, logs := newCaptureLogger(t)
 	p := NewPoller(PollerOptions{MinBackoff: 250 * time.Millisecond, Logger: logger})
-	_, stop := StartPolling(t, p, NewPollTestBot(t, srv.URL))
+	_, stop := startPolling(t, p, newPollTestBot(t, srv.URL))
 
 	time.Sleep(2 * time.Second) // the observation window, not synchronisation
 	stop()
@@ -210,27 +210,27 @@ func TestPollerBacksOffWhileServerFails(t *testing.T) {
 func TestPollerResetsBackoffAfterSuccess(t *testing.T) {
 	t.Parallel()
 	var calls atomic.Int64
-	srv := NewFakeTelegram(t, func(w http.ResponseWriter, r *http.Request, _ GetUpdatesRequest) {
+	srv := newFakeTelegram(t, func(w http.ResponseWriter, r *http.Request, _ getUpdatesRequest) {
 		switch calls.Add(1) {
 		case 1, 2, 3, 4, 6:
-			WriteTelegramJSON(w, http.StatusInternalServerError,
+			writeTelegramJSON(w, http.StatusInternalServerError,
 				`{"ok":false,"error_code":500,"description":"Internal Server Error"}`)
 		case 5:
-			WriteTelegramJSON(w, http.StatusOK, `{"ok":true,"result":[]}`)
+			writeTelegramJSON(w, http.StatusOK, `{"ok":true,"result":[]}`)
 		default:
-			HoldRequest(w, r)
+			holdRequest(w, r)
 		}
 	})
-	logger, _ := NewCaptureLogger(t)
+	logger, _ := newCaptureLogger(t)
 	p := NewPoller(PollerOptions{
 		MinBackoff: 100 * time.Millisecond,
 		MaxBackoff: time.Second,
 		Logger:     logger,
 		Rand:       func() float64 { return 1 }, // always the top of the range
 	})
-	rec := NewSleepRecorder(5)
+	rec := newSleepRecorder(5)
 	p.sleep = rec.sleep
-	StartPolling(t, p, NewPollTestBot(t, srv.URL))
+	startPolling(t, p, newPollTestBot(t, srv.URL))
 
 	got := rec.wait(t)
 	ms := time.Millisecond
@@ -261,22 +261,22 @@ func TestPollerHonoursRetryAfter(t *testing.T) {
 		first     atomic.Int64 // UnixNano of the 429
 		secondGap = make(chan time.Duration, 1)
 	)
-	srv := NewFakeTelegram(t, func(w http.ResponseWriter, r *http.Request, _ GetUpdatesRequest) {
+	srv := newFakeTelegram(t, func(w http.ResponseWriter, r *http.Request, _ getUpdatesRequest) {
 		switch calls.Add(1) {
 		case 1:
 			first.Store(time.Now().UnixNano())
-			WriteTelegramJSON(w, http.StatusTooManyRequests,
+			writeTelegramJSON(w, http.StatusTooManyRequests,
 				`{"ok":false,"error_code":429,"description":"Too Many Requests: retry after 1","parameters":{"retry_after":1}}`)
 		case 2:
 			secondGap <- time.Since(time.Unix(0, first.Load()))
-			HoldRequest(w, r)
+			holdRequest(w, r)
 		default:
-			HoldRequest(w, r)
+			holdRequest(w, r)
 		}
 	})
-	logger, logs := NewCaptureLogger(t)
+	logger, logs := newCaptureLogger(t)
 	p := NewPoller(PollerOptions{MinBackoff: 10 * time.Millisecond, MaxBackoff: 20 * time.Millisecond, Logger: logger})
-	StartPolling(t, p, NewPollTestBot(t, srv.URL))
+	startPolling(t, p, newPollTestBot(t, srv.URL))
 
 	select {
 	case gap := <-secondGap:
@@ -294,13 +294,13 @@ func TestPollerHonoursRetryAfter(t *testing.T) {
 func TestPollerStopsDuringLongPoll(t *testing.T) {
 	t.Parallel()
 	arrived := make(chan struct{}, 1)
-	srv := NewFakeTelegram(t, func(w http.ResponseWriter, r *http.Request, _ GetUpdatesRequest) {
+	srv := newFakeTelegram(t, func(w http.ResponseWriter, r *http.Request, _ getUpdatesRequest) {
 		arrived <- struct{}{}
-		HoldRequest(w, r)
+		holdRequest(w, r)
 	})
-	logger, _ := NewCaptureLogger(t)
+	logger, _ := newCaptureLogger(t)
 	p := NewPoller(PollerOptions{Timeout: 30 * time.Second, Logger: logger})
-	_, stop := StartPolling(t, p, NewPollTestBot(t, srv.URL))
+	_, stop := startPolling(t, p, newPollTestBot(t, srv.URL))
 
 	<-arrived
 	if took := stop(); took > time.Second {
@@ -311,21 +311,21 @@ func TestPollerStopsDuringLongPoll(t *testing.T) {
 func TestPollerStopsDuringBackoff(t *testing.T) {
 	t.Parallel()
 	arrived := make(chan struct{}, 1)
-	srv := NewFakeTelegram(t, func(w http.ResponseWriter, r *http.Request, _ GetUpdatesRequest) {
+	srv := newFakeTelegram(t, func(w http.ResponseWriter, r *http.Request, _ getUpdatesRequest) {
 		select {
 		case arrived <- struct{}{}:
 		default:
 		}
 		w.WriteHeader(http.StatusBadGateway)
 	})
-	logger, _ := NewCaptureLogger(t)
+	logger, _ := newCaptureLogger(t)
 	p := NewPoller(PollerOptions{MinBackoff: time.Minute, MaxBackoff: time.Minute, Logger: logger})
 	sleeping := make(chan time.Duration, 1)
 	p.sleep = func(ctx context.Context, d time.Duration) error {
 		sleeping <- d
 		return backoff.Sleep(ctx, d)
 	}
-	_, stop := StartPolling(t, p, NewPollTestBot(t, srv.URL))
+	_, stop := startPolling(t, p, newPollTestBot(t, srv.URL))
 
 	<-arrived
 	if d := <-sleeping; d != time.Minute {
@@ -344,7 +344,7 @@ func TestPollerDeliversUpdatesAndAdvancesOffset(t *testing.T) {
 		calls   int
 		third   = make(chan struct{})
 	)
-	srv := NewFakeTelegram(t, func(w http.ResponseWriter, r *http.Request, p GetUpdatesRequest) {
+	srv := newFakeTelegram(t, func(w http.ResponseWriter, r *http.Request, p getUpdatesRequest) {
 		mu.Lock()
 		calls++
 		n := calls
@@ -356,30 +356,30 @@ func TestPollerDeliversUpdatesAndAdvancesOffset(t *testing.T) {
 		}
 		switch n {
 		case 1:
-			WriteTelegramJSON(w, http.StatusOK, `{"ok":true,"result":[`+
+			writeTelegramJSON(w, http.StatusOK, `{"ok":true,"result":[`+
 				`{"update_id":10,"message":{"message_id":1,"chat":{"id":7},"text":"a"}},`+
 				`{"update_id":11,"message":{"message_id":2,"chat":{"id":8},"text":"b"}},`+
 				`{"update_id":12,"message":{"message_id":3,"chat":{"id":7},"text":"c"}}]}`)
 		case 2:
-			WriteTelegramJSON(w, http.StatusOK, `{"ok":true,"result":[`+
+			writeTelegramJSON(w, http.StatusOK, `{"ok":true,"result":[`+
 				`{"update_id":13,"callback_query":{"id":"q","from":{"id":7},"data":"d"}},`+
 				`{"update_id":14,"message":"not an object"},`+
 				`{"update_id":15,"message":{"message_id":4,"chat":{"id":7},"text":"e"}}]}`)
 		case 3:
 			close(third)
-			HoldRequest(w, r)
+			holdRequest(w, r)
 		default:
-			HoldRequest(w, r)
+			holdRequest(w, r)
 		}
 	})
-	logger, logs := NewCaptureLogger(t)
+	logger, logs := newCaptureLogger(t)
 	p := NewPoller(PollerOptions{
 		Timeout:        7 * time.Second,
 		Limit:          50,
 		AllowedUpdates: []string{"message", "callback_query"},
 		Logger:         logger,
 	})
-	dest, stop := StartPolling(t, p, NewPollTestBot(t, srv.URL))
+	dest, stop := startPolling(t, p, newPollTestBot(t, srv.URL))
 
 	var got []string
 	for range 5 {
@@ -419,15 +419,15 @@ func TestPollerDeliversUpdatesAndAdvancesOffset(t *testing.T) {
 
 func TestPollerLogsConflict(t *testing.T) {
 	t.Parallel()
-	srv := NewFakeTelegram(t, func(w http.ResponseWriter, r *http.Request, _ GetUpdatesRequest) {
-		WriteTelegramJSON(w, http.StatusConflict,
+	srv := newFakeTelegram(t, func(w http.ResponseWriter, r *http.Request, _ getUpdatesRequest) {
+		writeTelegramJSON(w, http.StatusConflict,
 			`{"ok":false,"error_code":409,"description":"Conflict: terminated by other getUpdates request; make sure that only one bot instance is running"}`)
 	})
-	logger, logs := NewCaptureLogger(t)
+	logger, logs := newCaptureLogger(t)
 	p := NewPoller(PollerOptions{MinBackoff: 100 * time.Millisecond, Logger: logger, Rand: func() float64 { return 1 }})
-	rec := NewSleepRecorder(3)
+	rec := newSleepRecorder(3)
 	p.sleep = rec.sleep
-	StartPolling(t, p, NewPollTestBot(t, srv.URL))
+	startPolling(t, p, newPollTestBot(t, srv.URL))
 
 	got := rec.wait(t)
 	ms := time.Millisecond
@@ -450,16 +450,16 @@ func TestPollerNeverLogsToken(t *testing.T) {
 	url := srv.URL
 	srv.Close()
 
-	logger, logs := NewCaptureLogger(t)
+	logger, logs := newCaptureLogger(t)
 	p := NewPoller(PollerOptions{Logger: logger})
-	rec := NewSleepRecorder(2)
+	rec := newSleepRecorder(2)
 	p.sleep = rec.sleep
-	_, stop := StartPolling(t, p, NewPollTestBot(t, url))
+	_, stop := startPolling(t, p, newPollTestBot(t, url))
 	rec.wait(t)
 	stop()
 
 	out := logs.String()
-	if strings.Contains(out, PollTestSecret) {
+	if strings.Contains(out, pollTestSecret) {
 		t.Errorf("log contains the bot token:\n%s", out)
 	}
 	if !strings.Contains(out, "getUpdates failed") || !strings.Contains(out, "attempt=2") {

@@ -15,9 +15,9 @@ import (
 
 // Runner defaults.
 const (
-	DefaultRunnerWorkers = 8
-	DefaultQueueSize     = 256
-	DefaultDrainTimeout  = 10 * time.Second
+	defaultRunnerWorkers = 8
+	defaultQueueSize     = 256
+	defaultDrainTimeout  = 10 * time.Second
 )
 
 // ErrRunnerClosed is returned by Runner.Submit once the runner is shutting
@@ -67,7 +67,7 @@ type Runner struct {
 	slots   chan struct{} // a token per accepted, unfinished update
 
 	mu      sync.Mutex
-	queues  map[UpdateKey]*KeyQueue // keys with a goroutine serving them
+	queues  map[updateKey]*keyQueue // keys with a goroutine serving them
 	closed  bool                    // no more updates are accepted
 	pending sync.WaitGroup          // one count per accepted, unfinished update
 
@@ -78,13 +78,13 @@ type Runner struct {
 }
 
 // keyQueue holds the updates of one key waiting for its goroutine.
-type KeyQueue struct {
-	updates []Queued
+type keyQueue struct {
+	updates []queued
 }
 
 // queued is an accepted update and, for Process, the channel that gets
 // nil once it has been handled, or ErrRunnerClosed if it was dropped.
-type Queued struct {
+type queued struct {
 	update tele.Update
 	done   chan error
 }
@@ -93,13 +93,13 @@ type Queued struct {
 // been created with Synchronous: true.
 func NewRunner(h Handler, opts RunnerOptions) *Runner {
 	if opts.Workers <= 0 {
-		opts.Workers = DefaultRunnerWorkers
+		opts.Workers = defaultRunnerWorkers
 	}
 	if opts.QueueSize <= 0 {
-		opts.QueueSize = DefaultQueueSize
+		opts.QueueSize = defaultQueueSize
 	}
 	if opts.DrainTimeout <= 0 {
-		opts.DrainTimeout = DefaultDrainTimeout
+		opts.DrainTimeout = defaultDrainTimeout
 	}
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
@@ -110,7 +110,7 @@ func NewRunner(h Handler, opts RunnerOptions) *Runner {
 		drainTimeout: opts.DrainTimeout,
 		workers:      make(chan struct{}, opts.Workers),
 		slots:        make(chan struct{}, opts.QueueSize),
-		queues:       make(map[UpdateKey]*KeyQueue),
+		queues:       make(map[updateKey]*keyQueue),
 		closing:      make(chan struct{}),
 		abandon:      make(chan struct{}),
 	}
@@ -156,7 +156,7 @@ loop:
 // first or with ErrRunnerClosed once Shutdown has begun. It does not wait for
 // u to be processed. Submit is what a webhook handler calls.
 func (r *Runner) Submit(ctx context.Context, u tele.Update) error {
-	return r.submit(ctx, Queued{update: u})
+	return r.submit(ctx, queued{update: u})
 }
 
 // Process queues u like Submit and waits until it has been handled (or ctx
@@ -165,7 +165,7 @@ func (r *Runner) Submit(ctx context.Context, u tele.Update) error {
 // Telegram deliver the update again.
 func (r *Runner) Process(ctx context.Context, u tele.Update) error {
 	done := make(chan error, 1)
-	if err := r.submit(ctx, Queued{update: u, done: done}); err != nil {
+	if err := r.submit(ctx, queued{update: u, done: done}); err != nil {
 		return err
 	}
 	select {
@@ -176,7 +176,7 @@ func (r *Runner) Process(ctx context.Context, u tele.Update) error {
 	}
 }
 
-func (r *Runner) submit(ctx context.Context, item Queued) error {
+func (r *Runner) submit(ctx context.Context, item queued) error {
 	u := item.update
 	select {
 	case r.slots <- struct{}{}:
@@ -194,12 +194,12 @@ func (r *Runner) submit(ctx context.Context, item Queued) error {
 	}
 	r.pending.Add(1)
 	r.unfinished.Add(1)
-	k := KeyOf(u)
+	k := keyOf(u)
 	if q, ok := r.queues[k]; ok {
 		q.updates = append(q.updates, item)
 		return nil
 	}
-	q := &KeyQueue{updates: []Queued{item}}
+	q := &keyQueue{updates: []queued{item}}
 	r.queues[k] = q
 	go r.serve(k, q)
 	return nil
@@ -235,7 +235,7 @@ func (r *Runner) Shutdown(ctx context.Context) error {
 
 // serve processes the updates of key k in order, one at a time, and retires
 // the queue when it is empty.
-func (r *Runner) serve(k UpdateKey, q *KeyQueue) {
+func (r *Runner) serve(k updateKey, q *keyQueue) {
 	for {
 		acquired := false
 		select {
@@ -255,7 +255,7 @@ func (r *Runner) serve(k UpdateKey, q *KeyQueue) {
 		}
 		item := q.updates[0]
 		u := item.update
-		q.updates[0] = Queued{}
+		q.updates[0] = queued{}
 		q.updates = q.updates[1:]
 		r.mu.Unlock()
 
@@ -304,7 +304,7 @@ func (r *Runner) process(u tele.Update) {
 
 // updateKey identifies the sequence an update belongs to: updates with the
 // same key are processed one at a time, in order.
-type UpdateKey struct {
+type updateKey struct {
 	chat   int64 // chat or user id; 0 if the update has neither
 	update int   // update id, used only when chat is 0
 }
@@ -315,18 +315,18 @@ type UpdateKey struct {
 // private chat the user id is the chat id, so a user's inline queries stay in
 // line with their private messages); and otherwise the update itself, which
 // has no order to keep.
-func KeyOf(u tele.Update) UpdateKey {
-	chat := func(c *tele.Chat) UpdateKey {
+func keyOf(u tele.Update) updateKey {
+	chat := func(c *tele.Chat) updateKey {
 		if c == nil || c.ID == 0 {
-			return UpdateKey{update: u.ID}
+			return updateKey{update: u.ID}
 		}
-		return UpdateKey{chat: c.ID}
+		return updateKey{chat: c.ID}
 	}
-	user := func(s *tele.User) UpdateKey {
+	user := func(s *tele.User) updateKey {
 		if s == nil || s.ID == 0 {
-			return UpdateKey{update: u.ID}
+			return updateKey{update: u.ID}
 		}
-		return UpdateKey{chat: s.ID}
+		return updateKey{chat: s.ID}
 	}
 
 	switch {
@@ -371,7 +371,7 @@ func KeyOf(u tele.Update) UpdateKey {
 	case u.BoostRemoved != nil:
 		return chat(u.BoostRemoved.Chat)
 	}
-	return UpdateKey{update: u.ID}
+	return updateKey{update: u.ID}
 }
 
 // RunPolling receives updates with p and processes them with r until ctx is

@@ -21,9 +21,9 @@ import (
 
 // newRunnerTestBot returns an offline, synchronous bot whose OnText handler
 // is h.
-func NewRunnerTestBot(t *testing.T, h tele.HandlerFunc) *tele.Bot {
+func newRunnerTestBot(t *testing.T, h tele.HandlerFunc) *tele.Bot {
 	t.Helper()
-	b, err := tele.NewBot(tele.Settings{Token: PollTestToken, Offline: true, Synchronous: true})
+	b, err := tele.NewBot(tele.Settings{Token: pollTestToken, Offline: true, Synchronous: true})
 	if err != nil {
 		t.Fatalf("NewBot: %v", err)
 	}
@@ -32,17 +32,17 @@ func NewRunnerTestBot(t *testing.T, h tele.HandlerFunc) *tele.Bot {
 }
 
 // chatText returns a text message update.
-func ChatText(id int, chat int64, text string) tele.Update {
+func chatText(id int, chat int64, text string) tele.Update {
 	return tele.Update{ID: id, Message: &tele.Message{ID: id, Chat: &tele.Chat{ID: chat}, Text: text}}
 }
 
 // textLog records the texts handled per chat.
-type TextLog struct {
+type textLog struct {
 	mu     sync.Mutex
 	byChat map[int64][]string
 }
 
-func (l *TextLog) add(chat int64, text string) {
+func (l *textLog) add(chat int64, text string) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if l.byChat == nil {
@@ -51,14 +51,14 @@ func (l *TextLog) add(chat int64, text string) {
 	l.byChat[chat] = append(l.byChat[chat], text)
 }
 
-func (l *TextLog) get(chat int64) []string {
+func (l *textLog) get(chat int64) []string {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	return slices.Clone(l.byChat[chat])
 }
 
 // waitClosed fails the test if ch is not closed within 5 s.
-func WaitClosed(t *testing.T, ch <-chan struct{}, what string) {
+func waitClosed(t *testing.T, ch <-chan struct{}, what string) {
 	t.Helper()
 	select {
 	case <-ch:
@@ -68,7 +68,7 @@ func WaitClosed(t *testing.T, ch <-chan struct{}, what string) {
 }
 
 // runInBackground starts r.Run and returns a channel with its result.
-func RunInBackground(ctx context.Context, r *Runner, updates <-chan tele.Update) <-chan error {
+func runInBackground(ctx context.Context, r *Runner, updates <-chan tele.Update) <-chan error {
 	done := make(chan error, 1)
 	go func() { done <- r.Run(ctx, updates) }()
 	return done
@@ -78,11 +78,11 @@ func TestRunnerKeepsPerChatOrder(t *testing.T) {
 	t.Parallel()
 	const chats, perChat, workers = 50, 40, 4
 	var (
-		handled   TextLog
+		handled   textLog
 		active    atomic.Int64
 		maxActive atomic.Int64
 	)
-	b := NewRunnerTestBot(t, func(c tele.Context) error {
+	b := newRunnerTestBot(t, func(c tele.Context) error {
 		n := active.Add(1)
 		defer active.Add(-1)
 		for {
@@ -94,16 +94,16 @@ func TestRunnerKeepsPerChatOrder(t *testing.T) {
 		handled.add(c.Chat().ID, c.Text())
 		return nil
 	})
-	logger, _ := NewCaptureLogger(t)
+	logger, _ := newCaptureLogger(t)
 	r := NewRunner(b, RunnerOptions{Workers: workers, QueueSize: 16, Logger: logger})
 
 	updates := make(chan tele.Update)
-	done := RunInBackground(context.Background(), r, updates)
+	done := runInBackground(context.Background(), r, updates)
 	id := 0
 	for seq := range perChat {
 		for chat := int64(1); chat <= chats; chat++ {
 			id++
-			updates <- ChatText(id, chat, strconv.Itoa(seq))
+			updates <- chatText(id, chat, strconv.Itoa(seq))
 		}
 	}
 	close(updates)
@@ -127,23 +127,23 @@ func TestRunnerKeepsPerChatOrder(t *testing.T) {
 
 func TestRunnerSurvivesPanic(t *testing.T) {
 	t.Parallel()
-	var handled TextLog
-	b := NewRunnerTestBot(t, func(c tele.Context) error {
+	var handled textLog
+	b := newRunnerTestBot(t, func(c tele.Context) error {
 		if c.Text() == "boom" {
 			panic("handler exploded")
 		}
 		handled.add(c.Chat().ID, c.Text())
 		return nil
 	})
-	logger, logs := NewCaptureLogger(t)
+	logger, logs := newCaptureLogger(t)
 	r := NewRunner(b, RunnerOptions{Logger: logger})
 
 	updates := make(chan tele.Update, 5)
-	updates <- ChatText(1, 1, "a")
-	updates <- ChatText(2, 1, "boom")
-	updates <- ChatText(3, 1, "b")
-	updates <- ChatText(4, 2, "boom")
-	updates <- ChatText(5, 2, "c")
+	updates <- chatText(1, 1, "a")
+	updates <- chatText(2, 1, "boom")
+	updates <- chatText(3, 1, "b")
+	updates <- chatText(4, 2, "boom")
+	updates <- chatText(5, 2, "c")
 	close(updates)
 	if err := r.Run(context.Background(), updates); err != nil {
 		t.Fatalf("Run: %v", err)
@@ -166,12 +166,12 @@ func TestRunnerSurvivesPanic(t *testing.T) {
 func TestRunnerRunsChatsInParallel(t *testing.T) {
 	t.Parallel()
 	var (
-		handled  TextLog
+		handled  textLog
 		entered  = make(chan struct{})
 		release  = make(chan struct{})
 		freeDone = make(chan struct{})
 	)
-	b := NewRunnerTestBot(t, func(c tele.Context) error {
+	b := newRunnerTestBot(t, func(c tele.Context) error {
 		switch c.Text() {
 		case "block":
 			close(entered)
@@ -182,16 +182,16 @@ func TestRunnerRunsChatsInParallel(t *testing.T) {
 		handled.add(c.Chat().ID, c.Text())
 		return nil
 	})
-	logger, _ := NewCaptureLogger(t)
+	logger, _ := newCaptureLogger(t)
 	r := NewRunner(b, RunnerOptions{Workers: 2, Logger: logger})
 
 	updates := make(chan tele.Update)
-	done := RunInBackground(context.Background(), r, updates)
-	updates <- ChatText(1, 1, "block")
-	WaitClosed(t, entered, "chat 1 handler started")
-	updates <- ChatText(2, 1, "after")
-	updates <- ChatText(3, 2, "free")
-	WaitClosed(t, freeDone, "chat 2 handled while chat 1 is blocked")
+	done := runInBackground(context.Background(), r, updates)
+	updates <- chatText(1, 1, "block")
+	waitClosed(t, entered, "chat 1 handler started")
+	updates <- chatText(2, 1, "after")
+	updates <- chatText(3, 2, "free")
+	waitClosed(t, freeDone, "chat 2 handled while chat 1 is blocked")
 	if got := handled.get(1); len(got) != 0 {
 		t.Errorf("chat 1 handled %v while its first update is blocked", got)
 	}
@@ -209,11 +209,11 @@ func TestRunnerRunsChatsInParallel(t *testing.T) {
 func TestRunnerDrainsOnCancel(t *testing.T) {
 	t.Parallel()
 	var (
-		handled TextLog
+		handled textLog
 		entered = make(chan struct{})
 		release = make(chan struct{})
 	)
-	b := NewRunnerTestBot(t, func(c tele.Context) error {
+	b := newRunnerTestBot(t, func(c tele.Context) error {
 		if c.Text() == "block" {
 			close(entered)
 			<-release
@@ -221,25 +221,25 @@ func TestRunnerDrainsOnCancel(t *testing.T) {
 		handled.add(c.Chat().ID, c.Text())
 		return nil
 	})
-	logger, _ := NewCaptureLogger(t)
+	logger, _ := newCaptureLogger(t)
 	r := NewRunner(b, RunnerOptions{Logger: logger})
 
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	done := RunInBackground(ctx, r, make(chan tele.Update))
-	for _, u := range []tele.Update{ChatText(1, 1, "block"), ChatText(2, 1, "queued"), ChatText(3, 2, "other")} {
+	done := runInBackground(ctx, r, make(chan tele.Update))
+	for _, u := range []tele.Update{chatText(1, 1, "block"), chatText(2, 1, "queued"), chatText(3, 2, "other")} {
 		if err := r.Submit(ctx, u); err != nil {
 			t.Fatalf("Submit(%d): %v", u.ID, err)
 		}
 	}
-	WaitClosed(t, entered, "handler started")
+	waitClosed(t, entered, "handler started")
 	cancel()
 	select {
 	case err := <-done:
 		t.Fatalf("Run returned %v while a handler is running", err)
 	case <-time.After(100 * time.Millisecond):
 	}
-	if err := r.Submit(context.Background(), ChatText(4, 3, "late")); !errors.Is(err, ErrRunnerClosed) {
+	if err := r.Submit(context.Background(), chatText(4, 3, "late")); !errors.Is(err, ErrRunnerClosed) {
 		t.Errorf("Submit after cancel = %v, want ErrRunnerClosed", err)
 	}
 
@@ -266,11 +266,11 @@ func TestRunnerDrainsOnCancel(t *testing.T) {
 func TestRunnerDrainTimeoutDropsQueuedUpdates(t *testing.T) {
 	t.Parallel()
 	var (
-		handled TextLog
+		handled textLog
 		entered = make(chan struct{})
 		release = make(chan struct{})
 	)
-	b := NewRunnerTestBot(t, func(c tele.Context) error {
+	b := newRunnerTestBot(t, func(c tele.Context) error {
 		if c.Text() == "block" {
 			close(entered)
 			<-release
@@ -278,17 +278,17 @@ func TestRunnerDrainTimeoutDropsQueuedUpdates(t *testing.T) {
 		handled.add(c.Chat().ID, c.Text())
 		return nil
 	})
-	logger, logs := NewCaptureLogger(t)
+	logger, logs := newCaptureLogger(t)
 	r := NewRunner(b, RunnerOptions{DrainTimeout: 100 * time.Millisecond, Logger: logger})
 
 	ctx, cancel := context.WithCancel(context.Background())
-	done := RunInBackground(ctx, r, make(chan tele.Update))
-	for _, u := range []tele.Update{ChatText(1, 1, "block"), ChatText(2, 1, "queued")} {
+	done := runInBackground(ctx, r, make(chan tele.Update))
+	for _, u := range []tele.Update{chatText(1, 1, "block"), chatText(2, 1, "queued")} {
 		if err := r.Submit(ctx, u); err != nil {
 			t.Fatalf("Submit(%d): %v", u.ID, err)
 		}
 	}
-	WaitClosed(t, entered, "handler started")
+	waitClosed(t, entered, "handler started")
 	cancel()
 	select {
 	case err := <-done:
@@ -315,23 +315,23 @@ func TestRunnerDrainTimeoutDropsQueuedUpdates(t *testing.T) {
 func TestRunnerWithPollerShutsDownInOrder(t *testing.T) {
 	t.Parallel()
 	var calls atomic.Int64
-	srv := NewFakeTelegram(t, func(w http.ResponseWriter, r *http.Request, p GetUpdatesRequest) {
+	srv := newFakeTelegram(t, func(w http.ResponseWriter, r *http.Request, p getUpdatesRequest) {
 		if calls.Add(1) == 1 {
-			WriteTelegramJSON(w, http.StatusOK, `{"ok":true,"result":[`+
+			writeTelegramJSON(w, http.StatusOK, `{"ok":true,"result":[`+
 				`{"update_id":1,"message":{"message_id":1,"chat":{"id":1},"text":"block"}},`+
 				`{"update_id":2,"message":{"message_id":2,"chat":{"id":1},"text":"next"}},`+
 				`{"update_id":3,"message":{"message_id":3,"chat":{"id":2},"text":"free"}}]}`)
 			return
 		}
-		HoldRequest(w, r)
+		holdRequest(w, r)
 	})
 	var (
-		handled  TextLog
+		handled  textLog
 		entered  = make(chan struct{})
 		release  = make(chan struct{})
 		freeDone = make(chan struct{})
 	)
-	b := NewPollTestBot(t, srv.URL)
+	b := newPollTestBot(t, srv.URL)
 	b.Handle(tele.OnText, func(c tele.Context) error {
 		switch c.Text() {
 		case "block":
@@ -343,7 +343,7 @@ func TestRunnerWithPollerShutsDownInOrder(t *testing.T) {
 		handled.add(c.Chat().ID, c.Text())
 		return nil
 	})
-	logger, _ := NewCaptureLogger(t)
+	logger, _ := newCaptureLogger(t)
 	p := NewPoller(PollerOptions{Logger: logger})
 	r := NewRunner(b, RunnerOptions{Logger: logger})
 
@@ -352,8 +352,8 @@ func TestRunnerWithPollerShutsDownInOrder(t *testing.T) {
 	done := make(chan error, 1)
 	go func() { done <- RunPolling(ctx, b, p, r) }()
 
-	WaitClosed(t, entered, "chat 1 handler started")
-	WaitClosed(t, freeDone, "chat 2 handled") // so update 2 was received too
+	waitClosed(t, entered, "chat 1 handler started")
+	waitClosed(t, freeDone, "chat 2 handled") // so update 2 was received too
 	cancel()
 	select {
 	case err := <-done:
@@ -376,9 +376,9 @@ func TestRunnerWithPollerShutsDownInOrder(t *testing.T) {
 
 func TestRunnerWithPollerReportsPollerExit(t *testing.T) {
 	t.Parallel()
-	b := NewRunnerTestBot(t, func(tele.Context) error { return nil })
-	logger, _ := NewCaptureLogger(t)
-	quits := PollerFunc(func(*tele.Bot, chan tele.Update, chan struct{}) {})
+	b := newRunnerTestBot(t, func(tele.Context) error { return nil })
+	logger, _ := newCaptureLogger(t)
+	quits := pollerFunc(func(*tele.Bot, chan tele.Update, chan struct{}) {})
 	err := RunPolling(context.Background(), b, quits, NewRunner(b, RunnerOptions{Logger: logger}))
 	if err == nil || !strings.Contains(err.Error(), "poller stopped unexpectedly") {
 		t.Errorf("RunPolling = %v, want poller stopped unexpectedly", err)
@@ -386,9 +386,9 @@ func TestRunnerWithPollerReportsPollerExit(t *testing.T) {
 }
 
 // pollerFunc adapts a function to tele.Poller.
-type PollerFunc func(b *tele.Bot, dest chan tele.Update, stop chan struct{})
+type pollerFunc func(b *tele.Bot, dest chan tele.Update, stop chan struct{})
 
-func (f PollerFunc) Poll(b *tele.Bot, dest chan tele.Update, stop chan struct{}) { f(b, dest, stop) }
+func (f pollerFunc) Poll(b *tele.Bot, dest chan tele.Update, stop chan struct{}) { f(b, dest, stop) }
 
 func TestRunnerKeyOf(t *testing.T) {
 	t.Parallel()
@@ -397,25 +397,25 @@ func TestRunnerKeyOf(t *testing.T) {
 	tests := []struct {
 		name string
 		u    tele.Update
-		want UpdateKey
+		want updateKey
 	}{
-		{"message", tele.Update{ID: 1, Message: &tele.Message{Chat: group}}, UpdateKey{chat: -100}},
-		{"edited message", tele.Update{ID: 1, EditedMessage: &tele.Message{Chat: group}}, UpdateKey{chat: -100}},
-		{"channel post", tele.Update{ID: 1, ChannelPost: &tele.Message{Chat: group}}, UpdateKey{chat: -100}},
-		{"callback on a message", tele.Update{ID: 1, Callback: &tele.Callback{Sender: user, Message: &tele.Message{Chat: group}}}, UpdateKey{chat: -100}},
-		{"inline callback", tele.Update{ID: 1, Callback: &tele.Callback{Sender: user}}, UpdateKey{chat: 42}},
-		{"inline query", tele.Update{ID: 1, Query: &tele.Query{Sender: user}}, UpdateKey{chat: 42}},
-		{"pre-checkout", tele.Update{ID: 1, PreCheckoutQuery: &tele.PreCheckoutQuery{Sender: user}}, UpdateKey{chat: 42}},
-		{"poll answer", tele.Update{ID: 1, PollAnswer: &tele.PollAnswer{Sender: user}}, UpdateKey{chat: 42}},
-		{"my chat member", tele.Update{ID: 1, MyChatMember: &tele.ChatMemberUpdate{Chat: group, Sender: user}}, UpdateKey{chat: -100}},
-		{"join request", tele.Update{ID: 1, ChatJoinRequest: &tele.ChatJoinRequest{Chat: group, Sender: user}}, UpdateKey{chat: -100}},
-		{"reaction", tele.Update{ID: 1, MessageReaction: &tele.MessageReaction{Chat: group}}, UpdateKey{chat: -100}},
-		{"poll", tele.Update{ID: 7, Poll: &tele.Poll{}}, UpdateKey{update: 7}},
-		{"message without chat", tele.Update{ID: 8, Message: &tele.Message{}}, UpdateKey{update: 8}},
-		{"empty", tele.Update{ID: 9}, UpdateKey{update: 9}},
+		{"message", tele.Update{ID: 1, Message: &tele.Message{Chat: group}}, updateKey{chat: -100}},
+		{"edited message", tele.Update{ID: 1, EditedMessage: &tele.Message{Chat: group}}, updateKey{chat: -100}},
+		{"channel post", tele.Update{ID: 1, ChannelPost: &tele.Message{Chat: group}}, updateKey{chat: -100}},
+		{"callback on a message", tele.Update{ID: 1, Callback: &tele.Callback{Sender: user, Message: &tele.Message{Chat: group}}}, updateKey{chat: -100}},
+		{"inline callback", tele.Update{ID: 1, Callback: &tele.Callback{Sender: user}}, updateKey{chat: 42}},
+		{"inline query", tele.Update{ID: 1, Query: &tele.Query{Sender: user}}, updateKey{chat: 42}},
+		{"pre-checkout", tele.Update{ID: 1, PreCheckoutQuery: &tele.PreCheckoutQuery{Sender: user}}, updateKey{chat: 42}},
+		{"poll answer", tele.Update{ID: 1, PollAnswer: &tele.PollAnswer{Sender: user}}, updateKey{chat: 42}},
+		{"my chat member", tele.Update{ID: 1, MyChatMember: &tele.ChatMemberUpdate{Chat: group, Sender: user}}, updateKey{chat: -100}},
+		{"join request", tele.Update{ID: 1, ChatJoinRequest: &tele.ChatJoinRequest{Chat: group, Sender: user}}, updateKey{chat: -100}},
+		{"reaction", tele.Update{ID: 1, MessageReaction: &tele.MessageReaction{Chat: group}}, updateKey{chat: -100}},
+		{"poll", tele.Update{ID: 7, Poll: &tele.Poll{}}, updateKey{update: 7}},
+		{"message without chat", tele.Update{ID: 8, Message: &tele.Message{}}, updateKey{update: 8}},
+		{"empty", tele.Update{ID: 9}, updateKey{update: 9}},
 	}
 	for _, tt := range tests {
-		if got := KeyOf(tt.u); got != tt.want {
+		if got := keyOf(tt.u); got != tt.want {
 			t.Errorf("%s: keyOf = %+v, want %+v", tt.name, got, tt.want)
 		}
 	}
