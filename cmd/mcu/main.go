@@ -4,7 +4,8 @@
 //	mcu migrate   apply database migrations and exit
 //
 // Configuration comes from the environment (see README.md); a bad value
-// exits with status 2 and one line naming the variable.
+// exits with status 2 and one line naming the variable. Each command has
+// a file of its own; Main (main_type.go) is what serve starts and stops.
 package main
 
 import (
@@ -13,11 +14,12 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"mcu/internal/redact"
 	"os"
 	"os/signal"
 	"syscall"
 	_ "time/tzdata" // time zones without the system's zoneinfo
+
+	"mcu/internal/redact"
 )
 
 const usage = `usage: mcu <command>
@@ -35,29 +37,34 @@ func main() {
 	os.Exit(code)
 }
 
+// commands are mcu's subcommands by name.
+var commands = map[string]func(ctx context.Context, getenv func(string) string, logger *slog.Logger) error{
+	"serve":   serve,
+	"migrate": migrate,
+}
+
 // run executes one command and returns the exit status: 0 done, 1 failed,
 // 2 bad usage or configuration.
 func run(ctx context.Context, args []string, getenv func(string) string, stderr io.Writer) int {
-	// One handler keeps the bot token out of every log line.
+	// One handler keeps the bot token and the webhook secret out of every
+	// log line.
 	logger := slog.New(redact.Handler(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelInfo}),
 		getenv("MCU_TELEGRAM_TOKEN"), getenv("MCU_WEBHOOK_SECRET")))
 	if len(args) == 0 {
 		fmt.Fprintln(stderr, usage)
 		return 2
 	}
-	var err error
 	switch args[0] {
-	case "serve":
-		err = serve(ctx, getenv, logger)
-	case "migrate":
-		err = migrate(ctx, getenv, logger)
 	case "help", "-h", "-help", "--help":
 		fmt.Fprintln(stderr, usage)
 		return 0
-	default:
+	}
+	command, ok := commands[args[0]]
+	if !ok {
 		fmt.Fprintf(stderr, "mcu: unknown command %q\n%s\n", args[0], usage)
 		return 2
 	}
+	err := command(ctx, getenv, logger)
 	var cfgErr *ConfigError
 	switch {
 	case err == nil:
@@ -69,19 +76,4 @@ func run(ctx context.Context, args []string, getenv func(string) string, stderr 
 		logger.Error("mcu: "+args[0]+" failed", "error", err)
 		return 1
 	}
-}
-
-// migrate applies the migrations and exits.
-func migrate(ctx context.Context, getenv func(string) string, logger *slog.Logger) error {
-	cfg, err := LoadConfig(getenv, false)
-	if err != nil {
-		return err
-	}
-	db, err := openDatabase(ctx, cfg, logger)
-	if err != nil {
-		return err
-	}
-	defer db.close()
-	logger.Info("database is up to date")
-	return nil
 }

@@ -1,0 +1,201 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"mcu/bot"
+	"mcu/delivery"
+	"mcu/workflow"
+)
+
+// Main is the running program of mcu serve: Run starts the database, the
+// HTTP endpoints, the bot and the outbox dispatcher; Close stops them in
+// order. Tests start it whole.
+type Main struct {
+	Config *Config
+	Logger *slog.Logger
+	Now    func() time.Time // default time.Now
+
+	db       *database
+	http     *http.Server
+	botReady atomic.Bool
+	webhook  atomic.Pointer[http.Handler]
+
+	stop     context.CancelFunc // ends the bot and the dispatcher
+	parts    sync.WaitGroup
+	errs     chan error
+	done     chan struct{} // closed when a part stops
+	doneOnce sync.Once
+}
+
+// Run starts everything and returns once updates are on their way; it
+// waits (with backoff) while Telegram is unreachable, until ctx ends.
+// Whatever Run returns, call Close.
+func (m *Main) Run(ctx context.Context) error {
+	if m.Now == nil {
+		m.Now = time.Now
+	}
+	m.errs, m.done = make(chan error, 3), make(chan struct{})
+	cfg, logger := m.Config, m.Logger
+	db, err := openDatabase(ctx, cfg, logger)
+	if err != nil {
+		return err
+	}
+	m.db = db
+	if err := m.startHTTP(); err != nil {
+		return err
+	}
+	b, err := connectBot(ctx, cfg, m.service(), db, logger)
+	if err != nil {
+		return err
+	}
+	logger.Info("bot connected", "username", b.Username())
+	if err := b.Commands(); err != nil {
+		logger.Warn("set commands", "error", err)
+	}
+	receive, err := m.receiver(b)
+	if err != nil {
+		return err
+	}
+	disp := delivery.NewDispatcher(db, b.Telegram(), delivery.DispatcherOptions{
+		Location: cfg.Location, Logger: logger, Directions: b.Directions,
+	})
+	m.botReady.Store(true) // identity known, updates on their way
+	runCtx, stop := context.WithCancel(context.WithoutCancel(ctx))
+	m.stop = stop
+	m.goPart("bot", receive, runCtx)
+	m.goPart("dispatcher", disp.Run, runCtx)
+	return nil
+}
+
+// Done is closed when a part (the bot, the dispatcher, HTTP) has stopped
+// by itself, or when Close stops them.
+func (m *Main) Done() <-chan struct{} { return m.done }
+
+// Close stops in order: stop taking updates and finish those in hand,
+// drain the outbox for a bounded time (the dispatcher's DrainTimeout),
+// stop HTTP, close the pool and, last, the private cluster. It returns
+// what the parts failed with.
+func (m *Main) Close() error {
+	if m.stop != nil {
+		m.Logger.Info("shutting down")
+		m.stop()
+	}
+	m.parts.Wait()
+	if m.http != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		if err := m.http.Shutdown(ctx); err != nil {
+			m.Logger.Warn("http shutdown", "error", err)
+		}
+	}
+	if m.db != nil {
+		m.db.close()
+	}
+	var all []error
+	for {
+		select {
+		case err := <-m.errs:
+			all = append(all, err)
+		default:
+			return errors.Join(all...)
+		}
+	}
+}
+
+// goPart runs a part until it returns, keeping its error.
+func (m *Main) goPart(name string, run func(context.Context) error, ctx context.Context) {
+	m.parts.Go(func() {
+		if err := run(ctx); err != nil {
+			m.errs <- fmt.Errorf("%s: %w", name, err)
+		}
+		m.doneOnce.Do(func() { close(m.done) })
+	})
+}
+
+// startHTTP listens on MCU_HTTP_ADDR and serves health, readiness and
+// the webhook.
+func (m *Main) startHTTP() error {
+	ln, err := net.Listen("tcp", m.Config.HTTPAddr)
+	if err != nil {
+		return bad("MCU_HTTP_ADDR", "cannot listen: %v", err)
+	}
+	m.http = &http.Server{Handler: httpHandler(m.Config, m.db, &m.botReady, &m.webhook), ReadHeaderTimeout: 10 * time.Second}
+	go func() {
+		if err := m.http.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
+			m.errs <- fmt.Errorf("http: %w", err)
+			m.doneOnce.Do(func() { close(m.done) })
+		}
+	}()
+	m.Logger.Info("http listening", "addr", ln.Addr().String())
+	return nil
+}
+
+// service is the workflow with the calendar, warning of a year not
+// decreed (this one or the next).
+func (m *Main) service() *workflow.Service {
+	cfg := m.Config
+	cal := workflow.NewCalendar(m.Logger, cfg.CalendarDays)
+	for year := m.Now().In(cfg.Location).Year(); year <= m.Now().In(cfg.Location).Year()+1; year++ {
+		if !cal.Known(year) {
+			m.Logger.Warn("production calendar: year not decreed; its deadlines count Labour Code art. 112 days (add the decree with MCU_CALENDAR_FILE)",
+				"year", year)
+		}
+	}
+	return &workflow.Service{
+		Store: m.db, Calendar: cal, Location: cfg.Location, Logger: m.Logger, Now: m.Now,
+		Admins: cfg.AdminIDs, AppealsPerHour: cfg.AppealsPerHour,
+	}
+}
+
+// receiver sets up how updates come in (a webhook when MCU_WEBHOOK_URL
+// is set, long polling otherwise) and returns what receives them.
+func (m *Main) receiver(b *bot.Bot) (func(context.Context) error, error) {
+	rx := b.Updates()
+	if m.Config.WebhookURL == "" {
+		if err := rx.DeleteWebhook(); err != nil {
+			m.Logger.Warn("delete webhook before polling", "error", err)
+		}
+		return rx.Poll, nil
+	}
+	h := rx.Webhook(m.Config.WebhookSecret)
+	m.webhook.Store(&h)
+	if err := rx.SetWebhook(m.Config.WebhookURL, m.Config.WebhookSecret); err != nil {
+		return nil, err
+	}
+	m.Logger.Info("receiving updates by webhook", "path", webhookPath(m.Config))
+	return rx.RunWebhook, nil
+}
+
+// connectBot calls getMe until Telegram answers (with backoff), so that a
+// network outage at start delays the bot rather than killing it.
+func connectBot(ctx context.Context, cfg *Config, svc *workflow.Service, db *database, logger *slog.Logger) (*bot.Bot, error) {
+	delay := time.Second
+	for {
+		b, err := bot.New(bot.Options{
+			Token: cfg.TelegramToken, APIURL: cfg.TelegramAPIURL, Service: svc, Store: db,
+			Location: cfg.Location, Logger: logger, OperatorName: cfg.OperatorName,
+		})
+		if err == nil {
+			return b, nil
+		}
+		if errors.Is(err, bot.ErrUnauthorized) {
+			return nil, bad("MCU_TELEGRAM_TOKEN", "telegram rejected the token (401 Unauthorized)")
+		}
+		logger.Warn("telegram unreachable; retrying", "error", err, "retry_in", delay)
+		select {
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		case <-time.After(delay):
+		}
+		delay = min(2*delay, time.Minute)
+	}
+}

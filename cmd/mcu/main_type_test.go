@@ -1,0 +1,121 @@
+package main
+
+import (
+	"context"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"mcu/internal/dbtest"
+	"mcu/storage"
+)
+
+// lockedBuffer is an io.Writer safe for the goroutines that log.
+type lockedBuffer struct {
+	mu  sync.Mutex
+	buf strings.Builder
+}
+
+func (b *lockedBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *lockedBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+// closedURL returns an http URL on which nothing listens.
+func closedURL(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	return "http://" + addr
+}
+
+// TestFailingStartNeverLogsToken starts mcu serve against a Bot API that
+// cannot be reached, lets it retry getMe, and reads every line it logged:
+// the token is in the URL of every Bot API request, and never in the log.
+func TestFailingStartNeverLogsToken(t *testing.T) {
+	t.Parallel()
+	const token, secret = "123456:SECRET-token-do-not-log", "SECRET-token-do-not-log"
+	var out lockedBuffer
+	ctx, cancel := context.WithCancel(t.Context())
+	exited := make(chan int, 1)
+	go func() {
+		exited <- run(ctx, []string{"serve"}, env(map[string]string{
+			"MCU_TELEGRAM_TOKEN":   token,
+			"MCU_TELEGRAM_API_URL": closedURL(t),
+			"MCU_DATABASE_URL":     dbtest.URL(t),
+			"MCU_HTTP_ADDR":        "127.0.0.1:0",
+		}), &out)
+	}()
+	// getMe is tried at once, then after 1 s: wait for both failures.
+	deadline := time.Now().Add(30 * time.Second)
+	for strings.Count(out.String(), "telegram unreachable") < 2 && time.Now().Before(deadline) {
+		time.Sleep(50 * time.Millisecond)
+	}
+	cancel()
+	if code := <-exited; code != 0 {
+		t.Errorf("exit %d after SIGTERM-like cancel while Telegram was unreachable, want 0", code)
+	}
+	log := out.String()
+	if n := strings.Count(log, "telegram unreachable"); n < 2 {
+		t.Fatalf("logged %d getMe failures, want at least 2:\n%s", n, log)
+	}
+	for i, line := range strings.Split(log, "\n") {
+		if strings.Contains(line, secret) {
+			t.Errorf("log line %d holds the bot token: %s", i+1, line)
+		}
+	}
+}
+
+// TestReadyzNeedsDatabaseAndBot: /readyz answers 200 only when the
+// database answers and the bot knows its identity; /healthz answers
+// whenever the process is up.
+func TestReadyzNeedsDatabaseAndBot(t *testing.T) {
+	t.Parallel()
+	db, err := storage.Open(t.Context(), dbtest.URL(t), dbtest.Logger(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var botReady atomic.Bool
+	var webhook atomic.Pointer[http.Handler]
+	h := httpHandler(&Config{}, &database{DB: db}, &botReady, &webhook)
+	get := func(path string) (int, string) {
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, path, nil))
+		return rec.Code, strings.TrimSpace(rec.Body.String())
+	}
+	steps := []struct {
+		name       string
+		change     func()
+		wantStatus int
+		wantBody   string
+	}{
+		{"bot not connected yet", func() {}, http.StatusServiceUnavailable, "bot identity unknown (getMe)"},
+		{"bot connected", func() { botReady.Store(true) }, http.StatusOK, "ready"},
+		{"database gone", db.Close, http.StatusServiceUnavailable, "database unreachable"},
+	}
+	for _, s := range steps {
+		s.change()
+		if code, body := get("/readyz"); code != s.wantStatus || body != s.wantBody {
+			t.Errorf("%s: /readyz answered %d %q, want %d %q", s.name, code, body, s.wantStatus, s.wantBody)
+		}
+		if code, _ := get("/healthz"); code != http.StatusOK {
+			t.Errorf("%s: /healthz answered %d, want 200", s.name, code)
+		}
+	}
+}
