@@ -283,7 +283,7 @@ func (b *Bot) answer(ctx context.Context, err error) string {
 func (b *Bot) Directions(ctx context.Context) (map[string]string, error) {
 	b.dirMu.Lock()
 	defer b.dirMu.Unlock()
-	if b.dirs != nil && time.Since(b.dirsLoaded) < time.Minute {
+	if b.dirs != nil && b.opts.Now().Sub(b.dirsLoaded) < time.Minute {
 		return b.dirs, nil
 	}
 	list, err := b.opts.Store.FindDirections(ctx)
@@ -294,6 +294,6 @@ func (b *Bot) Directions(ctx context.Context) (map[string]string, error) {
 	for _, d := range list {
 		dirs[d.Code] = d.Name
 	}
-	b.dirs, b.dirsLoaded = dirs, time.Now()
+	b.dirs, b.dirsLoaded = dirs, b.opts.Now()
 	return dirs, nil
 }

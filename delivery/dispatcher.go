@@ -15,8 +15,8 @@ import (
 
 	"mcu/internal/backoff"
 	"mcu/internal/redact"
+	"mcu/outbox"
 	"mcu/render"
-	"mcu/tgstate"
 	"mcu/workflow"
 )
 
@@ -26,7 +26,7 @@ type Outbox interface {
 	// SendOutbox claims the next message whose turn has come (the oldest
 	// unsent one of its chat), calls send, and records the outcome in the
 	// same transaction. It reports whether there was a message.
-	SendOutbox(ctx context.Context, send func(ctx context.Context, m tgstate.OutboxMessage) tgstate.Outcome) (bool, error)
+	SendOutbox(ctx context.Context, send func(ctx context.Context, m outbox.Message) outbox.Outcome) (bool, error)
 	// ListenOutbox returns a channel that receives after new messages are
 	// enqueued; it is closed when ctx ends.
 	ListenOutbox(ctx context.Context) <-chan struct{}
@@ -58,13 +58,13 @@ type DispatcherOptions struct {
 // failures with exponential backoff (and Telegram's retry_after on 429),
 // giving up on a chat that blocked the bot.
 type Dispatcher struct {
-	outbox Outbox
-	tg     Messenger
-	opts   DispatcherOptions
+	queue Outbox
+	tg    Messenger
+	opts  DispatcherOptions
 }
 
-// NewDispatcher returns a dispatcher sending from outbox through tg.
-func NewDispatcher(outbox Outbox, tg Messenger, opts DispatcherOptions) *Dispatcher {
+// NewDispatcher returns a dispatcher sending from queue through tg.
+func NewDispatcher(queue Outbox, tg Messenger, opts DispatcherOptions) *Dispatcher {
 	if opts.Workers <= 0 {
 		opts.Workers = 4
 	}
@@ -89,7 +89,7 @@ func NewDispatcher(outbox Outbox, tg Messenger, opts DispatcherOptions) *Dispatc
 	if opts.Directions == nil {
 		opts.Directions = func(context.Context) (map[string]string, error) { return nil, nil }
 	}
-	return &Dispatcher{outbox: outbox, tg: tg, opts: opts}
+	return &Dispatcher{queue: queue, tg: tg, opts: opts}
 }
 
 // Run sends messages until ctx ends, then keeps sending what is due for
@@ -97,7 +97,7 @@ func NewDispatcher(outbox Outbox, tg Messenger, opts DispatcherOptions) *Dispatc
 func (d *Dispatcher) Run(ctx context.Context) error {
 	listenCtx, stopListening := context.WithCancel(context.WithoutCancel(ctx))
 	defer stopListening()
-	wake := d.outbox.ListenOutbox(listenCtx)
+	wake := d.queue.ListenOutbox(listenCtx)
 
 	// Workers run on a context that outlives ctx by the drain timeout.
 	workCtx, cancelWork := context.WithCancel(context.WithoutCancel(ctx))
@@ -149,7 +149,7 @@ func (d *Dispatcher) work(ctx, stop context.Context, kick <-chan struct{}) {
 		case <-kick:
 		}
 		for ctx.Err() == nil {
-			found, err := d.outbox.SendOutbox(ctx, d.send)
+			found, err := d.queue.SendOutbox(ctx, d.send)
 			if err != nil {
 				if ctx.Err() == nil {
 					d.opts.Logger.ErrorContext(ctx, "outbox: unable to send", "error", redact.URL(err))
@@ -168,14 +168,14 @@ func (d *Dispatcher) work(ctx, stop context.Context, kick <-chan struct{}) {
 }
 
 // send renders one outbox message and sends it.
-func (d *Dispatcher) send(ctx context.Context, m tgstate.OutboxMessage) tgstate.Outcome {
+func (d *Dispatcher) send(ctx context.Context, m outbox.Message) outbox.Outcome {
 	chat := &tele.Chat{ID: m.ChatID}
 	opts := &tele.SendOptions{ThreadID: m.ThreadID, DisableWebPagePreview: true}
 	var err error
-	var outcome tgstate.Outcome
+	var outcome outbox.Outcome
 	switch {
 	case m.Appeal == nil:
-		return tgstate.Outcome{Failed: true, Err: errors.New("notification without an appeal")}
+		return outbox.Outcome{Failed: true, Err: errors.New("notification without an appeal")}
 	case m.Notification.Audience == workflow.AudienceCard:
 		outcome, err = d.sendCard(ctx, chat, opts, m)
 	case m.Notification.Audience == workflow.AudienceResident:
@@ -231,30 +231,30 @@ func (d *Dispatcher) sendText(chat *tele.Chat, opts *tele.SendOptions, text stri
 // none (or Telegram can no longer edit it) and the appeal belongs there.
 // A new card comes after the appeal's photos and location, sent once per
 // chat and remembered (Outcome.CardMediaIDs), and replies to them.
-func (d *Dispatcher) sendCard(ctx context.Context, chat *tele.Chat, opts *tele.SendOptions, m tgstate.OutboxMessage) (tgstate.Outcome, error) {
+func (d *Dispatcher) sendCard(ctx context.Context, chat *tele.Chat, opts *tele.SendOptions, m outbox.Message) (outbox.Outcome, error) {
 	dirs, err := d.opts.Directions(ctx)
 	if err != nil {
-		return tgstate.Outcome{}, fmt.Errorf("directions: %w", err)
+		return outbox.Outcome{}, fmt.Errorf("directions: %w", err)
 	}
 	text, markup := render.Card(cardView(m), dirs, d.opts.Location, d.opts.Now())
 	if m.CardMessageID != 0 {
 		_, err := d.tg.Edit(&tele.Message{ID: m.CardMessageID, Chat: chat}, text, markup)
 		switch {
 		case err == nil, errors.Is(err, tele.ErrMessageNotModified), errors.Is(err, tele.ErrSameMessageContent):
-			return tgstate.Outcome{}, nil
+			return outbox.Outcome{}, nil
 		case !cannotEdit(err):
-			return tgstate.Outcome{}, err
+			return outbox.Outcome{}, err
 		}
 		// Too old or deleted: a new card takes its place.
 	} else if !render.CardBelongs(m.Appeal, m.ChatDirection) {
 		// Not this chat's appeal and no card here to update.
-		return tgstate.Outcome{}, nil
+		return outbox.Outcome{}, nil
 	}
 	media := m.CardMediaIDs
 	if len(media) == 0 {
 		media, err = d.sendMedia(chat, opts, m.Appeal)
 		if err != nil {
-			return tgstate.Outcome{CardMediaIDs: media}, err
+			return outbox.Outcome{CardMediaIDs: media}, err
 		}
 	}
 	sendOpts := *opts
@@ -264,9 +264,9 @@ func (d *Dispatcher) sendCard(ctx context.Context, chat *tele.Chat, opts *tele.S
 	}
 	msg, err := d.tg.Send(chat, text, &sendOpts)
 	if err != nil {
-		return tgstate.Outcome{CardMediaIDs: media}, err
+		return outbox.Outcome{CardMediaIDs: media}, err
 	}
-	return tgstate.Outcome{CardMessageID: msg.ID, CardMediaIDs: media}, nil
+	return outbox.Outcome{CardMessageID: msg.ID, CardMediaIDs: media}, nil
 }
 
 // maxAlbum is the most photos one album holds.
@@ -371,36 +371,36 @@ func TelegramError(err error) (int, string) {
 // failure turns a send error into an outcome: retry after Telegram's
 // retry_after on 429, give up on a blocked bot or a bad request, retry
 // other errors with backoff.
-func (d *Dispatcher) failure(ctx context.Context, m tgstate.OutboxMessage, err error) tgstate.Outcome {
+func (d *Dispatcher) failure(ctx context.Context, m outbox.Message, err error) outbox.Outcome {
 	log := d.opts.Logger.With("outbox_id", m.ID, "chat_id", m.ChatID, "attempt", m.Attempts+1, "error", redact.URL(err))
 	var flood tele.FloodError
 	if errors.As(err, &flood) {
 		after := time.Duration(flood.RetryAfter) * time.Second
 		log.WarnContext(ctx, "outbox: rate limited by telegram", "retry_after", after)
-		return tgstate.Outcome{RetryAfter: max(after, time.Second), Err: redact.URL(err)}
+		return outbox.Outcome{RetryAfter: max(after, time.Second), Err: redact.URL(err)}
 	}
 	var migrated tele.GroupError
 	if errors.As(err, &migrated) {
 		// The group became a supergroup: the migration update moves this
 		// message to the new chat; try again shortly.
 		log.WarnContext(ctx, "outbox: group was upgraded to a supergroup; will retry", "migrated_to", migrated.MigratedTo)
-		return tgstate.Outcome{RetryAfter: time.Second, Err: redact.URL(err)}
+		return outbox.Outcome{RetryAfter: time.Second, Err: redact.URL(err)}
 	}
 	switch code, _ := TelegramError(err); code {
 	case 403:
 		log.WarnContext(ctx, "outbox: chat blocked the bot; giving up")
-		return tgstate.Outcome{Blocked: m.Notification.Audience == workflow.AudienceResident, Failed: true, Err: redact.URL(err)}
+		return outbox.Outcome{Blocked: m.Notification.Audience == workflow.AudienceResident, Failed: true, Err: redact.URL(err)}
 	case 400:
 		log.ErrorContext(ctx, "outbox: telegram refused the message; giving up")
-		return tgstate.Outcome{Failed: true, Err: redact.URL(err)}
+		return outbox.Outcome{Failed: true, Err: redact.URL(err)}
 	}
 	delay := backoff.Exponential(m.Attempts, time.Second, d.opts.MaxBackoff)
 	log.WarnContext(ctx, "outbox: send failed; will retry", "retry_in", delay)
-	return tgstate.Outcome{RetryAfter: delay, Err: redact.URL(err)}
+	return outbox.Outcome{RetryAfter: delay, Err: redact.URL(err)}
 }
 
 // cardView is what the card of m shows.
-func cardView(m tgstate.OutboxMessage) render.CardView {
+func cardView(m outbox.Message) render.CardView {
 	return render.CardView{
 		Appeal: m.Appeal, ChatDirection: m.ChatDirection, History: m.History,
 		ExecutorName: m.ExecutorName, DraftAttachments: m.DraftAttachments,

@@ -9,7 +9,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
-	"mcu/tgstate"
+	"mcu/outbox"
 	"mcu/workflow"
 )
 
@@ -61,10 +61,10 @@ func (t *Tx) Enqueue(ctx context.Context, ns ...workflow.Notification) error {
 // eligible, so a chat's messages go out in order, and a claimed message is
 // locked, so several dispatchers never send it twice. It reports whether a
 // message was found.
-func (db *DB) SendOutbox(ctx context.Context, send func(ctx context.Context, m tgstate.OutboxMessage) tgstate.Outcome) (bool, error) {
+func (db *DB) SendOutbox(ctx context.Context, send func(ctx context.Context, m outbox.Message) outbox.Outcome) (bool, error) {
 	found := false
 	err := db.InTxStore(ctx, func(ctx context.Context, t *Tx) error {
-		var m tgstate.OutboxMessage
+		var m outbox.Message
 		var payload []byte
 		err := t.tx.QueryRow(ctx, `
 			SELECT o.id, o.chat_id, o.thread_id, o.attempts, o.created_at, o.payload FROM outbox o
@@ -83,7 +83,7 @@ func (db *DB) SendOutbox(ctx context.Context, send func(ctx context.Context, m t
 		}
 		found = true
 		if err := json.Unmarshal(payload, &m.Notification); err != nil {
-			return t.finishOutbox(ctx, m, tgstate.Outcome{Failed: true, Err: fmt.Errorf("bad payload: %w", err)})
+			return t.finishOutbox(ctx, m, outbox.Outcome{Failed: true, Err: fmt.Errorf("bad payload: %w", err)})
 		}
 		if err := t.loadOutboxContext(ctx, &m); err != nil {
 			return err
@@ -95,7 +95,7 @@ func (db *DB) SendOutbox(ctx context.Context, send func(ctx context.Context, m t
 
 // loadOutboxContext loads the appeal, its card in the chat and the chat's
 // direction.
-func (t *Tx) loadOutboxContext(ctx context.Context, m *tgstate.OutboxMessage) error {
+func (t *Tx) loadOutboxContext(ctx context.Context, m *outbox.Message) error {
 	if id := m.Notification.AppealID; id != 0 {
 		a, err := scanAppeal(t.tx.QueryRow(ctx, `SELECT `+appealColumns+appealFrom+` WHERE a.id = $1`, id))
 		if err != nil {
@@ -132,7 +132,7 @@ func (t *Tx) loadOutboxContext(ctx context.Context, m *tgstate.OutboxMessage) er
 
 // loadDraftAttachments loads the evidence of the appeal's latest draft,
 // which is in its submit_draft event's payload.
-func (t *Tx) loadDraftAttachments(ctx context.Context, m *tgstate.OutboxMessage) error {
+func (t *Tx) loadDraftAttachments(ctx context.Context, m *outbox.Message) error {
 	a := m.Appeal
 	if a.Draft == "" {
 		return nil
@@ -161,7 +161,7 @@ const cardHistory = 6
 // loadCardContext loads what a card shows besides the appeal: the latest
 // history with staff names, the executor, the draft's evidence and the
 // contact of a citizen who wrote by another channel.
-func (t *Tx) loadCardContext(ctx context.Context, m *tgstate.OutboxMessage) error {
+func (t *Tx) loadCardContext(ctx context.Context, m *outbox.Message) error {
 	a := m.Appeal
 	rows, err := t.tx.Query(ctx, `
 		SELECT e.at, e.event, e.actor_kind, e.actor_id, e.role, coalesce(s.name, ''), e.payload
@@ -200,7 +200,7 @@ func (t *Tx) loadCardContext(ctx context.Context, m *tgstate.OutboxMessage) erro
 	return nil
 }
 
-func (t *Tx) finishOutbox(ctx context.Context, m tgstate.OutboxMessage, o tgstate.Outcome) error {
+func (t *Tx) finishOutbox(ctx context.Context, m outbox.Message, o outbox.Outcome) error {
 	id := m.ID
 	if (o.CardMessageID != 0 || len(o.CardMediaIDs) > 0) && m.Notification.AppealID != 0 {
 		_, err := t.tx.Exec(ctx, `

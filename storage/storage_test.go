@@ -10,8 +10,8 @@ import (
 
 	"mcu/internal/dbtest"
 	"mcu/migrations"
+	"mcu/outbox"
 	"mcu/storage"
-	"mcu/tgstate"
 	"mcu/workflow"
 )
 
@@ -145,15 +145,15 @@ func TestOutboxOrderPerChat(t *testing.T) {
 	var sent []int64 // outbox ids in the order they were sent
 	failFirst := true
 	for {
-		found, err := db.SendOutbox(ctx, func(ctx context.Context, m tgstate.OutboxMessage) tgstate.Outcome {
+		found, err := db.SendOutbox(ctx, func(ctx context.Context, m outbox.Message) outbox.Outcome {
 			if m.ChatID == -1 && failFirst {
 				// The housing chat's head fails: its later messages wait,
 				// the social chat goes on.
 				failFirst = false
-				return tgstate.Outcome{RetryAfter: 1, Err: errors.New("telegram 502")}
+				return outbox.Outcome{RetryAfter: 1, Err: errors.New("telegram 502")}
 			}
 			sent = append(sent, m.ID)
-			return tgstate.Outcome{}
+			return outbox.Outcome{}
 		})
 		if err != nil {
 			t.Fatal(err)
@@ -193,11 +193,11 @@ func TestOutboxNeverSendsTwiceConcurrently(t *testing.T) {
 	for range 4 {
 		wg.Go(func() {
 			for {
-				found, err := db.SendOutbox(ctx, func(ctx context.Context, m tgstate.OutboxMessage) tgstate.Outcome {
+				found, err := db.SendOutbox(ctx, func(ctx context.Context, m outbox.Message) outbox.Outcome {
 					mu.Lock()
 					seen[m.ID]++
 					mu.Unlock()
-					return tgstate.Outcome{}
+					return outbox.Outcome{}
 				})
 				if err != nil {
 					t.Error(err)

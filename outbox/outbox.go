@@ -1,0 +1,59 @@
+// Package outbox holds the records of the outbox: a notification waiting
+// to be sent, with what its sender needs to render it (Message), and what
+// became of one attempt to send it (Outcome). storage reads and writes
+// them; delivery sends them; neither imports the other.
+package outbox
+
+import (
+	"time"
+
+	"mcu/workflow"
+)
+
+// Message is a notification waiting in the outbox, with what its
+// sender needs to render it: the appeal as it is now and, for a card, the
+// card's message in that chat.
+type Message struct {
+	ID            int64
+	ChatID        int64
+	ThreadID      int
+	Attempts      int
+	CreatedAt     time.Time
+	Notification  workflow.Notification
+	Appeal        *workflow.Appeal // nil for a notification about no appeal
+	CardMessageID int              // the appeal's card in ChatID; 0 when there is none
+	// ChatDirection is the direction the chat is bound to ("" for triage
+	// or a private chat).
+	ChatDirection string
+
+	// What a card shows besides the appeal (loaded for cards only, but for
+	// DraftAttachments).
+	History          []workflow.CardEvent  // the latest audit events, oldest first
+	ExecutorName     string                // the name of Appeal.ExecutorID
+	DraftAttachments []workflow.Attachment // evidence attached to the latest draft (also for the resident's answer)
+	ContactName      string                // the citizen of an appeal from another channel
+	Contact          string
+	// CardMediaIDs are the messages in ChatID that hold the appeal's
+	// photos and location, sent with the card; a card sent anew replies
+	// to them instead of sending them again.
+	CardMediaIDs []int
+}
+
+// Outcome is what became of one attempt to send an outbox message.
+type Outcome struct {
+	// RetryAfter, when positive, keeps the message for another attempt
+	// after that delay; the chat's later messages wait behind it.
+	RetryAfter time.Duration
+	// Failed gives the message up; the chat's later messages go on.
+	Failed bool
+	// Blocked says the recipient blocked the bot: the resident is marked
+	// and nothing more is queued for them.
+	Blocked bool
+	// CardMessageID, when set, is the message that now holds the card.
+	CardMessageID int
+	// CardMediaIDs, with CardMessageID, are the messages holding the
+	// appeal's photos and location in that chat.
+	CardMediaIDs []int
+	// Err is what went wrong, recorded with the message.
+	Err error
+}
