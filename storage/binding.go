@@ -77,6 +77,44 @@ func (db *DB) UnbindChat(ctx context.Context, chatID int64, threadID int, act wo
 	return b, err
 }
 
+// DeleteChatBinding deletes the binding of a chat (or topic) and returns
+// it; found is false when the chat was not bound.
+func (t *Tx) DeleteChatBinding(ctx context.Context, chatID int64, threadID int) (b workflow.Binding, found bool, err error) {
+	b, err = scanBinding(t.tx.QueryRow(ctx, `
+		DELETE FROM chat_bindings WHERE chat_id = $1 AND thread_id = $2
+		RETURNING `+bindingColumns, chatID, threadID))
+	if errors.Is(err, pgx.ErrNoRows) {
+		return workflow.Binding{}, false, nil
+	}
+	if err != nil {
+		return workflow.Binding{}, false, fmt.Errorf("storage: unable to unbind chat %d: %w", chatID, mapError(err))
+	}
+	return b, true, nil
+}
+
+// DeleteTargetBinding deletes the binding of a purpose (with its
+// direction, "" for none), whichever chat holds it.
+func (t *Tx) DeleteTargetBinding(ctx context.Context, purpose, direction string) error {
+	_, err := t.tx.Exec(ctx, `
+		DELETE FROM chat_bindings WHERE purpose = $1 AND coalesce(direction, '') = $2`, purpose, direction)
+	if err != nil {
+		return fmt.Errorf("storage: unable to unbind %s %s: %w", purpose, direction, mapError(err))
+	}
+	return nil
+}
+
+// InsertBinding stores a binding.
+func (t *Tx) InsertBinding(ctx context.Context, b workflow.Binding) error {
+	_, err := t.tx.Exec(ctx, `
+		INSERT INTO chat_bindings (chat_id, thread_id, purpose, direction, bound_by, bound_at)
+		VALUES ($1, $2, $3, $4, $5, $6)`,
+		b.ChatID, b.ThreadID, b.Purpose, nullString(b.Direction), b.BoundBy, b.BoundAt)
+	if err != nil {
+		return fmt.Errorf("storage: unable to bind chat %d: %w", b.ChatID, mapError(err))
+	}
+	return nil
+}
+
 const bindingColumns = `chat_id, thread_id, purpose, coalesce(direction, ''), bound_by, bound_at`
 
 func scanBinding(row pgx.Row) (workflow.Binding, error) {

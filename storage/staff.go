@@ -68,6 +68,12 @@ func (t *Tx) GrantRole(ctx context.Context, userID int64, name string, g workflo
 	return nil
 }
 
+// InStaffTx runs fn in one transaction, as InTx does, for the staff
+// service.
+func (db *DB) InStaffTx(ctx context.Context, fn func(ctx context.Context, tx workflow.StaffTx) error) error {
+	return db.inTx(ctx, func(ctx context.Context, t *Tx) error { return fn(ctx, t) })
+}
+
 // FindStaff returns every staff member with their roles, by name.
 func (db *DB) FindStaff(ctx context.Context) ([]workflow.StaffMember, error) {
 	rows, err := db.pool.Query(ctx, `
@@ -121,6 +127,18 @@ func findStaffNames(ctx context.Context, q querier, ids []int64) (map[int64]stri
 		return nil, fmt.Errorf("storage: unable to read staff names: %w", err)
 	}
 	return names, nil
+}
+
+// DeleteRole deletes a role of a staff member and reports whether they
+// held it.
+func (t *Tx) DeleteRole(ctx context.Context, userID int64, g workflow.Grant) (bool, error) {
+	tag, err := t.tx.Exec(ctx, `
+		DELETE FROM staff_roles WHERE user_id = $1 AND role = $2 AND coalesce(direction, '') = $3`,
+		userID, g.Role, g.Direction)
+	if err != nil {
+		return false, fmt.Errorf("storage: unable to revoke %s of %d: %w", g.Role, userID, mapError(err))
+	}
+	return tag.RowsAffected() > 0, nil
 }
 
 // RevokeRole takes a role from a staff member and records it; revoking a
