@@ -47,12 +47,6 @@ func (db *DB) GrantRole(ctx context.Context, userID int64, name string, g workfl
 
 // GrantRole gives a staff member a role inside the transaction.
 func (t *Tx) GrantRole(ctx context.Context, userID int64, name string, g workflow.Grant, grantedBy int64) error {
-	if !g.Role.Valid() {
-		return workflow.Errorf(workflow.EInvalid, "unknown role %q", g.Role)
-	}
-	if g.Role.Scoped() != (g.Direction != "") {
-		return workflow.Errorf(workflow.EInvalid, "role %q with direction %q", g.Role, g.Direction)
-	}
 	_, err := t.tx.Exec(ctx, `
 		INSERT INTO staff (user_id, name) VALUES ($1, $2)
 		ON CONFLICT (user_id) DO UPDATE SET name = CASE WHEN $2 = '' THEN staff.name ELSE $2 END`, userID, name)
@@ -139,24 +133,6 @@ func (t *Tx) DeleteRole(ctx context.Context, userID int64, g workflow.Grant) (bo
 		return false, fmt.Errorf("storage: unable to revoke %s of %d: %w", g.Role, userID, mapError(err))
 	}
 	return tag.RowsAffected() > 0, nil
-}
-
-// RevokeRole takes a role from a staff member and records it; revoking a
-// role not held is a not-found error.
-func (db *DB) RevokeRole(ctx context.Context, userID int64, g workflow.Grant, act workflow.StaffAction) error {
-	return db.InTxStore(ctx, func(ctx context.Context, t *Tx) error {
-		tag, err := t.tx.Exec(ctx, `
-			DELETE FROM staff_roles WHERE user_id = $1 AND role = $2 AND coalesce(direction, '') = $3`,
-			userID, g.Role, g.Direction)
-		if err != nil {
-			return fmt.Errorf("storage: unable to revoke %s of %d: %w", g.Role, userID, err)
-		}
-		if tag.RowsAffected() == 0 {
-			return workflow.Errorf(workflow.ENotFound, "%d holds no role %s %s", userID, g.Role, g.Direction)
-		}
-		act.Details = grantDetails(g) + " of " + fmt.Sprint(userID)
-		return t.RecordStaffAction(ctx, act)
-	})
 }
 
 // RecordStaffAction appends to the staff audit trail.
