@@ -1,6 +1,7 @@
 package bot
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 
@@ -12,7 +13,7 @@ import (
 
 // onBind binds the chat (or the forum topic) the command was sent in:
 // /bind <direction code>, /bind triage or /bind head. Admins only.
-func (b *Bot) onBind(c tele.Context, role workflow.Role) error {
+func (b *Bot) onBind(c tele.Context) error {
 	ctx := contextOf(c)
 	codes, names, err := b.directionCodes(ctx)
 	if err != nil {
@@ -22,31 +23,17 @@ func (b *Bot) onBind(c tele.Context, role workflow.Role) error {
 	if len(args) != 1 {
 		return reply(c, fmt.Sprintf(render.TextBindUsage, codes))
 	}
-	target := strings.ToLower(args[0])
-	bnd := workflow.Binding{
-		ChatID: c.Chat().ID, ThreadID: threadOf(c.Message()),
-		BoundBy: c.Sender().ID, BoundAt: b.now(),
-	}
+	bnd, attached, err := b.staffService().Bind(ctx, callerOf(c), strings.ToLower(args[0]))
 	switch {
-	case target == workflow.BindTriage || target == workflow.BindHead:
-		bnd.Purpose = target
-	case names[target] != "":
-		bnd.Purpose, bnd.Direction = workflow.BindDirection, target
-	default:
+	case errors.Is(err, workflow.ErrUnknownTarget):
 		return reply(c, fmt.Sprintf(render.TextBindUnknown, args[0], codes))
-	}
-	if c.Chat().Type == tele.ChatPrivate && bnd.Purpose != workflow.BindHead {
+	case errors.Is(err, workflow.ErrGroupOnly):
 		return reply(c, render.TextGroupOnly)
-	}
-	attached, err := b.opts.Store.BindChat(ctx, bnd, workflow.StaffAction{
-		At: b.now(), ActorID: c.Sender().ID, Role: role, Action: workflow.ActionBind,
-		ChatID: bnd.ChatID, Details: target,
-	})
-	if err != nil {
+	case workflow.ErrorCode(err) == workflow.EForbidden:
+		return refuse(c)
+	case err != nil:
 		return err
 	}
-	b.logger.InfoContext(ctx, "chat bound", "chat_id", bnd.ChatID, "thread_id", bnd.ThreadID,
-		"target", target, "by", c.Sender().ID, "queued_cards", attached)
 	var text string
 	switch bnd.Purpose {
 	case workflow.BindTriage:
@@ -54,7 +41,7 @@ func (b *Bot) onBind(c tele.Context, role workflow.Role) error {
 	case workflow.BindHead:
 		text = render.TextBoundHead
 	default:
-		text = fmt.Sprintf(render.TextBoundDirection, names[target])
+		text = fmt.Sprintf(render.TextBoundDirection, names[bnd.Direction])
 	}
 	if attached > 0 {
 		text += fmt.Sprintf(render.TextBoundQueued, attached)
@@ -63,22 +50,22 @@ func (b *Bot) onBind(c tele.Context, role workflow.Role) error {
 }
 
 // onUnbind removes the binding of the chat (or topic). Admins only.
-func (b *Bot) onUnbind(c tele.Context, role workflow.Role) error {
+func (b *Bot) onUnbind(c tele.Context) error {
 	ctx := contextOf(c)
-	bnd, err := b.opts.Store.UnbindChat(ctx, c.Chat().ID, threadOf(c.Message()), workflow.StaffAction{
-		At: b.now(), ActorID: c.Sender().ID, Role: role, Action: workflow.ActionUnbind, ChatID: c.Chat().ID,
-	})
-	if workflow.ErrorCode(err) == workflow.ENotFound {
+	bnd, err := b.staffService().Unbind(ctx, callerOf(c))
+	switch workflow.ErrorCode(err) {
+	case "":
+	case workflow.ENotFound:
 		return reply(c, render.TextNotBound)
-	}
-	if err != nil {
+	case workflow.EForbidden:
+		return refuse(c)
+	default:
 		return err
 	}
 	dirs, err := b.Directions(ctx)
 	if err != nil {
 		return err
 	}
-	b.logger.InfoContext(ctx, "chat unbound", "chat_id", bnd.ChatID, "thread_id", bnd.ThreadID, "by", c.Sender().ID)
 	return reply(c, fmt.Sprintf(render.TextUnbound, bindingName(bnd, dirs)))
 }
 

@@ -1,8 +1,6 @@
 package bot
 
 import (
-	"crypto/rand"
-	"encoding/base64"
 	"errors"
 	"fmt"
 	"strings"
@@ -18,7 +16,7 @@ const uniqueRevoke = "revoke"
 
 // onInvite creates a one-time invitation link: /invite <role> [<direction>].
 // Admins only.
-func (b *Bot) onInvite(c tele.Context, role workflow.Role) error {
+func (b *Bot) onInvite(c tele.Context) error {
 	ctx := contextOf(c)
 	codes, names, err := b.directionCodes(ctx)
 	if err != nil {
@@ -33,38 +31,19 @@ func (b *Bot) onInvite(c tele.Context, role workflow.Role) error {
 	if len(args) == 2 {
 		g.Direction = strings.ToLower(args[1])
 	}
-	if !g.Role.Valid() || g.Role.Scoped() != (g.Direction != "") || (g.Direction != "" && names[g.Direction] == "") {
+	inv, err := b.staffService().Invite(ctx, callerOf(c), g)
+	switch workflow.ErrorCode(err) {
+	case "":
+	case workflow.EInvalid:
 		return reply(c, usage)
-	}
-	code, err := newInviteCode()
-	if err != nil {
+	case workflow.EForbidden:
+		return refuse(c)
+	default:
 		return err
 	}
-	now := b.now()
-	inv := workflow.Invite{
-		Code: code, Role: g.Role, Direction: g.Direction, CreatedBy: c.Sender().ID,
-		CreatedAt: now, ExpiresAt: now.Add(workflow.InviteTTL),
-	}
-	err = b.opts.Store.CreateInvite(ctx, inv, workflow.StaffAction{
-		At: now, ActorID: c.Sender().ID, Role: role, Action: workflow.ActionInvite,
-		ChatID: c.Chat().ID, Details: strings.Join(args, " "),
-	})
-	if err != nil {
-		return err
-	}
-	b.logger.InfoContext(ctx, "invite created", "role", g.Role, "direction", g.Direction, "by", c.Sender().ID)
-	link := fmt.Sprintf("https://t.me/%s?start=%s", b.Username(), code)
+	link := fmt.Sprintf("https://t.me/%s?start=%s", b.Username(), inv.Code)
 	return reply(c, fmt.Sprintf(render.TextInviteCreated, grantText(g, names), render.FormatDate(inv.ExpiresAt, b.opts.Location), link),
 		&tele.SendOptions{DisableWebPagePreview: true})
-}
-
-// newInviteCode returns a random code that fits a /start payload.
-func newInviteCode() (string, error) {
-	buf := make([]byte, 16)
-	if _, err := rand.Read(buf); err != nil {
-		return "", fmt.Errorf("invite code: %w", err)
-	}
-	return base64.RawURLEncoding.EncodeToString(buf), nil
 }
 
 // startStaff answers /start with an invitation code: it grants the role
@@ -72,7 +51,7 @@ func newInviteCode() (string, error) {
 func (b *Bot) startStaff(c tele.Context, code string) error {
 	ctx := contextOf(c)
 	u := c.Sender()
-	inv, err := b.opts.Store.UseInvite(ctx, code, u.ID, userName(u), b.now())
+	inv, err := b.staffService().AcceptInvite(ctx, code, u.ID, userName(u))
 	switch {
 	case errors.Is(err, workflow.ErrInviteUsed):
 		return c.Send(render.TextInviteUsed)
@@ -88,7 +67,6 @@ func (b *Bot) startStaff(c tele.Context, code string) error {
 		return err
 	}
 	g := workflow.Grant{Role: inv.Role, Direction: inv.Direction}
-	b.logger.InfoContext(ctx, "invite used", "user_id", u.ID, "role", g.Role, "direction", g.Direction)
 	if _, err := b.tg.Send(&tele.Chat{ID: inv.CreatedBy}, fmt.Sprintf(render.TextInviteUsedBy, render.NameOr(userName(u), u.ID), grantText(g, dirs))); err != nil {
 		// The admin may never have opened a private chat with the bot.
 		b.logger.WarnContext(ctx, "unable to tell the admin about a used invite", "admin_id", inv.CreatedBy, "error", err)
@@ -97,9 +75,12 @@ func (b *Bot) startStaff(c tele.Context, code string) error {
 }
 
 // onStaff lists staff with their roles. Admins only.
-func (b *Bot) onStaff(c tele.Context, role workflow.Role) error {
+func (b *Bot) onStaff(c tele.Context) error {
 	ctx := contextOf(c)
-	staff, err := b.opts.Store.FindStaff(ctx)
+	staff, err := b.staffService().ListStaff(ctx, callerOf(c))
+	if workflow.ErrorCode(err) == workflow.EForbidden {
+		return refuse(c)
+	}
 	if err != nil {
 		return err
 	}
@@ -108,10 +89,10 @@ func (b *Bot) onStaff(c tele.Context, role workflow.Role) error {
 		return err
 	}
 	lines := []string{render.TextStaffTitle}
-	for _, id := range b.opts.Service.Admins {
+	for _, id := range staff.Admins {
 		lines = append(lines, fmt.Sprintf("• id %d — %s", id, render.TextBootstrapAdmin))
 	}
-	for _, s := range staff {
+	for _, s := range staff.Members {
 		roles := make([]string, len(s.Grants))
 		for i, g := range s.Grants {
 			roles[i] = grantText(g, dirs)
@@ -125,9 +106,12 @@ func (b *Bot) onStaff(c tele.Context, role workflow.Role) error {
 }
 
 // onRevoke offers a button per role held, to take it away. Admins only.
-func (b *Bot) onRevoke(c tele.Context, role workflow.Role) error {
+func (b *Bot) onRevoke(c tele.Context) error {
 	ctx := contextOf(c)
-	staff, err := b.opts.Store.FindStaff(ctx)
+	staff, err := b.staffService().ListStaff(ctx, callerOf(c))
+	if workflow.ErrorCode(err) == workflow.EForbidden {
+		return refuse(c)
+	}
 	if err != nil {
 		return err
 	}
@@ -136,7 +120,7 @@ func (b *Bot) onRevoke(c tele.Context, role workflow.Role) error {
 		return err
 	}
 	markup := &tele.ReplyMarkup{}
-	for _, s := range staff {
+	for _, s := range staff.Members {
 		for _, g := range s.Grants {
 			data := fmt.Sprintf("%d|%s|%s", s.UserID, g.Role, g.Direction)
 			markup.InlineKeyboard = append(markup.InlineKeyboard, []tele.InlineButton{{
@@ -152,9 +136,9 @@ func (b *Bot) onRevoke(c tele.Context, role workflow.Role) error {
 	return reply(c, render.TextRevokeChoose, markup)
 }
 
-// onRevokePress takes the chosen role away, checking again that the
-// presser is an admin.
-func (b *Bot) onRevokePress(c tele.Context, role workflow.Role) error {
+// onRevokePress takes the chosen role away; the staff service checks
+// again that the presser is an admin.
+func (b *Bot) onRevokePress(c tele.Context) error {
 	ctx := contextOf(c)
 	args := c.Args()
 	if len(args) != 3 {
@@ -169,17 +153,13 @@ func (b *Bot) onRevokePress(c tele.Context, role workflow.Role) error {
 	if err != nil {
 		return err
 	}
-	err = b.opts.Store.RevokeRole(ctx, userID, g, workflow.StaffAction{
-		At: b.now(), ActorID: c.Sender().ID, Role: role, Action: workflow.ActionRevoke, ChatID: c.Chat().ID,
-	})
-	if err != nil {
+	if err := b.staffService().Revoke(ctx, callerOf(c), userID, g); err != nil {
 		return respond(c, b.answer(ctx, err))
 	}
 	dirs, err := b.Directions(ctx)
 	if err != nil {
 		return err
 	}
-	b.logger.InfoContext(ctx, "role revoked", "user_id", userID, "role", g.Role, "direction", g.Direction, "by", c.Sender().ID)
 	if err := c.Edit(fmt.Sprintf(render.TextRevoked, render.NameOr(names[userID], userID), grantText(g, dirs))); err != nil {
 		return err
 	}

@@ -17,31 +17,18 @@ import (
 // StaffStore is what the staff's side of the bot reads and writes besides
 // the workflow.
 type StaffStore interface {
-	// FindGrants returns the roles of a staff member held in the database
-	// (bootstrap admins are added by the bot).
-	FindGrants(ctx context.Context, userID int64) ([]workflow.Grant, error)
-	// FindStaff returns every staff member with their roles.
-	FindStaff(ctx context.Context) ([]workflow.StaffMember, error)
+	// StaffStore gives workflow.StaffService, which decides invitations,
+	// bindings and roles, its transactions; it also finds the roles of a
+	// staff member held in the database (bootstrap admins are added by
+	// the workflow) and every staff member with their roles.
+	workflow.StaffStore
 	// FindStaffNames returns staff names by Telegram id.
 	FindStaffNames(ctx context.Context) (map[int64]string, error)
-	// RevokeRole takes a role from a staff member, recording act.
-	RevokeRole(ctx context.Context, userID int64, g workflow.Grant, act workflow.StaffAction) error
 	// RecordStaffAction appends to the staff audit trail.
 	RecordStaffAction(ctx context.Context, act workflow.StaffAction) error
 	// FindStaffActions returns the staff actions about an appeal.
 	FindStaffActions(ctx context.Context, appealID int64) ([]workflow.StaffAction, error)
 
-	// CreateInvite stores an invitation, recording act.
-	CreateInvite(ctx context.Context, inv workflow.Invite, act workflow.StaffAction) error
-	// UseInvite redeems an invitation: workflow.ErrInviteUsed,
-	// workflow.ErrInviteExpired or not found when it cannot be.
-	UseInvite(ctx context.Context, code string, userID int64, name string, now time.Time) (workflow.Invite, error)
-
-	// BindChat binds a chat or topic, attaching cards queued with no chat
-	// for that purpose; it returns how many.
-	BindChat(ctx context.Context, b workflow.Binding, act workflow.StaffAction) (int, error)
-	// UnbindChat removes the binding of a chat or topic and returns it.
-	UnbindChat(ctx context.Context, chatID int64, threadID int, act workflow.StaffAction) (workflow.Binding, error)
 	// FindBinding returns the binding of a chat or topic, or not found.
 	FindBinding(ctx context.Context, chatID int64, threadID int) (workflow.Binding, error)
 	// FindBindings returns every binding.
@@ -99,23 +86,43 @@ func (b *Bot) grants(ctx context.Context, userID int64) ([]workflow.Grant, error
 	return b.opts.Service.Grants(ctx, b.opts.Store, userID)
 }
 
-// adminOnly wraps a handler that only admins may use: anyone else gets
-// «Недостаточно прав.» (as a callback answer for a button) and nothing
-// happens. The handler gets the role the check found.
-func (b *Bot) adminOnly(h func(c tele.Context, role workflow.Role) error) tele.HandlerFunc {
+// staffService is the workflow's staff service over the bot's store, with
+// the bootstrap admins of the workflow service and the bot's clock.
+func (b *Bot) staffService() *workflow.StaffService {
+	return &workflow.StaffService{Store: b.opts.Store, Now: b.opts.Now, Logger: b.logger, Admins: b.opts.Service.Admins}
+}
+
+// callerOf is who sent the update and where, as the staff service takes it.
+func callerOf(c tele.Context) workflow.Caller {
+	return workflow.Caller{
+		UserID: c.Sender().ID, ChatID: c.Chat().ID, ThreadID: threadOf(c.Message()),
+		Private: c.Chat().Type == tele.ChatPrivate,
+	}
+}
+
+// adminOnly wraps a handler of a command that only admins may use: the
+// staff service decides, and anyone it refuses gets «Недостаточно прав.»
+// before the command's arguments are read. The service checks again when
+// the handler calls it.
+func (b *Bot) adminOnly(h tele.HandlerFunc) tele.HandlerFunc {
 	return func(c tele.Context) error {
-		role, err := b.roleOf(contextOf(c), c.Sender().ID, workflow.RoleAdmin)
+		err := b.staffService().CheckAdmin(contextOf(c), c.Sender().ID)
+		if workflow.ErrorCode(err) == workflow.EForbidden {
+			return refuse(c)
+		}
 		if err != nil {
 			return err
 		}
-		if role == "" {
-			if c.Callback() != nil {
-				return respond(c, render.TextForbidden)
-			}
-			return reply(c, render.TextForbidden)
-		}
-		return h(c, role)
+		return h(c)
 	}
+}
+
+// refuse answers «Недостаточно прав.» (as a callback answer for a button).
+func refuse(c tele.Context) error {
+	if c.Callback() != nil {
+		return respond(c, render.TextForbidden)
+	}
+	return reply(c, render.TextForbidden)
 }
 
 // roleOf returns the first of roles the user holds (in any direction),

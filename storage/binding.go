@@ -10,71 +10,42 @@ import (
 	"mcu/workflow"
 )
 
-// BindChat binds a chat (or a forum topic) to a purpose, replacing what
-// the chat was bound to and moving the purpose from any other chat it was
-// bound to. Cards queued for that purpose while no chat was bound to it are
-// given to the chat, so appeals registered before it was bound are not
-// lost; it returns how many. The action is recorded in the staff audit
-// trail in the same transaction.
-func (db *DB) BindChat(ctx context.Context, b workflow.Binding, act workflow.StaffAction) (int, error) {
-	var attached int
-	err := db.InTxStore(ctx, func(ctx context.Context, t *Tx) error {
-		var dir *string
-		if b.Purpose == workflow.BindDirection {
-			dir = &b.Direction
-		}
-		_, err := t.tx.Exec(ctx, `
-			DELETE FROM chat_bindings
-			WHERE (chat_id = $1 AND thread_id = $2) OR (purpose = $3 AND coalesce(direction, '') = coalesce($4, ''))`,
-			b.ChatID, b.ThreadID, b.Purpose, dir)
-		if err != nil {
-			return fmt.Errorf("storage: unable to clear bindings of chat %d: %w", b.ChatID, mapError(err))
-		}
-		_, err = t.tx.Exec(ctx, `
-			INSERT INTO chat_bindings (chat_id, thread_id, purpose, direction, bound_by, bound_at)
-			VALUES ($1, $2, $3, $4, $5, $6)`,
-			b.ChatID, b.ThreadID, b.Purpose, dir, b.BoundBy, b.BoundAt)
-		if err != nil {
-			return fmt.Errorf("storage: unable to bind chat %d: %w", b.ChatID, mapError(err))
-		}
-		if b.Purpose != workflow.BindHead {
-			tag, err := t.tx.Exec(ctx, `
-				UPDATE outbox SET chat_id = $1, thread_id = $2
-				WHERE chat_id IS NULL AND sent_at IS NULL AND failed_at IS NULL
-				  AND kind = $3 AND coalesce(payload->>'Direction', '') = coalesce($4, '')`,
-				b.ChatID, b.ThreadID, workflow.AudienceCard, dir)
-			if err != nil {
-				return fmt.Errorf("storage: unable to attach queued cards to chat %d: %w", b.ChatID, err)
-			}
-			attached = int(tag.RowsAffected())
-			if _, err := t.tx.Exec(ctx, `SELECT pg_notify($1, '')`, outboxChannel); err != nil {
-				return fmt.Errorf("storage: unable to wake the dispatcher: %w", err)
-			}
-		}
-		return t.RecordStaffAction(ctx, act)
-	})
-	return attached, err
+// DeleteChatBinding deletes the binding of a chat (or topic) and returns
+// it; found is false when the chat was not bound.
+func (t *Tx) DeleteChatBinding(ctx context.Context, chatID int64, threadID int) (b workflow.Binding, found bool, err error) {
+	b, err = scanBinding(t.tx.QueryRow(ctx, `
+		DELETE FROM chat_bindings WHERE chat_id = $1 AND thread_id = $2
+		RETURNING `+bindingColumns, chatID, threadID))
+	if errors.Is(err, pgx.ErrNoRows) {
+		return workflow.Binding{}, false, nil
+	}
+	if err != nil {
+		return workflow.Binding{}, false, fmt.Errorf("storage: unable to unbind chat %d: %w", chatID, mapError(err))
+	}
+	return b, true, nil
 }
 
-// UnbindChat removes the binding of a chat (or topic) and returns it, or a
-// not-found error.
-func (db *DB) UnbindChat(ctx context.Context, chatID int64, threadID int, act workflow.StaffAction) (workflow.Binding, error) {
-	var b workflow.Binding
-	err := db.InTxStore(ctx, func(ctx context.Context, t *Tx) error {
-		row := t.tx.QueryRow(ctx, `
-			DELETE FROM chat_bindings WHERE chat_id = $1 AND thread_id = $2
-			RETURNING `+bindingColumns, chatID, threadID)
-		var err error
-		if b, err = scanBinding(row); err != nil {
-			if errors.Is(err, pgx.ErrNoRows) {
-				return workflow.Errorf(workflow.ENotFound, "chat %d topic %d is not bound", chatID, threadID)
-			}
-			return fmt.Errorf("storage: unable to unbind chat %d: %w", chatID, err)
-		}
-		act.Details = bindingTarget(b)
-		return t.RecordStaffAction(ctx, act)
-	})
-	return b, err
+// DeleteTargetBinding deletes the binding of a purpose (with its
+// direction, "" for none), whichever chat holds it.
+func (t *Tx) DeleteTargetBinding(ctx context.Context, purpose, direction string) error {
+	_, err := t.tx.Exec(ctx, `
+		DELETE FROM chat_bindings WHERE purpose = $1 AND coalesce(direction, '') = $2`, purpose, direction)
+	if err != nil {
+		return fmt.Errorf("storage: unable to unbind %s %s: %w", purpose, direction, mapError(err))
+	}
+	return nil
+}
+
+// InsertBinding stores a binding.
+func (t *Tx) InsertBinding(ctx context.Context, b workflow.Binding) error {
+	_, err := t.tx.Exec(ctx, `
+		INSERT INTO chat_bindings (chat_id, thread_id, purpose, direction, bound_by, bound_at)
+		VALUES ($1, $2, $3, $4, $5, $6)`,
+		b.ChatID, b.ThreadID, b.Purpose, nullString(b.Direction), b.BoundBy, b.BoundAt)
+	if err != nil {
+		return fmt.Errorf("storage: unable to bind chat %d: %w", b.ChatID, mapError(err))
+	}
+	return nil
 }
 
 const bindingColumns = `chat_id, thread_id, purpose, coalesce(direction, ''), bound_by, bound_at`
@@ -83,15 +54,6 @@ func scanBinding(row pgx.Row) (workflow.Binding, error) {
 	var b workflow.Binding
 	err := row.Scan(&b.ChatID, &b.ThreadID, &b.Purpose, &b.Direction, &b.BoundBy, &b.BoundAt)
 	return b, err
-}
-
-// bindingTarget names what a binding is for: a direction code, "triage"
-// or "head".
-func bindingTarget(b workflow.Binding) string {
-	if b.Purpose == workflow.BindDirection {
-		return b.Direction
-	}
-	return b.Purpose
 }
 
 // FindBinding returns the binding of a chat (or topic), or a not-found

@@ -55,6 +55,54 @@ func (t *Tx) Enqueue(ctx context.Context, ns ...workflow.Notification) error {
 	return nil
 }
 
+// FindChatlessOutbox returns the outbox messages kept with no chat (their
+// chat was not bound when they were enqueued) and not sent or given up,
+// oldest first, locked until the transaction ends. A message whose payload
+// cannot be read comes with only its audience.
+func (t *Tx) FindChatlessOutbox(ctx context.Context) ([]workflow.QueuedNotification, error) {
+	rows, err := t.tx.Query(ctx, `
+		SELECT id, kind, payload FROM outbox
+		WHERE chat_id IS NULL AND sent_at IS NULL AND failed_at IS NULL
+		ORDER BY id FOR UPDATE`)
+	if err != nil {
+		return nil, fmt.Errorf("storage: unable to find queued messages: %w", err)
+	}
+	out, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (workflow.QueuedNotification, error) {
+		var q workflow.QueuedNotification
+		var kind string
+		var payload []byte
+		if err := row.Scan(&q.ID, &kind, &payload); err != nil {
+			return q, err
+		}
+		if json.Unmarshal(payload, &q.Notification) != nil {
+			q.Notification = workflow.Notification{}
+		}
+		q.Notification.Audience = workflow.Audience(kind)
+		return q, nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("storage: unable to read queued messages: %w", err)
+	}
+	return out, nil
+}
+
+// AttachOutbox gives outbox messages a chat (and topic) and wakes the
+// dispatcher; it returns how many messages it changed.
+func (t *Tx) AttachOutbox(ctx context.Context, ids []int64, chatID int64, threadID int) (int, error) {
+	if len(ids) == 0 {
+		return 0, nil
+	}
+	tag, err := t.tx.Exec(ctx, `UPDATE outbox SET chat_id = $2, thread_id = $3 WHERE id = ANY($1)`,
+		ids, chatID, threadID)
+	if err != nil {
+		return 0, fmt.Errorf("storage: unable to attach queued messages to chat %d: %w", chatID, mapError(err))
+	}
+	if _, err := t.tx.Exec(ctx, `SELECT pg_notify($1, '')`, outboxChannel); err != nil {
+		return 0, fmt.Errorf("storage: unable to wake the dispatcher: %w", err)
+	}
+	return int(tag.RowsAffected()), nil
+}
+
 // SendOutbox claims the oldest unsent message of some chat whose turn has
 // come and calls send with it inside a transaction, then records the
 // outcome in the same transaction. Only the head of each chat's queue is

@@ -47,12 +47,6 @@ func (db *DB) GrantRole(ctx context.Context, userID int64, name string, g workfl
 
 // GrantRole gives a staff member a role inside the transaction.
 func (t *Tx) GrantRole(ctx context.Context, userID int64, name string, g workflow.Grant, grantedBy int64) error {
-	if !g.Role.Valid() {
-		return workflow.Errorf(workflow.EInvalid, "unknown role %q", g.Role)
-	}
-	if g.Role.Scoped() != (g.Direction != "") {
-		return workflow.Errorf(workflow.EInvalid, "role %q with direction %q", g.Role, g.Direction)
-	}
 	_, err := t.tx.Exec(ctx, `
 		INSERT INTO staff (user_id, name) VALUES ($1, $2)
 		ON CONFLICT (user_id) DO UPDATE SET name = CASE WHEN $2 = '' THEN staff.name ELSE $2 END`, userID, name)
@@ -66,6 +60,12 @@ func (t *Tx) GrantRole(ctx context.Context, userID int64, name string, g workflo
 		return fmt.Errorf("storage: unable to grant %s to %d: %w", g.Role, userID, mapError(err))
 	}
 	return nil
+}
+
+// InStaffTx runs fn in one transaction, as InTx does, for the staff
+// service.
+func (db *DB) InStaffTx(ctx context.Context, fn func(ctx context.Context, tx workflow.StaffTx) error) error {
+	return db.inTx(ctx, func(ctx context.Context, t *Tx) error { return fn(ctx, t) })
 }
 
 // FindStaff returns every staff member with their roles, by name.
@@ -123,22 +123,16 @@ func findStaffNames(ctx context.Context, q querier, ids []int64) (map[int64]stri
 	return names, nil
 }
 
-// RevokeRole takes a role from a staff member and records it; revoking a
-// role not held is a not-found error.
-func (db *DB) RevokeRole(ctx context.Context, userID int64, g workflow.Grant, act workflow.StaffAction) error {
-	return db.InTxStore(ctx, func(ctx context.Context, t *Tx) error {
-		tag, err := t.tx.Exec(ctx, `
-			DELETE FROM staff_roles WHERE user_id = $1 AND role = $2 AND coalesce(direction, '') = $3`,
-			userID, g.Role, g.Direction)
-		if err != nil {
-			return fmt.Errorf("storage: unable to revoke %s of %d: %w", g.Role, userID, err)
-		}
-		if tag.RowsAffected() == 0 {
-			return workflow.Errorf(workflow.ENotFound, "%d holds no role %s %s", userID, g.Role, g.Direction)
-		}
-		act.Details = grantDetails(g) + " of " + fmt.Sprint(userID)
-		return t.RecordStaffAction(ctx, act)
-	})
+// DeleteRole deletes a role of a staff member and reports whether they
+// held it.
+func (t *Tx) DeleteRole(ctx context.Context, userID int64, g workflow.Grant) (bool, error) {
+	tag, err := t.tx.Exec(ctx, `
+		DELETE FROM staff_roles WHERE user_id = $1 AND role = $2 AND coalesce(direction, '') = $3`,
+		userID, g.Role, g.Direction)
+	if err != nil {
+		return false, fmt.Errorf("storage: unable to revoke %s of %d: %w", g.Role, userID, mapError(err))
+	}
+	return tag.RowsAffected() > 0, nil
 }
 
 // RecordStaffAction appends to the staff audit trail.

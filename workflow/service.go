@@ -46,11 +46,18 @@ type GrantFinder interface {
 
 // Grants returns the roles of a staff member, bootstrap admin included.
 func (s *Service) Grants(ctx context.Context, from GrantFinder, userID int64) ([]Grant, error) {
+	return grantsWithAdmins(ctx, from, s.Admins, userID)
+}
+
+// grantsWithAdmins returns the roles of a staff member found in the
+// database, plus admin for a bootstrap admin. Service.Grants and the
+// staff service both use it.
+func grantsWithAdmins(ctx context.Context, from GrantFinder, admins []int64, userID int64) ([]Grant, error) {
 	grants, err := from.FindGrants(ctx, userID)
 	if err != nil {
 		return nil, fmt.Errorf("find grants of %d: %w", userID, err)
 	}
-	if slices.Contains(s.Admins, userID) {
+	if slices.Contains(admins, userID) {
 		grants = append(grants, Grant{Role: RoleAdmin})
 	}
 	return grants, nil
