@@ -45,6 +45,7 @@ func (c *Cluster) writeConf() error {
 	return nil
 }
 
+// appendLine appends text to the existing file at path.
 func appendLine(path, text string) error {
 	f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND, 0)
 	if err != nil {

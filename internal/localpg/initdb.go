@@ -23,6 +23,29 @@ func readPGVersion(dataDir string) (string, error) {
 	return strings.TrimSpace(string(b)), nil
 }
 
+// ensureCluster checks that the server's account can reach the directory,
+// creates the cluster unless it exists (another process may have created
+// it while this one waited for the start lock) or else checks its owner,
+// and writes mcu.conf. It must run under the start lock.
+func (c *Cluster) ensureCluster(ctx context.Context, initdb string) error {
+	if err := c.checkReachable(ctx); err != nil {
+		return err
+	}
+	// Another process may have created the cluster while we waited.
+	existingMajor, err := readPGVersion(c.dataDir)
+	if err != nil {
+		return err
+	}
+	if existingMajor == "" {
+		if err := c.initCluster(ctx, initdb); err != nil {
+			return err
+		}
+	} else if err := c.checkOwner(); err != nil {
+		return err
+	}
+	return c.writeConf()
+}
+
 // initCluster runs initdb in a scratch directory and renames it into
 // place, so a crash never leaves a half-made cluster behind.
 func (c *Cluster) initCluster(ctx context.Context, initdb string) error {

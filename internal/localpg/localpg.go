@@ -96,18 +96,54 @@ type Cluster struct {
 // waiting until it accepts connections) and that the database "mcu"
 // exists. The caller must call [Cluster.Stop] on exit.
 func Start(ctx context.Context, opts Options) (*Cluster, error) {
-	logger := opts.Logger
-	if logger == nil {
-		logger = slog.Default()
+	opts = opts.withDefaults()
+	c, err := newCluster(opts)
+	if err != nil {
+		return nil, err
 	}
-	logger = logger.With("component", "localpg")
-	timeout := opts.StartTimeout
-	if timeout <= 0 {
-		timeout = DefaultStartTimeout
+	initdb, err := c.findPrograms(ctx, opts.BinDir)
+	if err != nil {
+		return nil, err
 	}
-	if opts.Dir == "" {
-		opts.Dir = "data"
+	if err := c.prepareDir(); err != nil {
+		return nil, err
 	}
+	lock, err := flock(ctx, c.lockPath(), syscall.LOCK_EX, opts.StartTimeout)
+	if err != nil {
+		return nil, err
+	}
+	defer funlock(lock)
+
+	if err := c.ensureCluster(ctx, initdb); err != nil {
+		return nil, err
+	}
+	if err := c.ensureReady(ctx, opts.StartTimeout); err != nil {
+		return nil, err
+	}
+	c.logger.Info("local PostgreSQL ready", "data_dir", c.dataDir, "url", c.url,
+		"version", c.major, "started_here", c.started)
+	return c, nil
+}
+
+// withDefaults returns o with the defaults in place of empty fields: the
+// default logger, DefaultStartTimeout and the directory "data".
+func (o Options) withDefaults() Options {
+	if o.Logger == nil {
+		o.Logger = slog.Default()
+	}
+	if o.StartTimeout <= 0 {
+		o.StartTimeout = DefaultStartTimeout
+	}
+	if o.Dir == "" {
+		o.Dir = "data"
+	}
+	return o
+}
+
+// newCluster returns the Cluster of opts.Dir, made absolute, with its
+// paths and the account that runs the server. It checks that PostgreSQL
+// can use the socket directory, and creates nothing.
+func newCluster(opts Options) (*Cluster, error) {
 	dir, err := filepath.Abs(opts.Dir)
 	if err != nil {
 		return nil, fmt.Errorf("localpg: unable to resolve the data directory %q: %w", opts.Dir, err)
@@ -117,7 +153,7 @@ func Start(ctx context.Context, opts Options) (*Cluster, error) {
 		dataDir:   filepath.Join(dir, "postgres"),
 		socketDir: filepath.Join(dir, "run"),
 		logFile:   filepath.Join(dir, "postgres.log"),
-		logger:    logger,
+		logger:    opts.Logger.With("component", "localpg"),
 	}
 	if err := checkSocketDir(c.socketDir); err != nil {
 		return nil, err
@@ -125,52 +161,15 @@ func Start(ctx context.Context, opts Options) (*Cluster, error) {
 	if c.runAs, err = serverAccount(); err != nil {
 		return nil, err
 	}
+	return c, nil
+}
 
-	existingMajor, err := readPGVersion(c.dataDir)
-	if err != nil {
-		return nil, err
-	}
-	bins, err := findBinaries(ctx, opts.BinDir, existingMajor)
-	if err != nil {
-		return nil, err
-	}
-	c.pgctl = bins.pgctl
-	if c.major, err = binaryMajor(ctx, bins.pgctl); err != nil {
-		return nil, err
-	}
-	if existingMajor != "" && existingMajor != c.major {
-		return nil, fmt.Errorf("localpg: unable to use the cluster in %s: its PG_VERSION says PostgreSQL %s, but the programs found (%s) are PostgreSQL %s; install PostgreSQL %s (or point BinDir at its bin directory), upgrade the cluster with pg_upgrade, or move %s away to start afresh",
-			c.dataDir, existingMajor, filepath.Dir(bins.pgctl), c.major, existingMajor, c.dataDir)
-	}
-
-	if err := c.prepareDir(); err != nil {
-		return nil, err
-	}
-	lock, err := flock(ctx, c.lockPath(), syscall.LOCK_EX, timeout)
-	if err != nil {
-		return nil, err
-	}
-	defer funlock(lock)
-
-	if err := c.checkReachable(ctx); err != nil {
-		return nil, err
-	}
-	// Another process may have created the cluster while we waited.
-	if existingMajor, err = readPGVersion(c.dataDir); err != nil {
-		return nil, err
-	}
-	if existingMajor == "" {
-		if err := c.initCluster(ctx, bins.initdb); err != nil {
-			return nil, err
-		}
-	} else if err := c.checkOwner(); err != nil {
-		return nil, err
-	}
-	if err := c.writeConf(); err != nil {
-		return nil, err
-	}
+// ensureReady makes sure the server runs and the database "mcu" exists,
+// then takes this process's shared lock on .localpg.users. It must run
+// under the start lock. On failure it stops the server if it started it.
+func (c *Cluster) ensureReady(ctx context.Context, timeout time.Duration) error {
 	if err := c.ensureRunning(ctx, timeout); err != nil {
-		return nil, err
+		return err
 	}
 	if err := c.ensureDatabase(ctx, timeout); err != nil {
 		if c.started {
@@ -178,18 +177,17 @@ func Start(ctx context.Context, opts Options) (*Cluster, error) {
 			defer cancel()
 			_ = c.stopServer(stopCtx)
 		}
-		return nil, err
+		return err
 	}
 	// Still under the start lock, so no Stop elsewhere can miss us.
+	var err error
 	if c.users, err = flock(ctx, c.usersPath(), syscall.LOCK_SH, timeout); err != nil {
 		if c.started {
 			_ = c.stopServer(context.WithoutCancel(ctx))
 		}
-		return nil, err
+		return err
 	}
-	logger.Info("local PostgreSQL ready", "data_dir", c.dataDir, "url", c.url,
-		"version", c.major, "started_here", c.started)
-	return c, nil
+	return nil
 }
 
 // URL returns a pgx connection URL for the database "mcu" as the superuser

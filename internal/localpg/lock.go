@@ -10,7 +10,12 @@ import (
 	"time"
 )
 
-func (c *Cluster) lockPath() string  { return filepath.Join(c.dir, ".localpg.lock") }
+// lockPath is the file whose exclusive flock serialises Start and Stop
+// across processes.
+func (c *Cluster) lockPath() string { return filepath.Join(c.dir, ".localpg.lock") }
+
+// usersPath is the file on which every process using the server holds a
+// shared flock.
 func (c *Cluster) usersPath() string { return filepath.Join(c.dir, ".localpg.users") }
 
 // flock opens path and takes a flock on it (how is LOCK_EX or LOCK_SH),

@@ -50,6 +50,8 @@ func (c *Cluster) readPidFile() (string, int, error) {
 	return dir, p, nil
 }
 
+// setURL sets the URL of the database "mcu" on the server listening in
+// socketDir with the port p.
 func (c *Cluster) setURL(socketDir string, p int) {
 	q := url.Values{
 		"host":    {socketDir},
