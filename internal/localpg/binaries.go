@@ -154,3 +154,27 @@ func isExecutable(path string) bool {
 	fi, err := os.Stat(path)
 	return err == nil && fi.Mode().IsRegular() && fi.Mode().Perm()&0o111 != 0
 }
+
+// findPrograms finds initdb and pg_ctl, preferring the major version of an
+// existing cluster, sets c.pgctl and c.major, and returns the path of
+// initdb. It fails when an existing cluster belongs to another major
+// version than the programs found.
+func (c *Cluster) findPrograms(ctx context.Context, binDir string) (initdb string, err error) {
+	existingMajor, err := readPGVersion(c.dataDir)
+	if err != nil {
+		return "", err
+	}
+	bins, err := findBinaries(ctx, binDir, existingMajor)
+	if err != nil {
+		return "", err
+	}
+	c.pgctl = bins.pgctl
+	if c.major, err = binaryMajor(ctx, bins.pgctl); err != nil {
+		return "", err
+	}
+	if existingMajor != "" && existingMajor != c.major {
+		return "", fmt.Errorf("localpg: unable to use the cluster in %s: its PG_VERSION says PostgreSQL %s, but the programs found (%s) are PostgreSQL %s; install PostgreSQL %s (or point BinDir at its bin directory), upgrade the cluster with pg_upgrade, or move %s away to start afresh",
+			c.dataDir, existingMajor, filepath.Dir(bins.pgctl), c.major, existingMajor, c.dataDir)
+	}
+	return bins.initdb, nil
+}

@@ -107,106 +107,159 @@ func preContent(s string) string {
 	return s
 }
 
+// parseMarkdownV2 parses the MarkdownV2 style: *bold*, _italic_,
+// __underline__, ~strikethrough~, ||spoiler||, `code`, ```pre```,
+// [text](url) and > blockquotes; entities nest, and every other reserved
+// character must be escaped with a backslash.
 func parseMarkdownV2(s string) (string, *apiError) {
-	type open struct {
-		kind   string
-		offset int
-	}
-	var (
-		out   strings.Builder
-		stack []open
-	)
-	toggle := func(kind string, at int) *apiError {
-		if n := len(stack); n > 0 && stack[n-1].kind == kind {
-			stack = stack[:n-1]
-			return nil
-		}
-		for _, o := range stack {
-			if o.kind == kind {
-				top := stack[len(stack)-1]
-				return entityErr("Can't find end of %s entity at byte offset %d", top.kind, top.offset)
-			}
-		}
-		stack = append(stack, open{kind, at})
-		return nil
-	}
-	reserved := func(c byte) *apiError {
-		return entityErr("Character '%c' is reserved and must be escaped with the preceding '\\'", c)
-	}
-	for i := 0; i < len(s); {
-		c := s[i]
-		var err *apiError
-		switch {
-		case c == '\\':
-			if i+1 < len(s) && s[i+1] > 0 && s[i+1] < 127 {
-				out.WriteByte(s[i+1])
-				i += 2
-				continue
-			}
-			out.WriteByte(c)
-			i++
-		case strings.HasPrefix(s[i:], "```"):
-			end := indexUnescaped(s, i+3, "```")
-			if end < 0 {
-				return "", entityErr("Can't find end of Pre entity at byte offset %d", i)
-			}
-			out.WriteString(unescapeCode(preContent(s[i+3 : end])))
-			i = end + 3
-		case c == '`':
-			end := indexUnescaped(s, i+1, "`")
-			if end < 0 {
-				return "", entityErr("Can't find end of Code entity at byte offset %d", i)
-			}
-			out.WriteString(unescapeCode(s[i+1 : end]))
-			i = end + 1
-		case c == '*':
-			err = toggle("Bold", i)
-			i++
-		case c == '~':
-			err = toggle("Strikethrough", i)
-			i++
-		case strings.HasPrefix(s[i:], "__"):
-			err = toggle("Underline", i)
-			i += 2
-		case c == '_':
-			err = toggle("Italic", i)
-			i++
-		case strings.HasPrefix(s[i:], "||"):
-			err = toggle("Spoiler", i)
-			i += 2
-		case c == '[':
-			stack = append(stack, open{"TextUrl", i})
-			i++
-		case c == ']':
-			n := len(stack)
-			if n == 0 || stack[n-1].kind != "TextUrl" {
-				return "", reserved(c)
-			}
-			stack = stack[:n-1]
-			i++
-			if i < len(s) && s[i] == '(' {
-				end := indexUnescaped(s, i+1, ")")
-				if end < 0 {
-					return "", entityErr("Can't find end of a URL at byte offset %d", i)
-				}
-				i = end + 1
-			}
-		case c == '>' && (i == 0 || s[i-1] == '\n'):
-			i++ // a blockquote line
-		case strings.IndexByte("_*[]()~`>#+-=|{}.!", c) >= 0:
-			return "", reserved(c)
-		default:
-			out.WriteByte(c)
-			i++
-		}
-		if err != nil {
+	p := &markdownV2Parser{s: s}
+	for p.i < len(s) {
+		if err := p.step(); err != nil {
 			return "", err
 		}
 	}
-	if n := len(stack); n > 0 {
-		return "", entityErr("Can't find end of %s entity at byte offset %d", stack[n-1].kind, stack[n-1].offset)
+	if n := len(p.stack); n > 0 {
+		return "", unclosedEntity(p.stack[n-1])
 	}
-	return out.String(), nil
+	return p.out.String(), nil
+}
+
+// openEntity is a MarkdownV2 entity started at a byte offset and not
+// closed yet.
+type openEntity struct {
+	kind   string
+	offset int
+}
+
+// unclosedEntity is the error for an entity that is never closed.
+func unclosedEntity(o openEntity) *apiError {
+	return entityErr("Can't find end of %s entity at byte offset %d", o.kind, o.offset)
+}
+
+// reservedChar is the error for a reserved character that is not escaped.
+func reservedChar(c byte) *apiError {
+	return entityErr("Character '%c' is reserved and must be escaped with the preceding '\\'", c)
+}
+
+// markdownV2Toggles are the MarkdownV2 delimiters that both open and close
+// an entity, a longer one before the one it starts with.
+var markdownV2Toggles = []struct{ delim, kind string }{
+	{"*", "Bold"},
+	{"~", "Strikethrough"},
+	{"__", "Underline"},
+	{"_", "Italic"},
+	{"||", "Spoiler"},
+}
+
+// markdownV2Parser is the state of parseMarkdownV2: the text, the offset
+// of the next byte to read, the visible text so far and the entities
+// still open, innermost last.
+type markdownV2Parser struct {
+	s     string
+	i     int
+	out   strings.Builder
+	stack []openEntity
+}
+
+// step reads what starts at p.i: an escape, a code or pre entity, an
+// entity delimiter, a blockquote mark or a plain character.
+func (p *markdownV2Parser) step() *apiError {
+	s, i, c := p.s, p.i, p.s[p.i]
+	switch {
+	case c == '\\':
+		p.escape()
+		return nil
+	case strings.HasPrefix(s[i:], "```"):
+		return p.code("```", "Pre")
+	case c == '`':
+		return p.code("`", "Code")
+	case c == '[':
+		p.stack = append(p.stack, openEntity{"TextUrl", i})
+		p.i++
+		return nil
+	case c == ']':
+		return p.closeTextURL()
+	case c == '>' && (i == 0 || s[i-1] == '\n'):
+		p.i++ // a blockquote line
+		return nil
+	}
+	for _, t := range markdownV2Toggles {
+		if strings.HasPrefix(s[i:], t.delim) {
+			p.i += len(t.delim)
+			return p.toggle(t.kind, i)
+		}
+	}
+	if strings.IndexByte("_*[]()~`>#+-=|{}.!", c) >= 0 {
+		return reservedChar(c)
+	}
+	p.out.WriteByte(c)
+	p.i++
+	return nil
+}
+
+// escape reads a backslash: before an ASCII character it stands for that
+// character, otherwise for itself.
+func (p *markdownV2Parser) escape() {
+	if p.i+1 < len(p.s) && p.s[p.i+1] > 0 && p.s[p.i+1] < 127 {
+		p.out.WriteByte(p.s[p.i+1])
+		p.i += 2
+		return
+	}
+	p.out.WriteByte('\\')
+	p.i++
+}
+
+// code reads a code or pre entity (kind) enclosed in delim, whose content
+// is copied unescaped and, for a pre block, without its language line.
+func (p *markdownV2Parser) code(delim, kind string) *apiError {
+	start := p.i + len(delim)
+	end := indexUnescaped(p.s, start, delim)
+	if end < 0 {
+		return unclosedEntity(openEntity{kind, p.i})
+	}
+	content := p.s[start:end]
+	if kind == "Pre" {
+		content = preContent(content)
+	}
+	p.out.WriteString(unescapeCode(content))
+	p.i = end + len(delim)
+	return nil
+}
+
+// toggle closes the entity kind when it is the innermost one open, and
+// otherwise opens it at offset at; an entity of that kind open further
+// out means the innermost one is never closed.
+func (p *markdownV2Parser) toggle(kind string, at int) *apiError {
+	if n := len(p.stack); n > 0 && p.stack[n-1].kind == kind {
+		p.stack = p.stack[:n-1]
+		return nil
+	}
+	for _, o := range p.stack {
+		if o.kind == kind {
+			return unclosedEntity(p.stack[len(p.stack)-1])
+		}
+	}
+	p.stack = append(p.stack, openEntity{kind, at})
+	return nil
+}
+
+// closeTextURL reads the ']' that closes the innermost entity, which must
+// be a TextUrl, and skips the (url) that may follow it.
+func (p *markdownV2Parser) closeTextURL() *apiError {
+	n := len(p.stack)
+	if n == 0 || p.stack[n-1].kind != "TextUrl" {
+		return reservedChar(']')
+	}
+	p.stack = p.stack[:n-1]
+	p.i++
+	if p.i < len(p.s) && p.s[p.i] == '(' {
+		end := indexUnescaped(p.s, p.i+1, ")")
+		if end < 0 {
+			return entityErr("Can't find end of a URL at byte offset %d", p.i)
+		}
+		p.i = end + 1
+	}
+	return nil
 }
 
 // parseMarkdown parses the legacy Markdown style: *bold*, _italic_,

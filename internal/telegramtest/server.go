@@ -250,13 +250,54 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	s.serveMethod(w, r, token, method)
 }
 
-func (s *Server) serveMethod(w http.ResponseWriter, r *http.Request, token, method string) {
+// serveMethod answers a call of a Bot API method and records it. A call
+// with a wrong token or unreadable parameters fails; otherwise the first
+// matching fault applies, and unless it fails the call the method runs.
+func (s *Server) serveMethod(w http.ResponseWriter, r *http.Request, token, name string) {
 	start := time.Now()
-	call := Call{Time: start, Method: method}
-	if m, ok := methods[strings.ToLower(method)]; ok {
-		call.Method = m.name
+	m := lookupMethod(name)
+	q, aerr := parseRequest(w, r)
+	call := newCall(start, m.name, q)
+	if token != s.Token {
+		aerr = &apiError{Code: http.StatusUnauthorized, Description: descUnauthorized}
 	}
-	q, perr := parseRequest(w, r)
+	if aerr != nil {
+		s.answer(w, r, call, nil, "", aerr)
+		return
+	}
+	if fault := s.takeFault(call.Method, q); fault != nil {
+		s.hold(r, fault.Delay)
+		if fault.Disconnect || fault.Code != 0 {
+			s.serveFault(w, r, call, fault)
+			return
+		}
+	}
+	result, desc, aerr := s.invoke(r.Context(), m, q)
+	s.answer(w, r, call, result, desc, aerr)
+}
+
+// lookupMethod returns the method called name, in any case; an unknown
+// method keeps the name as called and has no implementation.
+func lookupMethod(name string) method {
+	if m, ok := methods[strings.ToLower(name)]; ok {
+		return m
+	}
+	return method{name: name}
+}
+
+// invoke runs the implementation of m; an unknown method is not found.
+func (s *Server) invoke(ctx context.Context, m method, q *request) (any, string, *apiError) {
+	if m.fn == nil {
+		return nil, "", &apiError{Code: http.StatusNotFound, Description: descMethodNotFound}
+	}
+	return m.fn(s, ctx, q)
+}
+
+// newCall starts the record of a call of the method called name, with the
+// parameters and the names of the uploaded files of q (nil when the
+// request could not be read).
+func newCall(start time.Time, name string, q *request) Call {
+	call := Call{Time: start, Method: name}
 	if q != nil {
 		call.Params = q.params
 		call.Files = make(map[string]string, len(q.files))
@@ -264,83 +305,73 @@ func (s *Server) serveMethod(w http.ResponseWriter, r *http.Request, token, meth
 			call.Files[field] = f.Filename
 		}
 	}
+	return call
+}
 
-	var (
-		result any
-		desc   string
-		aerr   = perr
-		fault  *Fault
-	)
-	switch {
-	case token != s.Token:
-		aerr = &apiError{Code: http.StatusUnauthorized, Description: descUnauthorized}
-	case aerr != nil:
-	default:
-		fault = s.takeFault(call.Method, q)
-		if fault != nil && fault.Delay > 0 {
-			t := time.NewTimer(fault.Delay)
-			select {
-			case <-t.C:
-			case <-r.Context().Done():
-			case <-s.done:
-			}
-			t.Stop()
-		}
-		m, known := methods[strings.ToLower(method)]
-		switch {
-		case fault != nil && fault.Disconnect:
-			s.disconnect(w)
-			s.record(call, start, 0, "connection dropped by fault", nil)
-			return
-		case fault != nil && fault.Code != 0:
-			aerr = fault.apiError()
-			if fault.Body != "" {
-				body := []byte(fault.Body)
-				w.Header().Set("Content-Type", "text/html")
-				w.WriteHeader(fault.Code)
-				_, _ = w.Write(body)
-				s.record(call, start, fault.Code, fault.Body, body)
-				return
-			}
-		case !known:
-			aerr = &apiError{Code: http.StatusNotFound, Description: descMethodNotFound}
-		default:
-			result, desc, aerr = m.fn(s, r.Context(), q)
-		}
+// hold waits for d, or less when the client gives up or the server
+// closes; d <= 0 does not wait.
+func (s *Server) hold(r *http.Request, d time.Duration) {
+	if d <= 0 {
+		return
 	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+	case <-r.Context().Done():
+	case <-s.done:
+	}
+}
 
+// serveFault fails a call with f: it drops the connection, or sends the
+// fault's verbatim body, or else its JSON error.
+func (s *Server) serveFault(w http.ResponseWriter, r *http.Request, call Call, f *Fault) {
+	switch {
+	case f.Disconnect:
+		s.disconnect(w)
+		s.record(call, call.Time, 0, "connection dropped by fault", nil)
+	case f.Body != "":
+		body := []byte(f.Body)
+		w.Header().Set("Content-Type", "text/html")
+		w.WriteHeader(f.Code)
+		_, _ = w.Write(body)
+		s.record(call, call.Time, f.Code, f.Body, body)
+	default:
+		s.answer(w, r, call, nil, "", f.apiError())
+	}
+}
+
+// answer writes the JSON answer of a call, the error aerr or else result
+// with the description desc, and records the call. A call with neither
+// error nor result whose client went away (a long poll given up) gets no
+// answer; with its client still there its result is an empty list.
+func (s *Server) answer(w http.ResponseWriter, r *http.Request, call Call, result any, desc string, aerr *apiError) {
 	if aerr == nil && result == nil {
 		// A long poll ended because the client went away: nobody reads
 		// an answer.
 		if r.Context().Err() != nil {
-			s.record(call, start, 0, "client closed request", nil)
+			s.record(call, call.Time, 0, "client closed request", nil)
 			return
 		}
 		result = []json.RawMessage{}
 	}
-	var (
-		body       []byte
-		status     = http.StatusOK
-		retryAfter int
-	)
-	if aerr != nil {
-		status = aerr.Code
-		retryAfter = aerr.RetryAfter
-		body = errorBody(aerr)
-		desc = aerr.Description
-	} else {
-		var err error
-		body, err = okBody(result, desc)
-		if err != nil {
-			aerr = &apiError{Code: http.StatusInternalServerError, Description: "Internal Server Error"}
-			status, body, desc = aerr.Code, errorBody(aerr), aerr.Description
-		}
-	}
+	status, body, retryAfter, recorded := encodeAnswer(result, desc, aerr)
 	writeJSON(w, status, body, retryAfter)
+	s.record(call, call.Time, status, recorded, body)
+}
+
+// encodeAnswer returns the HTTP status, body and Retry-After seconds of an
+// answer, and the description to record: the error aerr's, or for a
+// result none (an error 500 when result cannot be encoded).
+func encodeAnswer(result any, desc string, aerr *apiError) (status int, body []byte, retryAfter int, recorded string) {
 	if aerr == nil {
-		desc = ""
+		body, err := okBody(result, desc)
+		if err == nil {
+			return http.StatusOK, body, 0, ""
+		}
+		aerr = &apiError{Code: http.StatusInternalServerError, Description: "Internal Server Error"}
 	}
-	s.record(call, start, status, desc, body)
+	return aerr.Code, errorBody(aerr), aerr.RetryAfter, aerr.Description
 }
 
 // disconnect drops the connection without an answer, as a network failure
