@@ -104,8 +104,8 @@ func TestCheckAgreesWithApplyEverywhere(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t)
 	ctx := context.Background()
-	for _, from := range workflow.States {
-		for _, ev := range workflow.Events {
+	for _, from := range workflow.States() {
+		for _, ev := range workflow.Events() {
 			a := f.inState(t, from)
 			cmd := workflow.Command{AppealID: a.ID, Event: ev, Actor: actorFor(ev), Version: a.Version, Input: validInput(ev)}
 			before := f.counts(t, a.ID)
