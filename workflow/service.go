@@ -74,6 +74,27 @@ func (s *Service) Apply(ctx context.Context, cmd Command) (*Appeal, error) {
 	return out, nil
 }
 
+// ApplyIn is Apply inside a transaction the caller runs: it locks the
+// appeal and fires cmd. The caller's transaction decides whether it
+// commits.
+func (s *Service) ApplyIn(ctx context.Context, tx Tx, cmd Command) (*Appeal, error) {
+	a, err := tx.LockAppeal(ctx, cmd.AppealID)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.apply(ctx, tx, a, cmd); err != nil {
+		return nil, err
+	}
+	return a, nil
+}
+
+// SubmitIn is Submit inside a transaction the caller runs, so that the
+// caller's own writes (ending the resident's intake dialog) commit or roll
+// back with the appeal.
+func (s *Service) SubmitIn(ctx context.Context, tx Tx, actor Actor, n NewAppeal) (*Appeal, error) {
+	return s.submit(ctx, tx, actor, n)
+}
+
 // Check reports, changing nothing, whether cmd.Actor may fire cmd.Event
 // now on the appeal as it is, having seen cmd.Version: the checks of Apply
 // that need no input (the actor's role, the version, the state and the

@@ -146,9 +146,3 @@ func AllowedEvents(s State) []Event {
 	}
 	return out
 }
-
-// MermaidDiagram returns the lifecycle as a Mermaid state diagram, as
-// looplab/fsm draws it. The README keeps a copy, checked by a test.
-func MermaidDiagram() (string, error) {
-	return fsm.VisualizeForMermaidWithGraphType(newMachine(StateReceived), fsm.StateDiagram)
-}
