@@ -113,27 +113,10 @@ func appealArgs(args []string) (int64, int, bool) {
 }
 
 // check reports, without changing anything, whether user may fire ev on
-// the appeal as it is now, having seen version: the same checks as the
-// workflow's, in the same order (role, version, state).
+// the appeal as it is now, having seen version, and returns the appeal:
+// the workflow's own decision (Service.Check).
 func (b *Bot) check(ctx context.Context, userID int64, ev workflow.Event, id int64, version int) (*workflow.Appeal, error) {
-	a, err := b.opts.Store.FindAppeal(ctx, id)
-	if err != nil {
-		return nil, err
-	}
-	gs, err := b.grants(ctx, userID)
-	if err != nil {
-		return nil, err
-	}
-	if _, err := workflow.Authorize(ev, workflow.Staff(userID), gs, a); err != nil {
-		return nil, err
-	}
-	if version != 0 && version != a.Version {
-		return nil, workflow.Errorf(workflow.EConflict, "appeal %d is at version %d, not %d", id, a.Version, version)
-	}
-	if _, ok := workflow.Next(a.State, ev); !ok || (ev == workflow.EventExtend && a.Extended) {
-		return nil, workflow.Errorf(workflow.EInvalid, "cannot %s appeal %d in state %s", ev, id, a.State)
-	}
-	return a, nil
+	return b.opts.Service.Check(ctx, workflow.Command{AppealID: id, Event: ev, Actor: workflow.Staff(userID), Version: version})
 }
 
 // fire applies a command from a button press and answers the press.

@@ -250,6 +250,55 @@ func TestExtendOnceAndTellResident(t *testing.T) {
 	}
 }
 
+// TestStaleCardPresses: «Вернуть», «Отклонить» and «Продлить срок»
+// pressed on a card older than the appeal (another curator extended the
+// deadline meanwhile) are answered with what happened, open no menu or
+// prompt and change nothing.
+func TestStaleCardPresses(t *testing.T) {
+	t.Parallel()
+	f := newActionFixture(t, nil)
+	olga := f.helper
+	petr := f.srv.NewUser("Пётр")
+	f.grant(petr, workflow.RoleCurator, "housing")
+	seen := map[int64]int{}
+	for _, a := range []*workflow.Appeal{f.assigned, f.onApproval} {
+		seen[a.ID] = f.appeal(a.ID).Version
+		_, err := f.svc.Apply(f.ctx, workflow.Command{AppealID: a.ID, Event: workflow.EventExtend, Actor: workflow.Staff(petr.ID),
+			Version: seen[a.ID], Input: workflow.Input{Days: 10, Reason: "Нужен выезд комиссии"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		f.cardIn(f.housing.ID, a.Number(), telegramtest.Contains("(продлён)"))
+	}
+	presses := []struct {
+		unique string
+		a      *workflow.Appeal
+		want   string
+	}{
+		{"return", f.onApproval, "Проект ответа уже на согласовании."},
+		{"reject", f.assigned, "Обращение уже изменено другим сотрудником. Карточка обновлена."},
+		{"extend", f.assigned, "Обращение уже изменено другим сотрудником. Карточка обновлена."},
+	}
+	for _, p := range presses {
+		before, sent := f.snapshot(), len(f.srv.Sent(f.housing.ID))
+		data := fmt.Sprintf("\f%s|%d|%d", p.unique, p.a.ID, seen[p.a.ID])
+		if got := f.answer(f.srv.PressData(olga, f.cards[p.a.ID], data)); got != p.want {
+			t.Errorf("%s on a stale card: answered %q, want %q", p.unique, got, p.want)
+		}
+		if now := f.srv.Sent(f.housing.ID); len(now) != sent {
+			t.Errorf("%s on a stale card sent %q", p.unique, now[sent:][0].Text)
+		}
+		if after := f.snapshot(); after != before {
+			t.Errorf("%s on a stale card changed %s → %s", p.unique, before, after)
+		}
+	}
+	// The card as it is now still works.
+	if got := f.press(olga, f.assigned, "reject", ""); got != "" {
+		t.Errorf("reject on the current card: %q, want its menu", got)
+	}
+	f.srv.MustWaitSent(t, telegramtest.All(telegramtest.SentTo(f.housing.ID), telegramtest.Contains("по какому основанию")))
+}
+
 func TestRejectAndRedirectTellResident(t *testing.T) {
 	t.Parallel()
 	f := newActionFixture(t, nil)

@@ -144,7 +144,7 @@ func (b *Bot) roleOf(ctx context.Context, userID int64, roles ...workflow.Role) 
 
 // anyStaffRole returns a role the user holds, preferring admin, or "".
 func (b *Bot) anyStaffRole(ctx context.Context, userID int64) (workflow.Role, error) {
-	return b.roleOf(ctx, userID, workflow.Roles...)
+	return b.roleOf(ctx, userID, workflow.Roles()...)
 }
 
 // now returns the bot's clock.

@@ -92,8 +92,8 @@ func TestCardGolden(t *testing.T) {
 		}
 	}
 	history := []workflow.CardEvent{
-		{At: registered, Event: workflow.EventRegister, Actor: workflow.System},
-		{At: registered, Event: workflow.EventRoute, Actor: workflow.System, Payload: workflow.Input{Direction: "housing"}},
+		{At: registered, Event: workflow.EventRegister, Actor: workflow.System()},
+		{At: registered, Event: workflow.EventRoute, Actor: workflow.System(), Payload: workflow.Input{Direction: "housing"}},
 	}
 	taken := append(history[:2:2], workflow.CardEvent{At: registered.Add(time.Hour), Event: workflow.EventTake,
 		Actor: workflow.Staff(700), Role: workflow.RoleExecutor, ActorName: "Иван"})

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 
@@ -59,4 +60,38 @@ func (t *Tx) DeleteDialog(ctx context.Context, userID, chatID int64) error {
 		return fmt.Errorf("storage: unable to delete dialog: %w", err)
 	}
 	return nil
+}
+
+// FinishDialog ends a dialog in the same transaction as fn: it locks the
+// dialog of d.UserID in d.ChatID and checks it is still the one the
+// caller read (kind, state and time of the last change), runs fn, and
+// replaces the dialog with next (deletes it when next is nil). A dialog
+// that changed or ended meanwhile fails with a conflict and fn does not
+// run, so pressing «Отправить» twice submits once.
+func (db *DB) FinishDialog(ctx context.Context, d, next *tgstate.Dialog, fn func(ctx context.Context, tx workflow.Tx) error) error {
+	return db.InTxStore(ctx, func(ctx context.Context, t *Tx) error {
+		var kind, state string
+		var updated time.Time
+		err := t.tx.QueryRow(ctx, `
+			SELECT kind, state, updated_at FROM dialogs WHERE user_id = $1 AND chat_id = $2 FOR UPDATE`,
+			d.UserID, d.ChatID).Scan(&kind, &state, &updated)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return workflow.Errorf(workflow.EConflict, "dialog of %d in %d has ended", d.UserID, d.ChatID)
+		}
+		if err != nil {
+			return fmt.Errorf("storage: unable to lock dialog: %w", err)
+		}
+		if kind != d.Kind || state != d.State || !updated.Equal(d.UpdatedAt) {
+			return workflow.Errorf(workflow.EConflict, "dialog of %d in %d has changed", d.UserID, d.ChatID)
+		}
+		if fn != nil {
+			if err := fn(ctx, t); err != nil {
+				return err
+			}
+		}
+		if next != nil {
+			return t.SaveDialog(ctx, next)
+		}
+		return t.DeleteDialog(ctx, d.UserID, d.ChatID)
+	})
 }

@@ -301,19 +301,6 @@ func errText(err error) string {
 	return err.Error()
 }
 
-// NextOutboxAt returns when the earliest pending message becomes due, or
-// the zero time when none is pending.
-func (db *DB) NextOutboxAt(ctx context.Context) (time.Time, error) {
-	var at *time.Time
-	err := db.pool.QueryRow(ctx, `
-		SELECT min(next_attempt_at) FROM outbox
-		WHERE sent_at IS NULL AND failed_at IS NULL AND chat_id IS NOT NULL`).Scan(&at)
-	if err != nil {
-		return time.Time{}, fmt.Errorf("storage: unable to find next outbox time: %w", err)
-	}
-	return deref(at), nil
-}
-
 // ListenOutbox returns a channel that receives a value soon after a
 // transaction enqueues messages. It holds one connection of the pool until
 // ctx ends, reconnecting after errors; the channel is closed when ctx ends.
@@ -367,15 +354,4 @@ func signal(wake chan<- struct{}) {
 	case wake <- struct{}{}:
 	default:
 	}
-}
-
-// PendingOutbox counts messages waiting to be sent to a known chat (not
-// yet sent nor given up).
-func (db *DB) PendingOutbox(ctx context.Context) (int, error) {
-	var n int
-	err := db.pool.QueryRow(ctx, `SELECT count(*) FROM outbox WHERE sent_at IS NULL AND failed_at IS NULL AND chat_id IS NOT NULL`).Scan(&n)
-	if err != nil {
-		return 0, fmt.Errorf("storage: unable to count outbox: %w", err)
-	}
-	return n, nil
 }

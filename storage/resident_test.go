@@ -6,7 +6,6 @@ import (
 	"time"
 
 	"mcu/internal/dbtest"
-	"mcu/tgstate"
 	"mcu/workflow"
 )
 
@@ -32,46 +31,5 @@ func TestConsentIsRecordedOnce(t *testing.T) {
 	}
 	if r, err := db.FindResident(ctx, 42); err != nil || !r.BlockedAt.IsZero() || !r.Consented() {
 		t.Fatalf("after unblocking: %+v, %v", r, err)
-	}
-}
-
-func TestFinishDialogRunsOnceOnTheDialogAsRead(t *testing.T) {
-	t.Parallel()
-	db := dbtest.New(t)
-	ctx := context.Background()
-	if err := db.SaveDialog(ctx, &tgstate.Dialog{UserID: 1, ChatID: 1, Kind: "intake", State: "confirm"}); err != nil {
-		t.Fatal(err)
-	}
-	d, err := db.FindDialog(ctx, 1, 1)
-	if err != nil {
-		t.Fatal(err)
-	}
-	runs := 0
-	fn := func(context.Context, workflow.Tx) error { runs++; return nil }
-	if err := db.FinishDialog(ctx, d, nil, fn); err != nil {
-		t.Fatal(err)
-	}
-	if err := db.FinishDialog(ctx, d, nil, fn); workflow.ErrorCode(err) != workflow.EConflict {
-		t.Errorf("second finish: %v, want a conflict", err)
-	}
-	if runs != 1 {
-		t.Errorf("fn ran %d times, want once", runs)
-	}
-	// A dialog changed since it was read is not finished; next replaces it.
-	if err := db.SaveDialog(ctx, &tgstate.Dialog{UserID: 1, ChatID: 1, Kind: "intake", State: "confirm"}); err != nil {
-		t.Fatal(err)
-	}
-	d, _ = db.FindDialog(ctx, 1, 1)
-	stale := *d
-	stale.State = "details"
-	if err := db.FinishDialog(ctx, &stale, nil, fn); workflow.ErrorCode(err) != workflow.EConflict {
-		t.Errorf("finishing a changed dialog: %v, want a conflict", err)
-	}
-	next := &tgstate.Dialog{UserID: 1, ChatID: 1, Kind: "intake", State: "details", Data: []byte(`{"text":"x"}`)}
-	if err := db.FinishDialog(ctx, d, next, fn); err != nil {
-		t.Fatal(err)
-	}
-	if got, err := db.FindDialog(ctx, 1, 1); err != nil || got.State != "details" {
-		t.Errorf("dialog after finishing with next: %+v, %v", got, err)
 	}
 }

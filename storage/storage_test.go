@@ -77,7 +77,7 @@ func TestAuditTrailIsAppendOnly(t *testing.T) {
 			return err
 		}
 		id = a.ID
-		return tx.AppendEvent(ctx, workflow.AuditEvent{AppealID: a.ID, Actor: workflow.System,
+		return tx.AppendEvent(ctx, workflow.AuditEvent{AppealID: a.ID, Actor: workflow.System(),
 			Event: workflow.EventRegister, From: workflow.StateReceived, To: workflow.StateRegistered})
 	})
 	if err != nil {

@@ -18,7 +18,7 @@ type updateMark struct {
 // WithUpdate returns a context in which the first committed transaction
 // records the Telegram update id, so that the update's effects and the
 // record of it commit together. A second delivery of the same update makes
-// that transaction fail with ErrDuplicateUpdate (a conflict).
+// that transaction fail with a conflict.
 func WithUpdate(ctx context.Context, updateID int64) context.Context {
 	return context.WithValue(ctx, updateKey{}, &updateMark{id: updateID})
 }
@@ -44,9 +44,10 @@ func UpdateRecorded(ctx context.Context) bool {
 	return m == nil || m.recorded
 }
 
-// ErrDuplicateUpdate is returned when an update was processed before; its
-// code is a conflict.
-var ErrDuplicateUpdate = &workflow.Error{Code: workflow.EConflict, Message: "update already processed"}
+// duplicateUpdate is the error of an update processed before: a conflict.
+func duplicateUpdate(id int64) error {
+	return workflow.Errorf(workflow.EConflict, "update %d already processed", id)
+}
 
 func (t *Tx) recordUpdate(ctx context.Context, id int64) error {
 	tag, err := t.tx.Exec(ctx,
@@ -55,7 +56,7 @@ func (t *Tx) recordUpdate(ctx context.Context, id int64) error {
 		return fmt.Errorf("storage: unable to record update %d: %w", id, mapError(err))
 	}
 	if tag.RowsAffected() == 0 {
-		return ErrDuplicateUpdate
+		return duplicateUpdate(id)
 	}
 	// Handled: the raw update leaves the inbox with its effects.
 	if _, err := t.tx.Exec(ctx, `DELETE FROM inbox WHERE update_id = $1`, id); err != nil {
@@ -76,8 +77,8 @@ func (db *DB) UpdateProcessed(ctx context.Context, id int64) (bool, error) {
 }
 
 // MarkUpdate records the update of ctx if no transaction has yet, for
-// updates whose handling wrote nothing else. It returns ErrDuplicateUpdate
-// when it was processed before.
+// updates whose handling wrote nothing else. It fails with a conflict when
+// the update was processed before.
 func (db *DB) MarkUpdate(ctx context.Context) error {
 	if UpdateRecorded(ctx) {
 		return nil

@@ -2,6 +2,7 @@ package workflow
 
 import (
 	"fmt"
+	"slices"
 	"time"
 )
 
@@ -15,18 +16,12 @@ const (
 	KindIncident Kind = "incident" // a post found in social networks
 )
 
-// Kinds lists every kind in a stable order.
-var Kinds = []Kind{KindMessage, KindAppeal59, KindIncident}
+// Kinds returns every kind in a stable order, in a slice of the caller's
+// own.
+func Kinds() []Kind { return []Kind{KindMessage, KindAppeal59, KindIncident} }
 
 // Valid reports whether k is a known kind.
-func (k Kind) Valid() bool {
-	for _, v := range Kinds {
-		if k == v {
-			return true
-		}
-	}
-	return false
-}
+func (k Kind) Valid() bool { return slices.Contains(Kinds(), k) }
 
 // Source is the channel an appeal came by.
 type Source string
@@ -41,18 +36,14 @@ const (
 	SourceEmail    Source = "email"     // by e-mail or letter
 )
 
-// Sources lists every source in a stable order.
-var Sources = []Source{SourceBot, SourcePOS, SourceSocial, SourcePhone, SourceInPerson, SourceEmail}
+// Sources returns every source in a stable order, in a slice of the
+// caller's own.
+func Sources() []Source {
+	return []Source{SourceBot, SourcePOS, SourceSocial, SourcePhone, SourceInPerson, SourceEmail}
+}
 
 // Valid reports whether s is a known source.
-func (s Source) Valid() bool {
-	for _, v := range Sources {
-		if s == v {
-			return true
-		}
-	}
-	return false
-}
+func (s Source) Valid() bool { return slices.Contains(Sources(), s) }
 
 // Attachment is a file sent with an appeal, a reply or a draft, kept as a
 // Telegram file id.

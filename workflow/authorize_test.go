@@ -42,7 +42,7 @@ func matrixActors() []matrixActor {
 		return matrixActor{name: name, actor: workflow.Staff(id), grant: &workflow.Grant{Role: role, Direction: dir}}
 	}
 	return []matrixActor{
-		{name: "system", actor: workflow.System},
+		{name: "system", actor: workflow.System()},
 		{name: "resident", actor: workflow.Resident(residentUser)},
 		{name: "other resident", actor: workflow.Resident(otherUser)},
 		{name: "stranger", actor: workflow.Staff(3999)},
@@ -61,7 +61,7 @@ func matrixActors() []matrixActor {
 // appeal has a direction when there is such a state.
 func sourceState(ev workflow.Event) workflow.State {
 	var first workflow.State
-	for _, s := range workflow.States {
+	for _, s := range workflow.States() {
 		if _, ok := lifecycle[ev][s]; ok {
 			if s != workflow.StateReceived && s != workflow.StateRegistered {
 				return s
@@ -89,7 +89,7 @@ func TestRoleMatrix(t *testing.T) {
 			}
 		}
 	}
-	for _, ev := range workflow.Events {
+	for _, ev := range workflow.Events() {
 		for _, m := range actors {
 			a := f.inState(t, sourceState(ev))
 			before := f.counts(t, a.ID)

@@ -288,3 +288,143 @@ func BenchmarkNext(b *testing.B) {
 		workflow.Next(workflow.StateOnApproval, workflow.EventApprove)
 	}
 }
+
+// TestApproveInterleavedByHand: two curators approve the same version v,
+// their transactions interleaved step by step. A locks the appeal; B's
+// lock must wait for A (B never reads the appeal while A holds it); A
+// approves and commits; B then finds version v+1 and gets a conflict.
+// Exactly one approval wins, every time.
+func TestApproveInterleavedByHand(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	ctx := context.Background()
+	for _, id := range []int64{5001, 5002} {
+		if err := f.db.GrantRole(ctx, id, "Куратор", workflow.Grant{Role: workflow.RoleCurator, Direction: "housing"}, 0); err != nil {
+			t.Fatal(err)
+		}
+	}
+	a := f.inState(t, workflow.StateOnApproval)
+	before := f.counts(t, a.ID)
+	svc := *f.svc
+	svc.Store = steppedStore{f.db}
+
+	done := make(chan struct{})
+	defer close(done) // whatever fails, nobody waits for ever
+	aLocked, releaseA := make(chan struct{}), make(chan struct{})
+	bLocking, bLocked, releaseB := make(chan struct{}), make(chan struct{}), make(chan struct{})
+	ctxA := withStep(ctx, func(step string) {
+		if step == "locked" {
+			close(aLocked)
+			wait(done, releaseA)
+		}
+	})
+	ctxB := withStep(ctx, func(step string) {
+		switch step {
+		case "lock":
+			close(bLocking)
+		case "locked":
+			close(bLocked)
+			wait(done, releaseB)
+		}
+	})
+	approve := func(ctx context.Context, user int64, out chan<- error) {
+		_, err := svc.Apply(ctx, workflow.Command{AppealID: a.ID, Event: workflow.EventApprove,
+			Actor: workflow.Staff(user), Version: a.Version})
+		out <- err
+	}
+	errA, errB := make(chan error, 1), make(chan error, 1)
+
+	go approve(ctxA, 5001, errA)
+	mustReceive(t, aLocked, "A locks the appeal")
+	go approve(ctxB, 5002, errB)
+	mustReceive(t, bLocking, "B starts to lock the appeal")
+	// B must be waiting for A's row lock, not reading the appeal.
+	deadline := time.After(10 * time.Second)
+	for waiting := false; !waiting; {
+		select {
+		case <-bLocked:
+			t.Errorf("B read the appeal while A held it locked")
+			waiting = true
+		case <-deadline:
+			t.Fatal("B neither waits for A's lock nor reads the appeal")
+		case <-time.After(5 * time.Millisecond):
+			err := f.db.Pool().QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM pg_stat_activity
+				WHERE datname = current_database() AND wait_event_type = 'Lock')`).Scan(&waiting)
+			if err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	close(releaseA)
+	if err := mustReceive(t, errA, "A's approval ends"); err != nil {
+		t.Errorf("A's approval: %v", err)
+	}
+	mustReceive(t, bLocked, "B locks the appeal after A")
+	close(releaseB)
+	if err := mustReceive(t, errB, "B's approval ends"); workflow.ErrorCode(err) != workflow.EConflict {
+		t.Errorf("B's approval of version %d: %v, want a conflict", a.Version, err)
+	}
+
+	after := f.counts(t, a.ID)
+	if after.State != workflow.StateAnswered || after.Version != before.Version+1 || after.Events != before.Events+1 {
+		t.Errorf("%+v → %+v: want one approval", before, after)
+	}
+}
+
+// steppedStore is a Store whose transactions tell the step function of
+// their context (withStep) what they are about to do, so that a test can
+// hold them at a step and interleave two by hand.
+type steppedStore struct{ workflow.Store }
+
+// InTx runs fn with a Tx that reports its steps.
+func (s steppedStore) InTx(ctx context.Context, fn func(ctx context.Context, tx workflow.Tx) error) error {
+	return s.Store.InTx(ctx, func(ctx context.Context, tx workflow.Tx) error {
+		return fn(ctx, steppedTx{Tx: tx, step: stepOf(ctx)})
+	})
+}
+
+// steppedTx reports "lock" before LockAppeal and "locked" after it.
+type steppedTx struct {
+	workflow.Tx
+	step func(string)
+}
+
+func (t steppedTx) LockAppeal(ctx context.Context, id int64) (*workflow.Appeal, error) {
+	t.step("lock")
+	a, err := t.Tx.LockAppeal(ctx, id)
+	t.step("locked")
+	return a, err
+}
+
+type stepKey struct{}
+
+func withStep(ctx context.Context, step func(string)) context.Context {
+	return context.WithValue(ctx, stepKey{}, step)
+}
+
+func stepOf(ctx context.Context) func(string) {
+	if step, ok := ctx.Value(stepKey{}).(func(string)); ok {
+		return step
+	}
+	return func(string) {}
+}
+
+// wait waits for release, or for done when the test is over.
+func wait(done, release <-chan struct{}) {
+	select {
+	case <-release:
+	case <-done:
+	}
+}
+
+// mustReceive receives from ch within 10 s, or fails the test.
+func mustReceive[T any](t *testing.T, ch <-chan T, what string) T {
+	t.Helper()
+	select {
+	case v := <-ch:
+		return v
+	case <-time.After(10 * time.Second):
+		t.Fatalf("timed out: %s", what)
+		panic("unreachable")
+	}
+}

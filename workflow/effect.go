@@ -14,7 +14,8 @@ const (
 )
 
 // effect checks cmd's input and applies what the event does to a, besides
-// the state. It may normalise cmd.Input (trimmed texts, computed dates) so
+// the state; whether the event is allowed on a at all was decided before
+// (allow). It may normalise cmd.Input (trimmed texts, computed dates) so
 // that the audit trail records what was applied.
 func (s *Service) effect(ctx context.Context, tx Tx, a *Appeal, cmd *Command, now time.Time) error {
 	in := &cmd.Input
@@ -40,9 +41,6 @@ func (s *Service) effect(ctx context.Context, tx Tx, a *Appeal, cmd *Command, no
 	case EventTake:
 		a.ExecutorID = cmd.Actor.UserID
 	case EventAskResident:
-		if a.ResidentID == 0 {
-			return Errorf(EInvalid, "appeal %d has no resident in Telegram to ask", a.ID)
-		}
 		if in.Text, err = text(in.Text, "question", MaxTextRunes); err != nil {
 			return err
 		}
@@ -84,9 +82,6 @@ func (s *Service) effect(ctx context.Context, tx Tx, a *Appeal, cmd *Command, no
 		a.Reason = in.Authority
 		a.ClosedAt = now
 	case EventExtend:
-		if a.Extended {
-			return Errorf(EInvalid, "appeal %d deadline was already extended", a.ID)
-		}
 		if in.Days < 1 || in.Days > MaxExtensionDays {
 			return Errorf(EInvalid, "extension of %d days is not within 1–%d", in.Days, MaxExtensionDays)
 		}
@@ -98,9 +93,6 @@ func (s *Service) effect(ctx context.Context, tx Tx, a *Appeal, cmd *Command, no
 		a.Extended = true
 		in.DueAt = a.DueAt.Format(time.RFC3339)
 	case EventRate:
-		if a.Rating != 0 {
-			return Errorf(EInvalid, "appeal %d is already rated", a.ID)
-		}
 		if in.Rating < 1 || in.Rating > 5 {
 			return Errorf(EInvalid, "rating %d is not within 1–5", in.Rating)
 		}

@@ -40,28 +40,26 @@ func Errorf(code, format string, args ...any) *Error {
 	return &Error{Code: code, Message: fmt.Sprintf(format, args...)}
 }
 
-// ErrorCode returns the code of the first *Error in err's chain, EInternal
-// for any other non-nil error and "" for nil.
+// coded is an error that carries a code: *Error, and the workflow's
+// constant errors (InviteError).
+type coded interface {
+	error
+	code() string
+}
+
+// code returns e's code.
+func (e *Error) code() string { return e.Code }
+
+// ErrorCode returns the code of the first error in err's chain that has
+// one (an *Error, an InviteError), EInternal for any other non-nil error
+// and "" for nil.
 func ErrorCode(err error) string {
 	if err == nil {
 		return ""
 	}
-	var e *Error
-	if errors.As(err, &e) {
-		return e.Code
+	var c coded
+	if errors.As(err, &c) {
+		return c.code()
 	}
 	return EInternal
-}
-
-// ErrorMessage returns the message of the first *Error in err's chain, or a
-// generic text for other errors.
-func ErrorMessage(err error) string {
-	if err == nil {
-		return ""
-	}
-	var e *Error
-	if errors.As(err, &e) {
-		return e.Message
-	}
-	return "internal error"
 }

@@ -1,9 +1,6 @@
 package workflow
 
-import (
-	"context"
-	"time"
-)
+import "time"
 
 // ResidentProfile is a person who writes to the bot: the personal data
 // kept apart from appeals (DESIGN §6). A resident exists only after
@@ -32,25 +29,4 @@ type Consent struct {
 	Name    string
 	Version string // the version of the consent text shown
 	At      time.Time
-}
-
-// SubmitIn is Submit inside a transaction the caller runs, so that the
-// caller's own writes (ending the resident's intake dialog) commit or roll
-// back with the appeal.
-func (s *Service) SubmitIn(ctx context.Context, tx Tx, actor Actor, n NewAppeal) (*Appeal, error) {
-	return s.submit(ctx, tx, actor, n)
-}
-
-// ApplyIn is Apply inside a transaction the caller runs: it locks the
-// appeal and fires cmd. The caller's transaction decides whether it
-// commits.
-func (s *Service) ApplyIn(ctx context.Context, tx Tx, cmd Command) (*Appeal, error) {
-	a, err := tx.LockAppeal(ctx, cmd.AppealID)
-	if err != nil {
-		return nil, err
-	}
-	if err := s.apply(ctx, tx, a, cmd); err != nil {
-		return nil, err
-	}
-	return a, nil
 }

@@ -1,5 +1,7 @@
 package workflow
 
+import "slices"
+
 // Role is what a staff member may do.
 type Role string
 
@@ -13,18 +15,14 @@ const (
 	RoleLeader   Role = "leader"
 )
 
-// Roles lists every role in a stable order.
-var Roles = []Role{RoleAdmin, RoleOperator, RoleCurator, RoleExecutor, RoleHead, RoleLeader}
+// Roles returns every role in a stable order, in a slice of the caller's
+// own.
+func Roles() []Role {
+	return []Role{RoleAdmin, RoleOperator, RoleCurator, RoleExecutor, RoleHead, RoleLeader}
+}
 
 // Valid reports whether r is a known role.
-func (r Role) Valid() bool {
-	for _, v := range Roles {
-		if r == v {
-			return true
-		}
-	}
-	return false
-}
+func (r Role) Valid() bool { return slices.Contains(Roles(), r) }
 
 // Scoped reports whether the role belongs to one direction.
 func (r Role) Scoped() bool { return r == RoleCurator || r == RoleExecutor }
@@ -54,8 +52,8 @@ type Actor struct {
 	UserID int64
 }
 
-// System is the actor for events the program fires itself.
-var System = Actor{Kind: ActorSystem}
+// System returns the actor for events the program fires itself.
+func System() Actor { return Actor{Kind: ActorSystem} }
 
 // Resident returns the actor for a resident with Telegram user id id.
 func Resident(id int64) Actor { return Actor{Kind: ActorResident, UserID: id} }

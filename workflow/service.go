@@ -2,6 +2,7 @@ package workflow
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"slices"
@@ -80,26 +81,118 @@ func (s *Service) Apply(ctx context.Context, cmd Command) (*Appeal, error) {
 	return out, nil
 }
 
-// apply fires cmd on the locked appeal a, changing it in place.
-func (s *Service) apply(ctx context.Context, tx Tx, a *Appeal, cmd Command) error {
+// ApplyIn is Apply inside a transaction the caller runs: it locks the
+// appeal and fires cmd. The caller's transaction decides whether it
+// commits.
+func (s *Service) ApplyIn(ctx context.Context, tx Tx, cmd Command) (*Appeal, error) {
+	a, err := tx.LockAppeal(ctx, cmd.AppealID)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.apply(ctx, tx, a, cmd); err != nil {
+		return nil, err
+	}
+	return a, nil
+}
+
+// SubmitIn is Submit inside a transaction the caller runs, so that the
+// caller's own writes (ending the resident's intake dialog) commit or roll
+// back with the appeal.
+func (s *Service) SubmitIn(ctx context.Context, tx Tx, actor Actor, n NewAppeal) (*Appeal, error) {
+	return s.submit(ctx, tx, actor, n)
+}
+
+// Check reports, changing nothing, whether cmd.Actor may fire cmd.Event
+// now on the appeal as it is, having seen cmd.Version: the checks of Apply
+// that need no input (the actor's role, the version, the state and the
+// state's guards), made by the same code. It returns the appeal as it is.
+// A button that opens a menu or a prompt calls it, so that a refusal comes
+// at the press; Apply checks everything again when the input comes. Check
+// runs in a transaction that it rolls back.
+func (s *Service) Check(ctx context.Context, cmd Command) (*Appeal, error) {
+	var out *Appeal
+	err := s.Store.InTx(ctx, func(ctx context.Context, tx Tx) error {
+		a, err := tx.LockAppeal(ctx, cmd.AppealID)
+		if err != nil {
+			return err
+		}
+		if _, _, err := s.allow(ctx, tx, a, cmd); err != nil {
+			return err
+		}
+		out = a
+		return errDryRun
+	})
+	if err != nil && !errors.Is(err, errDryRun) {
+		return nil, fmt.Errorf("check %s on appeal %d: %w", cmd.Event, cmd.AppealID, err)
+	}
+	return out, nil
+}
+
+// dryRun is the error with which Check ends its transaction, so that the
+// store rolls it back.
+type dryRun string
+
+// Error implements the error interface.
+func (e dryRun) Error() string { return string(e) }
+
+const errDryRun dryRun = "workflow: dry run, rolled back"
+
+// allow decides whether cmd.Actor may fire cmd.Event on the locked appeal
+// a as it is, before any input is looked at: the actor's role (staff
+// grants loaded in tx), the version the actor saw, the transition table
+// and the guards of a's state. It returns the role the actor acts in and
+// the state the event leads to. Apply and Check both decide here.
+func (s *Service) allow(ctx context.Context, tx Tx, a *Appeal, cmd Command) (Role, State, error) {
 	var grants []Grant
 	if cmd.Actor.Kind == ActorStaff {
 		var err error
 		if grants, err = s.Grants(ctx, tx, cmd.Actor.UserID); err != nil {
-			return err
+			return "", "", err
 		}
 	}
 	role, err := Authorize(cmd.Event, cmd.Actor, grants, a)
 	if err != nil {
-		return err
+		return "", "", err
 	}
 	if cmd.Version != 0 && cmd.Version != a.Version {
-		return &Error{Code: EConflict, Message: fmt.Sprintf(
+		return "", "", &Error{Code: EConflict, Message: fmt.Sprintf(
 			"appeal %d changed (version %d, not %d): now %s", a.ID, a.Version, cmd.Version, a.State)}
 	}
 	to, ok := Next(a.State, cmd.Event)
 	if !ok {
-		return Errorf(EInvalid, "cannot %s appeal %d in state %s", cmd.Event, a.ID, a.State)
+		return "", "", Errorf(EInvalid, "cannot %s appeal %d in state %s", cmd.Event, a.ID, a.State)
+	}
+	if err := guard(a, cmd.Event); err != nil {
+		return "", "", err
+	}
+	return role, to, nil
+}
+
+// guard refuses an event that the transition table allows in a's state
+// but a itself does not: what no input can change.
+func guard(a *Appeal, e Event) error {
+	switch e {
+	case EventAskResident:
+		if a.ResidentID == 0 {
+			return Errorf(EInvalid, "appeal %d has no resident in Telegram to ask", a.ID)
+		}
+	case EventExtend:
+		if a.Extended {
+			return Errorf(EInvalid, "appeal %d deadline was already extended", a.ID)
+		}
+	case EventRate:
+		if a.Rating != 0 {
+			return Errorf(EInvalid, "appeal %d is already rated", a.ID)
+		}
+	}
+	return nil
+}
+
+// apply fires cmd on the locked appeal a, changing it in place.
+func (s *Service) apply(ctx context.Context, tx Tx, a *Appeal, cmd Command) error {
+	role, to, err := s.allow(ctx, tx, a, cmd)
+	if err != nil {
+		return err
 	}
 	now := s.now()
 	from, prevDirection := a.State, a.Direction

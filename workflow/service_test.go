@@ -157,7 +157,7 @@ func validInput(ev workflow.Event) workflow.Input {
 func actorFor(ev workflow.Event) workflow.Actor {
 	switch ev {
 	case workflow.EventRegister, workflow.EventClose:
-		return workflow.System
+		return workflow.System()
 	case workflow.EventResidentReplied, workflow.EventRate, workflow.EventReopen, workflow.EventWithdraw:
 		return workflow.Resident(residentUser)
 	}
@@ -189,8 +189,8 @@ func TestEveryStateEventPair(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t)
 	ctx := context.Background()
-	for _, from := range workflow.States {
-		for _, ev := range workflow.Events {
+	for _, from := range workflow.States() {
+		for _, ev := range workflow.Events() {
 			want, allowed := lifecycle[ev][from]
 			a := f.inState(t, from)
 			before := f.counts(t, a.ID)

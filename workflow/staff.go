@@ -1,6 +1,9 @@
 package workflow
 
-import "time"
+import (
+	"fmt"
+	"time"
+)
 
 // Purposes a chat (or a forum topic) is bound to.
 const (
@@ -34,11 +37,27 @@ type Invite struct {
 	UsedAt    time.Time
 }
 
-// Errors of invitations; compare with errors.Is.
-var (
-	ErrInviteUsed    = &Error{Code: EConflict, Message: "invite already used"}
-	ErrInviteExpired = &Error{Code: EInvalid, Message: "invite expired"}
+// InviteError is why an invitation cannot be redeemed. Its values are
+// constants: compare with errors.Is; ErrorCode gives their codes.
+type InviteError string
+
+// Errors of invitations.
+const (
+	ErrInviteUsed    InviteError = "invite already used" // a conflict
+	ErrInviteExpired InviteError = "invite expired"      // invalid
 )
+
+// Error implements the error interface.
+func (e InviteError) Error() string { return fmt.Sprintf("workflow: %s: %s", e.code(), string(e)) }
+
+// code returns the error's code: a used invitation is a conflict, an
+// expired one is invalid.
+func (e InviteError) code() string {
+	if e == ErrInviteUsed {
+		return EConflict
+	}
+	return EInvalid
+}
 
 // StaffMember is a staff member with the roles they hold.
 type StaffMember struct {

@@ -26,11 +26,14 @@ const (
 	StateWithdrawn     State = "withdrawn"
 )
 
-// States lists every state in lifecycle order.
-var States = []State{
-	StateReceived, StateRegistered, StateAssigned, StateInProgress,
-	StateClarification, StateOnApproval, StateAnswered, StateClosed,
-	StateReopened, StateRejected, StateRedirected, StateWithdrawn,
+// States returns every state in lifecycle order, in a slice of the
+// caller's own.
+func States() []State {
+	return []State{
+		StateReceived, StateRegistered, StateAssigned, StateInProgress,
+		StateClarification, StateOnApproval, StateAnswered, StateClosed,
+		StateReopened, StateRejected, StateRedirected, StateWithdrawn,
+	}
 }
 
 // Open reports whether an appeal in this state still waits for an answer.
@@ -65,11 +68,14 @@ const (
 	EventWithdraw        Event = "withdraw"
 )
 
-// Events lists every event in a stable order.
-var Events = []Event{
-	EventRegister, EventRoute, EventTake, EventAskResident, EventResidentReplied,
-	EventSubmitDraft, EventApprove, EventReturn, EventReroute, EventExtend,
-	EventRate, EventReopen, EventClose, EventReject, EventRedirect, EventWithdraw,
+// Events returns every event in a stable order, in a slice of the
+// caller's own.
+func Events() []Event {
+	return []Event{
+		EventRegister, EventRoute, EventTake, EventAskResident, EventResidentReplied,
+		EventSubmitDraft, EventApprove, EventReturn, EventReroute, EventExtend,
+		EventRate, EventReopen, EventClose, EventReject, EventRedirect, EventWithdraw,
+	}
 }
 
 // beingWorked are the states in which staff are working on an appeal.
@@ -129,20 +135,14 @@ func Next(s State, e Event) (State, bool) {
 }
 
 // AllowedEvents returns the events allowed in state s, in the order of
-// Events.
+// Events().
 func AllowedEvents(s State) []Event {
 	m := newMachine(s)
 	var out []Event
-	for _, e := range Events {
+	for _, e := range Events() {
 		if m.Can(string(e)) {
 			out = append(out, e)
 		}
 	}
 	return out
-}
-
-// MermaidDiagram returns the lifecycle as a Mermaid state diagram, as
-// looplab/fsm draws it. The README keeps a copy, checked by a test.
-func MermaidDiagram() (string, error) {
-	return fsm.VisualizeForMermaidWithGraphType(newMachine(StateReceived), fsm.StateDiagram)
 }

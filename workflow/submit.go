@@ -66,7 +66,7 @@ func (s *Service) submit(ctx context.Context, tx Tx, actor Actor, n NewAppeal) (
 	if err := tx.AddAttachments(ctx, a.ID, PurposeAppeal, n.Attachments); err != nil {
 		return nil, fmt.Errorf("add attachments: %w", err)
 	}
-	if err := s.apply(ctx, tx, a, Command{AppealID: a.ID, Event: EventRegister, Actor: System}); err != nil {
+	if err := s.apply(ctx, tx, a, Command{AppealID: a.ID, Event: EventRegister, Actor: System()}); err != nil {
 		return nil, err
 	}
 	if n.Direction == "" {
@@ -77,7 +77,7 @@ func (s *Service) submit(ctx context.Context, tx Tx, actor Actor, n NewAppeal) (
 		}
 		return a, nil
 	}
-	route := Command{AppealID: a.ID, Event: EventRoute, Actor: System, Input: Input{Direction: n.Direction}}
+	route := Command{AppealID: a.ID, Event: EventRoute, Actor: System(), Input: Input{Direction: n.Direction}}
 	if err := s.apply(ctx, tx, a, route); err != nil {
 		return nil, err
 	}
