@@ -82,9 +82,9 @@ func (b *Bot) onCardButton(ev workflow.Event) tele.HandlerFunc {
 		}
 		switch ev {
 		case workflow.EventReturn:
-			return b.openMenu(c, fmt.Sprintf(render.TextChooseReturn, a.Number()), reasonButtons(a, "ret", render.ReturnReasons, true))
+			return b.openMenu(c, fmt.Sprintf(render.TextChooseReturn, a.Number()), reasonButtons(a, "ret", render.ReturnReasons(), true))
 		case workflow.EventReject:
-			return b.openMenu(c, fmt.Sprintf(render.TextChooseReject, a.Number()), reasonButtons(a, "rej", render.RejectReasons, false))
+			return b.openMenu(c, fmt.Sprintf(render.TextChooseReject, a.Number()), reasonButtons(a, "rej", render.RejectReasons(), false))
 		case workflow.EventExtend:
 			return b.openMenu(c, fmt.Sprintf(render.TextChooseExtend, a.Number()), extendButtons(a))
 		case workflow.EventRoute, workflow.EventReroute:
@@ -137,7 +137,7 @@ func (b *Bot) pressAnswer(ctx context.Context, id int64, ev workflow.Event, err 
 	if code == workflow.EConflict || code == workflow.EInvalid {
 		if a, ferr := b.opts.Store.FindAppeal(ctx, id); ferr == nil {
 			_, allowed := workflow.Next(a.State, ev)
-			if text, ok := render.ConflictTexts[a.State]; ok && (code == workflow.EConflict || !allowed) {
+			if text, ok := render.ConflictText(a.State); ok && (code == workflow.EConflict || !allowed) {
 				return text
 			}
 		}
@@ -233,9 +233,9 @@ func (b *Bot) onReasonPress(c tele.Context) error {
 		return respond(c, render.TextInvalid)
 	}
 	ev := menuEvents[args[2]]
-	list := render.ReturnReasons
+	list := render.ReturnReasons()
 	if ev == workflow.EventReject {
-		list = render.RejectReasons
+		list = render.RejectReasons()
 	}
 	text, ok := render.FindReason(list, args[3])
 	if !ok || (ev != workflow.EventReturn && ev != workflow.EventReject) {

@@ -23,7 +23,7 @@ func (b *Bot) onBind(c tele.Context) error {
 	if len(args) != 1 {
 		return reply(c, fmt.Sprintf(render.TextBindUsage, codes))
 	}
-	bnd, attached, err := b.staffService().Bind(ctx, callerOf(c), strings.ToLower(args[0]))
+	bnd, attached, err := b.opts.Staff.Bind(ctx, callerOf(c), strings.ToLower(args[0]))
 	switch {
 	case errors.Is(err, workflow.ErrUnknownTarget):
 		return reply(c, fmt.Sprintf(render.TextBindUnknown, args[0], codes))
@@ -52,7 +52,7 @@ func (b *Bot) onBind(c tele.Context) error {
 // onUnbind removes the binding of the chat (or topic). Admins only.
 func (b *Bot) onUnbind(c tele.Context) error {
 	ctx := contextOf(c)
-	bnd, err := b.staffService().Unbind(ctx, callerOf(c))
+	bnd, err := b.opts.Staff.Unbind(ctx, callerOf(c))
 	switch workflow.ErrorCode(err) {
 	case "":
 	case workflow.ENotFound:

@@ -51,9 +51,12 @@ type Store interface {
 
 // Options configure a Bot.
 type Options struct {
-	Token    string
-	APIURL   string // Bot API base URL; default https://api.telegram.org
-	Service  *workflow.Service
+	Token   string
+	APIURL  string // Bot API base URL; default https://api.telegram.org
+	Service *workflow.Service
+	// Staff decides invitations, bindings and roles; default a staff
+	// service over Store with Service's bootstrap admins.
+	Staff    *workflow.StaffService
 	Store    Store
 	Location *time.Location
 	// OperatorName is the personal-data operator named in the consent
@@ -97,6 +100,9 @@ func New(opts Options) (*Bot, error) {
 	if opts.Client == nil {
 		opts.Client = &http.Client{Timeout: 30 * time.Second}
 	}
+	if opts.Staff == nil {
+		opts.Staff = &workflow.StaffService{Store: opts.Store, Now: opts.Now, Logger: opts.Logger, Admins: opts.Service.Admins}
+	}
 	b := &Bot{opts: opts, logger: opts.Logger}
 	tg, err := tele.NewBot(tele.Settings{
 		URL:         opts.APIURL,
@@ -129,12 +135,12 @@ func (b *Bot) Telegram() *tele.Bot { return b.tg }
 // Commands registers the command menu with Telegram (setMyCommands).
 func (b *Bot) Commands() error {
 	// Residents' menu.
-	err := b.tg.SetCommands(render.ResidentCommands)
+	err := b.tg.SetCommands(render.ResidentCommands())
 	if err != nil {
 		return fmt.Errorf("bot: unable to set commands: %w", redact.URL(err))
 	}
 	// Staff work in groups: their menu there.
-	if err := b.tg.SetCommands(render.StaffCommands, tele.CommandScope{Type: tele.CommandScopeAllGroupChats}); err != nil {
+	if err := b.tg.SetCommands(render.StaffCommands(), tele.CommandScope{Type: tele.CommandScopeAllGroupChats}); err != nil {
 		return fmt.Errorf("bot: unable to set staff commands: %w", redact.URL(err))
 	}
 	return nil

@@ -61,7 +61,7 @@ func (b *Bot) onHistory(c tele.Context) error {
 			continue
 		}
 		lines = append(lines, line{act.At, fmt.Sprintf(render.TextRegisteredBy,
-			render.SourceNames[a.Source], staffRef(names, act.ActorID, act.Role))})
+			render.SourceName(a.Source), staffRef(names, act.ActorID, act.Role))})
 	}
 	for _, e := range events {
 		ce := workflow.CardEvent{At: e.At, Event: e.Event, Actor: e.Actor, Role: e.Role, Payload: e.Payload}
@@ -88,7 +88,7 @@ func (b *Bot) onHistory(c tele.Context) error {
 // staffRef names a staff member with Telegram id and role: «Иван (id 5,
 // исполнитель)».
 func staffRef(names map[int64]string, id int64, role workflow.Role) string {
-	r := render.RoleNames[role]
+	r := render.RoleName(role)
 	if r == "" {
 		r = string(role)
 	}

@@ -31,7 +31,7 @@ func (b *Bot) onInvite(c tele.Context) error {
 	if len(args) == 2 {
 		g.Direction = strings.ToLower(args[1])
 	}
-	inv, err := b.staffService().Invite(ctx, callerOf(c), g)
+	inv, err := b.opts.Staff.Invite(ctx, callerOf(c), g)
 	switch workflow.ErrorCode(err) {
 	case "":
 	case workflow.EInvalid:
@@ -51,7 +51,7 @@ func (b *Bot) onInvite(c tele.Context) error {
 func (b *Bot) startStaff(c tele.Context, code string) error {
 	ctx := contextOf(c)
 	u := c.Sender()
-	inv, err := b.staffService().AcceptInvite(ctx, code, u.ID, userName(u))
+	inv, err := b.opts.Staff.AcceptInvite(ctx, code, u.ID, userName(u))
 	switch {
 	case errors.Is(err, workflow.ErrInviteUsed):
 		return c.Send(render.TextInviteUsed)
@@ -77,7 +77,7 @@ func (b *Bot) startStaff(c tele.Context, code string) error {
 // onStaff lists staff with their roles. Admins only.
 func (b *Bot) onStaff(c tele.Context) error {
 	ctx := contextOf(c)
-	staff, err := b.staffService().ListStaff(ctx, callerOf(c))
+	staff, err := b.opts.Staff.ListStaff(ctx, callerOf(c))
 	if workflow.ErrorCode(err) == workflow.EForbidden {
 		return refuse(c)
 	}
@@ -108,7 +108,7 @@ func (b *Bot) onStaff(c tele.Context) error {
 // onRevoke offers a button per role held, to take it away. Admins only.
 func (b *Bot) onRevoke(c tele.Context) error {
 	ctx := contextOf(c)
-	staff, err := b.staffService().ListStaff(ctx, callerOf(c))
+	staff, err := b.opts.Staff.ListStaff(ctx, callerOf(c))
 	if workflow.ErrorCode(err) == workflow.EForbidden {
 		return refuse(c)
 	}
@@ -153,7 +153,7 @@ func (b *Bot) onRevokePress(c tele.Context) error {
 	if err != nil {
 		return err
 	}
-	if err := b.staffService().Revoke(ctx, callerOf(c), userID, g); err != nil {
+	if err := b.opts.Staff.Revoke(ctx, callerOf(c), userID, g); err != nil {
 		return respond(c, b.answer(ctx, err))
 	}
 	dirs, err := b.Directions(ctx)

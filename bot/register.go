@@ -60,8 +60,8 @@ func (b *Bot) onRegister(c tele.Context) error {
 		return reply(c, render.TextRegisterTriageOnly)
 	}
 	var rows [][]tele.InlineButton
-	for _, k := range render.KindChoices {
-		rows = append(rows, []tele.InlineButton{{Unique: uniqueRegister, Text: render.KindNames[k], Data: regKind + "|" + string(k)}})
+	for _, k := range render.KindChoices() {
+		rows = append(rows, []tele.InlineButton{{Unique: uniqueRegister, Text: render.KindName(k), Data: regKind + "|" + string(k)}})
 	}
 	rows = append(rows, []tele.InlineButton{{Unique: uniqueMenuExit, Text: render.LabelCancel}})
 	menu, err := b.tg.Send(c.Chat(), render.TextRegisterKind, &tele.SendOptions{
@@ -116,8 +116,8 @@ func (b *Bot) onRegisterPress(c tele.Context) error {
 			return respond(c, render.TextInvalid)
 		}
 		var rows [][]tele.InlineButton
-		for _, s := range render.SourceChoices {
-			rows = append(rows, []tele.InlineButton{{Unique: uniqueRegister, Text: capitalize(render.SourceNames[s]), Data: regSource + "|" + string(s)}})
+		for _, s := range render.SourceChoices() {
+			rows = append(rows, []tele.InlineButton{{Unique: uniqueRegister, Text: capitalize(render.SourceName(s)), Data: regSource + "|" + string(s)}})
 		}
 		rows = append(rows, []tele.InlineButton{{Unique: uniqueMenuExit, Text: render.LabelCancel}})
 		if err := c.Edit(render.TextRegisterSource, &tele.ReplyMarkup{InlineKeyboard: rows}); err != nil {
@@ -131,7 +131,7 @@ func (b *Bot) onRegisterPress(c tele.Context) error {
 		if !data.Source.Valid() || data.Source == workflow.SourceBot {
 			return respond(c, render.TextInvalid)
 		}
-		if err := c.Edit(fmt.Sprintf(render.TextRegisterSummary, render.KindNames[data.Kind], render.SourceNames[data.Source])); err != nil {
+		if err := c.Edit(fmt.Sprintf(render.TextRegisterSummary, render.KindName(data.Kind), render.SourceName(data.Source))); err != nil {
 			return err
 		}
 		prompt, err := b.sendPrompt(c, fmt.Sprintf(render.TextRegisterText, mention(c.Sender())))
@@ -243,7 +243,7 @@ func (b *Bot) submitRegistered(c tele.Context, data registerData, direction stri
 	}
 	b.logger.InfoContext(ctx, "appeal registered by staff", "appeal_id", a.ID, "kind", a.Kind,
 		"source", a.Source, "direction", a.Direction, "by", actor)
-	if err := c.Edit(fmt.Sprintf(render.TextRegistered, a.Number(), render.KindNames[a.Kind], render.FormatDue(a.DueAt, b.opts.Location))); err != nil {
+	if err := c.Edit(fmt.Sprintf(render.TextRegistered, a.Number(), render.KindName(a.Kind), render.FormatDue(a.DueAt, b.opts.Location))); err != nil {
 		return err
 	}
 	return respond(c, render.TextDone)

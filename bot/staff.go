@@ -75,8 +75,8 @@ func (b *Bot) staffHandlers() map[string]tele.HandlerFunc {
 		"\f" + uniqueDraftSend:   b.onDraftSend,
 		"\f" + uniqueExtendBy:    b.onExtendPress,
 	}
-	for _, cb := range render.CardButtons {
-		h["\f"+string(cb.Event)] = b.onCardButton(cb.Event)
+	for _, ev := range render.CardEvents() {
+		h["\f"+string(ev)] = b.onCardButton(ev)
 	}
 	return h
 }
@@ -84,12 +84,6 @@ func (b *Bot) staffHandlers() map[string]tele.HandlerFunc {
 // grants returns the roles of a user, bootstrap admins included.
 func (b *Bot) grants(ctx context.Context, userID int64) ([]workflow.Grant, error) {
 	return b.opts.Service.Grants(ctx, b.opts.Store, userID)
-}
-
-// staffService is the workflow's staff service over the bot's store, with
-// the bootstrap admins of the workflow service and the bot's clock.
-func (b *Bot) staffService() *workflow.StaffService {
-	return &workflow.StaffService{Store: b.opts.Store, Now: b.opts.Now, Logger: b.logger, Admins: b.opts.Service.Admins}
 }
 
 // callerOf is who sent the update and where, as the staff service takes it.
@@ -106,7 +100,7 @@ func callerOf(c tele.Context) workflow.Caller {
 // the handler calls it.
 func (b *Bot) adminOnly(h tele.HandlerFunc) tele.HandlerFunc {
 	return func(c tele.Context) error {
-		err := b.staffService().CheckAdmin(contextOf(c), c.Sender().ID)
+		err := b.opts.Staff.CheckAdmin(contextOf(c), c.Sender().ID)
 		if workflow.ErrorCode(err) == workflow.EForbidden {
 			return refuse(c)
 		}
@@ -187,7 +181,7 @@ func userName(u *tele.User) string {
 
 // grantText names a role with its direction: «исполнитель (ЖКХ)».
 func grantText(g workflow.Grant, directions map[string]string) string {
-	s := render.RoleNames[g.Role]
+	s := render.RoleName(g.Role)
 	if g.Direction != "" {
 		s += " (" + render.DirectionName(g.Direction, directions) + ")"
 	}

@@ -22,13 +22,23 @@ const (
 	cardDraftRunes = 1200
 )
 
-// CardButtons are the staff actions a card can offer, in the order shown.
+// CardEvents are the events a card's buttons fire; each button's callback
+// is named after its event.
+func CardEvents() []workflow.Event {
+	out := make([]workflow.Event, len(cardButtons))
+	for i, cb := range cardButtons {
+		out[i] = cb.event
+	}
+	return out
+}
+
+// cardButtons are the staff actions a card can offer, in the order shown.
 // A button shows when the workflow allows its event in the appeal's state
 // and the chat is where that event is done (triage or the direction's
 // chat); whether the presser may fire it is checked when it is pressed.
 // The callback's unique name is the event's name.
-var CardButtons = []struct {
-	Event  workflow.Event
+var cardButtons = []struct {
+	event  workflow.Event
 	label  string
 	triage bool // offered in the triage chat, for appeals with no direction
 	chat   bool // offered in the direction's chat
@@ -94,18 +104,18 @@ func cardKeyboard(a *workflow.Appeal, chatDirection string) [][]tele.InlineButto
 		allowed[e] = true
 	}
 	var btns []tele.InlineButton
-	for _, cb := range CardButtons {
+	for _, cb := range cardButtons {
 		switch {
-		case !allowed[cb.Event]:
+		case !allowed[cb.event]:
 			continue
 		case chatDirection == "" && !cb.triage, chatDirection != "" && !cb.chat:
 			continue
-		case cb.Event == workflow.EventAskResident && a.ResidentID == 0:
+		case cb.event == workflow.EventAskResident && a.ResidentID == 0:
 			continue // nobody in Telegram to ask
-		case cb.Event == workflow.EventExtend && a.Extended:
+		case cb.event == workflow.EventExtend && a.Extended:
 			continue // once only
 		}
-		btns = append(btns, tele.InlineButton{Unique: string(cb.Event), Text: cb.label, Data: id + "|" + version})
+		btns = append(btns, tele.InlineButton{Unique: string(cb.event), Text: cb.label, Data: id + "|" + version})
 	}
 	var rows [][]tele.InlineButton
 	for i := 0; i < len(btns); i += 2 {

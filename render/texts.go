@@ -41,8 +41,8 @@ var stateNames = map[workflow.State]string{
 	workflow.StateWithdrawn:     "отозвано заявителем",
 }
 
-// KindNames are the kinds of appeal in words.
-var KindNames = map[workflow.Kind]string{
+// kindNames are the kinds of appeal in words.
+var kindNames = map[workflow.Kind]string{
 	workflow.KindMessage:  "Сообщение",
 	workflow.KindAppeal59: "Обращение (59-ФЗ)",
 	workflow.KindIncident: "Инцидент",

@@ -346,8 +346,8 @@ const TextOK = "Хорошо."
 // TextAnswerFiles captions the evidence sent with an answer.
 const TextAnswerFiles = "№ %s: фото к ответу"
 
-// ResidentCommands is the command menu of private chats (setMyCommands).
-var ResidentCommands = []tele.Command{
+// residentCommands is the command menu of private chats (setMyCommands).
+var residentCommands = []tele.Command{
 	{Text: "start", Description: "Начало работы"},
 	{Text: "new", Description: "Новое сообщение"},
 	{Text: "my", Description: "Мои сообщения"},

@@ -2,6 +2,7 @@ package render
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -10,8 +11,8 @@ import (
 	"mcu/workflow"
 )
 
-// StaffCommands is the command menu in groups.
-var StaffCommands = []tele.Command{
+// staffCommands is the command menu in groups.
+var staffCommands = []tele.Command{
 	{Text: "register", Description: "Зарегистрировать обращение из другого канала"},
 	{Text: "history", Description: "История обращения: /history 2026-000017"},
 	{Text: "cancel", Description: "Отменить ввод"},
@@ -46,8 +47,8 @@ func ChatNotice(a *workflow.Appeal, n workflow.Notification) string {
 	return ""
 }
 
-// RoleNames are the staff roles in words.
-var RoleNames = map[workflow.Role]string{
+// roleNames are the staff roles in words.
+var roleNames = map[workflow.Role]string{
 	workflow.RoleAdmin:    "администратор",
 	workflow.RoleOperator: "оператор",
 	workflow.RoleCurator:  "куратор",
@@ -56,8 +57,8 @@ var RoleNames = map[workflow.Role]string{
 	workflow.RoleLeader:   "руководитель МЦУ",
 }
 
-// SourceNames are the channels an appeal came by, in words.
-var SourceNames = map[workflow.Source]string{
+// sourceNames are the channels an appeal came by, in words.
+var sourceNames = map[workflow.Source]string{
 	workflow.SourceBot:      "бот",
 	workflow.SourcePOS:      "ПОС (Госуслуги)",
 	workflow.SourceSocial:   "социальные сети",
@@ -90,8 +91,8 @@ var eventNames = map[workflow.Event]string{
 // a button label, and the wording that is stored and shown.
 type Reason struct{ Code, Label, text string }
 
-// ReturnReasons are why a curator returns a draft (DESIGN §2).
-var ReturnReasons = []Reason{
+// returnReasons are why a curator returns a draft (DESIGN §2).
+var returnReasons = []Reason{
 	{"formal", "Отписка", "отписка: ответ не по существу вопроса"},
 	{"no_date", "Нет срока устранения", "не указан срок устранения проблемы"},
 	{"no_proof", "Нет подтверждения", "«устранено» без подтверждения (фото, акт)"},
@@ -99,9 +100,9 @@ var ReturnReasons = []Reason{
 	{"contra", "Противоречия", "в ответе есть противоречия"},
 }
 
-// RejectReasons are the grounds of 59-ФЗ art. 11 to leave an appeal
+// rejectReasons are the grounds of 59-ФЗ art. 11 to leave an appeal
 // without an answer on the merits.
-var RejectReasons = []Reason{
+var rejectReasons = []Reason{
 	{"obscene", "Оскорбления, угрозы", "нецензурные либо оскорбительные выражения, угрозы (ч. 3 ст. 11 59-ФЗ)"},
 	{"unreadable", "Текст не читается", "текст не поддаётся прочтению (ч. 4 ст. 11 59-ФЗ)"},
 	{"repeat", "Повтор без новых доводов", "повторное обращение без новых доводов (ч. 5 ст. 11 59-ФЗ)"},
@@ -183,7 +184,7 @@ const (
 )
 
 // Answers to a press that lost a race: what happened to the appeal.
-var ConflictTexts = map[workflow.State]string{
+var conflictTexts = map[workflow.State]string{
 	workflow.StateInProgress:    "Уже взято в работу.",
 	workflow.StateClarification: "Заявителю уже задан вопрос.",
 	workflow.StateOnApproval:    "Проект ответа уже на согласовании.",
@@ -207,11 +208,11 @@ const (
 	TextRegisterSummary    = "Регистрация: %s, источник — %s."
 )
 
-// KindChoices are the kinds an operator registers, in the order offered.
-var KindChoices = []workflow.Kind{workflow.KindAppeal59, workflow.KindIncident, workflow.KindMessage}
+// kindChoices are the kinds an operator registers, in the order offered.
+var kindChoices = []workflow.Kind{workflow.KindAppeal59, workflow.KindIncident, workflow.KindMessage}
 
-// SourceChoices are the other channels, in the order offered.
-var SourceChoices = []workflow.Source{workflow.SourcePOS, workflow.SourceSocial, workflow.SourcePhone, workflow.SourceInPerson, workflow.SourceEmail}
+// sourceChoices are the other channels, in the order offered.
+var sourceChoices = []workflow.Source{workflow.SourcePOS, workflow.SourceSocial, workflow.SourcePhone, workflow.SourceInPerson, workflow.SourceEmail}
 
 // Captions of files sent beside a card or a message.
 const (
@@ -234,7 +235,7 @@ const (
 func cardText(m CardView, directions map[string]string, loc *time.Location, now time.Time) string {
 	a := m.Appeal
 	var b strings.Builder
-	fmt.Fprintf(&b, "№ %s · %s\n", a.Number(), KindNames[a.Kind])
+	fmt.Fprintf(&b, "№ %s · %s\n", a.Number(), kindNames[a.Kind])
 	dir := DirectionName(a.Direction, directions)
 	fmt.Fprintf(&b, "Направление: %s\n", dir)
 	fmt.Fprintf(&b, "Статус: %s\n", stateNames[a.State])
@@ -252,7 +253,7 @@ func cardText(m CardView, directions map[string]string, loc *time.Location, now 
 		fmt.Fprintf(&b, "Исполнитель: %s\n", NameOr(m.ExecutorName, a.ExecutorID))
 	}
 	if a.Source != workflow.SourceBot {
-		fmt.Fprintf(&b, "Источник: %s\n", SourceNames[a.Source])
+		fmt.Fprintf(&b, "Источник: %s\n", sourceNames[a.Source])
 	}
 	if m.ContactName != "" || m.Contact != "" {
 		fmt.Fprintf(&b, "Заявитель: %s\n", strings.Join(nonEmpty(m.ContactName, m.Contact), ", "))
@@ -363,3 +364,39 @@ const (
 	BtnExtendBy         = "на %s"
 	TextRegisteredBy    = "внесено оператором (%s) — %s"
 )
+
+// KindName is a kind of appeal in words.
+func KindName(k workflow.Kind) string { return kindNames[k] }
+
+// RoleName is a staff role in words.
+func RoleName(r workflow.Role) string { return roleNames[r] }
+
+// SourceName is the channel an appeal came by, in words.
+func SourceName(s workflow.Source) string { return sourceNames[s] }
+
+// ConflictText says what happened to an appeal now in state s, for a
+// press that lost a race; ok is false when there is nothing particular to
+// say.
+func ConflictText(s workflow.State) (text string, ok bool) {
+	text, ok = conflictTexts[s]
+	return text, ok
+}
+
+// ReturnReasons are the reasons offered for returning a draft.
+func ReturnReasons() []Reason { return slices.Clone(returnReasons) }
+
+// RejectReasons are the grounds offered for rejecting an appeal (59-ФЗ
+// art. 11).
+func RejectReasons() []Reason { return slices.Clone(rejectReasons) }
+
+// ResidentCommands is the command menu in private chats.
+func ResidentCommands() []tele.Command { return slices.Clone(residentCommands) }
+
+// StaffCommands is the command menu in groups.
+func StaffCommands() []tele.Command { return slices.Clone(staffCommands) }
+
+// KindChoices are the kinds /register offers, in order.
+func KindChoices() []workflow.Kind { return slices.Clone(kindChoices) }
+
+// SourceChoices are the channels /register offers, in order.
+func SourceChoices() []workflow.Source { return slices.Clone(sourceChoices) }

@@ -19,31 +19,58 @@ const (
 // that the audit trail records what was applied.
 func (s *Service) effect(ctx context.Context, tx Tx, a *Appeal, cmd *Command, now time.Time) error {
 	in := &cmd.Input
-	var err error
 	switch cmd.Event {
 	case EventRegister:
 		return s.register(ctx, tx, a, in, now)
 	case EventRoute, EventReroute:
-		if in.Direction == a.Direction {
-			return Errorf(EInvalid, "appeal %d is already in direction %q", a.ID, a.Direction)
-		}
-		ok, err := tx.DirectionExists(ctx, in.Direction)
-		if err != nil {
-			return fmt.Errorf("check direction: %w", err)
-		}
-		if !ok {
-			return Errorf(EInvalid, "unknown direction %q", in.Direction)
-		}
-		a.Direction = in.Direction
-		if cmd.Event == EventReroute {
-			a.ExecutorID = 0
-		}
+		return route(ctx, tx, a, cmd.Event, in)
 	case EventTake:
 		a.ExecutorID = cmd.Actor.UserID
+	case EventAskResident, EventResidentReplied, EventSubmitDraft:
+		return exchange(ctx, tx, a, cmd.Event, in)
+	case EventApprove:
+		a.Answer = a.Draft
+		a.AnsweredAt = now
+	case EventReturn, EventReject, EventRedirect:
+		return refuse(a, cmd.Event, in, now)
+	case EventExtend:
+		return s.extend(a, in)
+	case EventRate, EventReopen, EventClose:
+		return judge(a, cmd, now)
+	case EventWithdraw:
+		a.ClosedAt = now
+	}
+	return nil
+}
+
+// route moves a to the direction of in (route, reroute); a rerouted
+// appeal has no executor until someone there takes it.
+func route(ctx context.Context, tx Tx, a *Appeal, ev Event, in *Input) error {
+	if in.Direction == a.Direction {
+		return Errorf(EInvalid, "appeal %d is already in direction %q", a.ID, a.Direction)
+	}
+	ok, err := tx.DirectionExists(ctx, in.Direction)
+	if err != nil {
+		return fmt.Errorf("check direction: %w", err)
+	}
+	if !ok {
+		return Errorf(EInvalid, "unknown direction %q", in.Direction)
+	}
+	a.Direction = in.Direction
+	if ev == EventReroute {
+		a.ExecutorID = 0
+	}
+	return nil
+}
+
+// exchange takes a text between staff and the resident: a question, the
+// resident's reply (text or photos), or a draft answer with its evidence.
+func exchange(ctx context.Context, tx Tx, a *Appeal, ev Event, in *Input) error {
+	var err error
+	switch ev {
 	case EventAskResident:
-		if in.Text, err = text(in.Text, "question", MaxTextRunes); err != nil {
-			return err
-		}
+		in.Text, err = text(in.Text, "question", MaxTextRunes)
+		return err
 	case EventResidentReplied:
 		if in.Text == "" && len(in.Attachments) == 0 {
 			return Errorf(EInvalid, "reply is empty")
@@ -64,34 +91,53 @@ func (s *Service) effect(ctx context.Context, tx Tx, a *Appeal, cmd *Command, no
 		if err := tx.AddAttachments(ctx, a.ID, PurposeDraft, in.Attachments); err != nil {
 			return fmt.Errorf("add draft attachments: %w", err)
 		}
-	case EventApprove:
-		a.Answer = a.Draft
-		a.AnsweredAt = now
-	case EventReturn, EventReject:
-		if in.Reason, err = text(in.Reason, "reason", MaxReasonRunes); err != nil {
-			return err
-		}
-		if cmd.Event == EventReject {
-			a.Reason = in.Reason
-			a.ClosedAt = now
-		}
-	case EventRedirect:
+	}
+	return nil
+}
+
+// refuse returns a draft with a reason, or closes a by rejecting it
+// (with its grounds) or redirecting it (to the competent body).
+func refuse(a *Appeal, ev Event, in *Input, now time.Time) error {
+	var err error
+	if ev == EventRedirect {
 		if in.Authority, err = text(in.Authority, "authority", MaxReasonRunes); err != nil {
 			return err
 		}
-		a.Reason = in.Authority
-		a.ClosedAt = now
-	case EventExtend:
-		if in.Days < 1 || in.Days > MaxExtensionDays {
-			return Errorf(EInvalid, "extension of %d days is not within 1–%d", in.Days, MaxExtensionDays)
-		}
-		if in.Reason, err = text(in.Reason, "reason", MaxReasonRunes); err != nil {
-			return err
-		}
-		due := a.DueAt.In(s.Location)
-		a.DueAt = EndOfDay(time.Date(due.Year(), due.Month(), due.Day()+in.Days, 0, 0, 0, 0, s.Location))
-		a.Extended = true
-		in.DueAt = a.DueAt.Format(time.RFC3339)
+		a.Reason, a.ClosedAt = in.Authority, now
+		return nil
+	}
+	if in.Reason, err = text(in.Reason, "reason", MaxReasonRunes); err != nil {
+		return err
+	}
+	if ev == EventReject {
+		a.Reason, a.ClosedAt = in.Reason, now
+	}
+	return nil
+}
+
+// extend moves the deadline by in.Days calendar days (59-ФЗ art. 12),
+// with the reason the resident is told.
+func (s *Service) extend(a *Appeal, in *Input) error {
+	if in.Days < 1 || in.Days > MaxExtensionDays {
+		return Errorf(EInvalid, "extension of %d days is not within 1–%d", in.Days, MaxExtensionDays)
+	}
+	var err error
+	if in.Reason, err = text(in.Reason, "reason", MaxReasonRunes); err != nil {
+		return err
+	}
+	due := a.DueAt.In(s.Location)
+	a.DueAt = EndOfDay(time.Date(due.Year(), due.Month(), due.Day()+in.Days, 0, 0, 0, 0, s.Location))
+	a.Extended = true
+	in.DueAt = a.DueAt.Format(time.RFC3339)
+	return nil
+}
+
+// judge records the resident's verdict on the answer: a rating, «not
+// solved» (reopen) or «solved» (close; also the system closing an
+// answer nobody rated).
+func judge(a *Appeal, cmd *Command, now time.Time) error {
+	in := &cmd.Input
+	switch cmd.Event {
 	case EventRate:
 		if in.Rating < 1 || in.Rating > 5 {
 			return Errorf(EInvalid, "rating %d is not within 1–5", in.Rating)
@@ -112,8 +158,6 @@ func (s *Service) effect(ctx context.Context, tx Tx, a *Appeal, cmd *Command, no
 			in.Solved = SolvedYes
 		}
 		a.Solved = in.Solved
-		a.ClosedAt = now
-	case EventWithdraw:
 		a.ClosedAt = now
 	}
 	return nil
