@@ -22,7 +22,7 @@ const (
 
 // ErrRunnerClosed is returned by Runner.Submit once the runner is shutting
 // down.
-var ErrRunnerClosed = errors.New("bot: runner closed")
+var ErrRunnerClosed = errors.New("transport: runner closed")
 
 // RunnerOptions configures a Runner. The zero value is usable.
 type RunnerOptions struct {
