@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"mcu/internal/golden"
 	"mcu/internal/telegramtest"
 	"mcu/workflow"
 )
@@ -21,7 +22,7 @@ func TestFullLoop(t *testing.T) {
 	step := func(name string, matches ...func(telegramtest.Message) bool) telegramtest.Message {
 		t.Helper()
 		card := h.cardIn(housing.ID, num, matches...)
-		golden(t, "card/"+name+".golden", view(card))
+		golden.Check(t, "card/"+name+".golden", view(card))
 		return card
 	}
 	residentGot := func(substr string) telegramtest.Message {

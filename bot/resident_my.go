@@ -108,6 +108,13 @@ func (b *Bot) onStatus(c tele.Context, r *workflow.ResidentProfile) error {
 
 // onShow opens an appeal from /my: "\fr_show|<appeal id>".
 func (b *Bot) onShow(c tele.Context, r *workflow.ResidentProfile) error {
+	return b.showOwn(c, false)
+}
+
+// showOwn answers a button about one of the resident's own appeals
+// (the callback data is its id) with its status: sent anew, or in place
+// of the pressed message when edit is set.
+func (b *Bot) showOwn(c tele.Context, edit bool) error {
 	a, ok, err := b.ownAppeal(c, c.Callback().Data)
 	if !ok {
 		return b.stale(c, err)
@@ -118,6 +125,9 @@ func (b *Bot) onShow(c tele.Context, r *workflow.ResidentProfile) error {
 	}
 	if err := respond(c, ""); err != nil {
 		return err
+	}
+	if edit {
+		return b.edit(c, text, m)
 	}
 	return c.Send(text, m)
 }

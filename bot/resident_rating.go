@@ -1,7 +1,6 @@
 package bot
 
 import (
-	"context"
 	"encoding/json"
 	"fmt"
 	"strconv"
@@ -162,28 +161,8 @@ func (b *Bot) reopen(c tele.Context, d *tgstate.Dialog, comment string) error {
 	if err := json.Unmarshal(d.Data, &data); err != nil {
 		return b.fail(c, fmt.Errorf("decode comment dialog: %w", err))
 	}
-	ctx := contextOf(c)
-	err := b.opts.Store.FinishDialog(ctx, d, data.Saved, func(ctx context.Context, tx workflow.Tx) error {
-		_, err := b.opts.Service.ApplyIn(ctx, tx, workflow.Command{
-			AppealID: data.AppealID, Event: workflow.EventReopen, Actor: workflow.Resident(c.Sender().ID),
-			Input: workflow.Input{Solved: data.Solved, Text: comment},
-		})
-		return err
-	})
-	switch workflow.ErrorCode(err) {
-	case "":
-	case workflow.EInvalid, workflow.ENotFound:
-		if _, err := b.dropAside(ctx, d); err != nil {
-			return b.fail(c, err)
-		}
-		return c.Send(render.TextSolvedAlready, mainMenu())
-	default:
-		return b.fail(c, err)
-	}
-	b.logger.InfoContext(ctx, "appeal reopened by resident", "appeal_id", data.AppealID, "solved", data.Solved)
-	text := fmt.Sprintf(render.TextReopened, data.Number)
-	if data.Saved != nil {
-		text += " " + render.TextIntakeResume
-	}
-	return c.Send(text, mainMenu())
+	return b.finishWith(c, d, data.Saved, workflow.Command{
+		AppealID: data.AppealID, Event: workflow.EventReopen, Actor: workflow.Resident(c.Sender().ID),
+		Input: workflow.Input{Solved: data.Solved, Text: comment},
+	}, render.TextSolvedAlready, fmt.Sprintf(render.TextReopened, data.Number))
 }

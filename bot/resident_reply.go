@@ -221,29 +221,37 @@ func (b *Bot) onReplySend(c tele.Context, r *workflow.ResidentProfile) error {
 // sendReply fires resident_replied and ends the dialog, in one
 // transaction.
 func (b *Bot) sendReply(c tele.Context, d *tgstate.Dialog, data *replyData) error {
+	// The question may be no longer open: the reply has nowhere to go.
+	return b.finishWith(c, d, data.Saved, workflow.Command{
+		AppealID: data.AppealID, Event: workflow.EventResidentReplied, Actor: workflow.Resident(c.Sender().ID),
+		Input: workflow.Input{Text: data.Text, Attachments: data.Photos},
+	}, render.TextReplyNotNeeded, fmt.Sprintf(render.TextReplySent, data.Number))
+}
+
+// finishWith fires cmd and ends the resident's dialog d in one
+// transaction, bringing back saved (an intake put aside), then tells the
+// resident done. When the appeal no longer takes cmd (answered, closed,
+// withdrawn meanwhile), the dialog is dropped and the resident told gone.
+func (b *Bot) finishWith(c tele.Context, d, saved *tgstate.Dialog, cmd workflow.Command, gone, done string) error {
 	ctx := contextOf(c)
-	err := b.opts.Store.FinishDialog(ctx, d, data.Saved, func(ctx context.Context, tx workflow.Tx) error {
-		_, err := b.opts.Service.ApplyIn(ctx, tx, workflow.Command{
-			AppealID: data.AppealID, Event: workflow.EventResidentReplied, Actor: workflow.Resident(c.Sender().ID),
-			Input: workflow.Input{Text: data.Text, Attachments: data.Photos},
-		})
+	err := b.opts.Store.FinishDialog(ctx, d, saved, func(ctx context.Context, tx workflow.Tx) error {
+		_, err := b.opts.Service.ApplyIn(ctx, tx, cmd)
 		return err
 	})
 	switch workflow.ErrorCode(err) {
 	case "":
 	case workflow.EInvalid, workflow.ENotFound:
-		// The question is no longer open: the reply has nowhere to go.
 		if _, err := b.dropAside(ctx, d); err != nil {
 			return b.fail(c, err)
 		}
-		return c.Send(render.TextReplyNotNeeded, mainMenu())
+		return c.Send(gone, mainMenu())
 	default:
 		return b.fail(c, err)
 	}
-	b.logger.InfoContext(ctx, "resident replied", "appeal_id", data.AppealID, "photos", len(data.Photos))
-	text := fmt.Sprintf(render.TextReplySent, data.Number)
-	if data.Saved != nil {
-		text += " " + render.TextIntakeResume
+	b.logger.InfoContext(ctx, "resident's dialog finished", "appeal_id", cmd.AppealID, "event", cmd.Event,
+		"photos", len(cmd.Input.Attachments), "solved", cmd.Input.Solved)
+	if saved != nil {
+		done += " " + render.TextIntakeResume
 	}
-	return c.Send(text, mainMenu())
+	return c.Send(done, mainMenu())
 }

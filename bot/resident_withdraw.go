@@ -34,18 +34,7 @@ func (b *Bot) onWithdraw(c tele.Context, r *workflow.ResidentProfile) error {
 // onWithdrawNo goes back from the confirmation to the appeal:
 // "\fr_wdn|<id>".
 func (b *Bot) onWithdrawNo(c tele.Context, r *workflow.ResidentProfile) error {
-	a, ok, err := b.ownAppeal(c, c.Callback().Data)
-	if !ok {
-		return b.stale(c, err)
-	}
-	text, m, err := b.status(contextOf(c), a)
-	if err != nil {
-		return b.fail(c, err)
-	}
-	if err := respond(c, ""); err != nil {
-		return err
-	}
-	return b.edit(c, text, m)
+	return b.showOwn(c, true)
 }
 
 // onWithdrawYes withdraws the appeal: "\fr_wdy|<id>|<version>". The

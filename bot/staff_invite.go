@@ -76,16 +76,8 @@ func (b *Bot) startStaff(c tele.Context, code string) error {
 
 // onStaff lists staff with their roles. Admins only.
 func (b *Bot) onStaff(c tele.Context) error {
-	ctx := contextOf(c)
-	staff, err := b.opts.Staff.ListStaff(ctx, callerOf(c))
-	if workflow.ErrorCode(err) == workflow.EForbidden {
-		return refuse(c)
-	}
-	if err != nil {
-		return err
-	}
-	dirs, err := b.Directions(ctx)
-	if err != nil {
+	staff, dirs, ok, err := b.listStaff(c)
+	if !ok || err != nil {
 		return err
 	}
 	lines := []string{render.TextStaffTitle}
@@ -107,16 +99,8 @@ func (b *Bot) onStaff(c tele.Context) error {
 
 // onRevoke offers a button per role held, to take it away. Admins only.
 func (b *Bot) onRevoke(c tele.Context) error {
-	ctx := contextOf(c)
-	staff, err := b.opts.Staff.ListStaff(ctx, callerOf(c))
-	if workflow.ErrorCode(err) == workflow.EForbidden {
-		return refuse(c)
-	}
-	if err != nil {
-		return err
-	}
-	dirs, err := b.Directions(ctx)
-	if err != nil {
+	staff, dirs, ok, err := b.listStaff(c)
+	if !ok || err != nil {
 		return err
 	}
 	markup := &tele.ReplyMarkup{}
@@ -164,4 +148,19 @@ func (b *Bot) onRevokePress(c tele.Context) error {
 		return err
 	}
 	return respond(c, render.TextDone)
+}
+
+// listStaff lists the staff for an admin's command, with the directions'
+// names; ok is false (and the sender told) when the sender is no admin.
+func (b *Bot) listStaff(c tele.Context) (workflow.StaffList, map[string]string, bool, error) {
+	ctx := contextOf(c)
+	staff, err := b.opts.Staff.ListStaff(ctx, callerOf(c))
+	if workflow.ErrorCode(err) == workflow.EForbidden {
+		return staff, nil, false, refuse(c)
+	}
+	if err != nil {
+		return staff, nil, false, err
+	}
+	dirs, err := b.Directions(ctx)
+	return staff, dirs, err == nil, err
 }

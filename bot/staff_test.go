@@ -2,21 +2,14 @@ package bot_test
 
 import (
 	"context"
-	"flag"
-	"os"
-	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/google/go-cmp/cmp"
-
 	"mcu/internal/telegramtest"
 	"mcu/workflow"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files under testdata")
 
 // adminID is the bootstrap admin of staff tests (MCU_ADMIN_IDS).
 const adminID = 900001
@@ -89,28 +82,6 @@ func view(m telegramtest.Message) string {
 		b.WriteString("\n[" + strings.Join(row, "] [") + "]")
 	}
 	return b.String() + "\n"
-}
-
-// golden compares got with testdata/name, rewritten with -update.
-func golden(t *testing.T, name, got string) {
-	t.Helper()
-	path := filepath.Join("testdata", name)
-	if *update {
-		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test ./bot -update to create it)", err)
-	}
-	if diff := cmp.Diff(string(want), got); diff != "" {
-		t.Errorf("%s differs (-want +got):\n%s", name, diff)
-	}
 }
 
 func TestBindChats(t *testing.T) {

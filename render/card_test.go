@@ -1,16 +1,13 @@
 package render_test
 
 import (
-	"flag"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/google/go-cmp/cmp"
 	tele "gopkg.in/telebot.v3"
 
+	"mcu/internal/golden"
 	"mcu/render"
 	"mcu/workflow"
 )
@@ -56,8 +53,6 @@ func TestCardOverdueAndTriage(t *testing.T) {
 		t.Errorf("a card left behind in triage:\n%s\n%v", text, markup.InlineKeyboard)
 	}
 }
-
-var update = flag.Bool("update", false, "rewrite the golden files")
 
 // view is a card as a person sees it: the text, then a line of buttons
 // per row.
@@ -146,28 +141,7 @@ func TestCardGolden(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			text, markup := render.Card(c.view(), dirs, loc, c.now)
-			golden(t, filepath.Join("testdata", "card", c.name+".golden"), view(text, markup))
+			golden.Check(t, "card/"+c.name+".golden", view(text, markup))
 		})
-	}
-}
-
-// golden compares got with the file at path, rewritten with -update.
-func golden(t *testing.T, path, got string) {
-	t.Helper()
-	if *update {
-		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test ./render -update to create it)", err)
-	}
-	if diff := cmp.Diff(string(want), got); diff != "" {
-		t.Errorf("%s differs (-want +got):\n%s", path, diff)
 	}
 }

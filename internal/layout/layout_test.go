@@ -40,6 +40,7 @@ var allowed = map[string][]string{
 	"internal/layout":       {},
 	"internal/dbtest":       {"storage", "migrations", "workflow", "tgstate", "outbox"},
 	"internal/readmetest":   {},
+	"internal/golden":       {},
 	"internal/telegramtest": {},
 }
 
