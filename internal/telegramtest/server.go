@@ -277,14 +277,19 @@ func (s *Server) serveMethod(w http.ResponseWriter, r *http.Request, token, meth
 	case aerr != nil:
 	default:
 		fault = s.takeFault(call.Method, q)
-		if fault != nil && fault.Delay > 0 {
-			t := time.NewTimer(fault.Delay)
+		if fault != nil && (fault.Delay > 0 || fault.Hold != nil) {
+			var elapsed <-chan time.Time // nil: no Delay, wait for Hold
+			if fault.Delay > 0 {
+				t := time.NewTimer(fault.Delay)
+				defer t.Stop()
+				elapsed = t.C
+			}
 			select {
-			case <-t.C:
+			case <-elapsed:
+			case <-fault.Hold:
 			case <-r.Context().Done():
 			case <-s.done:
 			}
-			t.Stop()
 		}
 		m, known := methods[strings.ToLower(method)]
 		switch {
