@@ -1,0 +1,218 @@
+package delivery_test
+
+import (
+	"context"
+	"regexp"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	tele "gopkg.in/telebot.v3"
+
+	"mcu/delivery"
+	"mcu/internal/dbtest"
+	"mcu/internal/telegramtest"
+	"mcu/storage"
+	"mcu/workflow"
+)
+
+var moscow = func() *time.Location {
+	loc, err := time.LoadLocation("Europe/Moscow")
+	if err != nil {
+		panic(err)
+	}
+	return loc
+}()
+
+// fixture is the dispatcher's world: a fresh database, the Telegram test
+// server reached through telebot, a resident (Алиса) in a private chat
+// with the bot and the housing chat bound to its direction. The workflow
+// enqueues; the dispatcher under test sends.
+type fixture struct {
+	t          *testing.T
+	srv        *telegramtest.Server
+	db         *storage.DB
+	svc        *workflow.Service
+	tg         *tele.Bot
+	alice      telegramtest.User
+	housing    telegramtest.Chat
+	residentID int64
+	now        time.Time // the workflow's clock: appeals are numbered 2026-…
+}
+
+func newFixture(t *testing.T) *fixture {
+	t.Helper()
+	f := &fixture{t: t, now: time.Date(2026, 3, 2, 10, 0, 0, 0, moscow)}
+	f.srv = telegramtest.MustNew(t, telegramtest.Options{WaitTimeout: 15 * time.Second})
+	f.db = dbtest.New(t)
+	f.svc = &workflow.Service{
+		Store: f.db, Calendar: workflow.NewCalendar(nil, nil), Location: moscow,
+		Now: func() time.Time { return f.now }, Logger: dbtest.Logger(t),
+	}
+	tg, err := tele.NewBot(tele.Settings{URL: f.srv.URL, Token: f.srv.Token, Synchronous: true})
+	if err != nil {
+		t.Fatalf("telebot: %v", err)
+	}
+	f.tg = tg
+	f.alice = f.srv.NewUser("Алиса")
+	f.srv.OpenPrivateChat(f.alice)
+	f.housing = f.srv.NewGroup("ЖКХ")
+	dbtest.Exec(t, f.db, `INSERT INTO chat_bindings (chat_id, thread_id, purpose, direction, bound_by) VALUES ($1, 0, 'direction', 'housing', 0)`,
+		f.housing.ID)
+	err = f.db.Pool().QueryRow(context.Background(), `
+		INSERT INTO residents (telegram_user_id, chat_id, consent_at) VALUES ($1, $1, now()) RETURNING id`,
+		f.alice.ID).Scan(&f.residentID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return f
+}
+
+// submit has Алиса submit an appeal to housing: the workflow enqueues her
+// registration message and the card for the housing chat.
+func (f *fixture) submit(text string) *workflow.Appeal {
+	f.t.Helper()
+	a, err := f.svc.Submit(context.Background(), workflow.Resident(f.alice.ID), workflow.NewAppeal{
+		Kind: workflow.KindMessage, Source: workflow.SourceBot, Direction: "housing",
+		ResidentID: f.residentID, Text: text,
+	})
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	return a
+}
+
+// dispatcher is a running Dispatcher.
+type dispatcher struct {
+	cancel   context.CancelFunc
+	done     chan struct{}
+	stopOnce sync.Once
+	took     time.Duration
+}
+
+// start runs a dispatcher with opts (the clock, directions and a short
+// poll filled in) until stop or the end of the test.
+func (f *fixture) start(opts delivery.DispatcherOptions) *dispatcher {
+	f.t.Helper()
+	opts.Location = moscow
+	opts.Now = func() time.Time { return f.now }
+	opts.Logger = dbtest.Logger(f.t)
+	opts.Directions = func(ctx context.Context) (map[string]string, error) {
+		list, err := f.db.FindDirections(ctx)
+		if err != nil {
+			return nil, err
+		}
+		names := map[string]string{}
+		for _, d := range list {
+			names[d.Code] = d.Name
+		}
+		return names, nil
+	}
+	if opts.Poll == 0 {
+		opts.Poll = 50 * time.Millisecond
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	d := &dispatcher{cancel: cancel, done: make(chan struct{})}
+	disp := delivery.NewDispatcher(f.db, f.tg, opts)
+	go func() {
+		defer close(d.done)
+		if err := disp.Run(ctx); err != nil {
+			f.t.Errorf("dispatcher: %v", err)
+		}
+	}()
+	f.t.Cleanup(func() { d.stop(f.t) })
+	return d
+}
+
+// stop cancels the dispatcher's context, as a shutdown does, and returns
+// how long Run took to return after it; it fails the test when Run has
+// not returned within 30 s.
+func (d *dispatcher) stop(t *testing.T) time.Duration {
+	t.Helper()
+	d.stopOnce.Do(func() {
+		start := time.Now()
+		d.cancel()
+		select {
+		case <-d.done:
+			d.took = time.Since(start)
+		case <-time.After(30 * time.Second):
+			d.took = time.Since(start)
+			t.Errorf("dispatcher did not return within %v of shutdown", d.took.Round(time.Second))
+		}
+	})
+	return d.took
+}
+
+// sentTo returns everything the bot sent to a chat, as sent, in order.
+func (f *fixture) sentTo(chatID int64) []telegramtest.Message {
+	var out []telegramtest.Message
+	for _, m := range f.srv.AllSent() {
+		if m.Chat.ID == chatID {
+			out = append(out, m)
+		}
+	}
+	return out
+}
+
+var appealNumber = regexp.MustCompile(`\d{4}-\d{6}`)
+
+// numbers returns the first appeal number each message names.
+func numbers(msgs []telegramtest.Message) []string {
+	out := make([]string, 0, len(msgs))
+	for _, m := range msgs {
+		out = append(out, appealNumber.FindString(m.Content()))
+	}
+	return out
+}
+
+// waitSent waits until a sendMessage call to the chat whose text holds
+// substr has been answered with success (the call, not only the message:
+// the server records a call once it has answered it).
+func (f *fixture) waitSent(chatID int64, substr string) telegramtest.Call {
+	f.t.Helper()
+	return f.srv.MustWaitCall(f.t, "sendMessage", func(c telegramtest.Call) bool {
+		return c.ChatID() == chatID && c.OK() && strings.Contains(c.Param("text"), substr)
+	})
+}
+
+// callsTo returns the sendMessage calls to a chat, in order.
+func (f *fixture) callsTo(chatID int64) []telegramtest.Call {
+	var out []telegramtest.Call
+	for _, c := range f.srv.CallsOf("sendMessage") {
+		if c.ChatID() == chatID {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+func statuses(calls []telegramtest.Call) []int {
+	out := make([]int, len(calls))
+	for i, c := range calls {
+		out[i] = c.Status
+	}
+	return out
+}
+
+func TestDispatcherCountsRetryAfterFromTelegramsAnswer(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	// Telegram takes 1.5 s to answer 429 with retry_after 2: the chat may be
+	// tried again 2 s after that answer, not 2 s after the send began.
+	const delay, retryAfter = 1500 * time.Millisecond, 2 * time.Second
+	f.srv.AddFault(telegramtest.Fault{Method: "sendMessage", ChatID: f.alice.ID, Code: 429, RetryAfter: 2, Delay: delay})
+	f.submit("Во дворе дома 5 по ул. Ленина третью неделю не вывозят мусор")
+	f.start(delivery.DispatcherOptions{})
+	f.waitSent(f.alice.ID, "2026-000001")
+
+	calls := f.callsTo(f.alice.ID)
+	if got := statuses(calls); !slices.Equal(got, []int{429, 200}) {
+		t.Fatalf("calls to Алиса's chat answered %v, want 429, then her message", got)
+	}
+	if gap := calls[1].Time.Sub(calls[0].Time); gap < delay+retryAfter || gap > delay+retryAfter+3*time.Second {
+		t.Errorf("Алиса's chat was tried again %v after a send that Telegram answered after %v with retry_after 2, want %v to %v",
+			gap.Round(time.Millisecond), delay, delay+retryAfter, delay+retryAfter+3*time.Second)
+	}
+}
