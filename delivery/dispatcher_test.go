@@ -196,6 +196,49 @@ func statuses(calls []telegramtest.Call) []int {
 	return out
 }
 
+func TestDispatcherHoldsChatBehindHeadWaitingOutBackoff(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	// Telegram fails Алиса's chat twice: her first message waits out two
+	// backoffs (about 1 s, then 2 s), and her later ones wait behind it.
+	f.srv.AddFault(telegramtest.Fault{Method: "sendMessage", ChatID: f.alice.ID, Code: 502, Times: 2})
+	f.submit("Во дворе дома 5 по ул. Ленина третью неделю не вывозят мусор")
+	f.submit("Не горит фонарь у дома 7 на ул. Гагарина")
+	f.submit("Яма на дороге у школы номер 2")
+	f.start(delivery.DispatcherOptions{})
+
+	for _, n := range []string{"2026-000001", "2026-000002", "2026-000003"} {
+		f.waitSent(f.alice.ID, n)
+	}
+	want := []string{"2026-000001", "2026-000002", "2026-000003"}
+	if got := numbers(f.sentTo(f.alice.ID)); !slices.Equal(got, want) {
+		t.Errorf("Алиса got the registrations of %v, want %v in that order", got, want)
+	}
+	calls := f.callsTo(f.alice.ID)
+	if got := statuses(calls); !slices.Equal(got, []int{502, 502, 200, 200, 200}) {
+		t.Errorf("calls to Алиса's chat answered %v, want her first message failing twice, then the three", got)
+	}
+	// The housing chat did not wait for Алиса's: its cards all went out
+	// before her first message got through.
+	var firstToAlice int
+	for _, c := range calls {
+		if c.OK() {
+			firstToAlice = c.Seq
+			break
+		}
+	}
+	cards := f.callsTo(f.housing.ID)
+	if len(cards) != 3 {
+		t.Fatalf("%d calls to the housing chat, want its 3 cards", len(cards))
+	}
+	for _, c := range cards {
+		if !c.OK() || c.Seq > firstToAlice {
+			t.Errorf("card %s (call #%d, %d) was held up by Алиса's chat (her first message got through at call #%d)",
+				appealNumber.FindString(c.Param("text")), c.Seq, c.Status, firstToAlice)
+		}
+	}
+}
+
 func TestDispatcherCountsRetryAfterFromTelegramsAnswer(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t)
@@ -214,5 +257,39 @@ func TestDispatcherCountsRetryAfterFromTelegramsAnswer(t *testing.T) {
 	if gap := calls[1].Time.Sub(calls[0].Time); gap < delay+retryAfter || gap > delay+retryAfter+3*time.Second {
 		t.Errorf("Алиса's chat was tried again %v after a send that Telegram answered after %v with retry_after 2, want %v to %v",
 			gap.Round(time.Millisecond), delay, delay+retryAfter, delay+retryAfter+3*time.Second)
+	}
+}
+
+func TestDispatcherHonoursRetryAfterOfItsChat(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	f.srv.AddFault(telegramtest.Fault{Method: "sendMessage", ChatID: f.alice.ID, Code: 429, RetryAfter: 3})
+	f.submit("Во дворе дома 5 по ул. Ленина третью неделю не вывозят мусор")
+	f.start(delivery.DispatcherOptions{})
+	flood := f.srv.MustWaitCall(t, "sendMessage", func(c telegramtest.Call) bool {
+		return c.ChatID() == f.alice.ID && c.Status == 429
+	})
+
+	// A second appeal while Алиса's chat is held: its card goes out at once,
+	// her registration waits behind the first one.
+	f.submit("Не горит фонарь у дома 7 на ул. Гагарина")
+	f.waitSent(f.housing.ID, "2026-000002")
+	f.waitSent(f.alice.ID, "2026-000002")
+
+	calls := f.callsTo(f.alice.ID)
+	if got := statuses(calls); !slices.Equal(got, []int{429, 200, 200}) {
+		t.Fatalf("calls to Алиса's chat answered %v, want 429, then her two messages", got)
+	}
+	retry := calls[1]
+	if gap := retry.Time.Sub(flood.Time); gap < 3*time.Second || gap > 6*time.Second {
+		t.Errorf("Алиса's chat was tried again %v after a 429 with retry_after 3, want 3 s to 6 s", gap.Round(time.Millisecond))
+	}
+	if want := []string{"2026-000001", "2026-000002"}; !slices.Equal(numbers(f.sentTo(f.alice.ID)), want) {
+		t.Errorf("Алиса got %v, want %v in that order", numbers(f.sentTo(f.alice.ID)), want)
+	}
+	for _, c := range f.callsTo(f.housing.ID) {
+		if strings.Contains(c.Param("text"), "2026-000002") && (!c.OK() || c.Seq > retry.Seq) {
+			t.Errorf("the housing chat's card of 2026-000002 (call #%d) waited for Алиса's chat (retried at call #%d)", c.Seq, retry.Seq)
+		}
 	}
 }
