@@ -86,10 +86,10 @@ func (f *fixture) submit(text string) *workflow.Appeal {
 
 // dispatcher is a running Dispatcher.
 type dispatcher struct {
-	cancel   context.CancelFunc
-	done     chan struct{}
-	stopOnce sync.Once
-	took     time.Duration
+	cancel    context.CancelFunc
+	done      chan struct{}
+	once      sync.Once
+	stoppedAt time.Time
 }
 
 // start runs a dispatcher with opts (the clock, directions and a short
@@ -126,23 +126,32 @@ func (f *fixture) start(opts delivery.DispatcherOptions) *dispatcher {
 	return d
 }
 
-// stop cancels the dispatcher's context, as a shutdown does, and returns
-// how long Run took to return after it; it fails the test when Run has
-// not returned within 30 s.
+// shutdown cancels the dispatcher's context, as SIGTERM does in serve.
+func (d *dispatcher) shutdown() {
+	d.once.Do(func() {
+		d.stoppedAt = time.Now()
+		d.cancel()
+	})
+}
+
+// wait waits up to limit after the shutdown for Run to return, and
+// returns how long it took; it fails the test when Run has not returned.
+func (d *dispatcher) wait(t *testing.T, limit time.Duration) time.Duration {
+	t.Helper()
+	select {
+	case <-d.done:
+		return time.Since(d.stoppedAt)
+	case <-time.After(time.Until(d.stoppedAt.Add(limit))):
+		t.Errorf("dispatcher did not return within %v of shutdown", limit)
+		return time.Since(d.stoppedAt)
+	}
+}
+
+// stop shuts the dispatcher down and waits for it up to 30 s.
 func (d *dispatcher) stop(t *testing.T) time.Duration {
 	t.Helper()
-	d.stopOnce.Do(func() {
-		start := time.Now()
-		d.cancel()
-		select {
-		case <-d.done:
-			d.took = time.Since(start)
-		case <-time.After(30 * time.Second):
-			d.took = time.Since(start)
-			t.Errorf("dispatcher did not return within %v of shutdown", d.took.Round(time.Second))
-		}
-	})
-	return d.took
+	d.shutdown()
+	return d.wait(t, 30*time.Second)
 }
 
 // sentTo returns everything the bot sent to a chat, as sent, in order.
@@ -291,5 +300,33 @@ func TestDispatcherHonoursRetryAfterOfItsChat(t *testing.T) {
 		if strings.Contains(c.Param("text"), "2026-000002") && (!c.OK() || c.Seq > retry.Seq) {
 			t.Errorf("the housing chat's card of 2026-000002 (call #%d) waited for Алиса's chat (retried at call #%d)", c.Seq, retry.Seq)
 		}
+	}
+}
+
+func TestDispatcherDeliversWhatWasEnqueuedBeforeShutdown(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	const drain = 10 * time.Second
+	d := f.start(delivery.DispatcherOptions{DrainTimeout: drain})
+	// Telegram holds the next message until the shutdown has begun: its
+	// chat's later messages are still queued when the dispatcher is told
+	// to stop, whatever the timing of the rest.
+	release := make(chan struct{})
+	f.srv.AddFault(telegramtest.Fault{Method: "sendMessage", Hold: release})
+	f.submit("Во дворе дома 5 по ул. Ленина третью неделю не вывозят мусор")
+	f.submit("Не горит фонарь у дома 7 на ул. Гагарина")
+	f.submit("Яма на дороге у школы номер 2")
+	d.shutdown()
+	close(release)
+	d.wait(t, drain)
+
+	want := []string{"2026-000001", "2026-000002", "2026-000003"}
+	for _, chat := range []telegramtest.Chat{{ID: f.alice.ID, FirstName: "Алиса"}, f.housing} {
+		if got := numbers(f.sentTo(chat.ID)); !slices.Equal(got, want) {
+			t.Errorf("after the shutdown, chat %s had got %v, want %v", chat.Title+chat.FirstName, got, want)
+		}
+	}
+	if n, err := f.db.PendingOutbox(context.Background()); err != nil || n != 0 {
+		t.Errorf("%d messages left in the outbox after the drain (%v), want none", n, err)
 	}
 }
