@@ -330,3 +330,28 @@ func TestDispatcherDeliversWhatWasEnqueuedBeforeShutdown(t *testing.T) {
 		t.Errorf("%d messages left in the outbox after the drain (%v), want none", n, err)
 	}
 }
+
+func TestDispatcherDrainIsBounded(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	// Telegram hangs on the housing chat: the call is not answered until
+	// the test ends.
+	hang := make(chan struct{})
+	f.srv.AddFault(telegramtest.Fault{Method: "sendMessage", ChatID: f.housing.ID, Hold: hang})
+	const drain = time.Second
+	d := f.start(delivery.DispatcherOptions{DrainTimeout: drain})
+	t.Cleanup(func() { close(hang) }) // before the dispatcher's cleanup
+	f.submit("Во дворе дома 5 по ул. Ленина третью неделю не вывозят мусор")
+	// Алиса's registration is not held up by the housing chat.
+	f.waitSent(f.alice.ID, "2026-000001")
+
+	d.shutdown()
+	// The drain timeout, and slack for a loaded machine.
+	if took := d.wait(t, drain+3*time.Second); took < drain {
+		t.Errorf("shutdown took %v, less than the drain timeout of %v, with a card still being sent", took.Round(time.Millisecond), drain)
+	}
+	// The card is not lost: it is still queued for the next run.
+	if n, err := f.db.PendingOutbox(context.Background()); err != nil || n != 1 {
+		t.Errorf("%d messages left in the outbox (%v), want the housing chat's card", n, err)
+	}
+}
