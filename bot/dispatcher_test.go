@@ -106,16 +106,13 @@ func TestDispatcherStopsAtBlockedResident(t *testing.T) {
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
-	var pending int
-	err := h.db.Pool().QueryRow(ctx, `SELECT count(*) FROM outbox WHERE chat_id = $1 AND sent_at IS NULL AND failed_at IS NULL`, alice.ID).Scan(&pending)
-	if err != nil || pending != 0 {
-		t.Errorf("%d messages still pending for a blocked chat (%v)", pending, err)
+	pending := h.count(`SELECT count(*) FROM outbox WHERE chat_id = $1 AND sent_at IS NULL AND failed_at IS NULL`, alice.ID)
+	if pending != 0 {
+		t.Errorf("%d messages still pending for a blocked chat", pending)
 	}
 	// Nothing more is queued for them.
 	h.submitFor(alice, "housing", "Вторая яма на той же дороге")
-	var queued int
-	_ = h.db.Pool().QueryRow(ctx, `SELECT count(*) FROM outbox WHERE kind = 'resident' AND sent_at IS NULL AND failed_at IS NULL`).Scan(&queued)
-	if queued != 0 {
+	if queued := h.count(`SELECT count(*) FROM outbox WHERE kind = 'resident' AND sent_at IS NULL AND failed_at IS NULL`); queued != 0 {
 		t.Errorf("%d messages queued for a resident who blocked the bot", queued)
 	}
 }
