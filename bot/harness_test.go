@@ -163,6 +163,16 @@ func (h *harness) count(query string, args ...any) int {
 	return n
 }
 
+// grants returns the roles a user holds in the database.
+func (h *harness) grants(userID int64) []workflow.Grant {
+	h.t.Helper()
+	gs, err := h.db.FindGrants(context.Background(), userID)
+	if err != nil {
+		h.t.Fatalf("grants of %d: %v", userID, err)
+	}
+	return gs
+}
+
 // housingTeam is the usual cast of an appeal's life: a resident (Алиса),
 // an executor (Иван) and a curator (Ольга) of housing, whose chat is
 // bound.

@@ -114,7 +114,7 @@ func TestStatusShowsOnlyOwnAppeals(t *testing.T) {
 			t.Errorf("someone else's appeal leaked: %q", m.Text)
 		}
 	}
-	if got, _ := h.db.FindAppeal(context.Background(), a.ID); got.State != workflow.StateAssigned {
+	if got := h.appeal(a.ID); got.State != workflow.StateAssigned {
 		t.Errorf("appeal in %q after a forged withdraw", got.State)
 	}
 }

@@ -76,7 +76,7 @@ func TestRatingLowAndNotSolvedReopens(t *testing.T) {
 	if ans := zoya.pressData(solved, solved.Buttons()[0].CallbackData); ans.Text != "Ответ уже учтён." {
 		t.Errorf("«Да» after reopening answered %q", ans.Text)
 	}
-	if got, _ := h.db.FindAppeal(context.Background(), a.ID); got.State != workflow.StateReopened {
+	if got := h.appeal(a.ID); got.State != workflow.StateReopened {
 		t.Errorf("an old «Да» moved the appeal to %q", got.State)
 	}
 }
@@ -108,7 +108,7 @@ func TestRatingHighAndSolvedCloses(t *testing.T) {
 	if ans := yana.pressData(solved, no.CallbackData); ans.Text != "Ответ уже учтён." {
 		t.Errorf("«Нет» after «Да» answered %q", ans.Text)
 	}
-	if got, _ := h.db.FindAppeal(context.Background(), a.ID); got.State != workflow.StateClosed {
+	if got := h.appeal(a.ID); got.State != workflow.StateClosed {
 		t.Errorf("an old «Нет» moved the appeal to %q", got.State)
 	}
 }
@@ -193,7 +193,7 @@ func TestClarificationByTelegramReply(t *testing.T) {
 	// Replying to the question with Telegram's «Ответить», not the button.
 	olga.sent(h.srv.Reply(olga.u, question, "Та, что у второго подъезда"))
 	olga.expectExact("Спасибо! Ответ по сообщению № 2026-000001 передан сотрудникам.")
-	if got, _ := h.db.FindAppeal(context.Background(), a.ID); got.State != workflow.StateInProgress {
+	if got := h.appeal(a.ID); got.State != workflow.StateInProgress {
 		t.Errorf("appeal in %q after a reply to the question", got.State)
 	}
 	if kind, _, _ := h.dialog(olga.u.ID); kind != "" {

@@ -3,8 +3,11 @@ package bot_test
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"strings"
 	"testing"
+
+	"github.com/jackc/pgx/v5"
 
 	"mcu/internal/telegramtest"
 )
@@ -115,14 +118,18 @@ func (p *player) startIntake(direction string) {
 	p.expect("Опишите проблему")
 }
 
-// dialog returns the resident's dialog: kind, state and data.
+// dialog returns the resident's dialog: kind, state and data; "" when
+// there is none. A failed query fails the test.
 func (h *harness) dialog(userID int64) (kind, state string, data map[string]any) {
 	h.t.Helper()
 	var raw []byte
 	err := h.db.Pool().QueryRow(context.Background(),
 		`SELECT kind, state, data FROM dialogs WHERE user_id = $1 AND chat_id = $1`, userID).Scan(&kind, &state, &raw)
-	if err != nil {
+	if errors.Is(err, pgx.ErrNoRows) {
 		return "", "", nil
+	}
+	if err != nil {
+		h.t.Fatalf("dialog of %d: %v", userID, err)
 	}
 	if err := json.Unmarshal(raw, &data); err != nil {
 		h.t.Fatal(err)

@@ -211,7 +211,7 @@ func TestInvites(t *testing.T) {
 	if after := h.snapshot(); after != before {
 		t.Errorf("refused codes changed something: %s → %s", before, after)
 	}
-	if gs, _ := h.db.FindGrants(context.Background(), petr.ID); len(gs) != 0 {
+	if gs := h.grants(petr.ID); len(gs) != 0 {
 		t.Errorf("Пётр got roles %v", gs)
 	}
 
@@ -237,7 +237,7 @@ func TestInvites(t *testing.T) {
 	h.srv.MustWaitMessage(t, func(m telegramtest.Message) bool {
 		return m.MessageID == menu.MessageID && m.Chat.ID == admin.ID && m.Text == "Роль снята: Иван — исполнитель (ЖКХ)."
 	})
-	if gs, _ := h.db.FindGrants(context.Background(), ivan.ID); len(gs) != 0 {
+	if gs := h.grants(ivan.ID); len(gs) != 0 {
 		t.Errorf("Иван still has %v after /revoke", gs)
 	}
 	if n := h.count(`SELECT count(*) FROM staff_actions WHERE action = 'revoke' AND actor_id = $1 AND role = 'admin'`, adminID); n != 1 {

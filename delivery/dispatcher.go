@@ -149,7 +149,7 @@ func (d *Dispatcher) work(ctx, stop context.Context, kick <-chan struct{}) {
 		case <-kick:
 		}
 		for ctx.Err() == nil {
-			found, err := d.queue.SendOutbox(ctx, d.send)
+			found, err := d.queue.SendOutbox(ctx, d.sendUntilDone)
 			if err != nil {
 				if ctx.Err() == nil {
 					d.opts.Logger.ErrorContext(ctx, "outbox: unable to send", "error", redact.URL(err))
@@ -164,6 +164,25 @@ func (d *Dispatcher) work(ctx, stop context.Context, kick <-chan struct{}) {
 		if stop.Err() != nil {
 			return
 		}
+	}
+}
+
+// sendUntilDone is send, given up on when ctx ends. A telebot call cannot
+// be cancelled, and a Telegram that hangs must not hold a shutdown past
+// DrainTimeout: the message then stays in the outbox (the transaction
+// that claimed it cannot commit on an ended context) and goes out on the
+// next run; the call left behind may still deliver it, so it may arrive
+// twice, as after a crash.
+func (d *Dispatcher) sendUntilDone(ctx context.Context, m outbox.Message) outbox.Outcome {
+	sent := make(chan outbox.Outcome, 1)
+	go func() { sent <- d.send(ctx, m) }()
+	select {
+	case o := <-sent:
+		return o
+	case <-ctx.Done():
+		d.opts.Logger.WarnContext(ctx, "outbox: telegram did not answer before the drain ended; the message stays queued",
+			"outbox_id", m.ID, "chat_id", m.ChatID)
+		return outbox.Outcome{RetryAfter: time.Second, Err: ctx.Err()}
 	}
 }
 

@@ -35,7 +35,9 @@ func TestFinishDialogRunsOnceOnTheDialogAsRead(t *testing.T) {
 	if err := db.SaveDialog(ctx, &tgstate.Dialog{UserID: 1, ChatID: 1, Kind: "intake", State: "confirm"}); err != nil {
 		t.Fatal(err)
 	}
-	d, _ = db.FindDialog(ctx, 1, 1)
+	if d, err = db.FindDialog(ctx, 1, 1); err != nil {
+		t.Fatal(err)
+	}
 	stale := *d
 	stale.State = "details"
 	if err := db.FinishDialog(ctx, &stale, nil, fn); workflow.ErrorCode(err) != workflow.EConflict {

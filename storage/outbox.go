@@ -272,9 +272,12 @@ func (t *Tx) finishOutbox(ctx context.Context, m outbox.Message, o outbox.Outcom
 		_, err = t.tx.Exec(ctx, `UPDATE outbox SET failed_at = now(), attempts = attempts + 1, last_error = $2 WHERE id = $1`,
 			id, errText(o.Err))
 	case o.RetryAfter > 0:
+		// From clock_timestamp(), when Telegram has answered, not now(),
+		// when the transaction that claimed the message began, before the
+		// send: Telegram counts retry_after from its answer.
 		_, err = t.tx.Exec(ctx, `
 			UPDATE outbox SET attempts = attempts + 1, last_error = $2,
-				next_attempt_at = now() + make_interval(secs => $3)
+				next_attempt_at = clock_timestamp() + make_interval(secs => $3)
 			WHERE id = $1`, id, errText(o.Err), o.RetryAfter.Seconds())
 	default:
 		_, err = t.tx.Exec(ctx, `UPDATE outbox SET sent_at = now(), attempts = attempts + 1, last_error = '' WHERE id = $1`, id)

@@ -4,9 +4,11 @@ import (
 	"context"
 	"errors"
 	"io/fs"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"mcu/internal/dbtest"
 	"mcu/migrations"
@@ -104,13 +106,13 @@ func TestUpdateRecordedWithItsEffects(t *testing.T) {
 	if !errors.Is(err, boom) {
 		t.Fatal(err)
 	}
-	if done, _ := db.UpdateProcessed(ctx, 777); done {
+	if processed(t, db, 777) {
 		t.Fatal("a rolled-back handler marked the update processed")
 	}
 	if err := db.InTxStore(ctx, func(context.Context, *storage.Tx) error { return nil }); err != nil {
 		t.Fatal(err)
 	}
-	if done, _ := db.UpdateProcessed(ctx, 777); !done {
+	if !processed(t, db, 777) {
 		t.Fatal("update not recorded after commit")
 	}
 	// A second delivery is refused as a conflict.
@@ -175,7 +177,100 @@ func TestOutboxOrderPerChat(t *testing.T) {
 		}
 		last[housing] = id
 	}
-	if n, _ := db.PendingOutbox(ctx); n != 0 {
+	if n := pending(t, db); n != 0 {
+		t.Errorf("%d messages still pending", n)
+	}
+}
+
+// processed reports whether the update is recorded as processed.
+func processed(t *testing.T, db *storage.DB, id int64) bool {
+	t.Helper()
+	done, err := db.UpdateProcessed(context.Background(), id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return done
+}
+
+// pending counts the outbox messages waiting to be sent.
+func pending(t *testing.T, db *storage.DB) int {
+	t.Helper()
+	n, err := db.PendingOutbox(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+// drainOutbox hands every message whose turn has come to send and
+// returns the ids of those it sent (not retried nor given up), in order.
+func drainOutbox(t *testing.T, db *storage.DB, send func(m outbox.Message) outbox.Outcome) []int64 {
+	t.Helper()
+	var sent []int64
+	for {
+		found, err := db.SendOutbox(context.Background(), func(_ context.Context, m outbox.Message) outbox.Outcome {
+			o := send(m)
+			if o.RetryAfter == 0 && !o.Failed && !o.Blocked {
+				sent = append(sent, m.ID)
+			}
+			return o
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !found {
+			return sent
+		}
+	}
+}
+
+func TestOutboxHeadWaitingOutBackoffHoldsItsChat(t *testing.T) {
+	t.Parallel()
+	db := dbtest.New(t)
+	// Chat -1 gets messages 1, 2, 3 and chat -2 messages 4, 5, interleaved
+	// in time as the workflow would enqueue them.
+	for _, chat := range []int64{-1, -1, -2, -1, -2} {
+		dbtest.Exec(t, db, `INSERT INTO outbox (chat_id, kind, payload) VALUES ($1, 'chat', '{}')`, chat)
+	}
+	ids := map[int64][]int64{}
+	rows, err := db.Pool().Query(context.Background(), `SELECT id, chat_id FROM outbox ORDER BY id`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for rows.Next() {
+		var id, chat int64
+		if err := rows.Scan(&id, &chat); err != nil {
+			t.Fatal(err)
+		}
+		ids[chat] = append(ids[chat], id)
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	head := ids[-1][0]
+
+	// The head of chat -1 fails and waits out an hour: its chat's later
+	// messages wait behind it, chat -2's go out.
+	sent := drainOutbox(t, db, func(m outbox.Message) outbox.Outcome {
+		if m.ID == head {
+			return outbox.Outcome{RetryAfter: time.Hour, Err: errors.New("telegram: Too Many Requests: retry after 3600 (429)")}
+		}
+		return outbox.Outcome{}
+	})
+	if !slices.Equal(sent, ids[-2]) {
+		t.Errorf("while the head of chat -1 waits, sent %v; want chat -2's %v and nothing of chat -1 %v", sent, ids[-2], ids[-1])
+	}
+	if n := pending(t, db); n != 3 {
+		t.Errorf("%d messages pending while the head waits, want chat -1's 3", n)
+	}
+
+	// The hour passes: chat -1 gets its messages in the order enqueued.
+	dbtest.Exec(t, db, `UPDATE outbox SET next_attempt_at = now() WHERE id = $1`, head)
+	sent = drainOutbox(t, db, func(outbox.Message) outbox.Outcome { return outbox.Outcome{} })
+	if !slices.Equal(sent, ids[-1]) {
+		t.Errorf("after the wait, sent %v, want chat -1's %v in order", sent, ids[-1])
+	}
+	if n := pending(t, db); n != 0 {
 		t.Errorf("%d messages still pending", n)
 	}
 }

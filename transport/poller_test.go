@@ -189,15 +189,23 @@ func TestPollerBacksOffWhileServerFails(t *testing.T) {
 		fmt.Fprint(w, "<html><body>502 Bad Gateway</body></html>")
 	})
 	logger, logs := newCaptureLogger(t)
-	p := NewPoller(PollerOptions{MinBackoff: 250 * time.Millisecond, Logger: logger})
-	_, stop := startPolling(t, p, newPollTestBot(t, srv.URL))
+	const floor = 250 * time.Millisecond
+	p := NewPoller(PollerOptions{MinBackoff: floor, Logger: logger})
+	rec := newSleepRecorder(4) // the waits are recorded, not slept
+	p.sleep = rec.sleep
+	startPolling(t, p, newPollTestBot(t, srv.URL))
+	delays := rec.wait(t)
 
-	time.Sleep(2 * time.Second) // the observation window, not synchronisation
-	stop()
-
-	// telebot's LongPoller sends thousands of requests a second here.
-	if n := requests.Load(); n < 2 || n > 10 {
-		t.Errorf("%d getUpdates requests in 2s against a 502, want 2..10", n)
+	// telebot's LongPoller sends thousands of requests a second here; ours
+	// waits after every failure, never less than the floor, and up to a
+	// ceiling that doubles with each failure.
+	if n := requests.Load(); n != int64(len(delays)) {
+		t.Errorf("%d getUpdates requests for %d waits, want a wait after each failed request", n, len(delays))
+	}
+	for i, d := range delays {
+		if ceil := floor << (i + 1); d < floor || d > ceil {
+			t.Errorf("wait after failure %d = %v, want %v to %v", i+1, d, floor, ceil)
+		}
 	}
 	out := logs.String()
 	for _, want := range []string{"getUpdates failed", "attempt=2", "next_delay=", "status=502"} {

@@ -29,6 +29,10 @@ type Fault struct {
 	// Delay holds the answer back for this long (or until the client gives
 	// up or the server closes).
 	Delay time.Duration
+	// Hold, when set, holds the answer back until the channel is closed
+	// (or Delay has passed, if set, or the client gives up or the server
+	// closes): a Telegram that hangs until the test lets it go.
+	Hold <-chan struct{}
 	// Body, when set, is sent verbatim as a text/html body instead of the
 	// JSON error, like the HTML page of a failing proxy in front of the
 	// Bot API.

@@ -266,7 +266,7 @@ func (s *Server) serveMethod(w http.ResponseWriter, r *http.Request, token, name
 		return
 	}
 	if fault := s.takeFault(call.Method, q); fault != nil {
-		s.hold(r, fault.Delay)
+		s.hold(r, fault)
 		if fault.Disconnect || fault.Code != 0 {
 			s.serveFault(w, r, call, fault)
 			return
@@ -308,16 +308,22 @@ func newCall(start time.Time, name string, q *request) Call {
 	return call
 }
 
-// hold waits for d, or less when the client gives up or the server
-// closes; d <= 0 does not wait.
-func (s *Server) hold(r *http.Request, d time.Duration) {
-	if d <= 0 {
+// hold waits for the fault's Delay and Hold (Delay alone: that long;
+// Hold alone: until it is closed; both: whichever comes first), or less
+// when the client gives up or the server closes.
+func (s *Server) hold(r *http.Request, f *Fault) {
+	if f.Delay <= 0 && f.Hold == nil {
 		return
 	}
-	t := time.NewTimer(d)
-	defer t.Stop()
+	var elapsed <-chan time.Time // nil: no Delay, wait for Hold
+	if f.Delay > 0 {
+		t := time.NewTimer(f.Delay)
+		defer t.Stop()
+		elapsed = t.C
+	}
 	select {
-	case <-t.C:
+	case <-elapsed:
+	case <-f.Hold:
 	case <-r.Context().Done():
 	case <-s.done:
 	}

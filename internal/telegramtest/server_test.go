@@ -2,6 +2,7 @@ package telegramtest
 
 import (
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"net/url"
@@ -531,6 +532,50 @@ func TestFaultsThroughAPI(t *testing.T) {
 	calls := srv.CallsOf("sendMessage")
 	if calls[0].Status != 429 || calls[0].Description == "" || calls[len(calls)-1].Status != 200 {
 		t.Errorf("recorded statuses: %v", calls)
+	}
+}
+
+func TestHoldFaultAnswersWhenReleased(t *testing.T) {
+	t.Parallel()
+	srv := newServer(t, Options{})
+	alice, bob := srv.NewUser("Алиса"), srv.NewUser("Борис")
+	srv.SendText(alice, "hi")
+	srv.SendText(bob, "hi")
+
+	release := make(chan struct{})
+	srv.AddFault(Fault{Method: "sendMessage", ChatID: alice.ID, Hold: release})
+	answered := make(chan string, 1) // the body of the answer, or the error
+	go func() {
+		body := fmt.Sprintf(`{"chat_id": %d, "text": "держу"}`, alice.ID)
+		resp, err := http.Post(srv.URL+"/bot"+srv.Token+"/sendMessage", "application/json", strings.NewReader(body))
+		if err != nil {
+			answered <- err.Error()
+			return
+		}
+		defer resp.Body.Close()
+		data, err := io.ReadAll(resp.Body)
+		if err != nil {
+			answered <- err.Error()
+			return
+		}
+		answered <- string(data)
+	}()
+	// Other chats are answered meanwhile; the held call is not, for as long
+	// as the test keeps it.
+	sendText(t, srv, bob.ID, "не держу", nil)
+	select {
+	case a := <-answered:
+		t.Fatalf("held call answered before release: %s", a)
+	case <-time.After(100 * time.Millisecond):
+	}
+	close(release)
+	select {
+	case a := <-answered:
+		if !strings.Contains(a, `"ok":true`) || !strings.Contains(a, "держу") {
+			t.Errorf("released call answered %s", a)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("held call not answered within 5 s of release")
 	}
 }
 
