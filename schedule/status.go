@@ -19,6 +19,9 @@ type JobStatus struct {
 
 // Status returns each job's status, in the order the jobs were given.
 func (s *Scheduler) Status(ctx context.Context) ([]JobStatus, error) {
+	if len(s.jobs) == 0 {
+		return nil, nil
+	}
 	names := make([]string, len(s.jobs))
 	for i, j := range s.jobs {
 		names[i] = j.Name

@@ -125,11 +125,10 @@ func LoadConfig(getenv func(string) string, needToken bool) (*Config, error) {
 	if c.WebhookSecret != "" && !secretPattern.MatchString(c.WebhookSecret) {
 		return nil, bad("MCU_WEBHOOK_SECRET", "must be 1–256 characters A–Z, a–z, 0–9, _ or -")
 	}
-	if err := checkCron(c.DigestCron); err != nil {
-		return nil, bad("MCU_DIGEST_CRON", "%v", err)
-	}
-	if err := checkCron(c.SummaryCron); err != nil {
-		return nil, bad("MCU_SUMMARY_CRON", "%v", err)
+	for _, v := range [][2]string{{"MCU_DIGEST_CRON", c.DigestCron}, {"MCU_SUMMARY_CRON", c.SummaryCron}} {
+		if err := checkCron(v[1]); err != nil {
+			return nil, bad(v[0], "%v", err)
+		}
 	}
 	perHour := get("MCU_APPEALS_PER_HOUR", strconv.Itoa(defaultPerHour))
 	if c.AppealsPerHour, err = strconv.Atoi(perHour); err != nil || c.AppealsPerHour < 0 {
