@@ -1,6 +1,6 @@
 // Command mcu runs the municipal control centre's appeals bot.
 //
-//	mcu serve     bot, outbox dispatcher, HTTP (/healthz, /readyz)
+//	mcu serve     bot, outbox dispatcher, scheduled jobs, HTTP (/healthz, /readyz)
 //	mcu migrate   apply database migrations and exit
 //
 // Configuration comes from the environment (see README.md); a bad value
@@ -25,7 +25,7 @@ import (
 const usage = `usage: mcu <command>
 
 commands:
-  serve     run the bot, the outbox dispatcher and the HTTP endpoints
+  serve     run the bot, the outbox dispatcher, the scheduled jobs and the HTTP endpoints
   migrate   apply database migrations and exit
 
 configuration is read from MCU_* environment variables; see README.md`

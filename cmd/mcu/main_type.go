@@ -13,23 +13,27 @@ import (
 
 	"mcu/bot"
 	"mcu/delivery"
+	"mcu/schedule"
 	"mcu/workflow"
 )
 
 // Main is the running program of mcu serve: Run starts the database, the
-// HTTP endpoints, the bot and the outbox dispatcher; Close stops them in
-// order. Tests start it whole.
+// HTTP endpoints, the bot, the outbox dispatcher and the scheduler; Close
+// stops them in order. Tests start it whole.
 type Main struct {
 	Config *Config
 	Logger *slog.Logger
 	Now    func() time.Time // default time.Now
+	// Jobs returns the scheduled jobs; default defaultJobs (jobs.go).
+	Jobs func(JobDeps) []schedule.Job
 
-	db       *database
-	http     *http.Server
-	botReady atomic.Bool
-	webhook  atomic.Pointer[http.Handler]
+	db        *database
+	http      *http.Server
+	botReady  atomic.Bool
+	webhook   atomic.Pointer[http.Handler]
+	scheduler atomic.Pointer[schedule.Scheduler]
 
-	stop     context.CancelFunc // ends the bot and the dispatcher
+	stop     context.CancelFunc // ends the bot, the dispatcher and the scheduler
 	parts    sync.WaitGroup
 	errs     chan error
 	done     chan struct{} // closed when a part stops
@@ -43,7 +47,10 @@ func (m *Main) Run(ctx context.Context) error {
 	if m.Now == nil {
 		m.Now = time.Now
 	}
-	m.errs, m.done = make(chan error, 3), make(chan struct{})
+	if m.Jobs == nil {
+		m.Jobs = defaultJobs
+	}
+	m.errs, m.done = make(chan error, 4), make(chan struct{})
 	cfg, logger := m.Config, m.Logger
 	db, err := openDatabase(ctx, cfg, logger)
 	if err != nil {
@@ -68,20 +75,29 @@ func (m *Main) Run(ctx context.Context) error {
 	disp := delivery.NewDispatcher(db, b.Telegram(), delivery.DispatcherOptions{
 		Location: cfg.Location, Logger: logger, Directions: b.Directions,
 	})
+	sched, err := schedule.New(db, m.Jobs(JobDeps{Config: cfg, DB: db.DB, Bot: b, Logger: logger, Now: m.Now}),
+		schedule.Options{Location: cfg.Location, Now: m.Now, Logger: logger})
+	if err != nil {
+		return err
+	}
+	m.scheduler.Store(sched)
 	m.botReady.Store(true) // identity known, updates on their way
 	runCtx, stop := context.WithCancel(context.WithoutCancel(ctx))
 	m.stop = stop
 	m.goPart("bot", receive, runCtx)
 	m.goPart("dispatcher", disp.Run, runCtx)
+	m.goPart("scheduler", sched.Run, runCtx)
 	return nil
 }
 
-// Done is closed when a part (the bot, the dispatcher, HTTP) has stopped
+// Done is closed when a part (the bot, the dispatcher, the scheduler,
+// HTTP) has stopped
 // by itself, or when Close stops them.
 func (m *Main) Done() <-chan struct{} { return m.done }
 
 // Close stops in order: stop taking updates and finish those in hand,
-// drain the outbox for a bounded time (the dispatcher's DrainTimeout),
+// drain the outbox for a bounded time (the dispatcher's DrainTimeout)
+// while the scheduled runs in hand finish (the scheduler's StopGrace),
 // stop HTTP, close the pool and, last, the private cluster. It returns
 // what the parts failed with.
 func (m *Main) Close() error {
@@ -128,7 +144,7 @@ func (m *Main) startHTTP() error {
 	if err != nil {
 		return bad("MCU_HTTP_ADDR", "cannot listen: %v", err)
 	}
-	m.http = &http.Server{Handler: httpHandler(m.Config, m.db, &m.botReady, &m.webhook), ReadHeaderTimeout: 10 * time.Second}
+	m.http = &http.Server{Handler: httpHandler(m.Config, m.db, &m.botReady, &m.webhook, &m.scheduler), ReadHeaderTimeout: 10 * time.Second}
 	go func() {
 		if err := m.http.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
 			m.errs <- fmt.Errorf("http: %w", err)

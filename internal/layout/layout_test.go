@@ -32,13 +32,14 @@ var allowed = map[string][]string{
 	"internal/backoff":      {},
 	"internal/redact":       {},
 	"internal/localpg":      {},
-	"storage":               {"workflow", "tgstate", "outbox", "migrations"},
+	"schedule":              {"internal/backoff", "internal/redact"},
+	"storage":               {"workflow", "tgstate", "outbox", "migrations", "schedule", "internal/backoff", "internal/redact"},
 	"transport":             {"tgstate", "internal/backoff", "internal/redact"},
 	"delivery":              {"render", "outbox", "workflow", "internal/backoff", "internal/redact"},
 	"bot":                   {"transport", "delivery", "render", "tgstate", "outbox", "workflow", "internal/backoff", "internal/redact"},
 	"cmd/mcu":               {"*"},
 	"internal/layout":       {},
-	"internal/dbtest":       {"storage", "migrations", "workflow", "tgstate", "outbox"},
+	"internal/dbtest":       {"storage", "migrations", "workflow", "tgstate", "outbox", "schedule", "internal/backoff", "internal/redact"},
 	"internal/readmetest":   {},
 	"internal/golden":       {},
 	"internal/telegramtest": {},
@@ -95,7 +96,7 @@ func TestImportDirection(t *testing.T) {
 // programPackages are the packages drawn in the README's diagram: the
 // program, not its test helpers.
 var programPackages = []string{
-	"cmd/mcu", "bot", "transport", "delivery", "render", "storage", "tgstate", "outbox",
+	"cmd/mcu", "bot", "transport", "delivery", "schedule", "render", "storage", "tgstate", "outbox",
 	"workflow", "migrations", "internal/localpg", "internal/redact", "internal/backoff",
 }
 
