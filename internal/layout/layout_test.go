@@ -33,6 +33,7 @@ var allowed = map[string][]string{
 	"internal/redact":       {},
 	"internal/localpg":      {},
 	"reportrow":             {"workflow"},
+	"report":                {"reportrow", "render", "workflow"},
 	"storage":               {"workflow", "tgstate", "outbox", "reportrow", "migrations"},
 	"transport":             {"tgstate", "internal/backoff", "internal/redact"},
 	"delivery":              {"render", "outbox", "workflow", "internal/backoff", "internal/redact"},
@@ -97,7 +98,7 @@ func TestImportDirection(t *testing.T) {
 // program, not its test helpers.
 var programPackages = []string{
 	"cmd/mcu", "bot", "transport", "delivery", "render", "storage", "tgstate", "outbox",
-	"reportrow", "workflow", "migrations", "internal/localpg", "internal/redact", "internal/backoff",
+	"report", "reportrow", "workflow", "migrations", "internal/localpg", "internal/redact", "internal/backoff",
 }
 
 // TestReadmeImportDiagram keeps the README's diagram of which package
