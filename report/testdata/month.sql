@@ -7,13 +7,16 @@ SET LOCAL TIME ZONE 'Europe/Moscow';
 INSERT INTO staff (user_id, name)
 SELECT 1000 + e, 'Исполнитель ' || e FROM generate_series(0, 39) e;
 
--- g 1..100000 are October's, 100001..200000 November's: one every 25.92 s.
+-- g 1..100000 are received in October, 100001..200000 in November,
+-- evenly over each month. An appeal from another channel is registered
+-- (created) 0–5 days after it was received, so some of November's are
+-- registered in December and still count in November.
 INSERT INTO appeals (id, year, seq, kind, source, state, direction, text, created_at, updated_at,
     received_at, registered_at, due_at, answered_at, closed_at, rating, reopen_count, executor_id)
 SELECT g, 2026, g, kind, source, state,
     (ARRAY[NULL, 'politics', 'social', 'housing', 'economy', 'property'])[1 + g % 6],
     'текст обращения', created, created,
-    CASE WHEN source <> 'bot' THEN created - (g % 6) * interval '1 day' END,
+    CASE WHEN source <> 'bot' THEN received END,
     created, created + interval '14 days',
     CASE WHEN state IN ('answered', 'closed', 'reopened') THEN created + (g % 17) * interval '1 day' END,
     CASE WHEN state IN ('closed', 'rejected', 'withdrawn') THEN created + (g % 17) * interval '1 day' END,
@@ -21,14 +24,18 @@ SELECT g, 2026, g, kind, source, state,
     CASE WHEN state = 'reopened' THEN 1 ELSE 0 END,
     CASE WHEN state NOT IN ('registered', 'rejected', 'withdrawn') THEN 1000 + g % 40 END
 FROM (
-    SELECT g,
-        timestamptz '2026-10-01 00:00' + (g - 1) * interval '25.92 seconds' AS created,
-        CASE WHEN g % 10 < 7 THEN 'message' WHEN g % 10 < 9 THEN 'appeal59' ELSE 'incident' END AS kind,
-        CASE WHEN g % 10 < 7 THEN 'bot' ELSE (ARRAY['pos', 'social', 'phone', 'in_person', 'email'])[1 + g % 5] END AS source,
-        (ARRAY['closed', 'closed', 'closed', 'closed', 'closed', 'closed', 'closed', 'closed', 'answered', 'answered',
-               'answered', 'answered', 'reopened', 'in_progress', 'in_progress', 'in_progress', 'rejected',
-               'on_approval', 'assigned', 'withdrawn'])[1 + g % 20] AS state
-    FROM generate_series(1, 200000) g
+    SELECT *, received + CASE WHEN source = 'bot' THEN interval '0' ELSE (g % 6) * interval '1 day' END AS created
+    FROM (
+        SELECT g,
+            CASE WHEN g <= 100000 THEN timestamptz '2026-10-01 00:00' + (g - 1) * (interval '31 days' / 100000)
+                 ELSE timestamptz '2026-11-01 00:00' + (g - 100001) * (interval '30 days' / 100000) END AS received,
+            CASE WHEN g % 10 < 7 THEN 'message' WHEN g % 10 < 9 THEN 'appeal59' ELSE 'incident' END AS kind,
+            CASE WHEN g % 10 < 7 THEN 'bot' ELSE (ARRAY['pos', 'social', 'phone', 'in_person', 'email'])[1 + g % 5] END AS source,
+            (ARRAY['closed', 'closed', 'closed', 'closed', 'closed', 'closed', 'closed', 'closed', 'answered', 'answered',
+                   'answered', 'answered', 'reopened', 'in_progress', 'in_progress', 'in_progress', 'rejected',
+                   'on_approval', 'assigned', 'withdrawn'])[1 + g % 20] AS state
+        FROM generate_series(1, 200000) g
+    ) r
 ) s;
 
 SELECT setval('appeals_id_seq', 200000);
