@@ -33,13 +33,15 @@ var allowed = map[string][]string{
 	"internal/redact":       {},
 	"internal/localpg":      {},
 	"schedule":              {"internal/backoff", "internal/redact"},
-	"storage":               {"workflow", "tgstate", "outbox", "migrations", "schedule", "internal/backoff", "internal/redact"},
+	"reportrow":             {"workflow"},
+	"report":                {"reportrow", "render", "workflow"},
+	"storage":               {"workflow", "tgstate", "outbox", "reportrow", "migrations", "schedule", "internal/backoff", "internal/redact"},
 	"transport":             {"tgstate", "internal/backoff", "internal/redact"},
 	"delivery":              {"render", "outbox", "workflow", "internal/backoff", "internal/redact"},
 	"bot":                   {"transport", "delivery", "render", "tgstate", "outbox", "workflow", "internal/backoff", "internal/redact"},
 	"cmd/mcu":               {"*"},
 	"internal/layout":       {},
-	"internal/dbtest":       {"storage", "migrations", "workflow", "tgstate", "outbox", "schedule", "internal/backoff", "internal/redact"},
+	"internal/dbtest":       {"storage", "migrations", "workflow", "tgstate", "outbox", "reportrow", "schedule", "internal/backoff", "internal/redact"},
 	"internal/readmetest":   {},
 	"internal/golden":       {},
 	"internal/telegramtest": {},
@@ -97,7 +99,7 @@ func TestImportDirection(t *testing.T) {
 // program, not its test helpers.
 var programPackages = []string{
 	"cmd/mcu", "bot", "transport", "delivery", "schedule", "render", "storage", "tgstate", "outbox",
-	"workflow", "migrations", "internal/localpg", "internal/redact", "internal/backoff",
+	"report", "reportrow", "workflow", "migrations", "internal/localpg", "internal/redact", "internal/backoff",
 }
 
 // TestReadmeImportDiagram keeps the README's diagram of which package
