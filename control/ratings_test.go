@@ -1,6 +1,7 @@
 package control_test
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"strings"
@@ -9,8 +10,11 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"mcu/control"
+	"mcu/internal/dbtest"
 	"mcu/outbox"
 	"mcu/render"
+	"mcu/storage"
 	"mcu/workflow"
 )
 
@@ -130,4 +134,36 @@ func (f *fixture) residentNotices(appealID int64, ev workflow.Event) []workflow.
 		f.t.Fatal(err)
 	}
 	return out
+}
+
+// racingStore lets the resident act between the job's read of the
+// unrated answers and its close.
+type racingStore struct {
+	*storage.DB
+	meanwhile func()
+}
+
+func (s racingStore) FindUnratedAnswers(ctx context.Context, before time.Time) ([]*workflow.Appeal, error) {
+	list, err := s.DB.FindUnratedAnswers(ctx, before)
+	s.meanwhile()
+	return list, err
+}
+
+// TestCloseLosesToARatingMeanwhile: a resident who rates the answer
+// after the job read it as unrated, and before the close, wins: the
+// appeal stays answered with its rating, and the job does not fail.
+func TestCloseLosesToARatingMeanwhile(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, day(time.March, 2).Add(12*time.Hour))
+	a := f.answer(f.submit(resident1, "housing"))
+	ctl := control.New(control.Options{
+		Store: racingStore{DB: f.db, meanwhile: func() {
+			f.apply(a, workflow.EventRate, workflow.Resident(resident1), workflow.Input{Rating: 3})
+		}},
+		Service: f.svc, Calendar: f.cal, Location: moscow, Now: func() time.Time { return f.now }, Logger: dbtest.Logger(t),
+	})
+	f.run(ctl.Ratings, day(time.March, 9).Add(13*time.Hour))
+	if got := f.appeal(a.ID); got.State != workflow.StateAnswered || got.Rating != 3 {
+		t.Errorf("after a rating meanwhile: %s with rating %d, want answered with 3", got.State, got.Rating)
+	}
 }
