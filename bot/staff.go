@@ -22,6 +22,8 @@ type StaffStore interface {
 	// staff member held in the database (bootstrap admins are added by
 	// the workflow) and every staff member with their roles.
 	workflow.StaffStore
+	// SummaryStore re-posts a card (staff_summary.go).
+	SummaryStore
 	// FindStaffNames returns staff names by Telegram id.
 	FindStaffNames(ctx context.Context) (map[int64]string, error)
 	// RecordStaffAction appends to the staff audit trail.
@@ -78,6 +80,7 @@ func (b *Bot) staffHandlers() map[string]tele.HandlerFunc {
 	for _, ev := range render.CardEvents() {
 		h["\f"+string(ev)] = b.onCardButton(ev)
 	}
+	h["\f"+render.UniqueShowCard] = b.onShowCard // staff_summary.go
 	return h
 }
 

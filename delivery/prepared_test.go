@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"mcu/delivery"
 	"mcu/internal/dbtest"
@@ -93,7 +94,19 @@ func TestPreparedMessagesReachTheirChats(t *testing.T) {
 	if data, ok := f.srv.FileData(doc.Document.FileID); !ok || !bytes.Equal(data, report) {
 		t.Errorf("the document sent is not the file enqueued")
 	}
-	if d, err := f.db.FindOutboxDelivery(ctx, digestID); err != nil || !d.Sent {
-		t.Errorf("digest delivery %+v, %v; want sent", d, err)
+	// The dispatcher records the outcome after Telegram answered.
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		d, err := f.db.FindOutboxDelivery(ctx, digestID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if d.Sent {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("digest delivery %+v; want sent", d)
+		}
+		time.Sleep(20 * time.Millisecond)
 	}
 }

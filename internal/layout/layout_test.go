@@ -39,6 +39,7 @@ var allowed = map[string][]string{
 	"transport":             {"tgstate", "internal/backoff", "internal/redact"},
 	"delivery":              {"render", "outbox", "workflow", "internal/backoff", "internal/redact"},
 	"bot":                   {"transport", "delivery", "render", "tgstate", "outbox", "workflow", "internal/backoff", "internal/redact"},
+	"control":               {"render", "outbox", "workflow"},
 	"cmd/mcu":               {"*"},
 	"internal/layout":       {},
 	"internal/dbtest":       {"storage", "migrations", "workflow", "tgstate", "outbox", "reportrow", "schedule", "internal/backoff", "internal/redact"},
@@ -98,7 +99,7 @@ func TestImportDirection(t *testing.T) {
 // programPackages are the packages drawn in the README's diagram: the
 // program, not its test helpers.
 var programPackages = []string{
-	"cmd/mcu", "bot", "transport", "delivery", "schedule", "render", "storage", "tgstate", "outbox",
+	"cmd/mcu", "bot", "control", "transport", "delivery", "schedule", "render", "storage", "tgstate", "outbox",
 	"report", "reportrow", "workflow", "migrations", "internal/localpg", "internal/redact", "internal/backoff",
 }
 
