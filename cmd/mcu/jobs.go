@@ -1,26 +1,49 @@
 package main
 
 import (
+	"context"
 	"log/slog"
 	"time"
 
 	"mcu/bot"
+	"mcu/control"
 	"mcu/schedule"
 	"mcu/storage"
+	"mcu/workflow"
 )
 
 // JobDeps is what the scheduled jobs of mcu serve may use, opened by
 // Main.Run before it starts the scheduler.
 type JobDeps struct {
-	Config *Config
-	DB     *storage.DB
-	Bot    *bot.Bot
-	Logger *slog.Logger
-	Now    func() time.Time
+	Config  *Config
+	DB      *storage.DB
+	Service *workflow.Service
+	Bot     *bot.Bot
+	Logger  *slog.Logger
+	Now     func() time.Time
 }
 
-// defaultJobs are the scheduled jobs of mcu serve (see schedule.Job): none
-// yet. The head's digest (Config.DigestCron) and the working-day summary
-// (Config.SummaryCron) add themselves here; each job's name is its key in
-// job_runs, so it never changes.
-func defaultJobs(JobDeps) []schedule.Job { return nil }
+// defaultJobs are the scheduled jobs of mcu serve (see schedule.Job). Each
+// job's name is its key in job_runs, so it never changes.
+func defaultJobs(d JobDeps) []schedule.Job {
+	ctl := control.New(control.Options{
+		Store: d.DB, Service: d.Service, Calendar: d.Service.Calendar, Location: d.Config.Location,
+		Now: d.Now, Logger: d.Logger,
+	})
+	var jobs []schedule.Job
+	for _, j := range ctl.Jobs() {
+		if j.Name == "summary" {
+			j.Spec = d.Config.SummaryCron // MCU_SUMMARY_CRON
+		}
+		jobs = append(jobs, scheduled(j.Name, j.Spec, j.Run))
+	}
+	return jobs
+}
+
+// scheduled makes a job of the scheduler from a job that takes its slot
+// and whether it runs late.
+func scheduled(name, spec string, run func(ctx context.Context, slot time.Time, late bool) error) schedule.Job {
+	return schedule.Job{Name: name, Spec: spec, Run: func(ctx context.Context, r schedule.Run) error {
+		return run(ctx, r.Slot, r.Late)
+	}}
+}

@@ -60,7 +60,8 @@ func (m *Main) Run(ctx context.Context) error {
 	if err := m.startHTTP(); err != nil {
 		return err
 	}
-	b, err := connectBot(ctx, cfg, m.service(), db, logger)
+	svc := m.service()
+	b, err := connectBot(ctx, cfg, svc, db, logger)
 	if err != nil {
 		return err
 	}
@@ -75,7 +76,7 @@ func (m *Main) Run(ctx context.Context) error {
 	disp := delivery.NewDispatcher(db, b.Telegram(), delivery.DispatcherOptions{
 		Location: cfg.Location, Logger: logger, Directions: b.Directions,
 	})
-	sched, err := schedule.New(db, m.Jobs(JobDeps{Config: cfg, DB: db.DB, Bot: b, Logger: logger, Now: m.Now}),
+	sched, err := schedule.New(db, m.Jobs(JobDeps{Config: cfg, DB: db.DB, Service: svc, Bot: b, Logger: logger, Now: m.Now}),
 		schedule.Options{Location: cfg.Location, Now: m.Now, Logger: logger})
 	if err != nil {
 		return err
@@ -91,8 +92,7 @@ func (m *Main) Run(ctx context.Context) error {
 }
 
 // Done is closed when a part (the bot, the dispatcher, the scheduler,
-// HTTP) has stopped
-// by itself, or when Close stops them.
+// HTTP) has stopped by itself, or when Close stops them.
 func (m *Main) Done() <-chan struct{} { return m.done }
 
 // Close stops in order: stop taking updates and finish those in hand,
