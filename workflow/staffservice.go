@@ -28,11 +28,11 @@ type StaffList struct {
 
 // Errors of bindings; compare with errors.Is.
 var (
-	// ErrUnknownTarget: /bind names neither triage, head nor an active
-	// direction.
+	// ErrUnknownTarget: /bind names neither triage, head, leader nor an
+	// active direction.
 	ErrUnknownTarget = &Error{Code: EInvalid, Message: "unknown binding target"}
-	// ErrGroupOnly: only head may be bound in a private chat.
-	ErrGroupOnly = &Error{Code: EInvalid, Message: "only head may be bound in a private chat"}
+	// ErrGroupOnly: only head and leader may be bound in a private chat.
+	ErrGroupOnly = &Error{Code: EInvalid, Message: "only head and leader may be bound in a private chat"}
 )
 
 // StaffService decides the staff rules: who may bind chats, invite staff
@@ -212,8 +212,9 @@ func (s *StaffService) AcceptInvite(ctx context.Context, code string, userID int
 func (inv Invite) Used() bool { return inv.UsedBy != 0 || !inv.UsedAt.IsZero() }
 
 // Bind binds the caller's chat (or forum topic) to target: BindTriage,
-// BindHead or the code of an active direction (else ErrUnknownTarget). A
-// private chat may be bound only to head (else ErrGroupOnly). The binding
+// BindHead, BindLeader or the code of an active direction (else
+// ErrUnknownTarget). A private chat may be bound only to head or leader
+// (else ErrGroupOnly). The binding
 // replaces what the chat was bound to and takes the purpose from any
 // other chat. The cards queued for that purpose while no chat had it are
 // given to the chat; Bind returns the binding and how many. Admins only.
@@ -226,7 +227,7 @@ func (s *StaffService) Bind(ctx context.Context, by Caller, target string) (Bind
 			return err
 		}
 		switch target {
-		case BindTriage, BindHead:
+		case BindTriage, BindHead, BindLeader:
 			b.Purpose = target
 		default:
 			ok, err := tx.DirectionExists(ctx, target)
@@ -238,7 +239,7 @@ func (s *StaffService) Bind(ctx context.Context, by Caller, target string) (Bind
 			}
 			b.Purpose, b.Direction = BindDirection, target
 		}
-		if by.Private && b.Purpose != BindHead {
+		if by.Private && !personalPurpose(b.Purpose) {
 			return fmt.Errorf("%w: %s", ErrGroupOnly, target)
 		}
 		b.BoundAt = s.now()
@@ -285,8 +286,8 @@ func (s *StaffService) attachQueued(ctx context.Context, tx StaffTx, b Binding) 
 
 // Receives reports whether a notification queued while no chat had the
 // binding's purpose belongs to the chat bound now: a card of its
-// direction, or, for triage, a card of no direction. Head receives none
-// (its digest is not queued).
+// direction, or, for triage, a card of no direction. Head and leader
+// receive none (their digest is not queued).
 func (b Binding) Receives(n Notification) bool {
 	if n.Audience != AudienceCard {
 		return false
@@ -376,8 +377,8 @@ func grantDetails(g Grant) string {
 	return string(g.Role)
 }
 
-// bindingTarget names what a binding is for: a direction code, "triage"
-// or "head".
+// bindingTarget names what a binding is for: a direction code, "triage",
+// "head" or "leader".
 func bindingTarget(b Binding) string {
 	if b.Purpose == BindDirection {
 		return b.Direction

@@ -362,6 +362,8 @@ func TestBindTargets(t *testing.T) {
 	}{
 		{name: "head in a private chat", by: private(staffAdmin), target: "head",
 			want: workflow.Binding{ChatID: staffAdmin, Purpose: workflow.BindHead}},
+		{name: "leader in a private chat", by: private(staffBootstrap), target: "leader",
+			want: workflow.Binding{ChatID: staffBootstrap, Purpose: workflow.BindLeader}},
 		{name: "triage in a private chat", by: private(staffAdmin), target: "triage", wantErr: workflow.ErrGroupOnly},
 		{name: "a direction in a private chat", by: private(staffAdmin), target: "economy", wantErr: workflow.ErrGroupOnly},
 		{name: "a direction in a group", by: group(staffAdmin, -600), target: "economy",
@@ -417,7 +419,7 @@ func TestBindTargets(t *testing.T) {
 	for _, b := range list {
 		got = append(got, fmt.Sprintf("%d/%d:%s%s", b.ChatID, b.ThreadID, b.Purpose, b.Direction))
 	}
-	want := fmt.Sprint([]string{"-602/0:triage", fmt.Sprintf("%d/0:head", staffAdmin),
+	want := fmt.Sprint([]string{"-602/0:triage", fmt.Sprintf("%d/0:leader", staffBootstrap), fmt.Sprintf("%d/0:head", staffAdmin),
 		"-601/7:directionpolitics", "-200/0:directionsocial", "-600/0:directionhousing"})
 	if fmt.Sprint(got) != want {
 		t.Errorf("bindings %v, want %v", got, want)
