@@ -219,6 +219,17 @@ func TestInvites(t *testing.T) {
 		t.Errorf("Пётр got roles %v", gs)
 	}
 
+	// The first head gets the digest in the private chat.
+	glava := h.srv.NewUser("Глава")
+	m3 := link.FindStringSubmatch(h.say(admin, "/invite head").Text)
+	if got := h.say(glava, "/start "+m3[1]).Text; got !=
+		"Добро пожаловать! Вам выдана роль: глава администрации.\nСводка для главы администрации будет приходить в этот чат." {
+		t.Errorf("a head's /start: %q", got)
+	}
+	if n := h.count(`SELECT count(*) FROM chat_bindings WHERE purpose = 'head' AND chat_id = $1`, glava.ID); n != 1 {
+		t.Errorf("the head's private chat bound %d times, want once", n)
+	}
+
 	// Only an admin invites.
 	if got := h.say(ivan, "/invite admin").Text; got != "Недостаточно прав." {
 		t.Errorf("/invite by an executor: %q", got)

@@ -148,6 +148,7 @@ const (
 	TextInviteUsage     = "Укажите роль: /invite <роль> [<направление>].\nРоли: admin, operator, curator, executor, head, leader. Для curator и executor нужно направление: %s."
 	TextInviteCreated   = "Приглашение: %s. Ссылка одноразовая, действует до %s:\n%s"
 	TextInviteAccepted  = "Добро пожаловать! Вам выдана роль: %s."
+	TextHeadChatBound   = "Сводка для главы администрации будет приходить в этот чат."
 	TextInviteUsedBy    = "%s принял(а) приглашение: %s."
 	TextInviteUsed      = "Это приглашение уже использовано. Попросите администратора прислать новое."
 	TextInviteExpired   = "Срок действия приглашения истёк. Попросите администратора прислать новое."
