@@ -29,6 +29,7 @@ var allowed = map[string][]string{
 	"tgstate":               {},
 	"outbox":                {"workflow"},
 	"render":                {"workflow"},
+	"digest":                {"render", "workflow"},
 	"internal/backoff":      {},
 	"internal/redact":       {},
 	"internal/localpg":      {},
@@ -95,7 +96,7 @@ func TestImportDirection(t *testing.T) {
 // programPackages are the packages drawn in the README's diagram: the
 // program, not its test helpers.
 var programPackages = []string{
-	"cmd/mcu", "bot", "transport", "delivery", "render", "storage", "tgstate", "outbox",
+	"cmd/mcu", "bot", "digest", "transport", "delivery", "render", "storage", "tgstate", "outbox",
 	"workflow", "migrations", "internal/localpg", "internal/redact", "internal/backoff",
 }
 
