@@ -64,14 +64,22 @@ type Message struct {
 	// sends the appeal's card to the chat (bot handles
 	// render.UniqueDigestCard). It goes with the text.
 	Markup *tele.ReplyMarkup
+	// Chart is a PNG of render.ChartWidth × render.ChartHeight: the open
+	// and the overdue appeals of each direction as bars.
+	Chart []byte
 }
 
-// Compose builds the digest made at now (see Build) and renders it.
+// Compose builds the digest made at now (see Build) and renders it: the
+// text, its buttons and the chart.
 func (b *Builder) Compose(ctx context.Context, since, now time.Time) (Message, error) {
 	d, err := b.Build(ctx, since, now)
 	if err != nil {
 		return Message{}, err
 	}
 	text, markup := render.Digest(d, b.Location)
-	return Message{Text: text, Markup: markup}, nil
+	chart, err := render.DigestChart(d)
+	if err != nil {
+		return Message{}, fmt.Errorf("digest: %w", err)
+	}
+	return Message{Text: text, Markup: markup, Chart: chart}, nil
 }

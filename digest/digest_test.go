@@ -1,7 +1,11 @@
 package digest_test
 
 import (
+	"bytes"
 	"context"
+	"flag"
+	"image/png"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -11,6 +15,7 @@ import (
 	"mcu/digest"
 	"mcu/internal/dbtest"
 	"mcu/internal/golden"
+	"mcu/internal/readmetest"
 	"mcu/render"
 	"mcu/storage"
 	"mcu/workflow"
@@ -188,8 +193,9 @@ func (d *district) seed() {
 
 // TestDigestGolden builds the digest of a seeded district at a fixed
 // clock, checks every figure against a count by hand, and compares the
-// text and its buttons with testdata/digest.golden (go test ./digest
-// -update rewrites it).
+// text and its buttons with testdata/digest.golden and the README's copy
+// (go test ./digest -update -update-readme rewrites them, and
+// docs/digest-chart.png).
 func TestDigestGolden(t *testing.T) {
 	t.Parallel()
 	d := newDistrict(t)
@@ -242,6 +248,8 @@ func TestDigestGolden(t *testing.T) {
 		t.Fatal(err)
 	}
 	golden.Check(t, "digest.golden", view(msg))
+	readmetest.CheckBlock(t, "../README.md", "digest", "text", view(msg))
+	checkChart(t, msg.Chart)
 	if !render.FitsCaption(msg.Text) {
 		t.Errorf("the digest does not fit a photo's caption:\n%s", msg.Text)
 	}
@@ -251,6 +259,28 @@ func TestDigestGolden(t *testing.T) {
 				t.Errorf("callback data %q is over %d bytes", data, render.MaxCallbackBytes)
 			}
 		}
+	}
+}
+
+// checkChart checks that the chart is a PNG of the chart's size and, with
+// -update, writes it to docs/digest-chart.png (the README shows it).
+func checkChart(t *testing.T, chart []byte) {
+	t.Helper()
+	img, err := png.Decode(bytes.NewReader(chart))
+	if err != nil {
+		t.Fatalf("the chart is not a PNG: %v", err)
+	}
+	if b := img.Bounds(); b.Dx() != render.ChartWidth || b.Dy() != render.ChartHeight {
+		t.Errorf("the chart is %v, want %d×%d", b, render.ChartWidth, render.ChartHeight)
+	}
+	const docs = "../docs/digest-chart.png"
+	if f := flag.Lookup("update"); f != nil && f.Value.String() == "true" {
+		if err := os.WriteFile(docs, chart, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := os.Stat(docs); err != nil {
+		t.Errorf("%v (go test ./digest -update writes it)", err)
 	}
 }
 
