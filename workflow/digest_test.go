@@ -215,3 +215,30 @@ func answerTime(d workflow.Digest) workflow.Indicator  { return d.AnswerTime }
 func onTime(d workflow.Digest) workflow.Indicator      { return d.OnTime }
 func goodRatings(d workflow.Digest) workflow.Indicator { return d.GoodRatings }
 func reopens(d workflow.Digest) workflow.Indicator     { return d.Reopens }
+
+// TestSeesAppeal: who may open an appeal's card from the digest.
+func TestSeesAppeal(t *testing.T) {
+	housing := &workflow.Appeal{Direction: "housing"}
+	triage := &workflow.Appeal{}
+	cases := []struct {
+		grants        []workflow.Grant
+		housing, tria bool
+	}{
+		{nil, false, false},
+		{[]workflow.Grant{{Role: workflow.RoleHead}}, true, true},
+		{[]workflow.Grant{{Role: workflow.RoleLeader}}, true, true},
+		{[]workflow.Grant{{Role: workflow.RoleAdmin}}, true, true},
+		{[]workflow.Grant{{Role: workflow.RoleOperator}}, true, true},
+		{[]workflow.Grant{{Role: workflow.RoleCurator, Direction: "housing"}}, true, false},
+		{[]workflow.Grant{{Role: workflow.RoleExecutor, Direction: "housing"}}, true, false},
+		{[]workflow.Grant{{Role: workflow.RoleCurator, Direction: "economy"}, {Role: workflow.RoleExecutor, Direction: "social"}}, false, false},
+	}
+	for _, c := range cases {
+		if got := workflow.SeesAppeal(c.grants, housing); got != c.housing {
+			t.Errorf("%v sees a housing appeal: %v, want %v", c.grants, got, c.housing)
+		}
+		if got := workflow.SeesAppeal(c.grants, triage); got != c.tria {
+			t.Errorf("%v sees an appeal in triage: %v, want %v", c.grants, got, c.tria)
+		}
+	}
+}
