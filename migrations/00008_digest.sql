@@ -15,9 +15,13 @@ CREATE INDEX appeals_open_direction ON appeals (direction, due_at)
 -- Answers, closings, ratings and reopenings in a window.
 CREATE INDEX appeal_events_event_at ON appeal_events (event, at) INCLUDE (appeal_id)
     WHERE event IN ('approve', 'close', 'rate', 'reopen');
+-- The appeals answered in a window, with what an answer's time and
+-- punctuality need (an appeal's answered_at is its latest answer).
+CREATE INDEX appeals_answered ON appeals (answered_at) INCLUDE (id, registered_at, due_at)
+    WHERE answered_at IS NOT NULL;
 
 -- +goose Down
-DROP INDEX appeal_events_event_at, appeals_open_direction, appeals_created;
+DROP INDEX appeals_answered, appeal_events_event_at, appeals_open_direction, appeals_created;
 DELETE FROM chat_bindings WHERE purpose = 'leader';
 ALTER TABLE chat_bindings DROP CONSTRAINT chat_bindings_purpose_check;
 ALTER TABLE chat_bindings ADD CONSTRAINT chat_bindings_purpose_check

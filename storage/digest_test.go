@@ -49,12 +49,17 @@ func (s *digestSeed) appeal(direction string, state workflow.State, created, due
 	return id
 }
 
-// event appends an audit event of an appeal with a JSON payload.
+// event appends an audit event of an appeal with a JSON payload. An
+// approval also moves the appeal's answered_at to it when it is the
+// latest, as the workflow does.
 func (s *digestSeed) event(appealID int64, event workflow.Event, at time.Time, payload string) {
 	s.t.Helper()
 	dbtest.Exec(s.t, s.db, `
 		INSERT INTO appeal_events (appeal_id, at, actor_kind, event, from_state, to_state, payload)
 		VALUES ($1, $2, 'system', $3, '', '', $4)`, appealID, at, event, payload)
+	if event == workflow.EventApprove {
+		dbtest.Exec(s.t, s.db, `UPDATE appeals SET answered_at = greatest(answered_at, $2) WHERE id = $1`, appealID, at)
+	}
 }
 
 // TestFindDigestRows counts on appeals and events set at the edges of the
