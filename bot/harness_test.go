@@ -142,11 +142,12 @@ func (h *harness) grant(u telegramtest.User, role workflow.Role, direction strin
 	}
 }
 
-// bind binds a chat (and topic) to a direction code, "triage" or "head".
+// bind binds a chat (and topic) to a direction code, "triage", "head" or
+// "leader".
 func (h *harness) bind(chat telegramtest.Chat, thread int, target string) {
 	h.t.Helper()
 	purpose, dir := "direction", &target
-	if target == "triage" || target == "head" {
+	if target == "triage" || target == "head" || target == "leader" {
 		purpose, dir = target, nil
 	}
 	dbtest.Exec(h.t, h.db, `INSERT INTO chat_bindings (chat_id, thread_id, purpose, direction, bound_by) VALUES ($1, $2, $3, $4, 0)`,

@@ -29,6 +29,7 @@ var allowed = map[string][]string{
 	"tgstate":               {},
 	"outbox":                {"workflow"},
 	"render":                {"workflow"},
+	"digest":                {"render", "workflow"},
 	"internal/backoff":      {},
 	"internal/redact":       {},
 	"internal/localpg":      {},
@@ -99,7 +100,7 @@ func TestImportDirection(t *testing.T) {
 // programPackages are the packages drawn in the README's diagram: the
 // program, not its test helpers.
 var programPackages = []string{
-	"cmd/mcu", "bot", "control", "transport", "delivery", "schedule", "render", "storage", "tgstate", "outbox",
+	"cmd/mcu", "bot", "control", "digest", "transport", "delivery", "schedule", "render", "storage", "tgstate", "outbox",
 	"report", "reportrow", "workflow", "migrations", "internal/localpg", "internal/redact", "internal/backoff",
 }
 

@@ -1,0 +1,111 @@
+package bot_test
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	tele "gopkg.in/telebot.v3"
+
+	"mcu/digest"
+	"mcu/internal/telegramtest"
+	"mcu/workflow"
+)
+
+// postDigest sends the digest of now to chat as its sender will: the text
+// with the buttons under it. It returns the message as the chat sees it.
+func (h *harness) postDigest(chat telegramtest.Chat) telegramtest.Message {
+	h.t.Helper()
+	b := &digest.Builder{Store: h.db, Calendar: workflow.NewCalendar(nil, nil), Location: moscow}
+	msg, err := b.Compose(context.Background(), time.Time{}, h.clock())
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	sent, err := h.bot.Telegram().Send(&tele.Chat{ID: chat.ID}, msg.Text, msg.Markup)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	return h.srv.MustMessage(h.t, chat.ID, sent.ID)
+}
+
+// TestDigestButtonsOpenCards: a number under the digest sends that
+// appeal's card, without buttons, to the chat where it is pressed, for
+// whoever may see the appeal; anyone else is refused and nothing is sent.
+func TestDigestButtonsOpenCards(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, harnessOptions{})
+	alice := h.srv.NewUser("Алиса")
+	h.srv.OpenPrivateChat(alice)
+	h.submitFor(alice, "housing", "Во дворе дома 5 не вывозят мусор")     // 2026-000001, due 17.03
+	h.submitFor(alice, "economy", "Вопрос о субсидии для малого бизнеса") // 2026-000002
+	h.advance(20 * 24 * time.Hour)                                        // 22.03: both overdue
+
+	// The head, in the private chat the digest comes to.
+	glava := h.srv.NewUser("Глава")
+	private := h.srv.OpenPrivateChat(glava)
+	h.grant(glava, workflow.RoleHead, "")
+	h.bind(private, 0, "head")
+	dg := h.postDigest(private)
+	if got := dg.ButtonTexts(); len(got) != 1 || strings.Join(got[0], " ") != "2026-000001 2026-000002" {
+		t.Fatalf("the digest's buttons: %v", got)
+	}
+	if a := h.answer(h.srv.MustPress(t, glava, dg, "2026-000001")); a != "" {
+		t.Errorf("the head's press was answered %q", a)
+	}
+	card := h.cardIn(private.ID, "2026-000001")
+	for _, want := range []string{"Направление: ЖКХ", "Срок: 17.03.2026 — просрочено на 5 дн.", "не вывозят мусор"} {
+		if !strings.Contains(card.Text, want) {
+			t.Errorf("the card lacks %q:\n%s", want, card.Text)
+		}
+	}
+	if len(card.ButtonTexts()) != 0 || card.ReplyToMessage == nil || card.ReplyToMessage.MessageID != dg.MessageID {
+		t.Errorf("the card has buttons %v or does not reply to the digest", card.ButtonTexts())
+	}
+
+	// The leader's group, where people of every role may press.
+	group := h.srv.NewGroup("МЦУ")
+	h.bind(group, 0, "leader")
+	dg = h.postDigest(group)
+	user := func(name string, role workflow.Role, direction string) telegramtest.User {
+		u := h.srv.NewUser(name)
+		if role != "" {
+			h.grant(u, role, direction)
+		}
+		return u
+	}
+	leader, operator := user("Руководитель", workflow.RoleLeader, ""), user("Оператор", workflow.RoleOperator, "")
+	stranger, economy := user("Посторонний", "", ""), user("Экономист", workflow.RoleCurator, "economy")
+	executor := user("Исполнитель", workflow.RoleExecutor, "housing")
+	cases := []struct {
+		who    telegramtest.User
+		number string
+		sees   bool
+	}{
+		{stranger, "2026-000001", false},
+		{economy, "2026-000001", false}, // another direction's
+		{economy, "2026-000002", true},
+		{executor, "2026-000001", true},
+		{leader, "2026-000002", true},
+		{operator, "2026-000001", true},
+	}
+	for _, c := range cases {
+		before := len(h.srv.Sent(group.ID))
+		answer := h.answer(h.srv.MustPress(t, c.who, dg, c.number))
+		sent := h.srv.Sent(group.ID)
+		switch {
+		case !c.sees && (answer != "Недостаточно прав." || len(sent) != before):
+			t.Errorf("%s pressing %s: %q, %d messages sent; want a refusal and none", c.who.FirstName, c.number, answer, len(sent)-before)
+		case c.sees && (answer != "" || len(sent) != before+1 || !strings.HasPrefix(sent[len(sent)-1].Text, "№ "+c.number+" ·")):
+			t.Errorf("%s pressing %s: %q, %d messages sent; want the card", c.who.FirstName, c.number, answer, len(sent)-before)
+		}
+	}
+
+	// A forged press: an unknown number, a malformed one.
+	if a := h.answer(h.srv.PressData(glava, dg, "\fdgc|2026-000099")); a != "Не найдено." {
+		t.Errorf("an unknown number: %q", a)
+	}
+	if a := h.answer(h.srv.PressData(glava, dg, "\fdgc|17")); a != "Это действие сейчас недоступно." {
+		t.Errorf("a malformed number: %q", a)
+	}
+}
