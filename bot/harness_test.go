@@ -8,8 +8,10 @@ import (
 
 	"mcu/bot"
 	"mcu/delivery"
+	"mcu/digest"
 	"mcu/internal/dbtest"
 	"mcu/internal/telegramtest"
+	"mcu/outbox"
 	"mcu/storage"
 	"mcu/transport"
 	"mcu/workflow"
@@ -83,6 +85,11 @@ func (h *harness) start() {
 	b, err := bot.New(bot.Options{
 		Token: h.srv.Token, APIURL: h.srv.URL, Service: h.svc, Store: h.db,
 		Location: moscow, Now: h.clock, Logger: logger, OperatorName: h.operator,
+		Digest: func(ctx context.Context, now time.Time) (outbox.Prepared, error) {
+			b := &digest.Builder{Store: h.db, Calendar: workflow.NewCalendar(nil, nil), Location: moscow}
+			msg, err := b.Compose(ctx, time.Time{}, now)
+			return msg.Prepared(""), err
+		},
 		Updates: transport.ReceiverOptions{
 			Poller: transport.PollerOptions{Timeout: time.Second},
 			Inbox:  transport.InboxOptions{Grace: 2 * time.Second, Poll: 50 * time.Millisecond, RetryBase: 100 * time.Millisecond},

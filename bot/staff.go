@@ -25,6 +25,9 @@ type StaffStore interface {
 	workflow.StaffStore
 	// SummaryStore re-posts a card (staff_summary.go).
 	SummaryStore
+	// EnqueuePrepared queues a prepared message (a digest, a report) for
+	// a chat.
+	EnqueuePrepared(ctx context.Context, to outbox.Recipient, p outbox.Prepared) (int64, error)
 	// FindStaffNames returns staff names by Telegram id.
 	FindStaffNames(ctx context.Context) (map[int64]string, error)
 	// RecordStaffAction appends to the staff audit trail.
@@ -67,6 +70,7 @@ func (b *Bot) staffHandlers() map[string]tele.HandlerFunc {
 		"/revoke":                      b.adminOnly(b.onRevoke),
 		"/register":                    b.onRegister,
 		"/history":                     b.onHistory,
+		"/digest":                      b.onDigest,
 		"/cancel":                      b.onStaffCancel,
 		tele.OnText:                    b.onStaffReply,
 		tele.OnPhoto:                   b.onStaffReply,

@@ -3,6 +3,7 @@ package bot
 import (
 	tele "gopkg.in/telebot.v3"
 
+	"mcu/outbox"
 	"mcu/render"
 	"mcu/workflow"
 )
@@ -54,4 +55,30 @@ func (b *Bot) onDigestCard(c tele.Context) error {
 		return err
 	}
 	return respond(c, "")
+}
+
+// onDigest answers /digest in the chat bound to head or leader: the
+// digest is made now and sent there (through the outbox, like the
+// scheduled one). Anywhere else it says where to ask.
+func (b *Bot) onDigest(c tele.Context) error {
+	ctx := contextOf(c)
+	bnd, err := b.opts.Store.FindBinding(ctx, c.Chat().ID, threadOf(c.Message()))
+	if workflow.ErrorCode(err) == workflow.ENotFound || (err == nil && bnd.Purpose != workflow.BindHead && bnd.Purpose != workflow.BindLeader) {
+		return reply(c, render.TextDigestNotHere)
+	}
+	if err != nil {
+		return err
+	}
+	if b.opts.Digest == nil {
+		return reply(c, render.TextInvalid)
+	}
+	p, err := b.opts.Digest(ctx, b.opts.Now())
+	if err != nil {
+		return err
+	}
+	if _, err := b.opts.Store.EnqueuePrepared(ctx, outbox.Recipient{ChatID: bnd.ChatID}, p); err != nil {
+		return err
+	}
+	b.logger.InfoContext(ctx, "digest asked for", "chat_id", bnd.ChatID, "by", c.Sender().ID)
+	return nil
 }

@@ -1,32 +1,28 @@
 package bot_test
 
 import (
-	"context"
 	"strings"
 	"testing"
 	"time"
 
-	tele "gopkg.in/telebot.v3"
-
-	"mcu/digest"
 	"mcu/internal/telegramtest"
 	"mcu/workflow"
 )
 
-// postDigest sends the digest of now to chat as its sender will: the text
-// with the buttons under it. It returns the message as the chat sees it.
-func (h *harness) postDigest(chat telegramtest.Chat) telegramtest.Message {
+// askDigest has by write /digest in chat (bound to head or leader) and
+// returns the digest that comes: the chart with the digest as its caption
+// and the buttons under it.
+func (h *harness) askDigest(chat telegramtest.Chat, by telegramtest.User) telegramtest.Message {
 	h.t.Helper()
-	b := &digest.Builder{Store: h.db, Calendar: workflow.NewCalendar(nil, nil), Location: moscow}
-	msg, err := b.Compose(context.Background(), time.Time{}, h.clock())
-	if err != nil {
-		h.t.Fatal(err)
+	var opts []telegramtest.SendOption
+	if chat.Type != "private" {
+		opts = append(opts, telegramtest.In(chat))
 	}
-	sent, err := h.bot.Telegram().Send(&tele.Chat{ID: chat.ID}, msg.Text, msg.Markup)
-	if err != nil {
-		h.t.Fatal(err)
-	}
-	return h.srv.MustMessage(h.t, chat.ID, sent.ID)
+	asked := h.srv.SendText(by, "/digest", opts...)
+	return h.srv.MustWaitSent(h.t, telegramtest.All(telegramtest.After(asked), telegramtest.SentTo(chat.ID),
+		func(m telegramtest.Message) bool {
+			return len(m.Photo) > 0 && strings.HasPrefix(m.Caption, "📊 Сводка на")
+		}))
 }
 
 // TestDigestButtonsOpenCards: a number under the digest sends that
@@ -46,7 +42,7 @@ func TestDigestButtonsOpenCards(t *testing.T) {
 	private := h.srv.OpenPrivateChat(glava)
 	h.grant(glava, workflow.RoleHead, "")
 	h.bind(private, 0, "head")
-	dg := h.postDigest(private)
+	dg := h.askDigest(private, glava)
 	if got := dg.ButtonTexts(); len(got) != 1 || strings.Join(got[0], " ") != "2026-000001 2026-000002" {
 		t.Fatalf("the digest's buttons: %v", got)
 	}
@@ -66,7 +62,9 @@ func TestDigestButtonsOpenCards(t *testing.T) {
 	// The leader's group, where people of every role may press.
 	group := h.srv.NewGroup("МЦУ")
 	h.bind(group, 0, "leader")
-	dg = h.postDigest(group)
+	leader := h.srv.NewUser("Руководитель")
+	h.grant(leader, workflow.RoleLeader, "")
+	dg = h.askDigest(group, leader)
 	user := func(name string, role workflow.Role, direction string) telegramtest.User {
 		u := h.srv.NewUser(name)
 		if role != "" {
@@ -107,5 +105,20 @@ func TestDigestButtonsOpenCards(t *testing.T) {
 	}
 	if a := h.answer(h.srv.PressData(glava, dg, "\fdgc|17")); a != "Это действие сейчас недоступно." {
 		t.Errorf("a malformed number: %q", a)
+	}
+}
+
+// TestDigestOnlyInHeadOrLeaderChat: /digest elsewhere says where to ask
+// and sends no digest.
+func TestDigestOnlyInHeadOrLeaderChat(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, harnessOptions{})
+	group := h.srv.NewGroup("ЖКХ")
+	h.bind(group, 0, "housing")
+	u := h.srv.NewUser("Ольга")
+	h.grant(u, workflow.RoleCurator, "housing")
+	got := h.say(u, "/digest", telegramtest.In(group))
+	if !strings.Contains(got.Text, "в чате главы или руководителя") || len(got.Photo) > 0 {
+		t.Errorf("/digest in a direction chat answered %v", got)
 	}
 }

@@ -138,3 +138,19 @@ func digestDirection(d workflow.Digest, code string) string {
 	}
 	return ShortDirection(workflow.DirectionFigures{Code: code, Name: code})
 }
+
+// DigestChartCaption is the chart's caption when the digest's text is too
+// long to be it.
+const DigestChartCaption = chartTitle
+
+// DigestLateNote leads a digest sent after its time (every instance was
+// down at slot): «сводка за 09:00, отправлена с опозданием».
+func DigestLateNote(slot time.Time, loc *time.Location) string {
+	return fmt.Sprintf("⏰ Сводка за %s, отправлена с опозданием.", slot.In(loc).Format("15:04 02.01"))
+}
+
+// Texts of /digest and mcu digest.
+const (
+	TextDigestHere    = "Сводка подготовлена и сейчас придёт."
+	TextDigestNotHere = "Сводку можно запросить в чате главы или руководителя МЦУ (/bind head, /bind leader)."
+)

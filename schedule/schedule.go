@@ -294,3 +294,18 @@ func (s *Scheduler) setWake(name string, t time.Time) {
 	defer s.mu.Unlock()
 	s.wake[name] = t
 }
+
+// Previous returns the latest slot of spec (in loc) before t: for the
+// head's digest, when the one before it was due. It is zero when spec has
+// no slot in the eight years before t.
+func Previous(spec string, loc *time.Location, t time.Time) (time.Time, error) {
+	sched, err := parse(spec)
+	if err != nil {
+		return time.Time{}, err
+	}
+	if loc == nil {
+		loc = time.UTC
+	}
+	j := &job{sched: sched, loc: loc}
+	return j.prev(t.Add(-time.Second)), nil
+}

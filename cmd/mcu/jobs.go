@@ -2,11 +2,14 @@ package main
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"time"
 
 	"mcu/bot"
 	"mcu/control"
+	"mcu/digest"
+	"mcu/render"
 	"mcu/schedule"
 	"mcu/storage"
 	"mcu/workflow"
@@ -15,12 +18,13 @@ import (
 // JobDeps is what the scheduled jobs of mcu serve may use, opened by
 // Main.Run before it starts the scheduler.
 type JobDeps struct {
-	Config  *Config
-	DB      *storage.DB
-	Service *workflow.Service
-	Bot     *bot.Bot
-	Logger  *slog.Logger
-	Now     func() time.Time
+	Config   *Config
+	DB       *storage.DB
+	Service  *workflow.Service
+	Calendar *workflow.Calendar
+	Bot      *bot.Bot
+	Logger   *slog.Logger
+	Now      func() time.Time
 }
 
 // defaultJobs are the scheduled jobs of mcu serve (see schedule.Job). Each
@@ -37,7 +41,27 @@ func defaultJobs(d JobDeps) []schedule.Job {
 		}
 		jobs = append(jobs, scheduled(j.Name, j.Spec, j.Run))
 	}
-	return jobs
+	return append(jobs, scheduled("digest", d.Config.DigestCron, d.digest))
+}
+
+// digest is the job of the head's daily digest (MCU_DIGEST_CRON): a digest
+// sent late (every instance was down at its time) says so. With no head
+// chat bound there is nobody to send it to: that is logged, not retried.
+func (d JobDeps) digest(ctx context.Context, slot time.Time, late bool) error {
+	note := ""
+	if late {
+		note = render.DigestLateNote(slot, d.Config.Location)
+	}
+	p, err := composeDigest(ctx, d.Config, d.DB, d.Calendar, d.Now(), note)
+	if err != nil {
+		return err
+	}
+	_, err = digest.Send(ctx, d.DB, p)
+	if errors.Is(err, digest.ErrNoHeadChat) {
+		d.Logger.WarnContext(ctx, "digest not sent", "reason", err)
+		return nil
+	}
+	return err
 }
 
 // scheduled makes a job of the scheduler from a job that takes its slot

@@ -3,6 +3,7 @@
 //	mcu serve     bot, outbox dispatcher, scheduled jobs, HTTP (/healthz, /readyz)
 //	mcu migrate   apply database migrations and exit
 //	mcu report    write the monthly report (--month YYYY-MM [--out FILE.xlsx])
+//	mcu digest    send the head's digest now
 //
 // Configuration comes from the environment (see README.md); a bad value
 // exits with status 2 and one line naming the variable. Each command has
@@ -29,6 +30,7 @@ commands:
   serve     run the bot, the outbox dispatcher, the scheduled jobs and the HTTP endpoints
   migrate   apply database migrations and exit
   report    write the monthly report: report --month YYYY-MM [--out FILE.xlsx]
+  digest    send the head's digest now (exit 0 once Telegram accepted it)
 
 configuration is read from MCU_* environment variables; see README.md`
 
@@ -48,6 +50,7 @@ var commands = map[string]command{
 	"serve":   withoutArgs(serve),
 	"migrate": withoutArgs(migrate),
 	"report":  writeReport,
+	"digest":  sendDigest,
 }
 
 // withoutArgs makes a command of one that takes no arguments (and, as

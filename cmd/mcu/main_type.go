@@ -13,6 +13,7 @@ import (
 
 	"mcu/bot"
 	"mcu/delivery"
+	"mcu/outbox"
 	"mcu/schedule"
 	"mcu/workflow"
 )
@@ -76,7 +77,7 @@ func (m *Main) Run(ctx context.Context) error {
 	disp := delivery.NewDispatcher(db, b.Telegram(), delivery.DispatcherOptions{
 		Location: cfg.Location, Logger: logger, Directions: b.Directions,
 	})
-	sched, err := schedule.New(db, m.Jobs(JobDeps{Config: cfg, DB: db.DB, Service: svc, Bot: b, Logger: logger, Now: m.Now}),
+	sched, err := schedule.New(db, m.Jobs(JobDeps{Config: cfg, DB: db.DB, Service: svc, Calendar: svc.Calendar.(*workflow.Calendar), Bot: b, Logger: logger, Now: m.Now}),
 		schedule.Options{Location: cfg.Location, Now: m.Now, Logger: logger})
 	if err != nil {
 		return err
@@ -159,7 +160,7 @@ func (m *Main) startHTTP() error {
 // decreed (this one or the next).
 func (m *Main) service() *workflow.Service {
 	cfg := m.Config
-	cal := workflow.NewCalendar(m.Logger, cfg.CalendarDays)
+	cal := calendar(cfg, m.Logger)
 	for year := m.Now().In(cfg.Location).Year(); year <= m.Now().In(cfg.Location).Year()+1; year++ {
 		if !cal.Known(year) {
 			m.Logger.Warn("production calendar: year not decreed; its deadlines count Labour Code art. 112 days (add the decree with MCU_CALENDAR_FILE)",
@@ -195,10 +196,14 @@ func (m *Main) receiver(b *bot.Bot) (func(context.Context) error, error) {
 // network outage at start delays the bot rather than killing it.
 func connectBot(ctx context.Context, cfg *Config, svc *workflow.Service, db *database, logger *slog.Logger) (*bot.Bot, error) {
 	delay := time.Second
+	cal := svc.Calendar.(*workflow.Calendar)
 	for {
 		b, err := bot.New(bot.Options{
 			Token: cfg.TelegramToken, APIURL: cfg.TelegramAPIURL, Service: svc, Store: db,
 			Location: cfg.Location, Logger: logger, OperatorName: cfg.OperatorName,
+			Digest: func(ctx context.Context, now time.Time) (outbox.Prepared, error) {
+				return composeDigest(ctx, cfg, db.DB, cal, now, "")
+			},
 		})
 		if err == nil {
 			return b, nil

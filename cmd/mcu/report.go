@@ -12,7 +12,6 @@ import (
 	"time"
 
 	"mcu/report"
-	"mcu/workflow"
 )
 
 // reportFlags are the arguments of mcu report.
@@ -71,7 +70,7 @@ func writeReport(ctx context.Context, args []string, getenv func(string) string,
 	started := time.Now()
 	opts := report.Options{
 		Location: cfg.Location,
-		Calendar: workflow.NewCalendar(logger, cfg.CalendarDays),
+		Calendar: calendar(cfg, logger),
 		Now:      time.Now,
 	}
 	err = writeFileAtomically(flags.out, func(w io.Writer) error {

@@ -29,7 +29,7 @@ var allowed = map[string][]string{
 	"tgstate":               {},
 	"outbox":                {"workflow"},
 	"render":                {"workflow"},
-	"digest":                {"render", "workflow"},
+	"digest":                {"render", "outbox", "workflow"},
 	"internal/backoff":      {},
 	"internal/redact":       {},
 	"internal/localpg":      {},
