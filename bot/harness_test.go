@@ -1,6 +1,7 @@
 package bot_test
 
 import (
+	"bytes"
 	"context"
 	"sync"
 	"testing"
@@ -12,6 +13,7 @@ import (
 	"mcu/internal/dbtest"
 	"mcu/internal/telegramtest"
 	"mcu/outbox"
+	"mcu/report"
 	"mcu/storage"
 	"mcu/transport"
 	"mcu/workflow"
@@ -89,6 +91,18 @@ func (h *harness) start() {
 			b := &digest.Builder{Store: h.db, Calendar: workflow.NewCalendar(nil, nil), Location: moscow}
 			msg, err := b.Compose(ctx, time.Time{}, now)
 			return msg.Prepared(""), err
+		},
+		Report: func(ctx context.Context, month string, now time.Time) (outbox.Prepared, error) {
+			m, err := report.ParseMonth(month)
+			if month == "" {
+				m, err = report.MonthOf(now.AddDate(0, -1, 0), moscow), nil
+			}
+			if err != nil {
+				return outbox.Prepared{}, workflow.Errorf(workflow.EInvalid, "%v", err)
+			}
+			var buf bytes.Buffer
+			err = report.Write(ctx, &buf, m, h.db, report.Options{Location: moscow, Calendar: workflow.NewCalendar(nil, nil), Now: h.clock})
+			return outbox.Prepared{File: &outbox.File{Kind: outbox.FileDocument, Name: report.FileName(m), Data: buf.Bytes()}}, err
 		},
 		Updates: transport.ReceiverOptions{
 			Poller: transport.PollerOptions{Timeout: time.Second},

@@ -71,6 +71,7 @@ func (b *Bot) staffHandlers() map[string]tele.HandlerFunc {
 		"/register":                    b.onRegister,
 		"/history":                     b.onHistory,
 		"/digest":                      b.onDigest,
+		"/report":                      b.onReport,
 		"/cancel":                      b.onStaffCancel,
 		tele.OnText:                    b.onStaffReply,
 		tele.OnPhoto:                   b.onStaffReply,

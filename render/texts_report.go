@@ -134,3 +134,14 @@ func ReportReturnReasonLabels() []string {
 	}
 	return append(out, LabelComment)
 }
+
+// ReportCaption is the caption of the monthly report sent as a document.
+func ReportCaption(year int, month time.Month) string {
+	return fmt.Sprintf("Отчёт МЦУ за %s %d г. (для ЦУР)", monthNames[month-1], year)
+}
+
+// Texts of /report.
+const (
+	TextReportUsage   = "Отчёт за месяц: /report 2026-11 (без месяца — за прошлый)."
+	TextReportNotHere = "Отчёт можно запросить в чате главы, руководителя МЦУ или операторов."
+)

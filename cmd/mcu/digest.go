@@ -60,7 +60,7 @@ func sendDigest(ctx context.Context, _ []string, getenv func(string) string, log
 	if err != nil {
 		return err
 	}
-	ids, err := digest.Send(ctx, db, p)
+	ids, err := toHeadAndLeader(ctx, db, p)
 	if err != nil {
 		return err
 	}

@@ -8,8 +8,8 @@ import (
 
 	"mcu/bot"
 	"mcu/control"
-	"mcu/digest"
 	"mcu/render"
+	"mcu/report"
 	"mcu/schedule"
 	"mcu/storage"
 	"mcu/workflow"
@@ -41,7 +41,29 @@ func defaultJobs(d JobDeps) []schedule.Job {
 		}
 		jobs = append(jobs, scheduled(j.Name, j.Spec, j.Run))
 	}
-	return append(jobs, scheduled("digest", d.Config.DigestCron, d.digest))
+	return append(jobs,
+		scheduled("digest", d.Config.DigestCron, d.digest),
+		scheduled("report", reportCron, d.report))
+}
+
+// reportCron is when the monthly report goes to the head and the leader:
+// on the 1st at 08:00, for the month before.
+const reportCron = "0 8 1 * *"
+
+// report is the job of the monthly report: the report of the month before
+// the slot's, as a document to the head's chat and the leader's.
+func (d JobDeps) report(ctx context.Context, slot time.Time, _ bool) error {
+	month := report.MonthOf(previousMonth(slot, d.Config.Location), d.Config.Location)
+	p, err := composeReport(ctx, d.Config, d.DB, d.Calendar, month, d.Now)
+	if err != nil {
+		return err
+	}
+	_, err = toHeadAndLeader(ctx, d.DB, p)
+	if errors.Is(err, errNoHeadChat) {
+		d.Logger.WarnContext(ctx, "monthly report not sent", "month", month.String(), "reason", err)
+		return nil
+	}
+	return err
 }
 
 // digest is the job of the head's daily digest (MCU_DIGEST_CRON): a digest
@@ -56,8 +78,8 @@ func (d JobDeps) digest(ctx context.Context, slot time.Time, late bool) error {
 	if err != nil {
 		return err
 	}
-	_, err = digest.Send(ctx, d.DB, p)
-	if errors.Is(err, digest.ErrNoHeadChat) {
+	_, err = toHeadAndLeader(ctx, d.DB, p)
+	if errors.Is(err, errNoHeadChat) {
 		d.Logger.WarnContext(ctx, "digest not sent", "reason", err)
 		return nil
 	}

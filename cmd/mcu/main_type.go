@@ -204,6 +204,9 @@ func connectBot(ctx context.Context, cfg *Config, svc *workflow.Service, db *dat
 			Digest: func(ctx context.Context, now time.Time) (outbox.Prepared, error) {
 				return composeDigest(ctx, cfg, db.DB, cal, now, "")
 			},
+			Report: func(ctx context.Context, month string, now time.Time) (outbox.Prepared, error) {
+				return reportFor(ctx, cfg, db.DB, cal, month, now)
+			},
 		})
 		if err == nil {
 			return b, nil

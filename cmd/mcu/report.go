@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"flag"
@@ -11,7 +12,11 @@ import (
 	"path/filepath"
 	"time"
 
+	"mcu/outbox"
+	"mcu/render"
 	"mcu/report"
+	"mcu/storage"
+	"mcu/workflow"
 )
 
 // reportFlags are the arguments of mcu report.
@@ -111,4 +116,38 @@ func writeFileAtomically(path string, write func(io.Writer) error) (err error) {
 		return fmt.Errorf("write %s: %w", path, err)
 	}
 	return nil
+}
+
+// composeReport writes the report of month as the outbox sends it: an
+// XLSX document with its caption.
+func composeReport(ctx context.Context, cfg *Config, db *storage.DB, cal *workflow.Calendar, month report.Month, now func() time.Time) (outbox.Prepared, error) {
+	var buf bytes.Buffer
+	opts := report.Options{Location: cfg.Location, Calendar: cal, Now: now}
+	if err := report.Write(ctx, &buf, month, db, opts); err != nil {
+		return outbox.Prepared{}, err
+	}
+	return outbox.Prepared{File: &outbox.File{
+		Kind: outbox.FileDocument, Name: report.FileName(month),
+		Caption: render.ReportCaption(month.Year, month.Month), Data: buf.Bytes(),
+	}}, nil
+}
+
+// reportFor is the report of /report: of the month written YYYY-MM, or of
+// the month before now's when none is; a month that cannot be read is an
+// invalid error.
+func reportFor(ctx context.Context, cfg *Config, db *storage.DB, cal *workflow.Calendar, month string, now time.Time) (outbox.Prepared, error) {
+	m := report.MonthOf(previousMonth(now, cfg.Location), cfg.Location)
+	if month != "" {
+		var err error
+		if m, err = report.ParseMonth(month); err != nil {
+			return outbox.Prepared{}, workflow.Errorf(workflow.EInvalid, "month %q: %v", month, err)
+		}
+	}
+	return composeReport(ctx, cfg, db, cal, m, func() time.Time { return now })
+}
+
+// previousMonth returns a moment of the month before t's (in loc).
+func previousMonth(t time.Time, loc *time.Location) time.Time {
+	y, m, _ := t.In(loc).Date()
+	return time.Date(y, m, 1, 0, 0, 0, 0, loc).AddDate(0, 0, -1)
 }
