@@ -209,6 +209,8 @@ const (
 	TextRegisterName       = "%s, как зовут заявителя? Ответьте на это сообщение («-», если неизвестно)."
 	TextRegisterContact    = "%s, как связаться с заявителем (телефон, e-mail, адрес)? Ответьте на это сообщение («-», если неизвестно)."
 	TextRegisterDirection  = "К какому направлению относится обращение?"
+	TextRegisterReceived   = "%s, когда обращение поступило? Дата ДД.ММ.ГГГГ в ответ на это сообщение («-», если сегодня). Зарегистрировать его нужно в течение 3 дней (ч. 2 ст. 8 59-ФЗ)."
+	TextRegisterBadDate    = "Не понимаю дату. Напишите её как 05.03.2026 (не позже сегодняшней) или «-», если обращение поступило сегодня."
 	TextRegistered         = "Зарегистрировано: № %s (%s), ответ до %s."
 	TextRegisterSummary    = "Регистрация: %s, источник — %s."
 )
@@ -262,6 +264,9 @@ func cardText(m CardView, directions map[string]string, loc *time.Location, now 
 	}
 	if m.ContactName != "" || m.Contact != "" {
 		fmt.Fprintf(&b, "Заявитель: %s\n", strings.Join(nonEmpty(m.ContactName, m.Contact), ", "))
+	}
+	if !a.ReceivedAt.IsZero() {
+		b.WriteString(receivedLine(a, loc))
 	}
 	b.WriteString("\n")
 	b.WriteString(Shorten(a.Text, cardTextRunes))
@@ -405,3 +410,17 @@ func KindChoices() []workflow.Kind { return slices.Clone(kindChoices) }
 
 // SourceChoices are the channels /register offers, in order.
 func SourceChoices() []workflow.Source { return slices.Clone(sourceChoices) }
+
+// receivedLine says when an appeal from another channel was received and,
+// when it was registered later than 59-ФЗ allows (3 days, art. 8 p. 2),
+// that this is a violation.
+func receivedLine(a *workflow.Appeal, loc *time.Location) string {
+	line := "Поступило: " + FormatDate(a.ReceivedAt, loc)
+	if a.RegisteredAt.IsZero() {
+		return line + "\n"
+	}
+	if n := workflow.RegistrationDelay(a.ReceivedAt, a.RegisteredAt, loc); n > workflow.RegistrationDays {
+		line += fmt.Sprintf(" — ⚠️ зарегистрировано через %s, позже 3 дней (ч. 2 ст. 8 59-ФЗ)", Days(n))
+	}
+	return line + "\n"
+}

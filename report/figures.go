@@ -18,7 +18,7 @@ type Calendar interface {
 
 // RegistrationDays is how many days after receipt an appeal may be
 // registered (59-ФЗ art. 8 part 2: «в течение трёх дней»).
-const RegistrationDays = 3
+const RegistrationDays = workflow.RegistrationDays
 
 // outcome is what the report makes of one appeal at the report's time.
 type outcome struct {
@@ -55,19 +55,10 @@ func assess(a *reportrow.Appeal, asOf time.Time, loc *time.Location, cal Calenda
 		}
 		registered = asOf
 	}
-	o.lateRegistered = daysBetween(a.ReceivedAt, registered, loc) > RegistrationDays
+	o.lateRegistered = workflow.RegistrationDelay(a.ReceivedAt, registered, loc) > RegistrationDays
 	return o
 }
 
-// daysBetween returns the calendar days from from's date to to's date,
-// both in loc.
-func daysBetween(from, to time.Time, loc *time.Location) int {
-	day := func(t time.Time) time.Time {
-		y, m, d := t.In(loc).Date()
-		return time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
-	}
-	return int(day(to).Sub(day(from)) / (24 * time.Hour))
-}
 
 // tally adds up the appeals of one group: a direction, an executor, or
 // all of them. It keeps counts and a histogram, never the appeals, so a

@@ -81,7 +81,7 @@ func TestAssess(t *testing.T) {
 	}
 }
 
-func TestDaysBetweenTakesDatesInTheZone(t *testing.T) {
+func TestRegistrationDelayTakesDatesInTheZone(t *testing.T) {
 	// 23:30 in Moscow on 1 November is 20:30 UTC: the same date in both,
 	// while 00:30 Moscow on 2 November is still 1 November in UTC.
 	tests := []struct {
@@ -94,8 +94,8 @@ func TestDaysBetweenTakesDatesInTheZone(t *testing.T) {
 		{at(10, 30, 10), at(11, 2, 10), 3},
 	}
 	for _, tt := range tests {
-		if got := daysBetween(tt.from, tt.to, msk); got != tt.want {
-			t.Errorf("daysBetween(%v, %v) = %d, want %d", tt.from, tt.to, got, tt.want)
+		if got := workflow.RegistrationDelay(tt.from, tt.to, msk); got != tt.want {
+			t.Errorf("RegistrationDelay(%v, %v) = %d, want %d", tt.from, tt.to, got, tt.want)
 		}
 	}
 }
