@@ -59,7 +59,6 @@ func assess(a *reportrow.Appeal, asOf time.Time, loc *time.Location, cal Calenda
 	return o
 }
 
-
 // tally adds up the appeals of one group: a direction, an executor, or
 // all of them. It keeps counts and a histogram, never the appeals, so a
 // month of any size takes the same memory.
