@@ -177,10 +177,15 @@ const (
 	TextDraftSent       = "проект ответа отправлен на согласование"
 	textReturnSent      = "проект возвращён на доработку"
 	TextExtendSent      = "срок продлён до %s, заявитель уведомлён"
-	TextRedirectSent    = "переадресовано: %s"
-	TextHistoryUsage    = "Укажите номер: /history 2026-000017."
-	TextHistoryTitle    = "История № %s:"
-	TextNotYours        = "Это не ваш запрос."
+	// TextExtendSentWritten confirms an extension of an appeal whose citizen
+	// is not in Telegram: the bot told nobody (59-ФЗ art. 12 part 2).
+	TextExtendSentWritten = "срок продлён до %s. Заявителя нет в Telegram — уведомите его о продлении письменно (ч. 2 ст. 12 59-ФЗ)"
+	// TextExtendOverdue answers «Продлить срок» pressed after the deadline.
+	TextExtendOverdue = "Срок ответа уже истёк: продлить его нельзя. Продлевают до окончания срока, уведомив заявителя (ч. 2 ст. 12 59-ФЗ)."
+	TextRedirectSent  = "переадресовано: %s"
+	TextHistoryUsage  = "Укажите номер: /history 2026-000017."
+	TextHistoryTitle  = "История № %s:"
+	TextNotYours      = "Это не ваш запрос."
 )
 
 // Answers to a press that lost a race: what happened to the appeal.

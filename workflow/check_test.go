@@ -57,6 +57,11 @@ func TestCheckRefusesWhatApplyRefuses(t *testing.T) {
 		{"extend when answered", workflow.StateAnswered, workflow.EventExtend, curator, nil, workflow.EInvalid},
 		{"extend again", workflow.StateInProgress, workflow.EventExtend, curator,
 			[]string{"UPDATE appeals SET extended = true WHERE id = $1"}, workflow.EInvalid},
+		// The clock says 2026-03-02 10:00 in Moscow.
+		{"extend overdue", workflow.StateInProgress, workflow.EventExtend, curator,
+			[]string{"UPDATE appeals SET due_at = '2026-03-02 09:59:59+03' WHERE id = $1"}, workflow.EInvalid},
+		{"extend at the very deadline", workflow.StateInProgress, workflow.EventExtend, curator,
+			[]string{"UPDATE appeals SET due_at = '2026-03-02 10:00:00+03' WHERE id = $1"}, ""},
 		{"rate again", workflow.StateAnswered, workflow.EventRate, resident,
 			[]string{"UPDATE appeals SET rating = 4 WHERE id = $1"}, workflow.EInvalid},
 		{"ask nobody", workflow.StateInProgress, workflow.EventAskResident, curator,

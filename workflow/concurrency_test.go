@@ -204,6 +204,34 @@ func TestExtendOnce(t *testing.T) {
 	}
 }
 
+// TestExtendRefusedOnceOverdue: 59-ФЗ art. 12 part 2 extends a running
+// term; past the deadline both Check and Apply refuse, saying why.
+func TestExtendRefusedOnceOverdue(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	ctx := context.Background()
+	a := f.inState(t, workflow.StateInProgress)
+	f.now = a.DueAt.Add(time.Second)
+	cmd := workflow.Command{AppealID: a.ID, Event: workflow.EventExtend, Actor: workflow.Staff(staffAll),
+		Version: a.Version, Input: workflow.Input{Days: 10, Reason: "Нужен выезд комиссии"}}
+	before := f.counts(t, a.ID)
+	if _, err := f.svc.Check(ctx, cmd); !errors.Is(err, workflow.ErrDeadlinePassed) || workflow.ErrorCode(err) != workflow.EInvalid {
+		t.Errorf("Check past the deadline: %v, want invalid, deadline passed", err)
+	}
+	if _, err := f.svc.Apply(ctx, cmd); !errors.Is(err, workflow.ErrDeadlinePassed) || workflow.ErrorCode(err) != workflow.EInvalid {
+		t.Errorf("Apply past the deadline: %v, want invalid, deadline passed", err)
+	}
+	if after := f.counts(t, a.ID); after != before {
+		t.Errorf("a refused extension changed %+v to %+v", before, after)
+	}
+	// The other events of a late appeal go on.
+	for _, e := range []workflow.Event{workflow.EventAskResident, workflow.EventSubmitDraft, workflow.EventReroute, workflow.EventReject} {
+		if err := workflow.Guard(a, e, f.now); err != nil {
+			t.Errorf("Guard(%s) past the deadline: %v", e, err)
+		}
+	}
+}
+
 func TestResidentFloodLimit(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t)

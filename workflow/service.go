@@ -162,15 +162,22 @@ func (s *Service) allow(ctx context.Context, tx Tx, a *Appeal, cmd Command) (Rol
 	if !ok {
 		return "", "", Errorf(EInvalid, "cannot %s appeal %d in state %s", cmd.Event, a.ID, a.State)
 	}
-	if err := guard(a, cmd.Event); err != nil {
+	if err := Guard(a, cmd.Event, s.now()); err != nil {
 		return "", "", err
 	}
 	return role, to, nil
 }
 
-// guard refuses an event that the transition table allows in a's state
-// but a itself does not: what no input can change.
-func guard(a *Appeal, e Event) error {
+// Guard refuses at now an event that the transition table allows in a's
+// state but a itself does not, whoever fires it: what no input can change.
+// It returns nil when a takes e as far as a is concerned (the actor's role,
+// the version and the state are Service.Check's). A card asks it before
+// offering a button, and Service.Check and Apply decide with it.
+//
+// An extension is refused once the deadline has passed: 59-ФЗ art. 12
+// part 2 extends a term that is running, with the citizen told before it
+// ends (the error wraps ErrDeadlinePassed).
+func Guard(a *Appeal, e Event, now time.Time) error {
 	switch e {
 	case EventAskResident:
 		if a.ResidentID == 0 {
@@ -179,6 +186,10 @@ func guard(a *Appeal, e Event) error {
 	case EventExtend:
 		if a.Extended {
 			return Errorf(EInvalid, "appeal %d deadline was already extended", a.ID)
+		}
+		if !a.DueAt.IsZero() && now.After(a.DueAt) {
+			return &Error{Code: EInvalid, Message: fmt.Sprintf("appeal %d was due %s", a.ID, a.DueAt.Format(time.RFC3339)),
+				Err: ErrDeadlinePassed}
 		}
 	case EventRate:
 		if a.Rating != 0 {
