@@ -83,14 +83,19 @@ func (b *Bot) residentHandlers() map[string]tele.HandlerFunc {
 	return h
 }
 
-// onHelp answers /help, with or without consent.
+// onHelp answers /help, with or without consent. The deadline it tells
+// is the «message» rule of deadline_rules (without a direction); when it
+// cannot be read, /help still answers, without it.
 func (b *Bot) onHelp(c tele.Context) error {
-	return c.Send(render.HelpText(messageWorkdays), &tele.SendOptions{DisableWebPagePreview: true})
+	ctx := contextOf(c)
+	var deadline string
+	if rule, err := b.opts.Service.DeadlineRule(ctx, workflow.KindMessage, ""); err != nil {
+		b.logger.WarnContext(ctx, "help: unable to read the message deadline rule", "error", err)
+	} else {
+		deadline = render.DeadlineText(rule)
+	}
+	return c.Send(render.HelpText(deadline), &tele.SendOptions{DisableWebPagePreview: true})
 }
-
-// messageWorkdays is the default answer deadline of a «сообщение»
-// (DESIGN §2), as /help tells it.
-const messageWorkdays = 10
 
 // onCancel drops the dialog in progress.
 func (b *Bot) onCancel(c tele.Context, r *workflow.ResidentProfile) error {

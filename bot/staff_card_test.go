@@ -314,10 +314,23 @@ func TestRejectAndRedirectTellResident(t *testing.T) {
 	}
 	num := f.inTriage.Number()
 	told := f.srv.MustWaitSent(t, telegramtest.All(telegramtest.SentTo(f.alice.ID), telegramtest.Contains("без ответа по существу")))
-	if want := "Сообщение № " + num + " оставлено без ответа по существу. Основание: повторное обращение без новых доводов (ч. 5 ст. 11 59-ФЗ)."; told.Text != want {
+	// A «сообщение» to the bot is not a 59-ФЗ appeal: the law by analogy.
+	if want := "Сообщение № " + num + " оставлено без ответа по существу. Основание: повторное обращение без новых доводов (по аналогии с ч. 5 ст. 11 59-ФЗ)."; told.Text != want {
 		t.Errorf("resident got %q, want %q", told.Text, want)
 	}
 	f.cardIn(f.triage.ID, num, telegramtest.Contains("Статус: отклонено"), telegramtest.Contains("Причина: повторное"))
+
+	// A formal appeal (59-ФЗ) is rejected on the article itself.
+	formal, err := f.svc.Submit(f.ctx, workflow.Staff(operator.ID), workflow.NewAppeal{Kind: workflow.KindAppeal59,
+		Source: workflow.SourcePOS, Text: "Повторно прошу отремонтировать дорогу", ContactName: "Пётр Сидоров"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	card := f.cardIn(f.triage.ID, formal.Number())
+	f.answer(f.srv.MustPress(t, operator, card, "Отклонить"))
+	menu = f.srv.MustWaitSent(t, telegramtest.All(telegramtest.After(menu), telegramtest.Contains(formal.Number()+": по какому основанию")))
+	f.answer(f.srv.MustPress(t, operator, menu, "Повтор без новых доводов"))
+	f.cardIn(f.triage.ID, formal.Number(), telegramtest.Contains("Причина: повторное обращение без новых доводов (ч. 5 ст. 11 59-ФЗ)"))
 
 	// The curator redirects another to the competent body.
 	last, _ := f.srv.LastSent(f.housing.ID)

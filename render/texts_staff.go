@@ -88,31 +88,49 @@ var eventNames = map[workflow.Event]string{
 }
 
 // Reason is a reason from a fixed list: a short code for callback data,
-// a button label, and the wording that is stored and shown.
-type Reason struct{ Code, Label, text string }
+// a button label, and the wording that is stored and shown; a ground of
+// 59-ФЗ art. 11 also has the part of the article it rests on.
+type Reason struct{ Code, Label, text, part string }
+
+// wording is the reason as it is stored and shown for an appeal of kind:
+// a ground of 59-ФЗ art. 11 ends with its reference, plain for a formal
+// appeal (appeal59) and «по аналогии с …» for a bot's «сообщение» or an
+// incident, which the law does not govern.
+func (r Reason) wording(kind workflow.Kind) string {
+	if r.part == "" {
+		return r.text
+	}
+	ref := "ч. " + r.part + " ст. 11 59-ФЗ"
+	if kind != workflow.KindAppeal59 {
+		ref = "по аналогии с " + ref
+	}
+	return r.text + " (" + ref + ")"
+}
 
 // returnReasons are why a curator returns a draft (DESIGN §2).
 var returnReasons = []Reason{
-	{"formal", "Отписка", "отписка: ответ не по существу вопроса"},
-	{"no_date", "Нет срока устранения", "не указан срок устранения проблемы"},
-	{"no_proof", "Нет подтверждения", "«устранено» без подтверждения (фото, акт)"},
-	{"law", "Нормы без разъяснения", "ссылки на нормы права без разъяснения"},
-	{"contra", "Противоречия", "в ответе есть противоречия"},
+	{"formal", "Отписка", "отписка: ответ не по существу вопроса", ""},
+	{"no_date", "Нет срока устранения", "не указан срок устранения проблемы", ""},
+	{"no_proof", "Нет подтверждения", "«устранено» без подтверждения (фото, акт)", ""},
+	{"law", "Нормы без разъяснения", "ссылки на нормы права без разъяснения", ""},
+	{"contra", "Противоречия", "в ответе есть противоречия", ""},
 }
 
 // rejectReasons are the grounds of 59-ФЗ art. 11 to leave an appeal
 // without an answer on the merits.
 var rejectReasons = []Reason{
-	{"obscene", "Оскорбления, угрозы", "нецензурные либо оскорбительные выражения, угрозы (ч. 3 ст. 11 59-ФЗ)"},
-	{"unreadable", "Текст не читается", "текст не поддаётся прочтению (ч. 4 ст. 11 59-ФЗ)"},
-	{"repeat", "Повтор без новых доводов", "повторное обращение без новых доводов (ч. 5 ст. 11 59-ФЗ)"},
-	{"no_contact", "Нет имени или адреса", "не указаны фамилия или адрес для ответа (ч. 1 ст. 11 59-ФЗ)"},
+	{"obscene", "Оскорбления, угрозы", "нецензурные либо оскорбительные выражения, угрозы", "3"},
+	{"unreadable", "Текст не читается", "текст не поддаётся прочтению", "4"},
+	{"repeat", "Повтор без новых доводов", "повторное обращение без новых доводов", "5"},
+	{"no_contact", "Нет имени или адреса", "не указаны фамилия или адрес для ответа", "1"},
 }
 
-func FindReason(list []Reason, code string) (string, bool) {
+// FindReason returns the wording of the reason with code in list, for an
+// appeal of kind (see Reason.wording), and whether there is one.
+func FindReason(list []Reason, code string, kind workflow.Kind) (string, bool) {
 	for _, r := range list {
 		if r.Code == code {
-			return r.text, true
+			return r.wording(kind), true
 		}
 	}
 	return "", false

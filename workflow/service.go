@@ -128,6 +128,25 @@ func (s *Service) Check(ctx context.Context, cmd Command) (*Appeal, error) {
 	return out, nil
 }
 
+// DeadlineRule returns the deadline rule of a kind in a direction (""
+// for the kind's default), as registration applies it; /help tells the
+// resident the message rule. Like Check, it reads in a transaction that it
+// rolls back, so that it records nothing (not the update being handled).
+func (s *Service) DeadlineRule(ctx context.Context, kind Kind, direction string) (DeadlineRule, error) {
+	var r DeadlineRule
+	err := s.Store.InTx(ctx, func(ctx context.Context, tx Tx) error {
+		var err error
+		if r, err = tx.FindDeadlineRule(ctx, kind, direction); err != nil {
+			return err
+		}
+		return errDryRun
+	})
+	if err != nil && !errors.Is(err, errDryRun) {
+		return DeadlineRule{}, fmt.Errorf("deadline rule of %s in %q: %w", kind, direction, err)
+	}
+	return r, nil
+}
+
 // dryRun is the error with which Check ends its transaction, so that the
 // store rolls it back.
 type dryRun string
