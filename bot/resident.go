@@ -35,6 +35,8 @@ type ResidentStore interface {
 	SaveDialog(ctx context.Context, d *tgstate.Dialog) error
 	// DeleteDialog ends a dialog.
 	DeleteDialog(ctx context.Context, userID, chatID int64) error
+	// StartDialog runs fn and saves the dialog next in one transaction.
+	StartDialog(ctx context.Context, next *tgstate.Dialog, fn func(ctx context.Context, tx workflow.Tx) error) error
 	// FinishDialog runs fn in one transaction with replacing the dialog d,
 	// as it was read, by next (or deleting it when next is nil); a
 	// conflict when d changed meanwhile.

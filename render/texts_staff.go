@@ -41,6 +41,12 @@ func ChatNotice(a *workflow.Appeal, n workflow.Notification) string {
 			s += "\n\nКомментарий: " + n.Input.Text
 		}
 		return s
+	case workflow.EventResidentCommented:
+		what := "проблема не решена"
+		if n.Input.Solved == workflow.SolvedPartly {
+			what = "проблема решена частично"
+		}
+		return fmt.Sprintf("№ %s: комментарий заявителя к возобновлению (%s):\n\n%s", num, what, n.Input.Text)
 	case workflow.EventWithdraw:
 		return fmt.Sprintf("№ %s: заявитель отозвал сообщение.", num)
 	}
@@ -69,22 +75,23 @@ var sourceNames = map[workflow.Source]string{
 
 // eventNames are the events as a history line names them.
 var eventNames = map[workflow.Event]string{
-	workflow.EventRegister:        "зарегистрировано",
-	workflow.EventRoute:           "направлено",
-	workflow.EventTake:            "взято в работу",
-	workflow.EventAskResident:     "вопрос заявителю",
-	workflow.EventResidentReplied: "заявитель ответил",
-	workflow.EventSubmitDraft:     "проект ответа",
-	workflow.EventApprove:         "ответ утверждён",
-	workflow.EventReturn:          "возвращено",
-	workflow.EventReroute:         "перенаправлено",
-	workflow.EventExtend:          "срок продлён",
-	workflow.EventRate:            "оценка",
-	workflow.EventReopen:          "возобновлено",
-	workflow.EventClose:           "закрыто",
-	workflow.EventReject:          "отклонено",
-	workflow.EventRedirect:        "переадресовано",
-	workflow.EventWithdraw:        "отозвано заявителем",
+	workflow.EventRegister:          "зарегистрировано",
+	workflow.EventRoute:             "направлено",
+	workflow.EventTake:              "взято в работу",
+	workflow.EventAskResident:       "вопрос заявителю",
+	workflow.EventResidentReplied:   "заявитель ответил",
+	workflow.EventSubmitDraft:       "проект ответа",
+	workflow.EventApprove:           "ответ утверждён",
+	workflow.EventReturn:            "возвращено",
+	workflow.EventReroute:           "перенаправлено",
+	workflow.EventExtend:            "срок продлён",
+	workflow.EventRate:              "оценка",
+	workflow.EventReopen:            "возобновлено",
+	workflow.EventResidentCommented: "комментарий заявителя",
+	workflow.EventClose:             "закрыто",
+	workflow.EventReject:            "отклонено",
+	workflow.EventRedirect:          "переадресовано",
+	workflow.EventWithdraw:          "отозвано заявителем",
 }
 
 // Reason is a reason from a fixed list: a short code for callback data,
@@ -344,6 +351,8 @@ func HistoryLine(e workflow.CardEvent, directions map[string]string, loc *time.L
 		s += ": " + DirectionName(p.Direction, directions)
 	case workflow.EventReturn, workflow.EventReject:
 		s += ": " + Shorten(p.Reason, 80)
+	case workflow.EventResidentCommented:
+		s += ": " + Shorten(p.Text, 80)
 	case workflow.EventRedirect:
 		s += ": " + Shorten(p.Authority, 80)
 	case workflow.EventExtend:

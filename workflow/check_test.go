@@ -67,6 +67,16 @@ func TestCheckRefusesWhatApplyRefuses(t *testing.T) {
 		{"ask nobody", workflow.StateInProgress, workflow.EventAskResident, curator,
 			[]string{"UPDATE appeals SET resident_id = NULL WHERE id = $1"}, workflow.EInvalid},
 		{"rate someone else's appeal", workflow.StateAnswered, workflow.EventRate, workflow.Resident(otherUser), nil, workflow.ENotFound},
+		{"comment on the reopening", workflow.StateReopened, workflow.EventResidentCommented, resident, nil, ""},
+		{"comment on the reopening, taken since", workflow.StateInProgress, workflow.EventResidentCommented, resident, nil, ""},
+		{"comment with no reopening", workflow.StateInProgress, workflow.EventResidentCommented, resident,
+			[]string{"UPDATE appeals SET reopen_count = 0, solved = '' WHERE id = $1"}, workflow.EInvalid},
+		{"comment on an answer judged solved", workflow.StateInProgress, workflow.EventResidentCommented, resident,
+			[]string{"UPDATE appeals SET solved = 'yes' WHERE id = $1"}, workflow.EInvalid},
+		{"comment when answered again", workflow.StateAnswered, workflow.EventResidentCommented, resident,
+			[]string{"UPDATE appeals SET reopen_count = 1, solved = 'no' WHERE id = $1"}, workflow.EInvalid},
+		{"comment by staff", workflow.StateReopened, workflow.EventResidentCommented, curator, nil, workflow.EForbidden},
+		{"comment on someone else's appeal", workflow.StateReopened, workflow.EventResidentCommented, workflow.Resident(otherUser), nil, workflow.ENotFound},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

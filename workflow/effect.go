@@ -32,12 +32,21 @@ func (s *Service) effect(ctx context.Context, tx Tx, a *Appeal, cmd *Command, no
 	case EventApprove:
 		a.Answer = a.Draft
 		a.AnsweredAt = now
+		// A new answer waits for a verdict of its own («Проблема решена?»),
+		// as for a rating; the earlier ones stay in the audit trail.
+		a.Solved = ""
 	case EventReturn, EventReject, EventRedirect:
 		return refuse(a, cmd.Event, in, now)
 	case EventExtend:
 		return s.extend(ctx, tx, a, in)
 	case EventRate, EventReopen, EventClose:
 		return judge(a, cmd, now)
+	case EventResidentCommented:
+		// The comment on the latest reopening: «не решено» or «частично».
+		var err error
+		in.Text, err = text(in.Text, "comment", MaxReasonRunes)
+		in.Solved = a.Solved
+		return err
 	case EventWithdraw:
 		a.ClosedAt = now
 	}

@@ -210,6 +210,10 @@ func Guard(a *Appeal, e Event, now time.Time) error {
 			return &Error{Code: EInvalid, Message: fmt.Sprintf("appeal %d was due %s", a.ID, a.DueAt.Format(time.RFC3339)),
 				Err: ErrDeadlinePassed}
 		}
+	case EventResidentCommented:
+		if a.ReopenCount == 0 || (a.Solved != SolvedNo && a.Solved != SolvedPartly) {
+			return Errorf(EInvalid, "appeal %d has no reopening by its resident to comment on", a.ID)
+		}
 	case EventRate:
 		if a.Rating != 0 {
 			return Errorf(EInvalid, "appeal %d is already rated", a.ID)
