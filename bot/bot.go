@@ -19,6 +19,7 @@ import (
 	tele "gopkg.in/telebot.v3"
 
 	"mcu/internal/redact"
+	"mcu/outbox"
 	"mcu/render"
 	"mcu/transport"
 	"mcu/workflow"
@@ -67,6 +68,13 @@ type Options struct {
 	// Client makes the Bot API calls; default a client with a 30 s timeout
 	// (long polls use their own).
 	Client *http.Client
+	// Digest makes the head's digest at now, for /digest in the head's or
+	// the leader's chat; nil leaves /digest unavailable.
+	Digest func(ctx context.Context, now time.Time) (outbox.Prepared, error)
+	// Report makes the monthly report of month (YYYY-MM; "" for the month
+	// before now's), for /report; a month it cannot read is an invalid
+	// error. nil leaves /report unavailable.
+	Report func(ctx context.Context, month string, now time.Time) (outbox.Prepared, error)
 	// Updates configures how updates are received (Logger is filled in).
 	Updates transport.ReceiverOptions
 }

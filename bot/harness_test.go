@@ -1,6 +1,7 @@
 package bot_test
 
 import (
+	"bytes"
 	"context"
 	"sync"
 	"testing"
@@ -8,8 +9,11 @@ import (
 
 	"mcu/bot"
 	"mcu/delivery"
+	"mcu/digest"
 	"mcu/internal/dbtest"
 	"mcu/internal/telegramtest"
+	"mcu/outbox"
+	"mcu/report"
 	"mcu/storage"
 	"mcu/transport"
 	"mcu/workflow"
@@ -83,6 +87,23 @@ func (h *harness) start() {
 	b, err := bot.New(bot.Options{
 		Token: h.srv.Token, APIURL: h.srv.URL, Service: h.svc, Store: h.db,
 		Location: moscow, Now: h.clock, Logger: logger, OperatorName: h.operator,
+		Digest: func(ctx context.Context, now time.Time) (outbox.Prepared, error) {
+			b := &digest.Builder{Store: h.db, Calendar: workflow.NewCalendar(nil, nil), Location: moscow}
+			msg, err := b.Compose(ctx, time.Time{}, now)
+			return msg.Prepared(""), err
+		},
+		Report: func(ctx context.Context, month string, now time.Time) (outbox.Prepared, error) {
+			m, err := report.ParseMonth(month)
+			if month == "" {
+				m, err = report.MonthOf(now.AddDate(0, -1, 0), moscow), nil
+			}
+			if err != nil {
+				return outbox.Prepared{}, workflow.Errorf(workflow.EInvalid, "%v", err)
+			}
+			var buf bytes.Buffer
+			err = report.Write(ctx, &buf, m, h.db, report.Options{Location: moscow, Calendar: workflow.NewCalendar(nil, nil), Now: h.clock})
+			return outbox.Prepared{File: &outbox.File{Kind: outbox.FileDocument, Name: report.FileName(m), Data: buf.Bytes()}}, err
+		},
 		Updates: transport.ReceiverOptions{
 			Poller: transport.PollerOptions{Timeout: time.Second},
 			Inbox:  transport.InboxOptions{Grace: 2 * time.Second, Poll: 50 * time.Millisecond, RetryBase: 100 * time.Millisecond},
@@ -142,11 +163,12 @@ func (h *harness) grant(u telegramtest.User, role workflow.Role, direction strin
 	}
 }
 
-// bind binds a chat (and topic) to a direction code, "triage" or "head".
+// bind binds a chat (and topic) to a direction code, "triage", "head" or
+// "leader".
 func (h *harness) bind(chat telegramtest.Chat, thread int, target string) {
 	h.t.Helper()
 	purpose, dir := "direction", &target
-	if target == "triage" || target == "head" {
+	if target == "triage" || target == "head" || target == "leader" {
 		purpose, dir = target, nil
 	}
 	dbtest.Exec(h.t, h.db, `INSERT INTO chat_bindings (chat_id, thread_id, purpose, direction, bound_by) VALUES ($1, $2, $3, $4, 0)`,

@@ -9,6 +9,7 @@ import (
 
 	tele "gopkg.in/telebot.v3"
 
+	"mcu/outbox"
 	"mcu/render"
 	"mcu/tgstate"
 	"mcu/workflow"
@@ -22,6 +23,11 @@ type StaffStore interface {
 	// staff member held in the database (bootstrap admins are added by
 	// the workflow) and every staff member with their roles.
 	workflow.StaffStore
+	// SummaryStore re-posts a card (staff_summary.go).
+	SummaryStore
+	// EnqueuePrepared queues a prepared message (a digest, a report) for
+	// a chat.
+	EnqueuePrepared(ctx context.Context, to outbox.Recipient, p outbox.Prepared) (int64, error)
 	// FindStaffNames returns staff names by Telegram id.
 	FindStaffNames(ctx context.Context) (map[int64]string, error)
 	// RecordStaffAction appends to the staff audit trail.
@@ -48,36 +54,43 @@ type StaffStore interface {
 	FindAppealByNumber(ctx context.Context, number string) (*workflow.Appeal, error)
 	// FindAppealEvents returns the audit trail of an appeal.
 	FindAppealEvents(ctx context.Context, appealID int64) ([]workflow.AuditEvent, error)
+	// FindCard returns an appeal by number with what its card shows, or
+	// not found.
+	FindCard(ctx context.Context, number string) (outbox.Message, error)
 }
 
 // staffHandlers are the handlers of staff chats, by endpoint.
 func (b *Bot) staffHandlers() map[string]tele.HandlerFunc {
 	h := map[string]tele.HandlerFunc{
-		"/bind":                  b.adminOnly(b.onBind),
-		"/unbind":                b.adminOnly(b.onUnbind),
-		"/bindings":              b.onBindings,
-		"/invite":                b.adminOnly(b.onInvite),
-		"/staff":                 b.adminOnly(b.onStaff),
-		"/revoke":                b.adminOnly(b.onRevoke),
-		"/register":              b.onRegister,
-		"/history":               b.onHistory,
-		"/cancel":                b.onStaffCancel,
-		tele.OnText:              b.onStaffReply,
-		tele.OnPhoto:             b.onStaffReply,
-		tele.OnMigration:         b.onMigration,
-		"\f" + render.UniqueFull: b.onFull,
-		"\f" + uniqueRevoke:      b.adminOnly(b.onRevokePress),
-		"\f" + uniqueReason:      b.onReasonPress,
-		"\f" + uniqueDirTo:       b.onDirectionPress,
-		"\f" + uniqueComment:     b.onCommentPress,
-		"\f" + uniqueMenuExit:    b.onMenuClose,
-		"\f" + uniqueRegister:    b.onRegisterPress,
-		"\f" + uniqueDraftSend:   b.onDraftSend,
-		"\f" + uniqueExtendBy:    b.onExtendPress,
+		"/bind":                        b.adminOnly(b.onBind),
+		"/unbind":                      b.adminOnly(b.onUnbind),
+		"/bindings":                    b.onBindings,
+		"/invite":                      b.adminOnly(b.onInvite),
+		"/staff":                       b.adminOnly(b.onStaff),
+		"/revoke":                      b.adminOnly(b.onRevoke),
+		"/register":                    b.onRegister,
+		"/history":                     b.onHistory,
+		"/digest":                      b.onDigest,
+		"/report":                      b.onReport,
+		"/cancel":                      b.onStaffCancel,
+		tele.OnText:                    b.onStaffReply,
+		tele.OnPhoto:                   b.onStaffReply,
+		tele.OnMigration:               b.onMigration,
+		"\f" + render.UniqueFull:       b.onFull,
+		"\f" + uniqueRevoke:            b.adminOnly(b.onRevokePress),
+		"\f" + uniqueReason:            b.onReasonPress,
+		"\f" + uniqueDirTo:             b.onDirectionPress,
+		"\f" + uniqueComment:           b.onCommentPress,
+		"\f" + uniqueMenuExit:          b.onMenuClose,
+		"\f" + uniqueRegister:          b.onRegisterPress,
+		"\f" + uniqueDraftSend:         b.onDraftSend,
+		"\f" + uniqueExtendBy:          b.onExtendPress,
+		"\f" + render.UniqueDigestCard: b.onDigestCard,
 	}
 	for _, ev := range render.CardEvents() {
 		h["\f"+string(ev)] = b.onCardButton(ev)
 	}
+	h["\f"+render.UniqueShowCard] = b.onShowCard // staff_summary.go
 	return h
 }
 

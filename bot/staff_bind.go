@@ -12,7 +12,8 @@ import (
 )
 
 // onBind binds the chat (or the forum topic) the command was sent in:
-// /bind <direction code>, /bind triage or /bind head. Admins only.
+// /bind <direction code>, /bind triage, /bind head or /bind leader.
+// Admins only.
 func (b *Bot) onBind(c tele.Context) error {
 	ctx := contextOf(c)
 	codes, names, err := b.directionCodes(ctx)
@@ -40,6 +41,8 @@ func (b *Bot) onBind(c tele.Context) error {
 		text = render.TextBoundTriage
 	case workflow.BindHead:
 		text = render.TextBoundHead
+	case workflow.BindLeader:
+		text = render.TextBoundLeader
 	default:
 		text = fmt.Sprintf(render.TextBoundDirection, names[bnd.Direction])
 	}
@@ -118,6 +121,8 @@ func bindingName(bnd workflow.Binding, dirs map[string]string) string {
 		return render.TextTriageTarget
 	case workflow.BindHead:
 		return render.TextHeadTarget
+	case workflow.BindLeader:
+		return render.TextLeaderTarget
 	}
 	return render.DirectionName(bnd.Direction, dirs)
 }

@@ -488,7 +488,7 @@ func TestExtendCitizenNotInTelegram(t *testing.T) {
 	h.bind(triage, 0, "triage")
 	h.bind(housing, 0, "housing")
 	h.register(op, triage, "Обращение (59-ФЗ)", "Почта", "Во дворе дома 4 по ул. Мира сломана детская площадка",
-		"Пётр Сидоров", "ул. Мира, 4, кв. 1", "ЖКХ")
+		"Пётр Сидоров", "ул. Мира, 4, кв. 1", "-", "ЖКХ")
 	card := h.cardIn(housing.ID, "2026-000001", telegramtest.Contains("Срок: 01.04.2026"))
 	h.answer(h.srv.MustPress(t, ivan, card, "Продлить срок"))
 	menu := h.srv.MustWaitSent(t, telegramtest.All(telegramtest.After(card), telegramtest.Contains("на сколько продлить")))

@@ -47,7 +47,8 @@ func (b *Bot) onInvite(c tele.Context) error {
 }
 
 // startStaff answers /start with an invitation code: it grants the role
-// and tells the admin who invited.
+// (a head's private chat may be bound to head with it, see
+// workflow.StaffService.AcceptInvite) and tells the admin who invited.
 func (b *Bot) startStaff(c tele.Context, code string) error {
 	ctx := contextOf(c)
 	u := c.Sender()
@@ -71,7 +72,11 @@ func (b *Bot) startStaff(c tele.Context, code string) error {
 		// The admin may never have opened a private chat with the bot.
 		b.logger.WarnContext(ctx, "unable to tell the admin about a used invite", "admin_id", inv.CreatedBy, "error", err)
 	}
-	return c.Send(fmt.Sprintf(render.TextInviteAccepted, grantText(g, dirs)))
+	text := fmt.Sprintf(render.TextInviteAccepted, grantText(g, dirs))
+	if inv.HeadChat {
+		text += "\n" + render.TextHeadChatBound
+	}
+	return c.Send(text)
 }
 
 // onStaff lists staff with their roles. Admins only.

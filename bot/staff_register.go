@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"strings"
+	"time"
 
 	tele "gopkg.in/telebot.v3"
 
@@ -26,19 +27,23 @@ const (
 	regText      = "text"
 	regName      = "name"
 	regContact   = "contact"
+	regReceived  = "received"
 	regDirection = "direction"
 	regNone      = "none" // «Не знаю» as a direction
 )
 
 // registerData is the state of a /register dialog.
 type registerData struct {
-	Kind     workflow.Kind   `json:"kind,omitempty"`
-	Source   workflow.Source `json:"source,omitempty"`
-	Text     string          `json:"text,omitempty"`
-	Name     string          `json:"name,omitempty"`
-	Contact  string          `json:"contact,omitempty"`
-	MenuID   int             `json:"menu_id,omitempty"`   // the message with the step's buttons
-	PromptID int             `json:"prompt_id,omitempty"` // the prompt a text step waits a reply to
+	Kind    workflow.Kind   `json:"kind,omitempty"`
+	Source  workflow.Source `json:"source,omitempty"`
+	Text    string          `json:"text,omitempty"`
+	Name    string          `json:"name,omitempty"`
+	Contact string          `json:"contact,omitempty"`
+	// Received is the date the appeal was received (YYYY-MM-DD), when
+	// before the day it is registered.
+	Received string `json:"received,omitempty"`
+	MenuID   int    `json:"menu_id,omitempty"`   // the message with the step's buttons
+	PromptID int    `json:"prompt_id,omitempty"` // the prompt a text step waits a reply to
 }
 
 // onRegister starts registering an appeal that came by another channel:
@@ -184,27 +189,14 @@ func (b *Bot) registerReply(c tele.Context, d *tgstate.Dialog) error {
 	case regName:
 		data.Name, next, prompt = text, regContact, fmt.Sprintf(render.TextRegisterContact, who)
 	case regContact:
-		data.Contact = text
-		list, err := b.opts.Store.FindDirections(ctx)
-		if err != nil {
-			return err
+		data.Contact, next, prompt = text, regReceived, fmt.Sprintf(render.TextRegisterReceived, who)
+	case regReceived:
+		day, ok := parseReceived(text, b.now(), b.opts.Location)
+		if !ok {
+			return reply(c, render.TextRegisterBadDate)
 		}
-		var rows [][]tele.InlineButton
-		for _, dir := range list {
-			rows = append(rows, []tele.InlineButton{{Unique: uniqueRegister, Text: dir.Name, Data: regDirection + "|" + dir.Code}})
-		}
-		rows = append(rows,
-			[]tele.InlineButton{{Unique: uniqueRegister, Text: render.LabelUnknown, Data: regDirection + "|" + regNone}},
-			[]tele.InlineButton{{Unique: uniqueMenuExit, Text: render.LabelCancel}})
-		menu, err := b.tg.Send(c.Chat(), render.TextRegisterDirection, &tele.SendOptions{
-			ReplyTo: m, AllowWithoutReply: true, ThreadID: threadOf(m),
-			ReplyMarkup: &tele.ReplyMarkup{InlineKeyboard: rows},
-		})
-		if err != nil {
-			return err
-		}
-		data.MenuID, data.PromptID = menu.ID, 0
-		return b.saveDialog(ctx, c, registerKind, regDirection, data)
+		data.Received = day
+		return b.askRegisterDirection(c, data)
 	default:
 		return nil
 	}
@@ -216,15 +208,85 @@ func (b *Bot) registerReply(c tele.Context, d *tgstate.Dialog) error {
 	return b.saveDialog(ctx, c, registerKind, next, data)
 }
 
+// askRegisterDirection offers the directions, the last step of /register.
+func (b *Bot) askRegisterDirection(c tele.Context, data registerData) error {
+	ctx := contextOf(c)
+	m := c.Message()
+	list, err := b.opts.Store.FindDirections(ctx)
+	if err != nil {
+		return err
+	}
+	var rows [][]tele.InlineButton
+	for _, dir := range list {
+		rows = append(rows, []tele.InlineButton{{Unique: uniqueRegister, Text: dir.Name, Data: regDirection + "|" + dir.Code}})
+	}
+	rows = append(rows,
+		[]tele.InlineButton{{Unique: uniqueRegister, Text: render.LabelUnknown, Data: regDirection + "|" + regNone}},
+		[]tele.InlineButton{{Unique: uniqueMenuExit, Text: render.LabelCancel}})
+	menu, err := b.tg.Send(c.Chat(), render.TextRegisterDirection, &tele.SendOptions{
+		ReplyTo: m, AllowWithoutReply: true, ThreadID: threadOf(m),
+		ReplyMarkup: &tele.ReplyMarkup{InlineKeyboard: rows},
+	})
+	if err != nil {
+		return err
+	}
+	data.MenuID, data.PromptID = menu.ID, 0
+	return b.saveDialog(ctx, c, registerKind, regDirection, data)
+}
+
+// receivedLimit is how far back a date of receipt may go.
+const receivedLimit = 366 * 24 * time.Hour
+
+// parseReceived reads the date an appeal was received, as the operator
+// writes it: 05.03.2026, 5.3.2026 or 05.03 (this year); "" (written «-»)
+// is today. It returns the date as YYYY-MM-DD, "" for today, and false for
+// what is no date, a date after today or one over a year back.
+func parseReceived(s string, now time.Time, loc *time.Location) (string, bool) {
+	today := now.In(loc)
+	if s == "" {
+		return "", true
+	}
+	var t time.Time
+	var err error
+	for _, layout := range []string{"02.01.2006", "2.1.2006", "02.01.06", "02.01", "2.1"} {
+		if t, err = time.ParseInLocation(layout, s, loc); err == nil {
+			if !strings.Contains(layout, "06") {
+				t = time.Date(today.Year(), t.Month(), t.Day(), 0, 0, 0, 0, loc)
+			}
+			break
+		}
+	}
+	if err != nil {
+		return "", false
+	}
+	y, m, d := today.Date()
+	midnight := time.Date(y, m, d, 0, 0, 0, 0, loc)
+	switch {
+	case t.After(midnight), midnight.Sub(t) > receivedLimit:
+		return "", false
+	case t.Equal(midnight):
+		return "", true
+	}
+	return t.Format(time.DateOnly), true
+}
+
 // submitRegistered registers the appeal through the workflow, as the
 // operator, and records who registered it.
 func (b *Bot) submitRegistered(c tele.Context, data registerData, direction string) error {
 	ctx := contextOf(c)
 	actor := c.Sender().ID
-	a, err := b.opts.Service.Submit(ctx, workflow.Staff(actor), workflow.NewAppeal{
+	n := workflow.NewAppeal{
 		Kind: data.Kind, Source: data.Source, Direction: direction,
 		Text: data.Text, ContactName: data.Name, Contact: data.Contact,
-	})
+	}
+	if data.Received != "" {
+		received, err := time.ParseInLocation(time.DateOnly, data.Received, b.opts.Location)
+		if err != nil {
+			return fmt.Errorf("register: date of receipt %q: %w", data.Received, err)
+		}
+		n.ReceivedAt = received
+	}
+	a, err := b.opts.Service.Submit(ctx, workflow.Staff(actor), n)
 	if err != nil {
 		return respond(c, b.answer(ctx, err))
 	}

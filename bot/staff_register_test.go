@@ -6,13 +6,14 @@ import (
 	"testing"
 	"time"
 
+	"mcu/bot"
 	"mcu/internal/telegramtest"
 	"mcu/workflow"
 )
 
 // register walks an operator through /register in the triage chat and
 // returns the bot's final word.
-func (h *harness) register(op telegramtest.User, triage telegramtest.Chat, kind, source, text, name, contact, direction string) string {
+func (h *harness) register(op telegramtest.User, triage telegramtest.Chat, kind, source, text, name, contact, received, direction string) string {
 	h.t.Helper()
 	menu := h.say(op, "/register", telegramtest.In(triage))
 	h.answer(h.srv.MustPress(h.t, op, menu, kind))
@@ -24,7 +25,11 @@ func (h *harness) register(op telegramtest.User, triage telegramtest.Chat, kind,
 	p := h.srv.MustWaitSent(h.t, telegramtest.All(telegramtest.After(last), telegramtest.Contains("пришлите текст обращения")))
 	p = h.say(op, text, telegramtest.ReplyTo(p))
 	p = h.say(op, name, telegramtest.ReplyTo(p))
-	dirs := h.say(op, contact, telegramtest.ReplyTo(p))
+	p = h.say(op, contact, telegramtest.ReplyTo(p))
+	if !strings.Contains(p.Text, "когда обращение поступило") {
+		h.t.Fatalf("after the contact the bot said %q, want the question of the date of receipt", p.Text)
+	}
+	dirs := h.say(op, received, telegramtest.ReplyTo(p))
 	if got := h.answer(h.srv.MustPress(h.t, op, dirs, direction)); got != "Готово" {
 		h.t.Errorf("choosing %s: %q", direction, got)
 	}
@@ -46,13 +51,14 @@ func TestOperatorRegistersAppeals(t *testing.T) {
 	ctx := context.Background()
 
 	got := h.register(op, triage, "Обращение (59-ФЗ)", "Телефон", "Во дворе дома 4 по ул. Мира сломана детская площадка",
-		"Пётр Сидоров", "+7 900 000-00-00", "ЖКХ")
+		"Пётр Сидоров", "+7 900 000-00-00", "25.02.2026", "ЖКХ")
 	if want := "Зарегистрировано: № 2026-000001 (Обращение (59-ФЗ)), ответ до 01.04.2026."; got != want {
 		t.Errorf("appeal59: %q, want %q", got, want)
 	}
 	card := h.cardIn(housing.ID, "2026-000001")
 	for _, want := range []string{"№ 2026-000001 · Обращение (59-ФЗ)", "Срок: 01.04.2026", "Источник: телефон",
-		"Заявитель: Пётр Сидоров, +7 900 000-00-00", "сломана детская площадка"} {
+		"Заявитель: Пётр Сидоров, +7 900 000-00-00", "сломана детская площадка",
+		"Поступило: 25.02.2026 — ⚠️ зарегистрировано через 5 дней, позже 3 дней (ч. 2 ст. 8 59-ФЗ)"} {
 		if !strings.Contains(card.Text, want) {
 			t.Errorf("card lacks %q:\n%s", want, card.Text)
 		}
@@ -69,13 +75,16 @@ func TestOperatorRegistersAppeals(t *testing.T) {
 	}
 
 	got = h.register(op, triage, "Инцидент", "Социальные сети", "Пост во ВКонтакте: на ул. Ленина не горят фонари",
-		"-", "https://vk.com/wall-1_2", "Не знаю")
+		"-", "https://vk.com/wall-1_2", "-", "Не знаю")
 	if want := "Зарегистрировано: № 2026-000002 (Инцидент), ответ до 03.03.2026 10:00."; got != want {
 		t.Errorf("incident: %q, want %q", got, want)
 	}
 	inc, err := h.db.FindAppealByNumber(ctx, "2026-000002")
 	if err != nil {
 		t.Fatal(err)
+	}
+	if !inc.ReceivedAt.IsZero() {
+		t.Errorf("an incident received today has a date of receipt %s", inc.ReceivedAt)
 	}
 	if want := h.clock().Add(24 * time.Hour); !inc.DueAt.Equal(want) || inc.Direction != "" {
 		t.Errorf("incident: due %s (want %s), direction %q", inc.DueAt, want, inc.Direction)
@@ -120,5 +129,29 @@ func TestOperatorRegistersAppeals(t *testing.T) {
 	}
 	if got := h.say(ivan, "/register", telegramtest.In(triage)).Text; got != "Недостаточно прав." {
 		t.Errorf("/register by a curator: %q", got)
+	}
+}
+
+func TestParseReceived(t *testing.T) {
+	now := time.Date(2026, 3, 2, 10, 0, 0, 0, moscow)
+	for _, c := range []struct {
+		in, want string
+		ok       bool
+	}{
+		{"", "", true},           // «-»: today
+		{"02.03.2026", "", true}, // today
+		{"25.02.2026", "2026-02-25", true},
+		{"5.2.2026", "2026-02-05", true},
+		{"25.02", "2026-02-25", true}, // this year
+		{"25.02.26", "2026-02-25", true},
+		{"03.03.2026", "", false}, // tomorrow
+		{"31.02.2026", "", false}, // no such day
+		{"01.01.2025", "", false}, // over a year back
+		{"вчера", "", false},
+	} {
+		got, ok := bot.ParseReceived(c.in, now, moscow)
+		if got != c.want || ok != c.ok {
+			t.Errorf("ParseReceived(%q) = %q, %v; want %q, %v", c.in, got, ok, c.want, c.ok)
+		}
 	}
 }

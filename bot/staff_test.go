@@ -113,6 +113,10 @@ func TestBindChats(t *testing.T) {
 	if got := h.say(admin, "/bind head", telegramtest.In(head)).Text; got != "Чат назначен для сводок главе администрации." {
 		t.Errorf("/bind head: %q", got)
 	}
+	leader := h.srv.NewGroup("МЦУ")
+	if got := h.say(admin, "/bind leader", telegramtest.In(leader)).Text; got != "Чат назначен для сводок руководителю МЦУ." {
+		t.Errorf("/bind leader: %q", got)
+	}
 
 	// A non-admin is refused and nothing changes.
 	ivan := h.srv.NewUser("Иван")
@@ -145,7 +149,7 @@ func TestBindChats(t *testing.T) {
 	h.cardIn(economy.ID, "2026-000002")
 
 	list := h.say(admin, "/bindings", telegramtest.In(housing)).Text
-	for _, want := range []string{"• сортировка — «Операторы»", "• глава администрации — «Глава»",
+	for _, want := range []string{"• сортировка — «Операторы»", "• глава администрации — «Глава»", "• руководитель МЦУ — «МЦУ»",
 		"• ЖКХ — «ЖКХ»", "• Экономика и финансы — «Экономика»", "— «Администрация», тема"} {
 		if !strings.Contains(list, want) {
 			t.Errorf("/bindings lacks %q:\n%s", want, list)
@@ -154,11 +158,11 @@ func TestBindChats(t *testing.T) {
 	if got := h.say(admin, "/unbind", telegramtest.In(head)).Text; got != "Привязка снята: глава администрации." {
 		t.Errorf("/unbind: %q", got)
 	}
-	if n := h.count(`SELECT count(*) FROM chat_bindings`); n != 4 {
-		t.Errorf("%d bindings after /unbind, want 4", n)
+	if n := h.count(`SELECT count(*) FROM chat_bindings`); n != 5 {
+		t.Errorf("%d bindings after /unbind, want 5", n)
 	}
-	if n := h.count(`SELECT count(*) FROM staff_actions WHERE action IN ('bind', 'unbind') AND actor_id = $1 AND role = 'admin'`, adminID); n != 6 {
-		t.Errorf("%d bind and unbind actions in the audit trail, want 6", n)
+	if n := h.count(`SELECT count(*) FROM staff_actions WHERE action IN ('bind', 'unbind') AND actor_id = $1 AND role = 'admin'`, adminID); n != 7 {
+		t.Errorf("%d bind and unbind actions in the audit trail, want 7", n)
 	}
 
 	// A group upgraded to a supergroup keeps its binding.
@@ -213,6 +217,17 @@ func TestInvites(t *testing.T) {
 	}
 	if gs := h.grants(petr.ID); len(gs) != 0 {
 		t.Errorf("Пётр got roles %v", gs)
+	}
+
+	// The first head gets the digest in the private chat.
+	glava := h.srv.NewUser("Глава")
+	m3 := link.FindStringSubmatch(h.say(admin, "/invite head").Text)
+	if got := h.say(glava, "/start "+m3[1]).Text; got !=
+		"Добро пожаловать! Вам выдана роль: глава администрации.\nСводка для главы администрации будет приходить в этот чат." {
+		t.Errorf("a head's /start: %q", got)
+	}
+	if n := h.count(`SELECT count(*) FROM chat_bindings WHERE purpose = 'head' AND chat_id = $1`, glava.ID); n != 1 {
+		t.Errorf("the head's private chat bound %d times, want once", n)
 	}
 
 	// Only an admin invites.

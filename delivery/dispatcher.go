@@ -1,6 +1,7 @@
 package delivery
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -193,6 +194,8 @@ func (d *Dispatcher) send(ctx context.Context, m outbox.Message) outbox.Outcome 
 	var err error
 	var outcome outbox.Outcome
 	switch {
+	case m.Prepared != nil:
+		err = d.sendPrepared(chat, opts, m.Prepared)
 	case m.Appeal == nil:
 		return outbox.Outcome{Failed: true, Err: errors.New("notification without an appeal")}
 	case m.Notification.Audience == workflow.AudienceCard:
@@ -218,13 +221,56 @@ func (d *Dispatcher) send(ctx context.Context, m outbox.Message) outbox.Outcome 
 	}
 	if err == nil {
 		d.opts.Logger.DebugContext(ctx, "outbox: sent", "outbox_id", m.ID, "chat_id", m.ChatID,
-			"audience", m.Notification.Audience, "event", m.Notification.Event)
+			"audience", m.Notification.Audience, "event", m.Notification.Event, "prepared", m.Prepared != nil)
 		return outcome
 	}
 	failed := d.failure(ctx, m, err)
 	// Media sent before the card failed are not sent again on retry.
 	failed.CardMediaIDs = outcome.CardMediaIDs
 	return failed
+}
+
+// sendPrepared sends a prepared message: its file (a photo with its
+// caption, or a document), then its text with the buttons under it (or
+// the buttons under the file when there is no text).
+func (d *Dispatcher) sendPrepared(chat *tele.Chat, opts *tele.SendOptions, p *outbox.Prepared) error {
+	markup := preparedMarkup(p.Buttons)
+	if f := p.File; f != nil {
+		o := *opts
+		if p.Text == "" {
+			o.ReplyMarkup = markup
+		}
+		var what any
+		switch f.Kind {
+		case outbox.FilePhoto:
+			what = &tele.Photo{File: tele.FromReader(bytes.NewReader(f.Data)), Caption: f.Caption}
+		case outbox.FileDocument:
+			what = &tele.Document{File: tele.FromReader(bytes.NewReader(f.Data)), FileName: f.Name, Caption: f.Caption}
+		default:
+			return fmt.Errorf("prepared message: unknown file kind %q", f.Kind)
+		}
+		if _, err := d.tg.Send(chat, what, &o); err != nil {
+			return err
+		}
+	}
+	return d.sendText(chat, opts, p.Text, markup)
+}
+
+// preparedMarkup is the inline keyboard of a prepared message; nil for
+// none.
+func preparedMarkup(rows [][]outbox.Button) *tele.ReplyMarkup {
+	if len(rows) == 0 {
+		return nil
+	}
+	m := &tele.ReplyMarkup{}
+	for _, row := range rows {
+		var r []tele.InlineButton
+		for _, b := range row {
+			r = append(r, tele.InlineButton{Text: b.Text, Unique: b.Unique, Data: b.Data})
+		}
+		m.InlineKeyboard = append(m.InlineKeyboard, r)
+	}
+	return m
 }
 
 // sendText sends text, split at Telegram's limit, with markup (which may
@@ -408,7 +454,9 @@ func (d *Dispatcher) failure(ctx context.Context, m outbox.Message, err error) o
 	switch code, _ := TelegramError(err); code {
 	case 403:
 		log.WarnContext(ctx, "outbox: chat blocked the bot; giving up")
-		return outbox.Outcome{Blocked: m.Notification.Audience == workflow.AudienceResident, Failed: true, Err: redact.URL(err)}
+		// A resident (or a staff member in a private chat) who blocked the bot.
+		blocked := m.Notification.Audience == workflow.AudienceResident || (m.Prepared != nil && m.ChatID > 0)
+		return outbox.Outcome{Blocked: blocked, Failed: true, Err: redact.URL(err)}
 	case 400:
 		log.ErrorContext(ctx, "outbox: telegram refused the message; giving up")
 		return outbox.Outcome{Failed: true, Err: redact.URL(err)}

@@ -1,6 +1,7 @@
 // Package outbox holds the records of the outbox: a notification waiting
-// to be sent, with what its sender needs to render it (Message), and what
-// became of one attempt to send it (Outcome). storage reads and writes
+// to be sent, with what its sender needs to render it, or a message
+// prepared in advance (Message, Prepared), and what became of one attempt
+// to send it (Outcome). storage reads and writes
 // them; delivery sends them; neither imports the other.
 package outbox
 
@@ -14,12 +15,15 @@ import (
 // sender needs to render it: the appeal as it is now and, for a card, the
 // card's message in that chat.
 type Message struct {
-	ID            int64
-	ChatID        int64
-	ThreadID      int
-	Attempts      int
-	CreatedAt     time.Time
-	Notification  workflow.Notification
+	ID           int64
+	ChatID       int64
+	ThreadID     int
+	Attempts     int
+	CreatedAt    time.Time
+	Notification workflow.Notification
+	// Prepared is the content of a prepared message (nil for a
+	// notification, rendered from the appeal when sent).
+	Prepared      *Prepared
 	Appeal        *workflow.Appeal // nil for a notification about no appeal
 	CardMessageID int              // the appeal's card in ChatID; 0 when there is none
 	// ChatDirection is the direction the chat is bound to ("" for triage
@@ -56,4 +60,52 @@ type Outcome struct {
 	CardMediaIDs []int
 	// Err is what went wrong, recorded with the message.
 	Err error
+}
+
+// KindPrepared is the outbox kind of a Prepared message.
+const KindPrepared = "prepared"
+
+// Prepared is a message whose content is fixed when it is enqueued (a
+// digest, a summary, a reminder, a report): it is sent as it is, with no
+// appeal to render it from.
+type Prepared struct {
+	// File, when set, is sent first: a photo (with Caption) or a
+	// document.
+	File *File `json:"file,omitempty"`
+	// Text follows the file, split at Telegram's limit; "" for none.
+	Text string `json:"text,omitempty"`
+	// Buttons are an inline keyboard under the text (or under the file
+	// when there is no text).
+	Buttons [][]Button `json:"buttons,omitempty"`
+}
+
+// File is a photo or a document of a prepared message.
+type File struct {
+	Kind    string `json:"kind"`              // FilePhoto or FileDocument
+	Name    string `json:"name"`              // the document's file name (report-2026-11.xlsx)
+	Caption string `json:"caption,omitempty"` // at most 1024 characters
+	Data    []byte `json:"-"`                 // kept apart, in the outbox's file column
+}
+
+// Kinds of files.
+const (
+	FilePhoto    = "photo"
+	FileDocument = "document"
+)
+
+// Button is an inline button: its callback is "\f<Unique>|<Data>", as
+// telebot routes it.
+type Button struct {
+	Text   string `json:"text"`
+	Unique string `json:"unique"`
+	Data   string `json:"data,omitempty"`
+}
+
+// Recipient is where a prepared message goes: the chat ChatID (a private
+// chat is the user's id), or else the chat bound to Purpose (and
+// Direction, for a direction's chat).
+type Recipient struct {
+	ChatID    int64
+	Purpose   string // workflow.BindHead, BindTriage, BindDirection, ...
+	Direction string
 }

@@ -149,10 +149,9 @@ func FormatDue(t time.Time, loc *time.Location) string {
 	return l.Format("02.01.2006 15:04")
 }
 
-// daysLate returns how many days (started) now is past due.
-func daysLate(due, now time.Time) int {
-	return int(now.Sub(due).Hours()/24) + 1
-}
+// daysLate returns how many days (started) now is past due, as the
+// digest counts them.
+func daysLate(due, now time.Time) int { return workflow.DaysLate(due, now) }
 
 // NameOr returns name, or the Telegram id when the name is unknown.
 func NameOr(name string, id int64) string {

@@ -147,6 +147,18 @@ func TestCardGolden(t *testing.T) {
 			a.Kind, a.Source, a.Direction, a.State, a.ResidentID = workflow.KindAppeal59, workflow.SourcePhone, "", workflow.StateRegistered, 0
 			return render.CardView{Appeal: a, ContactName: "Петров П. П.", Contact: "+7 900 000-00-00"}
 		}, now},
+		{"received_late", func() render.CardView {
+			a := base()
+			a.Kind, a.Source, a.ResidentID = workflow.KindAppeal59, workflow.SourceEmail, 0
+			a.ReceivedAt = registered.AddDate(0, 0, -5) // 25.02, registered 02.03
+			return render.CardView{Appeal: a, ChatDirection: "housing", ContactName: "Петров П. П."}
+		}, now},
+		{"received_in_time", func() render.CardView {
+			a := base()
+			a.Kind, a.Source, a.ResidentID = workflow.KindAppeal59, workflow.SourceEmail, 0
+			a.ReceivedAt = registered.AddDate(0, 0, -3)
+			return render.CardView{Appeal: a, ChatDirection: "housing", ContactName: "Петров П. П."}
+		}, now},
 		{"left_for_another_direction", func() render.CardView {
 			a := base()
 			a.Direction = "economy"

@@ -15,6 +15,9 @@ import (
 // not yet rated.
 func ResidentMessage(a *workflow.Appeal, n workflow.Notification, loc *time.Location) (string, *tele.ReplyMarkup) {
 	text := residentText(a, n, loc)
+	if n.Event == workflow.EventClose {
+		text = closedUnratedText(a, n, loc) // texts_control.go
+	}
 	if text == "" {
 		return "", nil
 	}
@@ -23,7 +26,7 @@ func ResidentMessage(a *workflow.Appeal, n workflow.Notification, loc *time.Loca
 	case n.Event == workflow.EventAskResident && a.State == workflow.StateClarification:
 		mk.Inline(mk.Row(mk.Data(BtnAnswer, UniqueAnswer, strconv.FormatInt(a.ID, 10))))
 	case n.Event == workflow.EventApprove && a.State == workflow.StateAnswered && a.Rating == 0:
-		mk.Inline(ratingRow(mk, a.ID))
+		mk.Inline(RatingRow(mk, a.ID))
 	default:
 		return text, nil
 	}
@@ -36,8 +39,9 @@ const (
 	UniqueRate   = "r_rate" // a rating: "<appeal id>|<1–5>"
 )
 
-// ratingRow is the row of 1–5 under the answer: "\fr_rate|<id>|<n>".
-func ratingRow(m *tele.ReplyMarkup, appealID int64) tele.Row {
+// RatingRow is the row of 1–5 under the answer (and under the reminder
+// to rate it): "\fr_rate|<id>|<n>".
+func RatingRow(m *tele.ReplyMarkup, appealID int64) tele.Row {
 	id := strconv.FormatInt(appealID, 10)
 	row := make(tele.Row, 0, 5)
 	for n := 1; n <= 5; n++ {

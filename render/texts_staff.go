@@ -15,6 +15,8 @@ import (
 var staffCommands = []tele.Command{
 	{Text: "register", Description: "Зарегистрировать обращение из другого канала"},
 	{Text: "history", Description: "История обращения: /history 2026-000017"},
+	{Text: "digest", Description: "Сводка главы (в чате главы или руководителя МЦУ)"},
+	{Text: "report", Description: "Отчёт за месяц для ЦУР: /report 2026-11"},
 	{Text: "cancel", Description: "Отменить ввод"},
 	{Text: "bindings", Description: "Привязанные чаты"},
 	{Text: "bind", Description: "Привязать чат: /bind <код>"},
@@ -155,11 +157,12 @@ const (
 	TextDone            = "Готово"
 	textNotStaff        = "Команда доступна только сотрудникам МЦУ."
 	TextGroupOnly       = "Эта команда работает в группе сотрудников."
-	TextBindUsage       = "Укажите, к чему привязать чат: /bind <код>.\nКоды: %s, triage (сортировка), head (глава администрации)."
-	TextBindUnknown     = "Неизвестный код «%s».\nКоды: %s, triage (сортировка), head (глава администрации)."
+	TextBindUsage       = "Укажите, к чему привязать чат: /bind <код>.\nКоды: %s, triage (сортировка), head (глава администрации), leader (руководитель МЦУ)."
+	TextBindUnknown     = "Неизвестный код «%s».\nКоды: %s, triage (сортировка), head (глава администрации), leader (руководитель МЦУ)."
 	TextBoundDirection  = "Чат привязан к направлению «%s». Сюда будут приходить карточки обращений."
 	TextBoundTriage     = "Чат назначен для сортировки: сюда будут приходить обращения без направления."
 	TextBoundHead       = "Чат назначен для сводок главе администрации."
+	TextBoundLeader     = "Чат назначен для сводок руководителю МЦУ."
 	TextBoundQueued     = "\nКарточек из очереди: %d."
 	TextUnbound         = "Привязка снята: %s."
 	TextNotBound        = "Этот чат ни к чему не привязан."
@@ -168,9 +171,11 @@ const (
 	TextMigrated        = "Группа стала супергруппой. Привязка сохранена: %s."
 	TextTriageTarget    = "сортировка"
 	TextHeadTarget      = "глава администрации"
+	TextLeaderTarget    = "руководитель МЦУ"
 	TextInviteUsage     = "Укажите роль: /invite <роль> [<направление>].\nРоли: admin, operator, curator, executor, head, leader. Для curator и executor нужно направление: %s."
 	TextInviteCreated   = "Приглашение: %s. Ссылка одноразовая, действует до %s:\n%s"
 	TextInviteAccepted  = "Добро пожаловать! Вам выдана роль: %s."
+	TextHeadChatBound   = "Сводка для главы администрации будет приходить в этот чат."
 	TextInviteUsedBy    = "%s принял(а) приглашение: %s."
 	TextInviteUsed      = "Это приглашение уже использовано. Попросите администратора прислать новое."
 	TextInviteExpired   = "Срок действия приглашения истёк. Попросите администратора прислать новое."
@@ -234,6 +239,8 @@ const (
 	TextRegisterName       = "%s, как зовут заявителя? Ответьте на это сообщение («-», если неизвестно)."
 	TextRegisterContact    = "%s, как связаться с заявителем (телефон, e-mail, адрес)? Ответьте на это сообщение («-», если неизвестно)."
 	TextRegisterDirection  = "К какому направлению относится обращение?"
+	TextRegisterReceived   = "%s, когда обращение поступило? Дата ДД.ММ.ГГГГ в ответ на это сообщение («-», если сегодня). Зарегистрировать его нужно в течение 3 дней (ч. 2 ст. 8 59-ФЗ)."
+	TextRegisterBadDate    = "Не понимаю дату. Напишите её как 05.03.2026 (не позже сегодняшней) или «-», если обращение поступило сегодня."
 	TextRegistered         = "Зарегистрировано: № %s (%s), ответ до %s."
 	TextRegisterSummary    = "Регистрация: %s, источник — %s."
 )
@@ -287,6 +294,9 @@ func cardText(m CardView, directions map[string]string, loc *time.Location, now 
 	}
 	if m.ContactName != "" || m.Contact != "" {
 		fmt.Fprintf(&b, "Заявитель: %s\n", strings.Join(nonEmpty(m.ContactName, m.Contact), ", "))
+	}
+	if !a.ReceivedAt.IsZero() {
+		b.WriteString(receivedLine(a, loc))
 	}
 	b.WriteString("\n")
 	b.WriteString(Shorten(a.Text, cardTextRunes))
@@ -432,3 +442,17 @@ func KindChoices() []workflow.Kind { return slices.Clone(kindChoices) }
 
 // SourceChoices are the channels /register offers, in order.
 func SourceChoices() []workflow.Source { return slices.Clone(sourceChoices) }
+
+// receivedLine says when an appeal from another channel was received and,
+// when it was registered later than 59-ФЗ allows (3 days, art. 8 p. 2),
+// that this is a violation.
+func receivedLine(a *workflow.Appeal, loc *time.Location) string {
+	line := "Поступило: " + FormatDate(a.ReceivedAt, loc)
+	if a.RegisteredAt.IsZero() {
+		return line + "\n"
+	}
+	if n := workflow.RegistrationDelay(a.ReceivedAt, a.RegisteredAt, loc); n > workflow.RegistrationDays {
+		line += fmt.Sprintf(" — ⚠️ зарегистрировано через %s, позже 3 дней (ч. 2 ст. 8 59-ФЗ)", Days(n))
+	}
+	return line + "\n"
+}

@@ -17,19 +17,21 @@ const appealColumns = `a.id, coalesce(a.year, 0), coalesce(a.seq, 0), a.kind, a.
 	coalesce(a.direction, ''), coalesce(a.resident_id, 0), coalesce(r.telegram_user_id, 0),
 	a.text, a.address, a.latitude, a.longitude, coalesce(a.executor_id, 0),
 	a.draft, a.answer, a.reason, a.due_at, a.extended, coalesce(a.rating, 0), a.solved,
-	a.reopen_count, a.version, a.created_at, a.registered_at, a.answered_at, a.closed_at, a.updated_at`
+	a.reopen_count, a.version, a.created_at, a.registered_at, a.answered_at, a.closed_at, a.updated_at,
+	a.received_at`
 
 const appealFrom = ` FROM appeals a LEFT JOIN residents r ON r.id = a.resident_id`
 
 func scanAppeal(row pgx.Row) (*workflow.Appeal, error) {
 	var a workflow.Appeal
 	var lat, lon *float64
-	var due, registered, answered, closed *time.Time
+	var due, registered, answered, closed, received *time.Time
 	err := row.Scan(&a.ID, &a.Year, &a.Seq, &a.Kind, &a.Source, &a.State,
 		&a.Direction, &a.ResidentID, &a.ResidentUserID,
 		&a.Text, &a.Address, &lat, &lon, &a.ExecutorID,
 		&a.Draft, &a.Answer, &a.Reason, &due, &a.Extended, &a.Rating, &a.Solved,
-		&a.ReopenCount, &a.Version, &a.CreatedAt, &registered, &answered, &closed, &a.UpdatedAt)
+		&a.ReopenCount, &a.Version, &a.CreatedAt, &registered, &answered, &closed, &a.UpdatedAt,
+		&received)
 	if err != nil {
 		return nil, err
 	}
@@ -40,6 +42,7 @@ func scanAppeal(row pgx.Row) (*workflow.Appeal, error) {
 	a.RegisteredAt = deref(registered)
 	a.AnsweredAt = deref(answered)
 	a.ClosedAt = deref(closed)
+	a.ReceivedAt = deref(received)
 	return &a, nil
 }
 
@@ -84,11 +87,11 @@ func (t *Tx) CreateAppeal(ctx context.Context, a *workflow.Appeal, contactName, 
 	}
 	err := t.tx.QueryRow(ctx, `
 		INSERT INTO appeals (kind, source, state, direction, resident_id, text, address,
-			latitude, longitude, rating, version, created_at, updated_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
+			latitude, longitude, rating, version, created_at, updated_at, received_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
 		RETURNING id`,
 		a.Kind, a.Source, a.State, nullString(a.Direction), nullInt(a.ResidentID), a.Text, a.Address,
-		lat, lon, rating, a.Version, a.CreatedAt, a.UpdatedAt).Scan(&a.ID)
+		lat, lon, rating, a.Version, a.CreatedAt, a.UpdatedAt, nullTime(a.ReceivedAt)).Scan(&a.ID)
 	if err != nil {
 		return fmt.Errorf("storage: unable to create appeal: %w", mapError(err))
 	}

@@ -48,6 +48,31 @@ func (t *Tx) InsertBinding(ctx context.Context, b workflow.Binding) error {
 	return nil
 }
 
+// TargetBindingExists reports whether some chat is bound to a purpose
+// (with its direction, "" for none).
+func (t *Tx) TargetBindingExists(ctx context.Context, purpose, direction string) (bool, error) {
+	var ok bool
+	err := t.tx.QueryRow(ctx, `
+		SELECT EXISTS (SELECT 1 FROM chat_bindings WHERE purpose = $1 AND coalesce(direction, '') = $2)`,
+		purpose, direction).Scan(&ok)
+	if err != nil {
+		return false, fmt.Errorf("storage: unable to find the chat of %s %s: %w", purpose, direction, mapError(err))
+	}
+	return ok, nil
+}
+
+// ChatBindingExists reports whether a chat (or topic) is bound.
+func (t *Tx) ChatBindingExists(ctx context.Context, chatID int64, threadID int) (bool, error) {
+	var ok bool
+	err := t.tx.QueryRow(ctx, `
+		SELECT EXISTS (SELECT 1 FROM chat_bindings WHERE chat_id = $1 AND thread_id = $2)`,
+		chatID, threadID).Scan(&ok)
+	if err != nil {
+		return false, fmt.Errorf("storage: unable to find the binding of chat %d: %w", chatID, mapError(err))
+	}
+	return ok, nil
+}
+
 const bindingColumns = `chat_id, thread_id, purpose, coalesce(direction, ''), bound_by, bound_at`
 
 func scanBinding(row pgx.Row) (workflow.Binding, error) {

@@ -1,8 +1,8 @@
 // Package storage keeps MCU's data in PostgreSQL through pgx/v5: appeals
 // and their audit trail, residents (personal data kept apart), staff and
-// roles, directions, chat bindings, dialogs, processed updates and the
-// outbox. It implements the workflow's Store and Tx; SQL lives here and
-// nowhere else.
+// roles, directions, chat bindings, dialogs, processed updates, the
+// outbox and the runs of scheduled jobs. It implements the workflow's
+// Store and Tx and the scheduler's Store; SQL lives here and nowhere else.
 package storage
 
 import (

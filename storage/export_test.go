@@ -3,6 +3,8 @@ package storage
 import (
 	"context"
 	"fmt"
+
+	"mcu/workflow"
 )
 
 // PendingOutbox counts messages waiting to be sent to a known chat (not
@@ -14,4 +16,25 @@ func (db *DB) PendingOutbox(ctx context.Context) (int, error) {
 		return 0, fmt.Errorf("storage: unable to count outbox: %w", err)
 	}
 	return n, nil
+}
+
+// OpenAppealsSQL is the predicate of open appeals in the digest's
+// queries.
+const OpenAppealsSQL = openAppeals
+
+// DigestQuery is one of the digest's queries with its arguments for a
+// window, for EXPLAIN.
+type DigestQuery struct {
+	Name string
+	SQL  string
+	Args []any
+}
+
+// DigestQueries returns the digest's queries with their arguments for w.
+func DigestQueries(w workflow.DigestWindow) []DigestQuery {
+	out := make([]DigestQuery, len(digestQueries))
+	for i, q := range digestQueries {
+		out[i] = DigestQuery{Name: q.name, SQL: q.sql, Args: q.args(w)}
+	}
+	return out
 }

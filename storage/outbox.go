@@ -113,16 +113,17 @@ func (db *DB) SendOutbox(ctx context.Context, send func(ctx context.Context, m o
 	found := false
 	err := db.InTxStore(ctx, func(ctx context.Context, t *Tx) error {
 		var m outbox.Message
-		var payload []byte
+		var kind string
+		var payload, file []byte
 		err := t.tx.QueryRow(ctx, `
-			SELECT o.id, o.chat_id, o.thread_id, o.attempts, o.created_at, o.payload FROM outbox o
+			SELECT o.id, o.chat_id, o.thread_id, o.attempts, o.created_at, o.kind, o.payload, o.file FROM outbox o
 			WHERE o.sent_at IS NULL AND o.failed_at IS NULL AND o.chat_id IS NOT NULL
 			  AND o.next_attempt_at <= now()
 			  AND o.id = (SELECT min(h.id) FROM outbox h
 			              WHERE h.chat_id = o.chat_id AND h.sent_at IS NULL AND h.failed_at IS NULL)
 			ORDER BY o.next_attempt_at, o.id
 			LIMIT 1
-			FOR UPDATE SKIP LOCKED`).Scan(&m.ID, &m.ChatID, &m.ThreadID, &m.Attempts, &m.CreatedAt, &payload)
+			FOR UPDATE SKIP LOCKED`).Scan(&m.ID, &m.ChatID, &m.ThreadID, &m.Attempts, &m.CreatedAt, &kind, &payload, &file)
 		if errors.Is(err, pgx.ErrNoRows) {
 			return nil
 		}
@@ -130,6 +131,12 @@ func (db *DB) SendOutbox(ctx context.Context, send func(ctx context.Context, m o
 			return fmt.Errorf("storage: unable to claim outbox message: %w", err)
 		}
 		found = true
+		if kind == outbox.KindPrepared {
+			if m.Prepared, err = decodePrepared(payload, file); err != nil {
+				return t.finishOutbox(ctx, m, outbox.Outcome{Failed: true, Err: err})
+			}
+			return t.finishOutbox(ctx, m, send(ctx, m))
+		}
 		if err := json.Unmarshal(payload, &m.Notification); err != nil {
 			return t.finishOutbox(ctx, m, outbox.Outcome{Failed: true, Err: fmt.Errorf("bad payload: %w", err)})
 		}

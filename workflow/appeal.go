@@ -87,8 +87,12 @@ type Appeal struct {
 	Solved      string // "yes", "no", "partly" or ""
 	ReopenCount int
 
-	Version      int // incremented by every change; for optimistic concurrency
-	CreatedAt    time.Time
+	Version   int // incremented by every change; for optimistic concurrency
+	CreatedAt time.Time
+	// ReceivedAt is when an appeal that came by another channel was
+	// received there (59-ФЗ art. 8 part 2 gives three days to register
+	// it); zero for the bot's own messages, received when created.
+	ReceivedAt   time.Time
 	RegisteredAt time.Time
 	AnsweredAt   time.Time
 	ClosedAt     time.Time
@@ -152,6 +156,10 @@ type NewAppeal struct {
 	// operator registers an appeal from another channel.
 	ContactName string
 	Contact     string
+	// ReceivedAt is when an appeal from another channel was received
+	// there (a letter's date, say); zero means now. Not in the future;
+	// a resident's message has none.
+	ReceivedAt time.Time
 }
 
 // Direction is a line of work with its own curator and chat.

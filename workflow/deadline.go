@@ -133,3 +133,18 @@ func EndOfDay(t time.Time) time.Time {
 // MaxExtensionDays is how far one extension may move a deadline (59-ФЗ
 // art. 12 part 2: once, by up to 30 days).
 const MaxExtensionDays = 30
+
+// RegistrationDays is how many days after receipt an appeal may be
+// registered (59-ФЗ art. 8 part 2: «в течение трёх дней»).
+const RegistrationDays = 3
+
+// RegistrationDelay returns the calendar days from the date an appeal was
+// received to the date it was registered, both in loc; more than
+// RegistrationDays is a violation.
+func RegistrationDelay(received, registered time.Time, loc *time.Location) int {
+	day := func(t time.Time) time.Time {
+		y, m, d := t.In(loc).Date()
+		return time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
+	}
+	return int(day(registered).Sub(day(received)) / (24 * time.Hour))
+}

@@ -55,7 +55,14 @@ func notifications(a *Appeal, cmd Command, from State, prevDirection string) []N
 		out = append(out, card)
 	case EventReturn, EventResidentReplied, EventReopen, EventResidentCommented, EventWithdraw:
 		out = append(out, card, n(AudienceChat, a.Direction))
-	default: // submit_draft, rate, close
+	case EventClose:
+		// The system closing an answer nobody rated tells the resident;
+		// the resident's own «Да» is answered where it was pressed.
+		if cmd.Actor.Kind == ActorSystem {
+			resident()
+		}
+		out = append(out, card)
+	default: // submit_draft, rate
 		out = append(out, card)
 	}
 	return out

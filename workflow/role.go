@@ -132,3 +132,21 @@ func Authorize(e Event, actor Actor, grants []Grant, a *Appeal) (Role, error) {
 	}
 	return "", Errorf(EForbidden, "%s %d may not %s appeal %d", actor.Kind, actor.UserID, e, a.ID)
 }
+
+// SeesAppeal reports whether a staff member holding grants may see the
+// card of appeal a outside its chat (from the digest's buttons): the
+// head, the МЦУ leader, admins and operators see every appeal; a curator
+// or an executor the appeals of their direction.
+func SeesAppeal(grants []Grant, a *Appeal) bool {
+	for _, g := range grants {
+		switch g.Role {
+		case RoleHead, RoleLeader, RoleAdmin, RoleOperator:
+			return true
+		case RoleCurator, RoleExecutor:
+			if a.Direction != "" && g.Direction == a.Direction {
+				return true
+			}
+		}
+	}
+	return false
+}

@@ -10,13 +10,19 @@ const (
 	BindDirection = "direction" // the curator's chat of one direction
 	BindTriage    = "triage"    // the operators' chat for appeals with no direction
 	BindHead      = "head"      // the head of administration's digest
+	BindLeader    = "leader"    // the МЦУ leader's copy of the digest
 )
+
+// personalPurpose reports whether a chat bound to purpose may be a
+// private one: a digest is read by one person, while cards need a group
+// of colleagues.
+func personalPurpose(purpose string) bool { return purpose == BindHead || purpose == BindLeader }
 
 // Binding ties a chat, or a topic of a forum supergroup, to a purpose.
 type Binding struct {
 	ChatID    int64
 	ThreadID  int    // the forum topic; 0 for the whole chat
-	Purpose   string // BindDirection, BindTriage or BindHead
+	Purpose   string // BindDirection, BindTriage, BindHead or BindLeader
 	Direction string // the direction code when Purpose is BindDirection
 	BoundBy   int64
 	BoundAt   time.Time

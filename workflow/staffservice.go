@@ -28,11 +28,11 @@ type StaffList struct {
 
 // Errors of bindings; compare with errors.Is.
 var (
-	// ErrUnknownTarget: /bind names neither triage, head nor an active
-	// direction.
+	// ErrUnknownTarget: /bind names neither triage, head, leader nor an
+	// active direction.
 	ErrUnknownTarget = &Error{Code: EInvalid, Message: "unknown binding target"}
-	// ErrGroupOnly: only head may be bound in a private chat.
-	ErrGroupOnly = &Error{Code: EInvalid, Message: "only head may be bound in a private chat"}
+	// ErrGroupOnly: only head and leader may be bound in a private chat.
+	ErrGroupOnly = &Error{Code: EInvalid, Message: "only head and leader may be bound in a private chat"}
 )
 
 // StaffService decides the staff rules: who may bind chats, invite staff
@@ -166,17 +166,29 @@ func (s *StaffService) Invite(ctx context.Context, by Caller, g Grant) (Invite, 
 	return inv, nil
 }
 
+// Accepted is what redeeming an invitation did: the invitation, now
+// used, and whether the new staff member's private chat was bound to
+// head.
+type Accepted struct {
+	Invite
+	// HeadChat reports whether the private chat was bound to head: a head
+	// invitation accepted while no chat is bound to head and the private
+	// chat to nothing.
+	HeadChat bool
+}
+
 // AcceptInvite redeems an invitation for a user (name is how staff lists
-// will call them): in one transaction it grants the role, marks the code
-// used and records the grant. An unknown code is a not-found error, a used
+// will call them) in their private chat with the bot, whose id is the
+// user's id: in one transaction it grants the role, marks the code used
+// and records the grant. A head's private chat is bound to head when no
+// chat is (see Accepted). An unknown code is a not-found error, a used
 // one ErrInviteUsed, one expired by now ErrInviteExpired; none of them
-// grants anything. It returns the invitation as used.
-func (s *StaffService) AcceptInvite(ctx context.Context, code string, userID int64, name string) (Invite, error) {
-	var inv Invite
+// grants anything.
+func (s *StaffService) AcceptInvite(ctx context.Context, code string, userID int64, name string) (Accepted, error) {
+	var acc Accepted
 	err := s.inTx(ctx, func(ctx context.Context, tx StaffTx) error {
-		var found bool
-		var err error
-		if inv, found, err = tx.FindInviteForUpdate(ctx, code); err != nil {
+		inv, found, err := tx.FindInviteForUpdate(ctx, code)
+		if err != nil {
 			return err
 		}
 		now := s.now()
@@ -196,24 +208,54 @@ func (s *StaffService) AcceptInvite(ctx context.Context, code string, userID int
 			return err
 		}
 		inv.UsedBy, inv.UsedAt = userID, now
-		return tx.RecordStaffAction(ctx, StaffAction{
+		acc.Invite = inv
+		err = tx.RecordStaffAction(ctx, StaffAction{
 			At: now, ActorID: userID, Role: inv.Role, Action: ActionGrant,
 			Details: fmt.Sprintf("%s invited by %d", grantDetails(g), inv.CreatedBy),
 		})
+		if err != nil || inv.Role != RoleHead {
+			return err
+		}
+		acc.HeadChat, err = bindHeadChat(ctx, tx, userID, now)
+		return err
 	})
 	if err != nil {
-		return Invite{}, fmt.Errorf("accept invite: %w", err)
+		return Accepted{}, fmt.Errorf("accept invite: %w", err)
 	}
-	s.logger().InfoContext(ctx, "invite used", "user_id", userID, "role", inv.Role, "direction", inv.Direction)
-	return inv, nil
+	s.logger().InfoContext(ctx, "invite used", "user_id", userID, "role", acc.Role, "direction", acc.Direction,
+		"head_chat_bound", acc.HeadChat)
+	return acc, nil
+}
+
+// bindHeadChat binds the private chat of a head who has just accepted an
+// invitation to head, unless some chat is bound to head already (an admin
+// chose it) or the private chat is bound to something else; it reports
+// whether it did.
+func bindHeadChat(ctx context.Context, tx StaffTx, userID int64, now time.Time) (bool, error) {
+	taken, err := tx.TargetBindingExists(ctx, BindHead, "")
+	if err != nil || taken {
+		return false, err
+	}
+	if taken, err = tx.ChatBindingExists(ctx, userID, 0); err != nil || taken {
+		return false, err
+	}
+	b := Binding{ChatID: userID, Purpose: BindHead, BoundBy: userID, BoundAt: now}
+	if err := tx.InsertBinding(ctx, b); err != nil {
+		return false, err
+	}
+	return true, tx.RecordStaffAction(ctx, StaffAction{
+		At: now, ActorID: userID, Role: RoleHead, Action: ActionBind,
+		ChatID: userID, Details: bindingTarget(b),
+	})
 }
 
 // Used reports whether the invitation has been used.
 func (inv Invite) Used() bool { return inv.UsedBy != 0 || !inv.UsedAt.IsZero() }
 
 // Bind binds the caller's chat (or forum topic) to target: BindTriage,
-// BindHead or the code of an active direction (else ErrUnknownTarget). A
-// private chat may be bound only to head (else ErrGroupOnly). The binding
+// BindHead, BindLeader or the code of an active direction (else
+// ErrUnknownTarget). A private chat may be bound only to head or leader
+// (else ErrGroupOnly). The binding
 // replaces what the chat was bound to and takes the purpose from any
 // other chat. The cards queued for that purpose while no chat had it are
 // given to the chat; Bind returns the binding and how many. Admins only.
@@ -226,7 +268,7 @@ func (s *StaffService) Bind(ctx context.Context, by Caller, target string) (Bind
 			return err
 		}
 		switch target {
-		case BindTriage, BindHead:
+		case BindTriage, BindHead, BindLeader:
 			b.Purpose = target
 		default:
 			ok, err := tx.DirectionExists(ctx, target)
@@ -238,7 +280,7 @@ func (s *StaffService) Bind(ctx context.Context, by Caller, target string) (Bind
 			}
 			b.Purpose, b.Direction = BindDirection, target
 		}
-		if by.Private && b.Purpose != BindHead {
+		if by.Private && !personalPurpose(b.Purpose) {
 			return fmt.Errorf("%w: %s", ErrGroupOnly, target)
 		}
 		b.BoundAt = s.now()
@@ -285,8 +327,8 @@ func (s *StaffService) attachQueued(ctx context.Context, tx StaffTx, b Binding) 
 
 // Receives reports whether a notification queued while no chat had the
 // binding's purpose belongs to the chat bound now: a card of its
-// direction, or, for triage, a card of no direction. Head receives none
-// (its digest is not queued).
+// direction, or, for triage, a card of no direction. Head and leader
+// receive none (their digest is not queued).
 func (b Binding) Receives(n Notification) bool {
 	if n.Audience != AudienceCard {
 		return false
@@ -376,8 +418,8 @@ func grantDetails(g Grant) string {
 	return string(g.Role)
 }
 
-// bindingTarget names what a binding is for: a direction code, "triage"
-// or "head".
+// bindingTarget names what a binding is for: a direction code, "triage",
+// "head" or "leader".
 func bindingTarget(b Binding) string {
 	if b.Purpose == BindDirection {
 		return b.Direction

@@ -362,6 +362,8 @@ func TestBindTargets(t *testing.T) {
 	}{
 		{name: "head in a private chat", by: private(staffAdmin), target: "head",
 			want: workflow.Binding{ChatID: staffAdmin, Purpose: workflow.BindHead}},
+		{name: "leader in a private chat", by: private(staffBootstrap), target: "leader",
+			want: workflow.Binding{ChatID: staffBootstrap, Purpose: workflow.BindLeader}},
 		{name: "triage in a private chat", by: private(staffAdmin), target: "triage", wantErr: workflow.ErrGroupOnly},
 		{name: "a direction in a private chat", by: private(staffAdmin), target: "economy", wantErr: workflow.ErrGroupOnly},
 		{name: "a direction in a group", by: group(staffAdmin, -600), target: "economy",
@@ -417,7 +419,7 @@ func TestBindTargets(t *testing.T) {
 	for _, b := range list {
 		got = append(got, fmt.Sprintf("%d/%d:%s%s", b.ChatID, b.ThreadID, b.Purpose, b.Direction))
 	}
-	want := fmt.Sprint([]string{"-602/0:triage", fmt.Sprintf("%d/0:head", staffAdmin),
+	want := fmt.Sprint([]string{"-602/0:triage", fmt.Sprintf("%d/0:leader", staffBootstrap), fmt.Sprintf("%d/0:head", staffAdmin),
 		"-601/7:directionpolitics", "-200/0:directionsocial", "-600/0:directionhousing"})
 	if fmt.Sprint(got) != want {
 		t.Errorf("bindings %v, want %v", got, want)
@@ -620,5 +622,81 @@ func TestListStaff(t *testing.T) {
 		"Куратор 3003 [{curator housing}]"})
 	if fmt.Sprint(names) != want {
 		t.Errorf("staff %v, want %v", names, want)
+	}
+}
+
+// TestAcceptInviteBindsHeadChat: a head who accepts an invitation while
+// no chat is bound to head gets the digest in the private chat; a second
+// head, a head chat an admin chose, a private chat bound to something
+// else, or another role leave the bindings alone.
+func TestAcceptInviteBindsHeadChat(t *testing.T) {
+	t.Parallel()
+	f := newStaffFixture(t)
+	ctx := context.Background()
+	accept := func(role workflow.Role, user int64) workflow.Accepted {
+		t.Helper()
+		inv, err := f.staff.Invite(ctx, private(staffAdmin), workflow.Grant{Role: role})
+		if err != nil {
+			t.Fatal(err)
+		}
+		acc, err := f.staff.AcceptInvite(ctx, inv.Code, user, "Глава")
+		if err != nil {
+			t.Fatal(err)
+		}
+		return acc
+	}
+	// bindings lists the chats of head and leader (the fixture binds
+	// directions and triage).
+	bindings := func() string {
+		t.Helper()
+		list, err := f.db.FindBindings(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out []string
+		for _, b := range list {
+			if b.Purpose == workflow.BindHead || b.Purpose == workflow.BindLeader {
+				out = append(out, fmt.Sprintf("%d:%s by %d", b.ChatID, b.Purpose, b.BoundBy))
+			}
+		}
+		return fmt.Sprint(out)
+	}
+
+	if acc := accept(workflow.RoleLeader, 3601); acc.HeadChat || bindings() != "[]" {
+		t.Errorf("a leader's invitation bound %v: %s", acc.HeadChat, bindings())
+	}
+	acc := accept(workflow.RoleHead, 3602)
+	if !acc.HeadChat || acc.Role != workflow.RoleHead || acc.UsedBy != 3602 {
+		t.Errorf("the first head: %+v", acc)
+	}
+	if got := bindings(); got != "[3602:head by 3602]" {
+		t.Errorf("after the first head: %s", got)
+	}
+	act := f.lastAction(t)
+	if want := (workflow.StaffAction{ActorID: 3602, Role: workflow.RoleHead, Action: workflow.ActionBind, ChatID: 3602, Details: "head"}); act != want {
+		t.Errorf("audit %+v, want %+v", act, want)
+	}
+	if acc := accept(workflow.RoleHead, 3603); acc.HeadChat || bindings() != "[3602:head by 3602]" {
+		t.Errorf("a second head bound %v: %s", acc.HeadChat, bindings())
+	}
+
+	// An admin moved the digest to a group: a new head does not take it.
+	if _, _, err := f.staff.Bind(ctx, group(staffAdmin, -700), "head"); err != nil {
+		t.Fatal(err)
+	}
+	if acc := accept(workflow.RoleHead, 3604); acc.HeadChat || bindings() != fmt.Sprintf("[-700:head by %d]", staffAdmin) {
+		t.Errorf("a head with a head group bound %v: %s", acc.HeadChat, bindings())
+	}
+
+	// No head chat, but the head's private chat has the leader's copy.
+	if _, err := f.staff.Unbind(ctx, group(staffAdmin, -700)); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := f.staff.Bind(ctx, private(3605), "leader"); err == nil {
+		t.Fatal("a non-admin bound a chat")
+	}
+	dbtest.Exec(t, f.db, `INSERT INTO chat_bindings (chat_id, purpose, bound_by) VALUES (3605, 'leader', 0)`)
+	if acc := accept(workflow.RoleHead, 3605); acc.HeadChat || bindings() != "[3605:leader by 0]" {
+		t.Errorf("a head whose chat is the leader's bound %v: %s", acc.HeadChat, bindings())
 	}
 }

@@ -48,6 +48,11 @@ type StaffTx interface {
 	DeleteTargetBinding(ctx context.Context, purpose, direction string) error
 	// InsertBinding stores a binding.
 	InsertBinding(ctx context.Context, b Binding) error
+	// TargetBindingExists reports whether some chat is bound to a purpose
+	// (with its direction, "" for none).
+	TargetBindingExists(ctx context.Context, purpose, direction string) (bool, error)
+	// ChatBindingExists reports whether a chat (or topic) is bound.
+	ChatBindingExists(ctx context.Context, chatID int64, threadID int) (bool, error)
 
 	// FindChatlessOutbox returns the unsent notifications kept with no
 	// chat, oldest first, locked until the transaction ends.

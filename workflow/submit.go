@@ -42,6 +42,9 @@ func (s *Service) submit(ctx context.Context, tx Tx, actor Actor, n NewAppeal) (
 		n.Location.Longitude < -180 || n.Location.Longitude > 180) {
 		return nil, Errorf(EInvalid, "location %v is not on Earth", *n.Location)
 	}
+	if n.ReceivedAt.After(now) {
+		return nil, Errorf(EInvalid, "received at %s, after now", n.ReceivedAt.Format(time.RFC3339))
+	}
 	if n.Direction != "" {
 		ok, err := tx.DirectionExists(ctx, n.Direction)
 		if err != nil {
@@ -55,7 +58,7 @@ func (s *Service) submit(ctx context.Context, tx Tx, actor Actor, n NewAppeal) (
 		Kind: n.Kind, Source: n.Source, State: StateReceived,
 		ResidentID: n.ResidentID, Text: body, Address: n.Address,
 		Location: n.Location, Attachments: n.Attachments,
-		Version: 1, CreatedAt: now, UpdatedAt: now,
+		Version: 1, CreatedAt: now, UpdatedAt: now, ReceivedAt: n.ReceivedAt,
 	}
 	if actor.Kind == ActorResident {
 		a.ResidentUserID = actor.UserID
@@ -91,7 +94,7 @@ func (s *Service) submit(ctx context.Context, tx Tx, actor Actor, n NewAppeal) (
 func (s *Service) checkSubmitter(ctx context.Context, tx Tx, actor Actor, n NewAppeal, now time.Time) error {
 	switch actor.Kind {
 	case ActorResident:
-		if n.ResidentID == 0 || n.Source != SourceBot || n.Kind != KindMessage {
+		if n.ResidentID == 0 || n.Source != SourceBot || n.Kind != KindMessage || !n.ReceivedAt.IsZero() {
 			return Errorf(EInvalid, "a resident submits messages through the bot")
 		}
 		if s.AppealsPerHour <= 0 {

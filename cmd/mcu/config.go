@@ -10,8 +10,7 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"github.com/robfig/cron/v3"
-
+	"mcu/schedule"
 	"mcu/workflow"
 )
 
@@ -27,7 +26,8 @@ type Config struct {
 	HTTPAddr       string
 	WebhookURL     string
 	WebhookSecret  string
-	DigestCron     string
+	DigestCron     string // the head's digest
+	SummaryCron    string // the working-day summary
 	AppealsPerHour int
 	CalendarFile   string
 	CalendarDays   []workflow.CalendarDay
@@ -48,12 +48,13 @@ func bad(name, format string, args ...any) error {
 
 // Defaults of DESIGN §7.
 const (
-	defaultAPIURL     = "https://api.telegram.org"
-	defaultDataDir    = "./data"
-	defaultTimezone   = "Europe/Moscow"
-	defaultHTTPAddr   = "127.0.0.1:8080"
-	defaultDigestCron = "0 9 * * *"
-	defaultPerHour    = 5
+	defaultAPIURL      = "https://api.telegram.org"
+	defaultDataDir     = "./data"
+	defaultTimezone    = "Europe/Moscow"
+	defaultHTTPAddr    = "127.0.0.1:8080"
+	defaultDigestCron  = "0 9 * * *"
+	defaultSummaryCron = "0 8 * * 1-5"
+	defaultPerHour     = 5
 )
 
 var (
@@ -80,6 +81,7 @@ func LoadConfig(getenv func(string) string, needToken bool) (*Config, error) {
 		WebhookURL:     get("MCU_WEBHOOK_URL", ""),
 		WebhookSecret:  get("MCU_WEBHOOK_SECRET", ""),
 		DigestCron:     get("MCU_DIGEST_CRON", defaultDigestCron),
+		SummaryCron:    get("MCU_SUMMARY_CRON", defaultSummaryCron),
 		CalendarFile:   get("MCU_CALENDAR_FILE", ""),
 		OperatorName:   get("MCU_OPERATOR_NAME", ""),
 	}
@@ -123,8 +125,10 @@ func LoadConfig(getenv func(string) string, needToken bool) (*Config, error) {
 	if c.WebhookSecret != "" && !secretPattern.MatchString(c.WebhookSecret) {
 		return nil, bad("MCU_WEBHOOK_SECRET", "must be 1–256 characters A–Z, a–z, 0–9, _ or -")
 	}
-	if err := checkCron(c.DigestCron); err != nil {
-		return nil, bad("MCU_DIGEST_CRON", "%v", err)
+	for _, v := range [][2]string{{"MCU_DIGEST_CRON", c.DigestCron}, {"MCU_SUMMARY_CRON", c.SummaryCron}} {
+		if err := checkCron(v[1]); err != nil {
+			return nil, bad(v[0], "%v", err)
+		}
 	}
 	perHour := get("MCU_APPEALS_PER_HOUR", strconv.Itoa(defaultPerHour))
 	if c.AppealsPerHour, err = strconv.Atoi(perHour); err != nil || c.AppealsPerHour < 0 {
@@ -169,24 +173,12 @@ func parseIDs(s string) ([]int64, error) {
 	return ids, nil
 }
 
-// cronParser parses the five standard fields; the time zone comes from
-// MCU_TIMEZONE.
-var cronParser = cron.NewParser(cron.Minute | cron.Hour | cron.Dom | cron.Month | cron.Dow | cron.Descriptor)
-
-// checkCron validates a schedule. A CRON_TZ= or TZ= prefix is refused (the
-// time zone is MCU_TIMEZONE), and a panic inside the parser — robfig/cron
-// panics on "CRON_TZ=" with no fields — becomes an error.
-func checkCron(spec string) (err error) {
+// checkCron validates a schedule as the scheduler will read it
+// (schedule.CheckSpec: five fields or a descriptor, fixed times, firing at
+// all). A CRON_TZ= or TZ= prefix is refused: the time zone is MCU_TIMEZONE.
+func checkCron(spec string) error {
 	if strings.HasPrefix(spec, "CRON_TZ=") || strings.HasPrefix(spec, "TZ=") {
 		return fmt.Errorf("%q: leave the time zone out, MCU_TIMEZONE sets it", spec)
 	}
-	defer func() {
-		if r := recover(); r != nil {
-			err = fmt.Errorf("%q is not a cron schedule", spec)
-		}
-	}()
-	if _, err := cronParser.Parse(spec); err != nil {
-		return fmt.Errorf("%q is not a cron schedule (minute hour day month weekday): %v", spec, err)
-	}
-	return nil
+	return schedule.CheckSpec(spec)
 }

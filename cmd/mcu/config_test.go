@@ -15,7 +15,7 @@ func TestLoadConfigDefaults(t *testing.T) {
 		t.Fatal(err)
 	}
 	if c.TelegramAPIURL != "https://api.telegram.org" || c.DataDir != "./data" || c.Location.String() != "Europe/Moscow" ||
-		c.HTTPAddr != "127.0.0.1:8080" || c.DigestCron != "0 9 * * *" || c.AppealsPerHour != 5 {
+		c.HTTPAddr != "127.0.0.1:8080" || c.DigestCron != "0 9 * * *" || c.SummaryCron != "0 8 * * 1-5" || c.AppealsPerHour != 5 {
 		t.Errorf("defaults: %+v", c)
 	}
 }
@@ -33,6 +33,12 @@ func TestLoadConfigRejectsBadValues(t *testing.T) {
 		{map[string]string{"MCU_DIGEST_CRON": "TZ=Europe/Moscow 0 9 * * *"}, "MCU_DIGEST_CRON"},
 		{map[string]string{"MCU_DIGEST_CRON": "every morning"}, "MCU_DIGEST_CRON"},
 		{map[string]string{"MCU_DIGEST_CRON": "0 25 * * *"}, "MCU_DIGEST_CRON"},
+		{map[string]string{"MCU_DIGEST_CRON": "@every 24h"}, "MCU_DIGEST_CRON"},
+		{map[string]string{"MCU_DIGEST_CRON": "0 9 30 2 *"}, "MCU_DIGEST_CRON"},
+		{map[string]string{"MCU_SUMMARY_CRON": "CRON_TZ="}, "MCU_SUMMARY_CRON"},
+		{map[string]string{"MCU_SUMMARY_CRON": "TZ=Europe/Moscow 0 8 * * 1-5"}, "MCU_SUMMARY_CRON"},
+		{map[string]string{"MCU_SUMMARY_CRON": "weekdays at eight"}, "MCU_SUMMARY_CRON"},
+		{map[string]string{"MCU_SUMMARY_CRON": "0 8 * * 1-8"}, "MCU_SUMMARY_CRON"},
 		{map[string]string{"MCU_ADMIN_IDS": "12,abc"}, "MCU_ADMIN_IDS"},
 		{map[string]string{"MCU_ADMIN_IDS": "-5"}, "MCU_ADMIN_IDS"},
 		{map[string]string{"MCU_APPEALS_PER_HOUR": "-1"}, "MCU_APPEALS_PER_HOUR"},
@@ -76,5 +82,17 @@ func TestRunExitsTwoWhenDatabaseUnreachable(t *testing.T) {
 	}), &out)
 	if code != 2 || !strings.HasPrefix(out.String(), "mcu: MCU_DATABASE_URL: ") {
 		t.Errorf("exit %d, output %q; want 2 naming MCU_DATABASE_URL", code, out.String())
+	}
+}
+
+func TestLoadConfigReadsSchedules(t *testing.T) {
+	c, err := LoadConfig(env(map[string]string{
+		"MCU_TELEGRAM_TOKEN": "123:abc", "MCU_DIGEST_CRON": "@daily", "MCU_SUMMARY_CRON": "30 7 * * 1-5",
+	}), true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.DigestCron != "@daily" || c.SummaryCron != "30 7 * * 1-5" {
+		t.Errorf("digest %q, summary %q; want @daily and 30 7 * * 1-5", c.DigestCron, c.SummaryCron)
 	}
 }

@@ -3,10 +3,13 @@ package main
 import (
 	"context"
 	"fmt"
+	"io"
 	"net/http"
 	"net/url"
 	"sync/atomic"
 	"time"
+
+	"mcu/schedule"
 )
 
 // webhookPath is the path of MCU_WEBHOOK_URL that Telegram posts to.
@@ -19,8 +22,10 @@ func webhookPath(cfg *Config) string {
 }
 
 // httpHandler serves health, readiness and, in webhook mode, Telegram's
-// posts (503 until the bot is connected).
-func httpHandler(cfg *Config, db *database, botReady *atomic.Bool, webhook *atomic.Pointer[http.Handler]) http.Handler {
+// posts (503 until the bot is connected). GET /readyz?verbose=1 adds,
+// after "ready", a line per scheduled job: its latest run and next slot.
+func httpHandler(cfg *Config, db *database, botReady *atomic.Bool, webhook *atomic.Pointer[http.Handler],
+	sched *atomic.Pointer[schedule.Scheduler]) http.Handler {
 	mux := http.NewServeMux()
 	if cfg.WebhookURL != "" {
 		mux.HandleFunc("POST "+webhookPath(cfg), func(w http.ResponseWriter, r *http.Request) {
@@ -47,6 +52,30 @@ func httpHandler(cfg *Config, db *database, botReady *atomic.Bool, webhook *atom
 			return
 		}
 		fmt.Fprintln(w, "ready")
+		if r.URL.Query().Has("verbose") {
+			writeJobs(ctx, w, sched.Load())
+		}
 	})
 	return mux
+}
+
+// writeJobs writes the status of every scheduled job, one a line, for
+// /readyz?verbose=1. A failed job does not make the instance unready.
+func writeJobs(ctx context.Context, w io.Writer, sched *schedule.Scheduler) {
+	if sched == nil {
+		fmt.Fprintln(w, "jobs: scheduler not started")
+		return
+	}
+	all, err := sched.Status(ctx)
+	switch {
+	case err != nil:
+		fmt.Fprintf(w, "jobs: %v\n", err)
+	case len(all) == 0:
+		fmt.Fprintln(w, "jobs: none")
+	default:
+		fmt.Fprintln(w, "jobs:")
+		for _, st := range all {
+			fmt.Fprintf(w, "  %s\n", st)
+		}
+	}
 }

@@ -1,7 +1,9 @@
 // Command mcu runs the municipal control centre's appeals bot.
 //
-//	mcu serve     bot, outbox dispatcher, HTTP (/healthz, /readyz)
+//	mcu serve     bot, outbox dispatcher, scheduled jobs, HTTP (/healthz, /readyz)
 //	mcu migrate   apply database migrations and exit
+//	mcu report    write the monthly report (--month YYYY-MM [--out FILE.xlsx])
+//	mcu digest    send the head's digest now
 //
 // Configuration comes from the environment (see README.md); a bad value
 // exits with status 2 and one line naming the variable. Each command has
@@ -25,8 +27,10 @@ import (
 const usage = `usage: mcu <command>
 
 commands:
-  serve     run the bot, the outbox dispatcher and the HTTP endpoints
+  serve     run the bot, the outbox dispatcher, the scheduled jobs and the HTTP endpoints
   migrate   apply database migrations and exit
+  report    write the monthly report: report --month YYYY-MM [--out FILE.xlsx]
+  digest    send the head's digest now (exit 0 once Telegram accepted it)
 
 configuration is read from MCU_* environment variables; see README.md`
 
@@ -37,10 +41,24 @@ func main() {
 	os.Exit(code)
 }
 
+// command is one of mcu's subcommands: it gets the arguments after its
+// name.
+type command func(ctx context.Context, args []string, getenv func(string) string, logger *slog.Logger) error
+
 // commands are mcu's subcommands by name.
-var commands = map[string]func(ctx context.Context, getenv func(string) string, logger *slog.Logger) error{
-	"serve":   serve,
-	"migrate": migrate,
+var commands = map[string]command{
+	"serve":   withoutArgs(serve),
+	"migrate": withoutArgs(migrate),
+	"report":  writeReport,
+	"digest":  sendDigest,
+}
+
+// withoutArgs makes a command of one that takes no arguments (and, as
+// always, ignores any).
+func withoutArgs(f func(ctx context.Context, getenv func(string) string, logger *slog.Logger) error) command {
+	return func(ctx context.Context, _ []string, getenv func(string) string, logger *slog.Logger) error {
+		return f(ctx, getenv, logger)
+	}
 }
 
 // run executes one command and returns the exit status: 0 done, 1 failed,
@@ -59,12 +77,12 @@ func run(ctx context.Context, args []string, getenv func(string) string, stderr 
 		fmt.Fprintln(stderr, usage)
 		return 0
 	}
-	command, ok := commands[args[0]]
+	cmd, ok := commands[args[0]]
 	if !ok {
 		fmt.Fprintf(stderr, "mcu: unknown command %q\n%s\n", args[0], usage)
 		return 2
 	}
-	err := command(ctx, getenv, logger)
+	err := cmd(ctx, args[1:], getenv, logger)
 	var cfgErr *ConfigError
 	switch {
 	case err == nil:

@@ -13,23 +13,28 @@ import (
 
 	"mcu/bot"
 	"mcu/delivery"
+	"mcu/outbox"
+	"mcu/schedule"
 	"mcu/workflow"
 )
 
 // Main is the running program of mcu serve: Run starts the database, the
-// HTTP endpoints, the bot and the outbox dispatcher; Close stops them in
-// order. Tests start it whole.
+// HTTP endpoints, the bot, the outbox dispatcher and the scheduler; Close
+// stops them in order. Tests start it whole.
 type Main struct {
 	Config *Config
 	Logger *slog.Logger
 	Now    func() time.Time // default time.Now
+	// Jobs returns the scheduled jobs; default defaultJobs (jobs.go).
+	Jobs func(JobDeps) []schedule.Job
 
-	db       *database
-	http     *http.Server
-	botReady atomic.Bool
-	webhook  atomic.Pointer[http.Handler]
+	db        *database
+	http      *http.Server
+	botReady  atomic.Bool
+	webhook   atomic.Pointer[http.Handler]
+	scheduler atomic.Pointer[schedule.Scheduler]
 
-	stop     context.CancelFunc // ends the bot and the dispatcher
+	stop     context.CancelFunc // ends the bot, the dispatcher and the scheduler
 	parts    sync.WaitGroup
 	errs     chan error
 	done     chan struct{} // closed when a part stops
@@ -43,7 +48,10 @@ func (m *Main) Run(ctx context.Context) error {
 	if m.Now == nil {
 		m.Now = time.Now
 	}
-	m.errs, m.done = make(chan error, 3), make(chan struct{})
+	if m.Jobs == nil {
+		m.Jobs = defaultJobs
+	}
+	m.errs, m.done = make(chan error, 4), make(chan struct{})
 	cfg, logger := m.Config, m.Logger
 	db, err := openDatabase(ctx, cfg, logger)
 	if err != nil {
@@ -53,7 +61,8 @@ func (m *Main) Run(ctx context.Context) error {
 	if err := m.startHTTP(); err != nil {
 		return err
 	}
-	b, err := connectBot(ctx, cfg, m.service(), db, logger)
+	svc := m.service()
+	b, err := connectBot(ctx, cfg, svc, db, logger)
 	if err != nil {
 		return err
 	}
@@ -68,20 +77,28 @@ func (m *Main) Run(ctx context.Context) error {
 	disp := delivery.NewDispatcher(db, b.Telegram(), delivery.DispatcherOptions{
 		Location: cfg.Location, Logger: logger, Directions: b.Directions,
 	})
+	sched, err := schedule.New(db, m.Jobs(JobDeps{Config: cfg, DB: db.DB, Service: svc, Calendar: svc.Calendar.(*workflow.Calendar), Bot: b, Logger: logger, Now: m.Now}),
+		schedule.Options{Location: cfg.Location, Now: m.Now, Logger: logger})
+	if err != nil {
+		return err
+	}
+	m.scheduler.Store(sched)
 	m.botReady.Store(true) // identity known, updates on their way
 	runCtx, stop := context.WithCancel(context.WithoutCancel(ctx))
 	m.stop = stop
 	m.goPart("bot", receive, runCtx)
 	m.goPart("dispatcher", disp.Run, runCtx)
+	m.goPart("scheduler", sched.Run, runCtx)
 	return nil
 }
 
-// Done is closed when a part (the bot, the dispatcher, HTTP) has stopped
-// by itself, or when Close stops them.
+// Done is closed when a part (the bot, the dispatcher, the scheduler,
+// HTTP) has stopped by itself, or when Close stops them.
 func (m *Main) Done() <-chan struct{} { return m.done }
 
 // Close stops in order: stop taking updates and finish those in hand,
-// drain the outbox for a bounded time (the dispatcher's DrainTimeout),
+// drain the outbox for a bounded time (the dispatcher's DrainTimeout)
+// while the scheduled runs in hand finish (the scheduler's StopGrace),
 // stop HTTP, close the pool and, last, the private cluster. It returns
 // what the parts failed with.
 func (m *Main) Close() error {
@@ -128,7 +145,7 @@ func (m *Main) startHTTP() error {
 	if err != nil {
 		return bad("MCU_HTTP_ADDR", "cannot listen: %v", err)
 	}
-	m.http = &http.Server{Handler: httpHandler(m.Config, m.db, &m.botReady, &m.webhook), ReadHeaderTimeout: 10 * time.Second}
+	m.http = &http.Server{Handler: httpHandler(m.Config, m.db, &m.botReady, &m.webhook, &m.scheduler), ReadHeaderTimeout: 10 * time.Second}
 	go func() {
 		if err := m.http.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
 			m.errs <- fmt.Errorf("http: %w", err)
@@ -143,7 +160,7 @@ func (m *Main) startHTTP() error {
 // decreed (this one or the next).
 func (m *Main) service() *workflow.Service {
 	cfg := m.Config
-	cal := workflow.NewCalendar(m.Logger, cfg.CalendarDays)
+	cal := calendar(cfg, m.Logger)
 	for year := m.Now().In(cfg.Location).Year(); year <= m.Now().In(cfg.Location).Year()+1; year++ {
 		if !cal.Known(year) {
 			m.Logger.Warn("production calendar: year not decreed; its deadlines count Labour Code art. 112 days (add the decree with MCU_CALENDAR_FILE)",
@@ -179,10 +196,17 @@ func (m *Main) receiver(b *bot.Bot) (func(context.Context) error, error) {
 // network outage at start delays the bot rather than killing it.
 func connectBot(ctx context.Context, cfg *Config, svc *workflow.Service, db *database, logger *slog.Logger) (*bot.Bot, error) {
 	delay := time.Second
+	cal := svc.Calendar.(*workflow.Calendar)
 	for {
 		b, err := bot.New(bot.Options{
 			Token: cfg.TelegramToken, APIURL: cfg.TelegramAPIURL, Service: svc, Store: db,
 			Location: cfg.Location, Logger: logger, OperatorName: cfg.OperatorName,
+			Digest: func(ctx context.Context, now time.Time) (outbox.Prepared, error) {
+				return composeDigest(ctx, cfg, db.DB, cal, now, "")
+			},
+			Report: func(ctx context.Context, month string, now time.Time) (outbox.Prepared, error) {
+				return reportFor(ctx, cfg, db.DB, cal, month, now)
+			},
 		})
 		if err == nil {
 			return b, nil

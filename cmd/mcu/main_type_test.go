@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"io"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -12,6 +13,8 @@ import (
 	"time"
 
 	"mcu/internal/dbtest"
+	"mcu/internal/telegramtest"
+	"mcu/schedule"
 	"mcu/storage"
 )
 
@@ -93,7 +96,7 @@ func TestReadyzNeedsDatabaseAndBot(t *testing.T) {
 	}
 	var botReady atomic.Bool
 	var webhook atomic.Pointer[http.Handler]
-	h := httpHandler(&Config{}, &database{DB: db}, &botReady, &webhook)
+	h := httpHandler(&Config{}, &database{DB: db}, &botReady, &webhook, &atomic.Pointer[schedule.Scheduler]{})
 	get := func(path string) (int, string) {
 		rec := httptest.NewRecorder()
 		h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, path, nil))
@@ -117,5 +120,69 @@ func TestReadyzNeedsDatabaseAndBot(t *testing.T) {
 		if code, _ := get("/healthz"); code != http.StatusOK {
 			t.Errorf("%s: /healthz answered %d, want 200", s.name, code)
 		}
+	}
+}
+
+// TestMainRunsScheduledJobs: serve starts the scheduler with its jobs in
+// MCU_TIMEZONE; the digest due at 09:00 runs, and /readyz?verbose=1 shows
+// its run and next slot while /readyz still answers just "ready".
+func TestMainRunsScheduledJobs(t *testing.T) {
+	t.Parallel()
+	srv := telegramtest.MustNew(t, telegramtest.Options{})
+	addr := freeAddr(t)
+	cfg, err := LoadConfig(env(map[string]string{
+		"MCU_TELEGRAM_TOKEN": srv.Token, "MCU_TELEGRAM_API_URL": srv.URL,
+		"MCU_DATABASE_URL": dbtest.URL(t), "MCU_HTTP_ADDR": addr,
+	}), true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Date(2026, 3, 2, 9, 0, 20, 0, cfg.Location)
+	ran := make(chan schedule.Run, 1)
+	m := &Main{Config: cfg, Logger: dbtest.Logger(t), Now: func() time.Time { return now },
+		Jobs: func(d JobDeps) []schedule.Job {
+			return []schedule.Job{{Name: "digest", Spec: d.Config.DigestCron, Run: func(_ context.Context, r schedule.Run) error {
+				ran <- r
+				return nil
+			}}}
+		}}
+	t.Cleanup(func() {
+		srv.EndLongPolls()
+		if err := m.Close(); err != nil {
+			t.Errorf("close: %v", err)
+		}
+	})
+	if err := m.Run(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case r := <-ran:
+		if want := time.Date(2026, 3, 2, 9, 0, 0, 0, cfg.Location); !r.Slot.Equal(want) || r.Late || r.Attempt != 1 {
+			t.Errorf("digest ran %+v, want the 09:00 slot on time", r)
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatal("the digest due at 09:00 did not run")
+	}
+	get := func(path string) (int, string) {
+		resp, err := http.Get("http://" + addr + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		body, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(body)
+	}
+	want := "ready\njobs:\n  digest (0 9 * * *): slot 2026-03-02 09:00, succeeded, attempt 1 by "
+	deadline := time.Now().Add(10 * time.Second)
+	code, body := get("/readyz?verbose=1")
+	for !strings.HasPrefix(body, want) && time.Now().Before(deadline) {
+		time.Sleep(20 * time.Millisecond)
+		code, body = get("/readyz?verbose=1")
+	}
+	if code != http.StatusOK || !strings.HasPrefix(body, want) || !strings.HasSuffix(body, "; next slot 2026-03-03 09:00\n") {
+		t.Errorf("/readyz?verbose=1 answered %d:\n%s\nwant 200:\n%s…; next slot 2026-03-03 09:00", code, body, want)
+	}
+	if code, body := get("/readyz"); code != http.StatusOK || body != "ready\n" {
+		t.Errorf("/readyz answered %d %q, want 200 \"ready\"", code, body)
 	}
 }

@@ -6,9 +6,9 @@ import (
 	"log/slog"
 )
 
-// serve runs the bot, the dispatcher and the HTTP endpoints until ctx
-// ends or one of them stops by itself, then stops them in order (see
-// Main.Close).
+// serve runs the bot, the dispatcher, the scheduler and the HTTP
+// endpoints until ctx ends or one of them stops by itself, then stops them
+// in order (see Main.Close).
 func serve(ctx context.Context, getenv func(string) string, logger *slog.Logger) error {
 	cfg, err := LoadConfig(getenv, true)
 	if err != nil {

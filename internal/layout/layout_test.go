@@ -29,16 +29,21 @@ var allowed = map[string][]string{
 	"tgstate":               {},
 	"outbox":                {"workflow"},
 	"render":                {"workflow"},
+	"digest":                {"render", "outbox", "workflow"},
 	"internal/backoff":      {},
 	"internal/redact":       {},
 	"internal/localpg":      {},
-	"storage":               {"workflow", "tgstate", "outbox", "migrations"},
+	"schedule":              {"internal/backoff", "internal/redact"},
+	"reportrow":             {"workflow"},
+	"report":                {"reportrow", "render", "workflow"},
+	"storage":               {"workflow", "tgstate", "outbox", "reportrow", "migrations", "schedule", "internal/backoff", "internal/redact"},
 	"transport":             {"tgstate", "internal/backoff", "internal/redact"},
 	"delivery":              {"render", "outbox", "workflow", "internal/backoff", "internal/redact"},
 	"bot":                   {"transport", "delivery", "render", "tgstate", "outbox", "workflow", "internal/backoff", "internal/redact"},
+	"control":               {"render", "outbox", "workflow"},
 	"cmd/mcu":               {"*"},
 	"internal/layout":       {},
-	"internal/dbtest":       {"storage", "migrations", "workflow", "tgstate", "outbox"},
+	"internal/dbtest":       {"storage", "migrations", "workflow", "tgstate", "outbox", "reportrow", "schedule", "internal/backoff", "internal/redact"},
 	"internal/readmetest":   {},
 	"internal/golden":       {},
 	"internal/telegramtest": {},
@@ -95,8 +100,8 @@ func TestImportDirection(t *testing.T) {
 // programPackages are the packages drawn in the README's diagram: the
 // program, not its test helpers.
 var programPackages = []string{
-	"cmd/mcu", "bot", "transport", "delivery", "render", "storage", "tgstate", "outbox",
-	"workflow", "migrations", "internal/localpg", "internal/redact", "internal/backoff",
+	"cmd/mcu", "bot", "control", "digest", "transport", "delivery", "schedule", "render", "storage", "tgstate", "outbox",
+	"report", "reportrow", "workflow", "migrations", "internal/localpg", "internal/redact", "internal/backoff",
 }
 
 // TestReadmeImportDiagram keeps the README's diagram of which package

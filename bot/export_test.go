@@ -1,0 +1,4 @@
+package bot
+
+// ParseReceived is parseReceived, for the tests of package bot_test.
+var ParseReceived = parseReceived

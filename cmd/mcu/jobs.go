@@ -1,0 +1,95 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"time"
+
+	"mcu/bot"
+	"mcu/control"
+	"mcu/render"
+	"mcu/report"
+	"mcu/schedule"
+	"mcu/storage"
+	"mcu/workflow"
+)
+
+// JobDeps is what the scheduled jobs of mcu serve may use, opened by
+// Main.Run before it starts the scheduler.
+type JobDeps struct {
+	Config   *Config
+	DB       *storage.DB
+	Service  *workflow.Service
+	Calendar *workflow.Calendar
+	Bot      *bot.Bot
+	Logger   *slog.Logger
+	Now      func() time.Time
+}
+
+// defaultJobs are the scheduled jobs of mcu serve (see schedule.Job). Each
+// job's name is its key in job_runs, so it never changes.
+func defaultJobs(d JobDeps) []schedule.Job {
+	ctl := control.New(control.Options{
+		Store: d.DB, Service: d.Service, Calendar: d.Service.Calendar, Location: d.Config.Location,
+		Now: d.Now, Logger: d.Logger,
+	})
+	var jobs []schedule.Job
+	for _, j := range ctl.Jobs() {
+		if j.Name == "summary" {
+			j.Spec = d.Config.SummaryCron // MCU_SUMMARY_CRON
+		}
+		jobs = append(jobs, scheduled(j.Name, j.Spec, j.Run))
+	}
+	return append(jobs,
+		scheduled("digest", d.Config.DigestCron, d.digest),
+		scheduled("report", reportCron, d.report))
+}
+
+// reportCron is when the monthly report goes to the head and the leader:
+// on the 1st at 08:00, for the month before.
+const reportCron = "0 8 1 * *"
+
+// report is the job of the monthly report: the report of the month before
+// the slot's, as a document to the head's chat and the leader's.
+func (d JobDeps) report(ctx context.Context, slot time.Time, _ bool) error {
+	month := report.MonthOf(previousMonth(slot, d.Config.Location), d.Config.Location)
+	p, err := composeReport(ctx, d.Config, d.DB, d.Calendar, month, d.Now)
+	if err != nil {
+		return err
+	}
+	_, err = toHeadAndLeader(ctx, d.DB, p)
+	if errors.Is(err, errNoHeadChat) {
+		d.Logger.WarnContext(ctx, "monthly report not sent", "month", month.String(), "reason", err)
+		return nil
+	}
+	return err
+}
+
+// digest is the job of the head's daily digest (MCU_DIGEST_CRON): a digest
+// sent late (every instance was down at its time) says so. With no head
+// chat bound there is nobody to send it to: that is logged, not retried.
+func (d JobDeps) digest(ctx context.Context, slot time.Time, late bool) error {
+	note := ""
+	if late {
+		note = render.DigestLateNote(slot, d.Config.Location)
+	}
+	p, err := composeDigest(ctx, d.Config, d.DB, d.Calendar, d.Now(), note)
+	if err != nil {
+		return err
+	}
+	_, err = toHeadAndLeader(ctx, d.DB, p)
+	if errors.Is(err, errNoHeadChat) {
+		d.Logger.WarnContext(ctx, "digest not sent", "reason", err)
+		return nil
+	}
+	return err
+}
+
+// scheduled makes a job of the scheduler from a job that takes its slot
+// and whether it runs late.
+func scheduled(name, spec string, run func(ctx context.Context, slot time.Time, late bool) error) schedule.Job {
+	return schedule.Job{Name: name, Spec: spec, Run: func(ctx context.Context, r schedule.Run) error {
+		return run(ctx, r.Slot, r.Late)
+	}}
+}

@@ -1,0 +1,86 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"maps"
+	"slices"
+	"testing"
+	"time"
+
+	"mcu/internal/dbtest"
+	"mcu/schedule"
+	"mcu/workflow"
+)
+
+// TestDefaultJobs: mcu serve schedules deadline control, the summary on
+// MCU_SUMMARY_CRON, and every spec is one the scheduler takes.
+func TestDefaultJobs(t *testing.T) {
+	cfg := &Config{Location: time.UTC, SummaryCron: "30 7 * * 1-5", DigestCron: "0 9 * * *"}
+	db := dbtest.New(t)
+	cal := workflow.NewCalendar(nil, nil)
+	jobs := defaultJobs(JobDeps{Config: cfg, DB: db, Service: &workflow.Service{Store: db, Calendar: cal}, Calendar: cal,
+		Logger: dbtest.Logger(t), Now: time.Now})
+	specs := map[string]string{}
+	for _, j := range jobs {
+		specs[j.Name] = j.Spec
+		if err := schedule.CheckSpec(j.Spec); err != nil {
+			t.Errorf("job %s: %v", j.Name, err)
+		}
+	}
+	for _, name := range []string{"summary", "deadlines", "ratings", "redirects", "digest", "report"} {
+		if _, ok := specs[name]; !ok {
+			t.Errorf("no %q job among %v", name, slices.Sorted(maps.Keys(specs)))
+		}
+	}
+	if specs["report"] != "0 8 1 * *" {
+		t.Errorf("report runs on %q, want the 1st at 08:00", specs["report"])
+	}
+	if specs["digest"] != cfg.DigestCron {
+		t.Errorf("digest runs on %q, want MCU_DIGEST_CRON %q", specs["digest"], cfg.DigestCron)
+	}
+	if specs["summary"] != cfg.SummaryCron {
+		t.Errorf("summary runs on %q, want MCU_SUMMARY_CRON %q", specs["summary"], cfg.SummaryCron)
+	}
+}
+
+// TestReportJobSendsLastMonth: on the 1st the report of the month before
+// goes to the head's chat and the leader's as a document.
+func TestReportJobSendsLastMonth(t *testing.T) {
+	t.Parallel()
+	db := dbtest.New(t)
+	msk, err := time.LoadLocation("Europe/Moscow")
+	if err != nil {
+		t.Fatal(err)
+	}
+	slot := time.Date(2026, 4, 1, 8, 0, 0, 0, msk)
+	d := JobDeps{Config: &Config{Location: msk}, DB: db, Calendar: workflow.NewCalendar(nil, nil),
+		Logger: dbtest.Logger(t), Now: func() time.Time { return slot }}
+	dbtest.Exec(t, db, `INSERT INTO chat_bindings (chat_id, thread_id, purpose, bound_by) VALUES (42, 0, 'head', 0), (-43, 0, 'leader', 0)`)
+	if err := d.report(context.Background(), slot, false); err != nil {
+		t.Fatal(err)
+	}
+	rows, err := db.Pool().Query(context.Background(), `SELECT chat_id, payload->'file'->>'name', length(file) FROM outbox ORDER BY chat_id`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for rows.Next() {
+		var chat int64
+		var name string
+		var size int
+		if err := rows.Scan(&chat, &name, &size); err != nil {
+			t.Fatal(err)
+		}
+		if size < 1000 {
+			t.Errorf("the report to %d is %d bytes", chat, size)
+		}
+		got = append(got, fmt.Sprint(chat, " ", name))
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	if want := []string{"-43 mcu-report-2026-03.xlsx", "42 mcu-report-2026-03.xlsx"}; !slices.Equal(got, want) {
+		t.Errorf("queued %v, want %v", got, want)
+	}
+}

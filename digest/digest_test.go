@@ -1,0 +1,300 @@
+package digest_test
+
+import (
+	"bytes"
+	"context"
+	"flag"
+	"image/png"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"mcu/digest"
+	"mcu/internal/dbtest"
+	"mcu/internal/golden"
+	"mcu/internal/readmetest"
+	"mcu/render"
+	"mcu/storage"
+	"mcu/workflow"
+)
+
+var moscow = func() *time.Location {
+	loc, err := time.LoadLocation("Europe/Moscow")
+	if err != nil {
+		panic(err)
+	}
+	return loc
+}()
+
+// Actors of the seeded district.
+const (
+	residentUser = 1001 // writes every message
+	staffUser    = 2001 // admin, operator, curator and executor of every direction
+)
+
+// district is a fresh database whose appeals are lived through the real
+// workflow at an injected clock: what the digest counts is what the bot
+// writes.
+type district struct {
+	t        *testing.T
+	ctx      context.Context
+	db       *storage.DB
+	svc      *workflow.Service
+	now      time.Time
+	resident int64 // residents.id
+}
+
+func newDistrict(t *testing.T) *district {
+	t.Helper()
+	d := &district{t: t, ctx: context.Background(), db: dbtest.New(t)}
+	d.svc = &workflow.Service{Store: d.db, Calendar: workflow.NewCalendar(nil, nil), Location: moscow,
+		Now: func() time.Time { return d.now }, Logger: dbtest.Logger(t)}
+	err := d.db.Pool().QueryRow(d.ctx, `INSERT INTO residents (telegram_user_id, chat_id, consent_at)
+		VALUES ($1, $1, now()) RETURNING id`, residentUser).Scan(&d.resident)
+	if err != nil {
+		t.Fatal(err)
+	}
+	grants := []workflow.Grant{{Role: workflow.RoleAdmin}, {Role: workflow.RoleOperator}}
+	for _, dir := range []string{"politics", "social", "housing", "economy", "property"} {
+		grants = append(grants, workflow.Grant{Role: workflow.RoleCurator, Direction: dir},
+			workflow.Grant{Role: workflow.RoleExecutor, Direction: dir})
+	}
+	for _, g := range grants {
+		if err := d.db.GrantRole(d.ctx, staffUser, "Сотрудник", g, 0); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return d
+}
+
+// at is a moment of 2026 in Moscow.
+func at(m time.Month, day, hour, minute int) time.Time {
+	return time.Date(2026, m, day, hour, minute, 0, 0, moscow)
+}
+
+// message is a resident's message to direction ("" for triage),
+// submitted at when.
+func (d *district) message(when time.Time, direction string) *workflow.Appeal {
+	d.t.Helper()
+	d.now = when
+	a, err := d.svc.Submit(d.ctx, workflow.Resident(residentUser), workflow.NewAppeal{
+		Kind: workflow.KindMessage, Source: workflow.SourceBot, Direction: direction,
+		ResidentID: d.resident, Text: "Во дворе дома 5 не вывозят мусор",
+	})
+	if err != nil {
+		d.t.Fatal(err)
+	}
+	return a
+}
+
+// appeal59 is a formal appeal from the feedback platform, registered by
+// an operator at when: due 30 calendar days later.
+func (d *district) appeal59(when time.Time, direction string) *workflow.Appeal {
+	d.t.Helper()
+	d.now = when
+	a, err := d.svc.Submit(d.ctx, workflow.Staff(staffUser), workflow.NewAppeal{
+		Kind: workflow.KindAppeal59, Source: workflow.SourcePOS, Direction: direction,
+		Text: "Прошу отремонтировать дорогу", ContactName: "Петров",
+	})
+	if err != nil {
+		d.t.Fatal(err)
+	}
+	return a
+}
+
+// fire fires ev on a at when, as staff or, for the resident's events, as
+// the resident.
+func (d *district) fire(a *workflow.Appeal, when time.Time, ev workflow.Event, in workflow.Input) {
+	d.t.Helper()
+	d.now = when
+	actor := workflow.Staff(staffUser)
+	switch ev {
+	case workflow.EventRate, workflow.EventReopen, workflow.EventClose, workflow.EventWithdraw:
+		actor = workflow.Resident(residentUser)
+	}
+	if _, err := d.svc.Apply(d.ctx, workflow.Command{AppealID: a.ID, Event: ev, Actor: actor, Input: in}); err != nil {
+		d.t.Fatalf("%s %s at %v: %v", ev, a.Number(), when, err)
+	}
+}
+
+// answer takes a (two hours before when), drafts (an hour before) and
+// approves the answer at when.
+func (d *district) answer(a *workflow.Appeal, when time.Time) {
+	d.t.Helper()
+	d.fire(a, when.Add(-2*time.Hour), workflow.EventTake, workflow.Input{})
+	d.fire(a, when.Add(-time.Hour), workflow.EventSubmitDraft, workflow.Input{Text: "Мусор вывезли."})
+	d.fire(a, when, workflow.EventApprove, workflow.Input{})
+}
+
+// rate rates the answer at when, then closes the appeal («Да») or
+// reopens it («Нет», «Частично»).
+func (d *district) rate(a *workflow.Appeal, when time.Time, rating int, solved string) {
+	d.t.Helper()
+	d.fire(a, when, workflow.EventRate, workflow.Input{Rating: rating})
+	if solved == workflow.SolvedYes {
+		d.fire(a, when.Add(time.Minute), workflow.EventClose, workflow.Input{})
+		return
+	}
+	d.fire(a, when.Add(time.Minute), workflow.EventReopen, workflow.Input{Solved: solved})
+}
+
+// seed lives the district's appeals from January to the digest of
+// Tuesday 17 March 2026, 09:00. Registration numbers follow the order
+// below; the comments give each appeal's deadline (10 working days for a
+// message, 30 days for appeal59; 9 March 2026 is a day off) and where it
+// stands at the digest.
+func (d *district) seed() {
+	a1 := d.message(at(1, 19, 10, 0), "housing") // 000001, due 2 Feb
+	d.answer(a1, at(1, 29, 11, 0))               // previous period: 8 working days, on time
+	d.rate(a1, at(1, 29, 12, 0), 5, workflow.SolvedYes)
+
+	a2 := d.message(at(1, 20, 10, 0), "economy") // 000002, due 3 Feb
+	d.answer(a2, at(2, 4, 10, 0))                // previous period: 11 working days, late
+	d.rate(a2, at(2, 4, 11, 0), 2, workflow.SolvedNo)
+	d.answer(a2, at(2, 16, 10, 0)) // current period: 19 working days, late
+	d.rate(a2, at(2, 16, 11, 0), 4, workflow.SolvedYes)
+
+	a3 := d.appeal59(at(2, 3, 10, 0), "property") // 000003, due Thu 5 March: 12 days late
+	_ = a3
+
+	a4 := d.message(at(2, 16, 10, 0), "politics") // 000004, due 3 March
+	d.answer(a4, at(2, 27, 15, 0))                // 8 working days, on time
+	d.rate(a4, at(2, 27, 16, 0), 4, workflow.SolvedYes)
+
+	a5 := d.message(at(2, 24, 10, 0), "housing") // 000005, due 11 March: 6 days late
+	d.fire(a5, at(2, 25, 10, 0), workflow.EventTake, workflow.Input{})
+	d.message(at(2, 25, 10, 0), "housing")       // 000006, due 12 March: 5 days late
+	a7 := d.message(at(2, 26, 10, 0), "economy") // 000007, due 13 March: 4 days late
+	d.fire(a7, at(2, 27, 10, 0), workflow.EventTake, workflow.Input{})
+	d.fire(a7, at(2, 27, 11, 0), workflow.EventSubmitDraft, workflow.Input{Text: "Проект"})
+	d.message(at(2, 27, 10, 0), "")         // 000008, triage, due 16 March: 1 day late
+	d.message(at(2, 27, 11, 0), "politics") // 000009, due 16 March: 1 day late (listed after 000008)
+
+	a10 := d.message(at(3, 2, 10, 0), "social") // 000010, due 17 March: due soon
+	d.answer(a10, at(3, 4, 12, 0))              // 2 working days, on time
+	d.rate(a10, at(3, 4, 13, 0), 3, workflow.SolvedPartly)
+	a11 := d.message(at(3, 2, 10, 30), "politics") // 000011, due 17 March: due soon
+	d.fire(a11, at(3, 3, 10, 0), workflow.EventTake, workflow.Input{})
+	d.message(at(3, 4, 10, 0), "economy") // 000012, due 19 March: due soon
+	d.message(at(3, 5, 10, 0), "economy") // 000013, due 20 March: not soon
+
+	a14 := d.message(at(3, 10, 10, 0), "housing") // 000014, due 24 March
+	d.answer(a14, at(3, 16, 14, 0))               // since the last digest: 4 working days, on time
+	d.rate(a14, at(3, 16, 15, 0), 5, workflow.SolvedYes)
+
+	d.message(at(3, 16, 11, 0), "social")         // 000015, new
+	a16 := d.message(at(3, 16, 12, 0), "housing") // 000016, new, withdrawn
+	d.fire(a16, at(3, 16, 13, 0), workflow.EventWithdraw, workflow.Input{})
+	d.message(at(3, 17, 8, 30), "") // 000017, new in triage
+}
+
+// TestDigestGolden builds the digest of a seeded district at a fixed
+// clock, checks every figure against a count by hand, and compares the
+// text and its buttons with testdata/digest.golden and the README's copy
+// (go test ./digest -update -update-readme rewrites them, and
+// docs/digest-chart.png).
+func TestDigestGolden(t *testing.T) {
+	t.Parallel()
+	d := newDistrict(t)
+	d.seed()
+	now, since := at(3, 17, 9, 0), at(3, 16, 9, 0)
+	b := &digest.Builder{Store: d.db, Calendar: workflow.NewCalendar(nil, nil), Location: moscow}
+	got, err := b.Build(d.ctx, since, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	due := func(m time.Month, day int) time.Time { return workflow.EndOfDay(at(m, day, 0, 0)) }
+	want := digest.Digest{
+		Since: since, Now: now,
+		Directions: []workflow.DirectionFigures{
+			{Code: "politics", Name: "Внутренняя политика", Open: 2, Overdue: 1}, // 000009, 000011
+			{Code: "social", Name: "Безопасность, социальная политика, образование, культура и спорт", // 000010, 000015
+				New: 1, Open: 2},
+			{Code: "housing", Name: "ЖКХ", New: 1, Open: 2, Overdue: 2},         // 000005, 000006; 000016 withdrawn
+			{Code: "economy", Name: "Экономика и финансы", Open: 3, Overdue: 1}, // 000007, 000012, 000013
+			{Code: "property", Name: "Имущество, земельные ресурсы, жилищный контроль, архитектура", // 000003
+				Open: 1, Overdue: 1},
+			{Code: "", New: 1, Open: 2, Overdue: 1}, // 000008, 000017
+		},
+		New: 3, Open: 12, Overdue: 6,
+		Worst: []workflow.OverdueAppeal{
+			{ID: 3, Number: "2026-000003", Direction: "property", DueAt: due(3, 5), DaysLate: 12},
+			{ID: 5, Number: "2026-000005", Direction: "housing", DueAt: due(3, 11), DaysLate: 6},
+			{ID: 6, Number: "2026-000006", Direction: "housing", DueAt: due(3, 12), DaysLate: 5},
+			{ID: 7, Number: "2026-000007", Direction: "economy", DueAt: due(3, 13), DaysLate: 4},
+			{ID: 8, Number: "2026-000008", Direction: "", DueAt: due(3, 16), DaysLate: 1},
+		},
+		DueSoon: 3, DueBy: due(3, 19), // 000010, 000011, 000012
+		Answered: 1, Closed: 1, // 000014
+		// Current: 19 + 8 + 2 + 4 = 33 working days in 4 answers, 8.25
+		// shown as 8.3; previous: (8 + 11) / 2 = 9.5.
+		AnswerTime: workflow.Indicator{Value: 8.3, Known: true, Previous: 9.5, PreviousKnown: true, Target: 8, LowerIsBetter: true},
+		// 3 of 4 on time (not 000002); before, 1 of 2.
+		OnTime: workflow.Indicator{Value: 75, Known: true, Previous: 50, PreviousKnown: true, Target: 100},
+		// Ratings 4, 4, 3, 5; before, 5 and 2.
+		GoodRatings: workflow.Indicator{Value: 75, Known: true, Previous: 50, PreviousKnown: true, Target: 60},
+		// 000010 reopened, of 4 answers; before, 000002 of 2.
+		Reopens: workflow.Indicator{Value: 25, Known: true, Previous: 50, PreviousKnown: true, LowerIsBetter: true},
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("figures differ from the hand count (-want +got):\n%s", diff)
+	}
+
+	msg, err := b.Compose(d.ctx, since, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	golden.Check(t, "digest.golden", view(msg))
+	readmetest.CheckBlock(t, "../README.md", "digest", "text", view(msg))
+	checkChart(t, msg.Chart)
+	if !render.FitsCaption(msg.Text) {
+		t.Errorf("the digest does not fit a photo's caption:\n%s", msg.Text)
+	}
+	for _, row := range msg.Markup.InlineKeyboard {
+		for _, btn := range row {
+			if data := "\f" + btn.Unique + "|" + btn.Data; len(data) > render.MaxCallbackBytes {
+				t.Errorf("callback data %q is over %d bytes", data, render.MaxCallbackBytes)
+			}
+		}
+	}
+}
+
+// checkChart checks that the chart is a PNG of the chart's size and, with
+// -update, writes it to docs/digest-chart.png (the README shows it).
+func checkChart(t *testing.T, chart []byte) {
+	t.Helper()
+	img, err := png.Decode(bytes.NewReader(chart))
+	if err != nil {
+		t.Fatalf("the chart is not a PNG: %v", err)
+	}
+	if b := img.Bounds(); b.Dx() != render.ChartWidth || b.Dy() != render.ChartHeight {
+		t.Errorf("the chart is %v, want %d×%d", b, render.ChartWidth, render.ChartHeight)
+	}
+	const docs = "../docs/digest-chart.png"
+	if f := flag.Lookup("update"); f != nil && f.Value.String() == "true" {
+		if err := os.WriteFile(docs, chart, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := os.Stat(docs); err != nil {
+		t.Errorf("%v (go test ./digest -update writes it)", err)
+	}
+}
+
+// view is a digest as a person sees it: the text, then a line of buttons
+// per row.
+func view(m digest.Message) string {
+	var b strings.Builder
+	b.WriteString(m.Text)
+	for _, row := range m.Markup.InlineKeyboard {
+		labels := make([]string, len(row))
+		for i, btn := range row {
+			labels[i] = btn.Text
+		}
+		b.WriteString("\n[" + strings.Join(labels, "] [") + "]")
+	}
+	return b.String() + "\n"
+}

@@ -1,0 +1,78 @@
+package render_test
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"mcu/internal/golden"
+	"mcu/render"
+	"mcu/workflow"
+)
+
+// digestDirections are the decree's five directions, as the database
+// names them.
+func digestDirections() []workflow.DirectionFigures {
+	return []workflow.DirectionFigures{
+		{Code: "politics", Name: "Внутренняя политика"},
+		{Code: "social", Name: "Безопасность, социальная политика, образование, культура и спорт"},
+		{Code: "housing", Name: "ЖКХ"},
+		{Code: "economy", Name: "Экономика и финансы"},
+		{Code: "property", Name: "Имущество, земельные ресурсы, жилищный контроль, архитектура"},
+	}
+}
+
+// TestDigestQuiet: a quiet day — nothing new, nothing late, no answers
+// or ratings in either period — says so instead of showing zeros as
+// figures, and has no buttons.
+func TestDigestQuiet(t *testing.T) {
+	loc := time.FixedZone("MSK", 3*60*60)
+	now := time.Date(2026, 3, 17, 9, 0, 0, 0, loc)
+	d := workflow.Digest{
+		Since: now.Add(-24 * time.Hour), Now: now, DueBy: workflow.EndOfDay(now.AddDate(0, 0, 2)),
+		Directions: digestDirections(), Open: 2,
+		AnswerTime:  workflow.Indicator{Target: 8, LowerIsBetter: true},
+		OnTime:      workflow.Indicator{Target: 100},
+		GoodRatings: workflow.Indicator{Target: 60},
+		Reopens:     workflow.Indicator{LowerIsBetter: true},
+	}
+	text, markup := render.Digest(d, loc)
+	golden.Check(t, "digest/quiet.golden", view(text, markup))
+	if len(markup.InlineKeyboard) != 0 {
+		t.Errorf("buttons on a quiet day: %v", markup.InlineKeyboard)
+	}
+}
+
+// TestDigestFitsCaption: the busiest digest of the decree's directions —
+// every direction new, a direction no longer active, triage, five late
+// appeals of the longest names, every figure moved — still fits a
+// photo's caption, so the text and the chart go as one message.
+func TestDigestFitsCaption(t *testing.T) {
+	loc := time.FixedZone("MSK", 3*60*60)
+	now := time.Date(2026, 12, 17, 9, 0, 0, 0, loc)
+	dirs := append(digestDirections(),
+		workflow.DirectionFigures{Code: "transport", Name: "transport"}, workflow.DirectionFigures{})
+	for i := range dirs {
+		dirs[i].New, dirs[i].Open, dirs[i].Overdue = 1234, 12345, 1234
+	}
+	var worst []workflow.OverdueAppeal
+	for i := range 5 {
+		worst = append(worst, workflow.OverdueAppeal{Number: "2026-123456", Direction: "politics", DaysLate: 365 + i})
+	}
+	ind := func(v, prev, target float64, lower bool) workflow.Indicator {
+		return workflow.Indicator{Value: v, Previous: prev, Known: true, PreviousKnown: true, Target: target, LowerIsBetter: lower}
+	}
+	d := workflow.Digest{
+		Since: now.Add(-24 * time.Hour), Now: now, DueBy: now, Directions: dirs, Worst: worst,
+		New: 12345, Open: 123456, Overdue: 12345, DueSoon: 12345, Answered: 12345, Closed: 12345,
+		AnswerTime: ind(12.3, 11.2, 8, true), OnTime: ind(99, 100, 100, false),
+		GoodRatings: ind(59, 61, 60, false), Reopens: ind(100, 99, 0, true),
+	}
+	text, _ := render.Digest(d, loc)
+	if !render.FitsCaption(text) {
+		t.Errorf("%d characters, over a caption's 1024:\n%s", len([]rune(text)), text)
+	}
+	if render.FitsCaption(text + strings.Repeat("я", 1024)) {
+		t.Error("FitsCaption takes anything")
+	}
+}
