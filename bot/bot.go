@@ -277,6 +277,9 @@ func (b *Bot) onStart(c tele.Context) error {
 // answer is the one place where workflow errors become Russian answers;
 // details are logged only for internal errors.
 func (b *Bot) answer(ctx context.Context, err error) string {
+	if errors.Is(err, workflow.ErrDeadlinePassed) {
+		return render.TextExtendOverdue
+	}
 	switch workflow.ErrorCode(err) {
 	case workflow.EForbidden:
 		return render.TextForbidden

@@ -35,6 +35,8 @@ type ResidentStore interface {
 	SaveDialog(ctx context.Context, d *tgstate.Dialog) error
 	// DeleteDialog ends a dialog.
 	DeleteDialog(ctx context.Context, userID, chatID int64) error
+	// StartDialog runs fn and saves the dialog next in one transaction.
+	StartDialog(ctx context.Context, next *tgstate.Dialog, fn func(ctx context.Context, tx workflow.Tx) error) error
 	// FinishDialog runs fn in one transaction with replacing the dialog d,
 	// as it was read, by next (or deleting it when next is nil); a
 	// conflict when d changed meanwhile.
@@ -83,14 +85,19 @@ func (b *Bot) residentHandlers() map[string]tele.HandlerFunc {
 	return h
 }
 
-// onHelp answers /help, with or without consent.
+// onHelp answers /help, with or without consent. The deadline it tells
+// is the «message» rule of deadline_rules (without a direction); when it
+// cannot be read, /help still answers, without it.
 func (b *Bot) onHelp(c tele.Context) error {
-	return c.Send(render.HelpText(messageWorkdays), &tele.SendOptions{DisableWebPagePreview: true})
+	ctx := contextOf(c)
+	var deadline string
+	if rule, err := b.opts.Service.DeadlineRule(ctx, workflow.KindMessage, ""); err != nil {
+		b.logger.WarnContext(ctx, "help: unable to read the message deadline rule", "error", err)
+	} else {
+		deadline = render.DeadlineText(rule)
+	}
+	return c.Send(render.HelpText(deadline), &tele.SendOptions{DisableWebPagePreview: true})
 }
-
-// messageWorkdays is the default answer deadline of a «сообщение»
-// (DESIGN §2), as /help tells it.
-const messageWorkdays = 10
 
 // onCancel drops the dialog in progress.
 func (b *Bot) onCancel(c tele.Context, r *workflow.ResidentProfile) error {

@@ -1,6 +1,7 @@
 package bot
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"strconv"
@@ -14,8 +15,12 @@ import (
 
 // The answer comes with a rating row (1–5); a rating is taken once
 // (rate), then «Проблема решена?»: «Да» closes the appeal (close, the
-// resident as actor); «Нет» and «Частично» ask for an optional comment
-// and reopen it (reopen), which tells the direction chat.
+// resident as actor); «Нет» and «Частично» reopen it at once (reopen,
+// which tells the direction chat), in one transaction with opening the
+// dialog that asks for an optional comment, so that a resident who then
+// writes nothing has still reopened it. A comment, when it comes, is
+// attached to the reopening by an event of its own (resident_commented,
+// in the append-only audit trail) and posted to the direction chat.
 
 // onRate takes a rating.
 func (b *Bot) onRate(c tele.Context, r *workflow.ResidentProfile) error {
@@ -112,34 +117,72 @@ func (b *Bot) onSolved(c tele.Context, r *workflow.ResidentProfile) error {
 		}
 		return b.edit(c, fmt.Sprintf(render.TextClosed, a.Number()), nil)
 	case workflow.SolvedNo, workflow.SolvedPartly:
-		saved, err := b.putAside(ctx, c)
-		if err != nil {
-			return b.fail(c, err)
-		}
-		data := commentData{AppealID: a.ID, Number: a.Number(), Solved: solved, Saved: saved}
-		if err := b.saveAside(c, dialogComment, data); err != nil {
-			return b.fail(c, err)
-		}
-		b.dropButtons(c)
-		if err := respond(c, ""); err != nil {
-			return err
-		}
-		m := &tele.ReplyMarkup{}
-		m.Inline(m.Row(m.Data(render.BtnSkip, "r_cskip", args[0])))
-		return c.Send(render.TextCommentPrompt, m)
+		return b.reopen(c, a, version, solved)
 	}
 	return respond(c, render.TextStale)
 }
 
-// commentText reopens the appeal with the resident's comment.
-func (b *Bot) commentText(c tele.Context, d *tgstate.Dialog) error {
-	comment := render.Shorten(c.Text(), workflow.MaxReasonRunes)
-	return b.reopen(c, d, comment)
+// reopen reopens a, as the resident saw it at version, at once, and opens
+// the comment dialog in the same transaction (putting an intake aside);
+// the question becomes the confirmation, and the prompt for the comment
+// follows with «Пропустить».
+func (b *Bot) reopen(c tele.Context, a *workflow.Appeal, version int, solved string) error {
+	ctx := contextOf(c)
+	saved, err := b.putAside(ctx, c)
+	if err != nil {
+		return b.fail(c, err)
+	}
+	raw, err := json.Marshal(commentData{AppealID: a.ID, Number: a.Number(), Solved: solved, Saved: saved})
+	if err != nil {
+		return b.fail(c, fmt.Errorf("encode comment dialog: %w", err))
+	}
+	next := &tgstate.Dialog{UserID: c.Sender().ID, ChatID: c.Chat().ID, Kind: dialogComment, State: "text", Data: raw}
+	err = b.opts.Store.StartDialog(ctx, next, func(ctx context.Context, tx workflow.Tx) error {
+		_, err := b.opts.Service.ApplyIn(ctx, tx, workflow.Command{
+			AppealID: a.ID, Event: workflow.EventReopen, Actor: workflow.Resident(c.Sender().ID), Version: version,
+			Input: workflow.Input{Solved: solved},
+		})
+		return err
+	})
+	switch workflow.ErrorCode(err) {
+	case "":
+	case workflow.EConflict, workflow.EInvalid:
+		return respond(c, render.TextSolvedAlready)
+	default:
+		return b.fail(c, err)
+	}
+	b.logger.InfoContext(ctx, "appeal reopened by resident", "appeal_id", a.ID, "solved", solved)
+	if err := respond(c, ""); err != nil {
+		return err
+	}
+	if err := b.edit(c, fmt.Sprintf(render.TextReopened, a.Number()), nil); err != nil {
+		return err
+	}
+	m := &tele.ReplyMarkup{}
+	m.Inline(m.Row(m.Data(render.BtnSkip, "r_cskip", strconv.FormatInt(a.ID, 10))))
+	return c.Send(render.TextCommentPrompt, m)
 }
 
-// onCommentSkip reopens the appeal without a comment: "\fr_cskip|<id>".
+// commentText attaches the resident's comment to the reopening
+// (resident_commented) and ends the comment dialog, in one transaction;
+// the direction chat gets it. When the appeal has been answered again
+// meanwhile, the comment has nowhere to go and the resident is told.
+func (b *Bot) commentText(c tele.Context, d *tgstate.Dialog) error {
+	var data commentData
+	if err := json.Unmarshal(d.Data, &data); err != nil {
+		return b.fail(c, fmt.Errorf("decode comment dialog: %w", err))
+	}
+	return b.finishWith(c, d, data.Saved, workflow.Command{
+		AppealID: data.AppealID, Event: workflow.EventResidentCommented, Actor: workflow.Resident(c.Sender().ID),
+		Input: workflow.Input{Text: render.Shorten(c.Text(), workflow.MaxReasonRunes)},
+	}, fmt.Sprintf(render.TextCommentLate, data.Number), fmt.Sprintf(render.TextCommentSent, data.Number))
+}
+
+// onCommentSkip ends the comment dialog without a comment (the appeal was
+// reopened at «Нет»): "\fr_cskip|<id>".
 func (b *Bot) onCommentSkip(c tele.Context, r *workflow.ResidentProfile) error {
-	d, err := b.findDialog(contextOf(c), c)
+	ctx := contextOf(c)
+	d, err := b.findDialog(ctx, c)
 	if err != nil || d == nil || d.Kind != dialogComment {
 		return b.stale(c, err)
 	}
@@ -147,22 +190,17 @@ func (b *Bot) onCommentSkip(c tele.Context, r *workflow.ResidentProfile) error {
 	if err := json.Unmarshal(d.Data, &data); err != nil || strconv.FormatInt(data.AppealID, 10) != c.Callback().Data {
 		return respond(c, render.TextStale)
 	}
+	saved, err := b.dropAside(ctx, d)
+	if err != nil {
+		return b.fail(c, err)
+	}
 	b.dropButtons(c)
 	if err := respond(c, ""); err != nil {
 		return err
 	}
-	return b.reopen(c, d, "")
-}
-
-// reopen fires reopen with the comment and ends the comment dialog, in
-// one transaction.
-func (b *Bot) reopen(c tele.Context, d *tgstate.Dialog, comment string) error {
-	var data commentData
-	if err := json.Unmarshal(d.Data, &data); err != nil {
-		return b.fail(c, fmt.Errorf("decode comment dialog: %w", err))
+	text := render.TextCommentSkipped
+	if saved {
+		text += " " + render.TextIntakeResume
 	}
-	return b.finishWith(c, d, data.Saved, workflow.Command{
-		AppealID: data.AppealID, Event: workflow.EventReopen, Actor: workflow.Resident(c.Sender().ID),
-		Input: workflow.Input{Solved: data.Solved, Text: comment},
-	}, render.TextSolvedAlready, fmt.Sprintf(render.TextReopened, data.Number))
+	return c.Send(text, mainMenu())
 }

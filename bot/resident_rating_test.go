@@ -28,6 +28,9 @@ func (h *harness) answered(p *player, curator telegramtest.User) *workflow.Appea
 	return a
 }
 
+// TestRatingLowAndNotSolvedReopens: «Нет» then a comment. The appeal is
+// reopened at the press, once; the comment comes after and reaches the
+// direction chat, attached to that reopening.
 func TestRatingLowAndNotSolvedReopens(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t, harnessOptions{})
@@ -55,29 +58,107 @@ func TestRatingLowAndNotSolvedReopens(t *testing.T) {
 	if ans := zoya.pressData(answer, three.CallbackData); ans.Text != "Оценка уже учтена." {
 		t.Errorf("second rating answered %q", ans.Text)
 	}
+	yes := solved.Buttons()[0].CallbackData
 	zoya.press(solved, "Нет")
-	zoya.expectExact("Что осталось нерешённым? Напишите коротко — это поможет сотрудникам. Или нажмите «Пропустить».")
-	zoya.send("Мусор снова лежит у второго подъезда")
-	zoya.expectExact("Сообщение № 2026-000001 возобновлено: сотрудники вернутся к нему и ответят снова.")
+	// Reopened at the press: the question says so, the chat is told.
+	h.srv.MustWaitMessage(t, func(m telegramtest.Message) bool {
+		return m.MessageID == solved.MessageID && m.Chat.ID == zoya.u.ID &&
+			m.Text == "Сообщение № 2026-000001 возобновлено: сотрудники вернутся к нему и ответят снова." && len(m.Buttons()) == 0
+	})
 	h.srv.MustWaitSent(t, telegramtest.All(telegramtest.SentTo(housing.ID), telegramtest.Contains(
-		"№ 2026-000001: заявитель сообщил, что проблема не решена. Обращение возобновлено.\n\nКомментарий: Мусор снова лежит у второго подъезда")))
-	got, err := h.db.FindAppeal(context.Background(), a.ID)
-	if err != nil {
-		t.Fatal(err)
+		"№ 2026-000001: заявитель сообщил, что проблема не решена. Обращение возобновлено.")))
+	if got := h.appeal(a.ID); got.State != workflow.StateReopened || got.ReopenCount != 1 {
+		t.Errorf("after «Нет», before any comment: %s, reopened %d times", got.State, got.ReopenCount)
 	}
-	// Reopened: the next answer will be rated anew; this rating stays in
-	// the audit trail.
+	prompt := zoya.expectExact("Что осталось нерешённым? Напишите коротко — это поможет сотрудникам. Или нажмите «Пропустить».")
+	zoya.send("Мусор снова лежит у второго подъезда")
+	zoya.expectExact("Спасибо! Комментарий к сообщению № 2026-000001 передан сотрудникам.")
+	h.srv.MustWaitSent(t, telegramtest.All(telegramtest.SentTo(housing.ID), telegramtest.Contains(
+		"№ 2026-000001: комментарий заявителя к возобновлению (проблема не решена):\n\nМусор снова лежит у второго подъезда")))
+	got := h.appeal(a.ID)
+	// Reopened once: the next answer will be rated anew; this rating stays
+	// in the audit trail.
 	if got.State != workflow.StateReopened || got.Rating != 0 || got.Solved != workflow.SolvedNo || got.ReopenCount != 1 {
 		t.Errorf("appeal %s, rating %d, solved %q, reopened %d times", got.State, got.Rating, got.Solved, got.ReopenCount)
 	}
 	if n := h.count(`SELECT count(*) FROM appeal_events WHERE appeal_id = $1 AND event = 'rate' AND (payload->>'rating')::int = 2`, a.ID); n != 1 {
 		t.Errorf("%d audit rows with rating 2, want 1", n)
 	}
-	if ans := zoya.pressData(solved, solved.Buttons()[0].CallbackData); ans.Text != "Ответ уже учтён." {
+	if n := h.count(`SELECT count(*) FROM appeal_events WHERE appeal_id = $1 AND event = 'reopen' AND payload->>'solved' = 'no'`, a.ID); n != 1 {
+		t.Errorf("%d reopen events, want 1", n)
+	}
+	if n := h.count(`SELECT count(*) FROM appeal_events WHERE appeal_id = $1 AND event = 'resident_commented'
+		AND actor_kind = 'resident' AND payload->>'text' = 'Мусор снова лежит у второго подъезда' AND payload->>'solved' = 'no'`, a.ID); n != 1 {
+		t.Errorf("%d comment events with the text, want 1", n)
+	}
+	if kind, _, _ := h.dialog(zoya.u.ID); kind != "" {
+		t.Errorf("dialog %q left after the comment", kind)
+	}
+	if ans := zoya.pressData(solved, yes); ans.Text != "Ответ уже учтён." {
 		t.Errorf("«Да» after reopening answered %q", ans.Text)
 	}
-	if got := h.appeal(a.ID); got.State != workflow.StateReopened {
-		t.Errorf("an old «Да» moved the appeal to %q", got.State)
+	if ans := zoya.pressData(prompt, prompt.Buttons()[0].CallbackData); ans.Text != "Эта кнопка уже не действует." {
+		t.Errorf("«Пропустить» after the comment answered %q", ans.Text)
+	}
+	if got := h.appeal(a.ID); got.State != workflow.StateReopened || got.ReopenCount != 1 {
+		t.Errorf("old buttons moved the appeal to %q, reopened %d times", got.State, got.ReopenCount)
+	}
+}
+
+// TestNotSolvedThenSilenceStillReopens: «Частично» and then nothing
+// written reopens all the same; «Пропустить» only ends the prompt. The
+// next answer is judged anew: a second «Нет» reopens again, and a comment
+// written only after that answer came has nowhere to go.
+func TestNotSolvedThenSilenceStillReopens(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, harnessOptions{})
+	housing := h.srv.NewGroup("ЖКХ")
+	h.bind(housing, 0, "housing")
+	curator := h.srv.NewUser("Куратор")
+	h.grant(curator, workflow.RoleCurator, "housing")
+	lev := h.newPlayer("Лев")
+	lev.consent()
+	a := h.answered(lev, curator)
+	lev.press(lev.expect("Оцените, пожалуйста, ответ"), "3")
+	lev.press(lev.expect("Проблема решена?"), "Частично")
+	prompt := lev.expect("Что осталось нерешённым?")
+	// Silence: nothing more is written.
+	h.srv.MustWaitSent(t, telegramtest.All(telegramtest.SentTo(housing.ID), telegramtest.Contains(
+		"№ 2026-000001: заявитель сообщил, что проблема решена частично. Обращение возобновлено.")))
+	if got := h.appeal(a.ID); got.State != workflow.StateReopened || got.Solved != workflow.SolvedPartly || got.ReopenCount != 1 {
+		t.Errorf("after «Частично» and silence: %s, solved %q, reopened %d times", got.State, got.Solved, got.ReopenCount)
+	}
+	lev.press(prompt, "Пропустить")
+	lev.expectExact("Хорошо, без комментария.")
+	if kind, _, _ := h.dialog(lev.u.ID); kind != "" {
+		t.Errorf("dialog %q left after «Пропустить»", kind)
+	}
+	if got := h.appeal(a.ID); got.State != workflow.StateReopened || got.ReopenCount != 1 {
+		t.Errorf("after «Пропустить»: %s, reopened %d times", got.State, got.ReopenCount)
+	}
+	if n := h.count(`SELECT count(*) FROM appeal_events WHERE appeal_id = $1 AND event = 'resident_commented'`, a.ID); n != 0 {
+		t.Errorf("%d comment events without a comment", n)
+	}
+
+	// The second answer: «Нет» reopens again, and the comment prompt is
+	// left unanswered until a third answer has come.
+	h.staffApply(curator, a.ID, workflow.EventTake, workflow.Input{})
+	h.staffApply(curator, a.ID, workflow.EventSubmitDraft, workflow.Input{Text: "Контейнерную площадку убрали 5 марта."})
+	h.staffApply(curator, a.ID, workflow.EventApprove, workflow.Input{})
+	lev.press(lev.expect("Контейнерную площадку убрали"), "2")
+	lev.press(lev.expect("Ваша оценка: 2 из 5. Проблема решена?"), "Нет")
+	lev.expect("Что осталось нерешённым?")
+	if got := h.appeal(a.ID); got.State != workflow.StateReopened || got.Solved != workflow.SolvedNo || got.ReopenCount != 2 {
+		t.Errorf("after the second «Нет»: %s, solved %q, reopened %d times", got.State, got.Solved, got.ReopenCount)
+	}
+	h.staffApply(curator, a.ID, workflow.EventTake, workflow.Input{})
+	h.staffApply(curator, a.ID, workflow.EventSubmitDraft, workflow.Input{Text: "Площадку огородили 6 марта."})
+	h.staffApply(curator, a.ID, workflow.EventApprove, workflow.Input{})
+	lev.expect("Площадку огородили")
+	lev.send("Мусор всё равно лежит")
+	lev.expectExact("Комментарий не передан: по сообщению № 2026-000001 уже есть новый ответ. Если проблема в другом — отправьте новое сообщение: /new.")
+	if got := h.appeal(a.ID); got.State != workflow.StateAnswered || got.Solved != "" {
+		t.Errorf("a late comment: %s, solved %q", got.State, got.Solved)
 	}
 }
 

@@ -52,7 +52,8 @@ func TestConsentBeforeAnythingPersonal(t *testing.T) {
 	// Declined: /help works, nothing else does, and nothing is stored.
 	oleg.send("/help")
 	help := oleg.expect("Этот бот принимает сообщения")
-	for _, s := range []string{"10 рабочих дней", "это сообщение, а не официальное обращение", "59-ФЗ", "Госуслуги"} {
+	for _, s := range []string{"Срок ответа — 10 рабочих дней.", "это сообщение, а не официальное обращение", "59-ФЗ", "Госуслуги",
+		"письменно — по почте или лично в администрации"} {
 		if !strings.Contains(help.Text, s) {
 			t.Errorf("/help lacks %q:\n%s", s, help.Text)
 		}
@@ -149,5 +150,26 @@ func TestResidentWritingAgainAfterBlockingIsUnblocked(t *testing.T) {
 	rita.expect("У вас пока нет сообщений")
 	if n := h.count(`SELECT count(*) FROM residents WHERE telegram_user_id = $1 AND blocked_at IS NULL`, rita.u.ID); n != 1 {
 		t.Error("a resident who writes again is still marked blocked")
+	}
+}
+
+// TestHelpTellsTheMessageRule: /help tells the deadline of the «message»
+// rule as deadline_rules has it (the kind's default, not a direction's),
+// not a number of its own.
+func TestHelpTellsTheMessageRule(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, harnessOptions{})
+	dbtest.Exec(t, h.db, `UPDATE deadline_rules SET amount = 7 WHERE kind = 'message' AND direction IS NULL`)
+	dbtest.Exec(t, h.db, `INSERT INTO deadline_rules (kind, direction, unit, amount) VALUES ('message', 'housing', 'workdays', 3)`)
+	vera := h.newPlayer("Вера")
+	vera.send("/help")
+	help := vera.expect("Этот бот принимает сообщения")
+	if !strings.Contains(help.Text, "Срок ответа — 7 рабочих дней.") {
+		t.Errorf("/help with the message rule at 7 working days:\n%s", help.Text)
+	}
+	dbtest.Exec(t, h.db, `UPDATE deadline_rules SET unit = 'days', amount = 30 WHERE kind = 'message' AND direction IS NULL`)
+	vera.send("/help")
+	if help := vera.expect("Этот бот принимает сообщения"); !strings.Contains(help.Text, "Срок ответа — 30 дней.") {
+		t.Errorf("/help with the message rule at 30 days:\n%s", help.Text)
 	}
 }

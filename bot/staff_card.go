@@ -206,12 +206,20 @@ func (b *Bot) onReasonPress(c tele.Context) error {
 		return respond(c, render.TextInvalid)
 	}
 	ev := menuEvents[args[2]]
-	list := render.ReturnReasons()
-	if ev == workflow.EventReject {
-		list = render.RejectReasons()
+	if ev != workflow.EventReturn && ev != workflow.EventReject {
+		return respond(c, render.TextInvalid)
 	}
-	text, ok := render.FindReason(list, args[3])
-	if !ok || (ev != workflow.EventReturn && ev != workflow.EventReject) {
+	list, kind := render.ReturnReasons(), workflow.Kind("")
+	if ev == workflow.EventReject {
+		// The wording of a ground depends on the kind, which never changes.
+		a, err := b.opts.Store.FindAppeal(contextOf(c), id)
+		if err != nil {
+			return respond(c, b.answer(contextOf(c), err))
+		}
+		list, kind = render.RejectReasons(), a.Kind
+	}
+	text, ok := render.FindReason(list, args[3], kind)
+	if !ok {
 		return respond(c, render.TextInvalid)
 	}
 	return b.fireFromMenu(c, workflow.Command{

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"mcu/internal/telegramtest"
 	"mcu/workflow"
@@ -313,10 +314,23 @@ func TestRejectAndRedirectTellResident(t *testing.T) {
 	}
 	num := f.inTriage.Number()
 	told := f.srv.MustWaitSent(t, telegramtest.All(telegramtest.SentTo(f.alice.ID), telegramtest.Contains("без ответа по существу")))
-	if want := "Сообщение № " + num + " оставлено без ответа по существу. Основание: повторное обращение без новых доводов (ч. 5 ст. 11 59-ФЗ)."; told.Text != want {
+	// A «сообщение» to the bot is not a 59-ФЗ appeal: the law by analogy.
+	if want := "Сообщение № " + num + " оставлено без ответа по существу. Основание: повторное обращение без новых доводов (по аналогии с ч. 5 ст. 11 59-ФЗ)."; told.Text != want {
 		t.Errorf("resident got %q, want %q", told.Text, want)
 	}
 	f.cardIn(f.triage.ID, num, telegramtest.Contains("Статус: отклонено"), telegramtest.Contains("Причина: повторное"))
+
+	// A formal appeal (59-ФЗ) is rejected on the article itself.
+	formal, err := f.svc.Submit(f.ctx, workflow.Staff(operator.ID), workflow.NewAppeal{Kind: workflow.KindAppeal59,
+		Source: workflow.SourcePOS, Text: "Повторно прошу отремонтировать дорогу", ContactName: "Пётр Сидоров"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	card := f.cardIn(f.triage.ID, formal.Number())
+	f.answer(f.srv.MustPress(t, operator, card, "Отклонить"))
+	menu = f.srv.MustWaitSent(t, telegramtest.All(telegramtest.After(menu), telegramtest.Contains(formal.Number()+": по какому основанию")))
+	f.answer(f.srv.MustPress(t, operator, menu, "Повтор без новых доводов"))
+	f.cardIn(f.triage.ID, formal.Number(), telegramtest.Contains("Причина: повторное обращение без новых доводов (ч. 5 ст. 11 59-ФЗ)"))
 
 	// The curator redirects another to the competent body.
 	last, _ := f.srv.LastSent(f.housing.ID)
@@ -401,5 +415,88 @@ func TestConcurrentApprove(t *testing.T) {
 	}
 	if answered != 1 {
 		t.Errorf("the resident got %d answers", answered)
+	}
+}
+
+// TestExtendRefusedOnceOverdue: 59-ФЗ art. 12 part 2 extends a term that
+// is still running. Once the deadline has passed, «Продлить срок» on a
+// card shown before is refused at the press, so is a choice in a menu
+// opened before and a reason written to a prompt opened before; the card,
+// when next drawn, no longer offers it.
+func TestExtendRefusedOnceOverdue(t *testing.T) {
+	t.Parallel()
+	f := newActionFixture(t, nil)
+	olga := f.helper
+	const overdue = "Срок ответа уже истёк: продлить его нельзя. Продлевают до окончания срока, уведомив заявителя (ч. 2 ст. 12 59-ФЗ)."
+	// Before the deadline: a menu on one card, a prompt on another.
+	last, _ := f.srv.LastSent(f.housing.ID)
+	f.answer(f.srv.MustPress(t, olga, f.cards[f.assigned.ID], "Продлить срок"))
+	menu := f.srv.MustWaitSent(t, telegramtest.All(telegramtest.After(last), telegramtest.Contains("на сколько продлить")))
+	f.answer(f.srv.MustPress(t, olga, f.cards[f.inProgress.ID], "Продлить срок"))
+	menu2 := f.srv.MustWaitSent(t, telegramtest.All(telegramtest.After(menu), telegramtest.Contains("на сколько продлить")))
+	f.answer(f.srv.MustPress(t, olga, menu2, "на 10 дней"))
+	prompt := f.srv.MustWaitSent(t, telegramtest.All(telegramtest.After(menu2), telegramtest.Contains("продлевается на 10 дней")))
+
+	// The deadline, 17.03.2026 23:59:59, passes.
+	due := f.appeal(f.inProgress.ID).DueAt
+	f.advance(due.Sub(f.clock()) + time.Second)
+
+	before, sent := f.snapshot(), len(f.srv.Sent(f.housing.ID))
+	if got := f.answer(f.srv.MustPress(t, olga, f.cards[f.onApproval.ID], "Продлить срок")); got != overdue {
+		t.Errorf("«Продлить срок» after the deadline: %q", got)
+	}
+	if got := f.answer(f.srv.MustPress(t, olga, menu, "на 30 дней")); got != overdue {
+		t.Errorf("a choice of extension after the deadline: %q", got)
+	}
+	if now := f.srv.Sent(f.housing.ID); len(now) != sent {
+		t.Errorf("a refused extension sent %q", now[sent].Text)
+	}
+	if after := f.snapshot(); after != before {
+		t.Errorf("a refused extension changed %s → %s", before, after)
+	}
+	if got := f.say(olga, "Нужна экспертиза подрядчика", telegramtest.ReplyTo(prompt)).Text; got != overdue {
+		t.Errorf("a reason written after the deadline: %q", got)
+	}
+	if a := f.appeal(f.inProgress.ID); a.Extended || !a.DueAt.Equal(due) {
+		t.Errorf("extended %v, due %s after the deadline", a.Extended, a.DueAt)
+	}
+
+	// Drawn again, the overdue card offers no extension, and the rest.
+	if _, err := f.svc.Apply(f.ctx, workflow.Command{AppealID: f.onApproval.ID, Event: workflow.EventReturn,
+		Actor: workflow.Staff(olga.ID), Input: workflow.Input{Reason: "Нет срока устранения"}}); err != nil {
+		t.Fatal(err)
+	}
+	card := f.cardIn(f.housing.ID, f.onApproval.Number(), telegramtest.Contains("просрочено"))
+	if _, ok := card.Button("Продлить срок"); ok {
+		t.Errorf("an overdue card offers «Продлить срок»: %v", card.ButtonTexts())
+	}
+	if _, ok := card.Button("Подготовить ответ"); !ok {
+		t.Errorf("an overdue card: %v", card.ButtonTexts())
+	}
+}
+
+// TestExtendCitizenNotInTelegram: the bot tells nobody of an extension
+// of an appeal from another channel, so the curator is told to notify the
+// citizen in writing (59-ФЗ art. 12 part 2), not that they were notified.
+func TestExtendCitizenNotInTelegram(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, harnessOptions{})
+	op, ivan := h.srv.NewUser("Оксана"), h.srv.NewUser("Иван")
+	h.grant(op, workflow.RoleOperator, "")
+	h.grant(ivan, workflow.RoleCurator, "housing")
+	triage, housing := h.srv.NewGroup("Операторы"), h.srv.NewGroup("ЖКХ")
+	h.bind(triage, 0, "triage")
+	h.bind(housing, 0, "housing")
+	h.register(op, triage, "Обращение (59-ФЗ)", "Почта", "Во дворе дома 4 по ул. Мира сломана детская площадка",
+		"Пётр Сидоров", "ул. Мира, 4, кв. 1", "-", "ЖКХ")
+	card := h.cardIn(housing.ID, "2026-000001", telegramtest.Contains("Срок: 01.04.2026"))
+	h.answer(h.srv.MustPress(t, ivan, card, "Продлить срок"))
+	menu := h.srv.MustWaitSent(t, telegramtest.All(telegramtest.After(card), telegramtest.Contains("на сколько продлить")))
+	h.answer(h.srv.MustPress(t, ivan, menu, "на 10 дней"))
+	prompt := h.srv.MustWaitSent(t, telegramtest.All(telegramtest.After(menu), telegramtest.Contains("продлевается на 10 дней")))
+	// 01.04 + 10 days is Saturday 11.04, moved back to Friday 10.04.
+	ack := h.say(ivan, "Нужна экспертиза подрядчика", telegramtest.ReplyTo(prompt))
+	if want := "№ 2026-000001: срок продлён до 10.04.2026. Заявителя нет в Telegram — уведомите его о продлении письменно (ч. 2 ст. 12 59-ФЗ)."; ack.Text != want {
+		t.Errorf("extension acknowledged with %q, want %q", ack.Text, want)
 	}
 }

@@ -189,7 +189,11 @@ func (b *Bot) firePrompt(c tele.Context, kind string, data promptData, text stri
 		return reply(c, b.pressAnswer(ctx, data.AppealID, cmd.Event, err))
 	}
 	if kind == "extend" {
-		done = fmt.Sprintf(render.TextExtendSent, render.FormatDate(a.DueAt, b.opts.Location))
+		sent := render.TextExtendSent
+		if a.ResidentID == 0 {
+			sent = render.TextExtendSentWritten // nobody the bot could tell
+		}
+		done = fmt.Sprintf(sent, render.FormatDate(a.DueAt, b.opts.Location))
 	}
 	if done == "" {
 		return nil // the chat is told by the workflow (return)

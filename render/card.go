@@ -89,15 +89,17 @@ type CardView struct {
 func Card(m CardView, directions map[string]string, loc *time.Location, now time.Time) (string, *tele.ReplyMarkup) {
 	markup := &tele.ReplyMarkup{}
 	if CardBelongs(m.Appeal, m.ChatDirection) {
-		markup.InlineKeyboard = cardKeyboard(m.Appeal, m.ChatDirection)
+		markup.InlineKeyboard = cardKeyboard(m.Appeal, m.ChatDirection, now)
 	}
 	return cardText(m, directions, loc, now), markup
 }
 
 // cardKeyboard returns the buttons of a live card: the events the
 // workflow allows now that a button can start in this chat, two to a row,
-// and «Показать полностью» when the card shortens a text.
-func cardKeyboard(a *workflow.Appeal, chatDirection string) [][]tele.InlineButton {
+// and «Показать полностью» when the card shortens a text. An event the
+// appeal itself refuses at now (workflow.Guard: no resident to ask, a
+// deadline extended already or past) has no button.
+func cardKeyboard(a *workflow.Appeal, chatDirection string, now time.Time) [][]tele.InlineButton {
 	id, version := strconv.FormatInt(a.ID, 10), strconv.Itoa(a.Version)
 	allowed := map[workflow.Event]bool{}
 	for _, e := range workflow.AllowedEvents(a.State) {
@@ -110,10 +112,8 @@ func cardKeyboard(a *workflow.Appeal, chatDirection string) [][]tele.InlineButto
 			continue
 		case chatDirection == "" && !cb.triage, chatDirection != "" && !cb.chat:
 			continue
-		case cb.event == workflow.EventAskResident && a.ResidentID == 0:
-			continue // nobody in Telegram to ask
-		case cb.event == workflow.EventExtend && a.Extended:
-			continue // once only
+		case workflow.Guard(a, cb.event, now) != nil:
+			continue
 		}
 		btns = append(btns, tele.InlineButton{Unique: string(cb.event), Text: cb.label, Data: id + "|" + version})
 	}

@@ -27,6 +27,14 @@ func TestCardOverdueAndTriage(t *testing.T) {
 	if got := markup.InlineKeyboard[0][0]; got.Unique != "ask_resident" || got.Data != "7|3" {
 		t.Errorf("first button %+v", got)
 	}
+	// Past the deadline it can no longer be extended (59-ФЗ art. 12
+	// part 2); up to its last second it can.
+	for now, want := range map[time.Time]bool{due.Add(49 * time.Hour): false, due.Add(time.Second): false, due: true} {
+		_, markup := render.Card(render.CardView{Appeal: a, ChatDirection: "housing"}, dirs, loc, now)
+		if got := hasButton(markup, "extend"); got != want {
+			t.Errorf("at %s, «Продлить срок» offered %v, want %v", now, got, want)
+		}
+	}
 	for _, row := range markup.InlineKeyboard {
 		for _, b := range row {
 			if data := "\f" + b.Unique + "|" + b.Data; len(data) > render.MaxCallbackBytes {
@@ -52,6 +60,18 @@ func TestCardOverdueAndTriage(t *testing.T) {
 	if !strings.HasSuffix(text, "Передано: ЖКХ") || len(markup.InlineKeyboard) != 0 {
 		t.Errorf("a card left behind in triage:\n%s\n%v", text, markup.InlineKeyboard)
 	}
+}
+
+// hasButton reports whether markup has a button whose callback is unique.
+func hasButton(markup *tele.ReplyMarkup, unique string) bool {
+	for _, row := range markup.InlineKeyboard {
+		for _, b := range row {
+			if b.Unique == unique {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // view is a card as a person sees it: the text, then a line of buttons

@@ -66,21 +66,44 @@ const (
 	TextMenuHint = "Чтобы сообщить о проблеме, нажмите «Новое сообщение» или /new. Ваши сообщения — /my, справка — /help."
 )
 
-// HelpText is /help: what the bot does, the deadlines, and that what is
-// sent here is a «сообщение», not a formal appeal (DESIGN §2).
-func HelpText(answerDays int) string {
+// HelpText is /help: what the bot does, the answer deadline of a message
+// (the «message» rule of deadline_rules, in words: DeadlineText; left out
+// when "") and that what is sent here is a «сообщение», not a formal
+// appeal, with the ways a formal one is made (59-ФЗ art. 4, 7: in writing
+// or electronically).
+func HelpText(deadline string) string {
+	var due string
+	if deadline != "" {
+		due = fmt.Sprintf("Срок ответа — %s. ", deadline)
+	}
 	return "Этот бот принимает сообщения о проблемах в районе и передаёт их в Муниципальный центр управления (МЦУ). " +
 		"Сообщение получает номер вида 2026-000017, сотрудники разбираются и присылают ответ сюда же.\n\n" +
-		fmt.Sprintf("Срок ответа — до %s. ", Workdays(answerDays)) +
+		due +
 		"Если нужно уточнение, бот пришлёт вопрос — на него можно ответить кнопкой «Ответить».\n\n" +
 		"То, что вы пишете боту, — это сообщение, а не официальное обращение. " +
-		"Официальное обращение по закону № 59-ФЗ можно подать через Госуслуги: https://www.gosuslugi.ru\n\n" +
+		"Официальное обращение по закону № 59-ФЗ можно подать через Госуслуги (https://www.gosuslugi.ru), " +
+		"письменно — по почте или лично в администрации, " +
+		"или через официальную систему приёма обращений администрации на её сайте.\n\n" +
 		"Команды:\n" +
 		"/new — новое сообщение\n" +
 		"/my — мои сообщения\n" +
 		"/status 2026-000017 — статус сообщения по номеру\n" +
 		"/cancel — отменить ввод\n" +
 		"/help — эта справка"
+}
+
+// DeadlineText is a deadline rule in words, as /help says it after
+// «Срок ответа —»: «10 рабочих дней», «30 дней», «24 часа».
+func DeadlineText(r workflow.DeadlineRule) string {
+	switch r.Unit {
+	case workflow.UnitWorkdays:
+		return Workdays(r.Amount)
+	case workflow.UnitDays:
+		return Days(r.Amount)
+	case workflow.UnitHours:
+		return fmt.Sprintf("%d %s", r.Amount, plural(r.Amount, "час", "часа", "часов"))
+	}
+	return ""
 }
 
 // Workdays formats a number of working days: «1 рабочий день»,
@@ -298,6 +321,9 @@ const (
 	TextCommentPrompt     = "Что осталось нерешённым? Напишите коротко — это поможет сотрудникам. Или нажмите «" + BtnSkip + "»."
 	TextCommentExpect     = "Напишите комментарий текстом или нажмите «" + BtnSkip + "»."
 	TextReopened          = "Сообщение № %s возобновлено: сотрудники вернутся к нему и ответят снова."
+	TextCommentSent       = "Спасибо! Комментарий к сообщению № %s передан сотрудникам."
+	TextCommentSkipped    = "Хорошо, без комментария."
+	TextCommentLate       = "Комментарий не передан: по сообщению № %s уже есть новый ответ. Если проблема в другом — отправьте новое сообщение: /new."
 	TextClosed            = "Спасибо! Рады, что проблема решена. Сообщение № %s закрыто."
 	TextRated             = "Спасибо за оценку!"
 	TextRatedAlready      = "Оценка уже учтена."

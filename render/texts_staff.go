@@ -43,6 +43,12 @@ func ChatNotice(a *workflow.Appeal, n workflow.Notification) string {
 			s += "\n\nКомментарий: " + n.Input.Text
 		}
 		return s
+	case workflow.EventResidentCommented:
+		what := "проблема не решена"
+		if n.Input.Solved == workflow.SolvedPartly {
+			what = "проблема решена частично"
+		}
+		return fmt.Sprintf("№ %s: комментарий заявителя к возобновлению (%s):\n\n%s", num, what, n.Input.Text)
 	case workflow.EventWithdraw:
 		return fmt.Sprintf("№ %s: заявитель отозвал сообщение.", num)
 	}
@@ -71,50 +77,69 @@ var sourceNames = map[workflow.Source]string{
 
 // eventNames are the events as a history line names them.
 var eventNames = map[workflow.Event]string{
-	workflow.EventRegister:        "зарегистрировано",
-	workflow.EventRoute:           "направлено",
-	workflow.EventTake:            "взято в работу",
-	workflow.EventAskResident:     "вопрос заявителю",
-	workflow.EventResidentReplied: "заявитель ответил",
-	workflow.EventSubmitDraft:     "проект ответа",
-	workflow.EventApprove:         "ответ утверждён",
-	workflow.EventReturn:          "возвращено",
-	workflow.EventReroute:         "перенаправлено",
-	workflow.EventExtend:          "срок продлён",
-	workflow.EventRate:            "оценка",
-	workflow.EventReopen:          "возобновлено",
-	workflow.EventClose:           "закрыто",
-	workflow.EventReject:          "отклонено",
-	workflow.EventRedirect:        "переадресовано",
-	workflow.EventWithdraw:        "отозвано заявителем",
+	workflow.EventRegister:          "зарегистрировано",
+	workflow.EventRoute:             "направлено",
+	workflow.EventTake:              "взято в работу",
+	workflow.EventAskResident:       "вопрос заявителю",
+	workflow.EventResidentReplied:   "заявитель ответил",
+	workflow.EventSubmitDraft:       "проект ответа",
+	workflow.EventApprove:           "ответ утверждён",
+	workflow.EventReturn:            "возвращено",
+	workflow.EventReroute:           "перенаправлено",
+	workflow.EventExtend:            "срок продлён",
+	workflow.EventRate:              "оценка",
+	workflow.EventReopen:            "возобновлено",
+	workflow.EventResidentCommented: "комментарий заявителя",
+	workflow.EventClose:             "закрыто",
+	workflow.EventReject:            "отклонено",
+	workflow.EventRedirect:          "переадресовано",
+	workflow.EventWithdraw:          "отозвано заявителем",
 }
 
 // Reason is a reason from a fixed list: a short code for callback data,
-// a button label, and the wording that is stored and shown.
-type Reason struct{ Code, Label, text string }
+// a button label, and the wording that is stored and shown; a ground of
+// 59-ФЗ art. 11 also has the part of the article it rests on.
+type Reason struct{ Code, Label, text, part string }
+
+// wording is the reason as it is stored and shown for an appeal of kind:
+// a ground of 59-ФЗ art. 11 ends with its reference, plain for a formal
+// appeal (appeal59) and «по аналогии с …» for a bot's «сообщение» or an
+// incident, which the law does not govern.
+func (r Reason) wording(kind workflow.Kind) string {
+	if r.part == "" {
+		return r.text
+	}
+	ref := "ч. " + r.part + " ст. 11 59-ФЗ"
+	if kind != workflow.KindAppeal59 {
+		ref = "по аналогии с " + ref
+	}
+	return r.text + " (" + ref + ")"
+}
 
 // returnReasons are why a curator returns a draft (DESIGN §2).
 var returnReasons = []Reason{
-	{"formal", "Отписка", "отписка: ответ не по существу вопроса"},
-	{"no_date", "Нет срока устранения", "не указан срок устранения проблемы"},
-	{"no_proof", "Нет подтверждения", "«устранено» без подтверждения (фото, акт)"},
-	{"law", "Нормы без разъяснения", "ссылки на нормы права без разъяснения"},
-	{"contra", "Противоречия", "в ответе есть противоречия"},
+	{"formal", "Отписка", "отписка: ответ не по существу вопроса", ""},
+	{"no_date", "Нет срока устранения", "не указан срок устранения проблемы", ""},
+	{"no_proof", "Нет подтверждения", "«устранено» без подтверждения (фото, акт)", ""},
+	{"law", "Нормы без разъяснения", "ссылки на нормы права без разъяснения", ""},
+	{"contra", "Противоречия", "в ответе есть противоречия", ""},
 }
 
 // rejectReasons are the grounds of 59-ФЗ art. 11 to leave an appeal
 // without an answer on the merits.
 var rejectReasons = []Reason{
-	{"obscene", "Оскорбления, угрозы", "нецензурные либо оскорбительные выражения, угрозы (ч. 3 ст. 11 59-ФЗ)"},
-	{"unreadable", "Текст не читается", "текст не поддаётся прочтению (ч. 4 ст. 11 59-ФЗ)"},
-	{"repeat", "Повтор без новых доводов", "повторное обращение без новых доводов (ч. 5 ст. 11 59-ФЗ)"},
-	{"no_contact", "Нет имени или адреса", "не указаны фамилия или адрес для ответа (ч. 1 ст. 11 59-ФЗ)"},
+	{"obscene", "Оскорбления, угрозы", "нецензурные либо оскорбительные выражения, угрозы", "3"},
+	{"unreadable", "Текст не читается", "текст не поддаётся прочтению", "4"},
+	{"repeat", "Повтор без новых доводов", "повторное обращение без новых доводов", "5"},
+	{"no_contact", "Нет имени или адреса", "не указаны фамилия или адрес для ответа", "1"},
 }
 
-func FindReason(list []Reason, code string) (string, bool) {
+// FindReason returns the wording of the reason with code in list, for an
+// appeal of kind (see Reason.wording), and whether there is one.
+func FindReason(list []Reason, code string, kind workflow.Kind) (string, bool) {
 	for _, r := range list {
 		if r.Code == code {
-			return r.text, true
+			return r.wording(kind), true
 		}
 	}
 	return "", false
@@ -182,10 +207,15 @@ const (
 	TextDraftSent       = "проект ответа отправлен на согласование"
 	textReturnSent      = "проект возвращён на доработку"
 	TextExtendSent      = "срок продлён до %s, заявитель уведомлён"
-	TextRedirectSent    = "переадресовано: %s"
-	TextHistoryUsage    = "Укажите номер: /history 2026-000017."
-	TextHistoryTitle    = "История № %s:"
-	TextNotYours        = "Это не ваш запрос."
+	// TextExtendSentWritten confirms an extension of an appeal whose citizen
+	// is not in Telegram: the bot told nobody (59-ФЗ art. 12 part 2).
+	TextExtendSentWritten = "срок продлён до %s. Заявителя нет в Telegram — уведомите его о продлении письменно (ч. 2 ст. 12 59-ФЗ)"
+	// TextExtendOverdue answers «Продлить срок» pressed after the deadline.
+	TextExtendOverdue = "Срок ответа уже истёк: продлить его нельзя. Продлевают до окончания срока, уведомив заявителя (ч. 2 ст. 12 59-ФЗ)."
+	TextRedirectSent  = "переадресовано: %s"
+	TextHistoryUsage  = "Укажите номер: /history 2026-000017."
+	TextHistoryTitle  = "История № %s:"
+	TextNotYours      = "Это не ваш запрос."
 )
 
 // Answers to a press that lost a race: what happened to the appeal.
@@ -331,6 +361,8 @@ func HistoryLine(e workflow.CardEvent, directions map[string]string, loc *time.L
 		s += ": " + DirectionName(p.Direction, directions)
 	case workflow.EventReturn, workflow.EventReject:
 		s += ": " + Shorten(p.Reason, 80)
+	case workflow.EventResidentCommented:
+		s += ": " + Shorten(p.Text, 80)
 	case workflow.EventRedirect:
 		s += ": " + Shorten(p.Authority, 80)
 	case workflow.EventExtend:

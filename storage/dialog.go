@@ -62,6 +62,18 @@ func (t *Tx) DeleteDialog(ctx context.Context, userID, chatID int64) error {
 	return nil
 }
 
+// StartDialog runs fn and then saves the dialog next (creating or
+// replacing the user's dialog in its chat) in one transaction: a dialog
+// opened by a change of the workflow exists exactly when the change does.
+func (db *DB) StartDialog(ctx context.Context, next *tgstate.Dialog, fn func(ctx context.Context, tx workflow.Tx) error) error {
+	return db.InTxStore(ctx, func(ctx context.Context, t *Tx) error {
+		if err := fn(ctx, t); err != nil {
+			return err
+		}
+		return t.SaveDialog(ctx, next)
+	})
+}
+
 // FinishDialog ends a dialog in the same transaction as fn: it locks the
 // dialog of d.UserID in d.ChatID and checks it is still the one the
 // caller read (kind, state and time of the last change), runs fn, and

@@ -51,3 +51,27 @@ func TestFinishDialogRunsOnceOnTheDialogAsRead(t *testing.T) {
 		t.Errorf("dialog after finishing with next: %+v, %v", got, err)
 	}
 }
+
+func TestStartDialogWithItsChange(t *testing.T) {
+	t.Parallel()
+	db := dbtest.New(t)
+	ctx := context.Background()
+	next := &tgstate.Dialog{UserID: 1, ChatID: 1, Kind: "resident_comment", State: "text", Data: []byte(`{"appeal_id":1}`)}
+	refused := workflow.Errorf(workflow.EInvalid, "refused")
+	if err := db.StartDialog(ctx, next, func(context.Context, workflow.Tx) error { return refused }); workflow.ErrorCode(err) != workflow.EInvalid {
+		t.Fatalf("StartDialog with a refused change: %v", err)
+	}
+	if d, err := db.FindDialog(ctx, 1, 1); workflow.ErrorCode(err) != workflow.ENotFound {
+		t.Errorf("a refused change left dialog %+v, %v", d, err)
+	}
+	// It replaces the dialog in progress (an intake put aside in next).
+	if err := db.SaveDialog(ctx, &tgstate.Dialog{UserID: 1, ChatID: 1, Kind: "intake", State: "details"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.StartDialog(ctx, next, func(context.Context, workflow.Tx) error { return nil }); err != nil {
+		t.Fatal(err)
+	}
+	if d, err := db.FindDialog(ctx, 1, 1); err != nil || d.Kind != "resident_comment" {
+		t.Errorf("dialog after StartDialog: %+v, %v", d, err)
+	}
+}

@@ -39,9 +39,9 @@ func (db *DB) FindDirections(ctx context.Context) ([]workflow.Direction, error) 
 func (t *Tx) FindDeadlineRule(ctx context.Context, kind workflow.Kind, direction string) (workflow.DeadlineRule, error) {
 	var r workflow.DeadlineRule
 	err := t.tx.QueryRow(ctx, `
-		SELECT unit, amount FROM deadline_rules
+		SELECT unit, amount, non_working FROM deadline_rules
 		WHERE kind = $1 AND (direction IS NULL OR direction = $2)
-		ORDER BY direction NULLS LAST LIMIT 1`, kind, direction).Scan(&r.Unit, &r.Amount)
+		ORDER BY direction NULLS LAST LIMIT 1`, kind, direction).Scan(&r.Unit, &r.Amount, &r.NonWorking)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return r, workflow.Errorf(workflow.EInvalid, "no deadline rule for kind %q", kind)
 	}

@@ -82,8 +82,11 @@ func (d civilDate) String() string {
 // the base moves by art. 112 itself; the lines that matter are the
 // transfers of the decree and the working Saturdays.
 //
-// Checked against the monthly and yearly totals of the official production
-// calendar: 247 working days in 2025 and 247 in 2026 (see calendar_test.go).
+// Checked day by day against the public machine-readable production
+// calendar of xmlcalendar.ru (a copy in testdata/xmlcalendar, see
+// TestDecreedYearsMatchXMLCalendar), and against the monthly and yearly
+// totals of the official production calendar for 2025 and 2026 (247
+// working days each; see calendar_test.go).
 const decreedCalendar = `
 # 2025: Постановление Правительства РФ от 04.10.2024 № 1335
 # «О переносе выходных дней в 2025 году». Transfers:
@@ -145,6 +148,37 @@ const decreedCalendar = `
 2026-06-12 holiday # День России
 2026-11-04 holiday # День народного единства
 2026-12-31 dayoff  # transfer from Sunday 4 January
+
+# 2027: Постановление Правительства РФ от 17.09.2026 № 1187
+# «О переносе выходных дней в 2027 году». Transfers:
+#   с субботы 2 января на пятницу 5 ноября;
+#   с воскресенья 3 января на пятницу 31 декабря;
+#   с субботы 20 февраля на понедельник 22 февраля.
+# 3 May, 10 May and 14 June are days off by art. 112 itself (1 May and
+# 12 June are Saturdays, 9 May a Sunday). 20 February is a working
+# Saturday.
+2027 known
+2027-01-01 holiday # Новогодние каникулы
+2027-01-02 holiday # Новогодние каникулы (Sat; day off moved to 5 November)
+2027-01-03 holiday # Новогодние каникулы (Sun; day off moved to 31 December)
+2027-01-04 holiday # Новогодние каникулы
+2027-01-05 holiday # Новогодние каникулы
+2027-01-06 holiday # Новогодние каникулы
+2027-01-07 holiday # Рождество Христово
+2027-01-08 holiday # Новогодние каникулы
+2027-02-20 workday # working Saturday: its day off moved to 22 February
+2027-02-22 dayoff  # transfer from Saturday 20 February
+2027-02-23 holiday # День защитника Отечества
+2027-03-08 holiday # Международный женский день
+2027-05-01 holiday # Праздник Весны и Труда (Sat)
+2027-05-03 dayoff  # art. 112: 1 May falls on a Saturday
+2027-05-09 holiday # День Победы (Sun)
+2027-05-10 dayoff  # art. 112: 9 May falls on a Sunday
+2027-06-12 holiday # День России (Sat)
+2027-06-14 dayoff  # art. 112: 12 June falls on a Saturday
+2027-11-04 holiday # День народного единства
+2027-11-05 dayoff  # transfer from Saturday 2 January
+2027-12-31 dayoff  # transfer from Sunday 3 January
 `
 
 // decreed returns the parsed decreedCalendar; it is parsed once.
@@ -156,8 +190,9 @@ var decreed = sync.OnceValue(func() []CalendarDay {
 	return days
 })
 
-// NewCalendar returns the embedded calendar (the 2025 and 2026 decrees) with
-// the overrides applied on top; of two overrides of one date the later wins.
+// NewCalendar returns the embedded calendar (the 2025, 2026 and 2027
+// decrees) with the overrides applied on top; of two overrides of one date
+// the later wins.
 //
 // logger may be nil. When a date of a year that is not known (see Known) is
 // asked, it logs a warning once per year: such a year follows Labour Code

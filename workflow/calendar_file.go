@@ -43,7 +43,7 @@ func (e *CalendarFileError) Error() string {
 // moves to, a workday line if that is a Saturday made working, and then the
 // "YYYY known" line. Where the decree moves the day off of a holiday on a
 // weekend somewhere else than the next working day (as the 2025 decree did
-// with 23 February), mark that next working day "workday". The 2025 and 2026
+// with 23 February), mark that next working day "workday". The 2025–2027
 // tables inside this package are written this way; testdata/calendar has an
 // example.
 //

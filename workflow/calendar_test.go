@@ -79,6 +79,23 @@ func TestCalendarIsWorkday(t *testing.T) {
 		{"2026-11-05", true, "Thursday"},
 		{"2026-11-07", false, "Saturday"},
 		{"2026-12-30", true, "Wednesday"},
+
+		// 2027, ПП 1187.
+		{"2027-01-08", false, "New Year holidays"},
+		{"2027-01-11", true, "first working day of 2027"},
+		{"2027-02-20", true, "ПП 1187: working Saturday"},
+		{"2027-02-22", false, "ПП 1187: from Saturday 20 February"},
+		{"2027-02-23", false, "Defender of the Fatherland Day (Tuesday)"},
+		{"2027-03-08", false, "International Women's Day (Monday)"},
+		{"2027-05-03", false, "art. 112: 1 May is a Saturday"},
+		{"2027-05-04", true, "Tuesday"},
+		{"2027-05-10", false, "art. 112: 9 May is a Sunday"},
+		{"2027-06-14", false, "art. 112: 12 June is a Saturday"},
+		{"2027-11-04", false, "Unity Day (Thursday)"},
+		{"2027-11-05", false, "ПП 1187: from Saturday 2 January"},
+		{"2027-11-08", true, "Monday"},
+		{"2027-12-30", true, "Thursday"},
+		{"2027-12-31", false, "ПП 1187: from Sunday 3 January"},
 	} {
 		if got := c.IsWorkday(day(tt.date)); got != tt.want {
 			t.Errorf("IsWorkday(%s) = %v, want %v (%s)", tt.date, got, tt.want, tt.why)
@@ -149,7 +166,11 @@ func TestCalendarAddWorkdays(t *testing.T) {
 		{"2025-10-31", 1, "2025-11-01"}, // the working Saturday
 		{"2025-11-01", 1, "2025-11-05"},
 		{"2026-05-08", 1, "2026-05-12"},
-		{"2026-12-30", 1, "2027-01-11"}, // into 2027: no January moves without a decree
+		{"2026-12-30", 1, "2027-01-11"}, // into 2027
+		{"2027-02-19", 1, "2027-02-20"}, // the working Saturday
+		{"2027-02-20", 1, "2027-02-24"},
+		{"2027-11-03", 1, "2027-11-08"},
+		{"2027-12-30", 1, "2028-01-10"}, // into 2028, not decreed: art. 112 alone
 		{"2026-01-10", 0, "2026-01-10"}, // n == 0 keeps the date
 		{"2026-01-12", -1, "2025-12-30"},
 		{"2026-01-21", -10, "2025-12-26"},
@@ -246,29 +267,29 @@ func TestCalendarTimeZone(t *testing.T) {
 func TestCalendarArt112Fallback(t *testing.T) {
 	t.Parallel()
 	c := workflow.NewCalendar(nil, nil)
-	if c.Known(2027) {
-		t.Fatal("Known(2027) = true, want false")
+	if c.Known(2038) {
+		t.Fatal("Known(2038) = true, want false")
 	}
 	for _, tt := range []struct {
 		date string
 		want bool
 		why  string
 	}{
-		{"2027-01-01", false, "New Year"},
-		{"2027-01-07", false, "Christmas"},
-		{"2027-01-08", false, "New Year holidays"},
-		{"2027-01-11", true, "January weekends move only by decree"},
-		{"2027-02-23", false, "Tuesday holiday"},
-		{"2027-02-22", true, "no bridge day without a decree"},
-		{"2027-03-08", false, "Monday holiday"},
-		{"2027-05-01", false, "Saturday holiday"},
-		{"2027-05-03", false, "art. 112: day off of Saturday 1 May"},
-		{"2027-05-04", true, "Tuesday"},
-		{"2027-05-10", false, "art. 112: day off of Sunday 9 May"},
-		{"2027-06-14", false, "art. 112: day off of Saturday 12 June"},
-		{"2027-11-04", false, "Thursday holiday"},
-		{"2027-11-05", true, "Friday"},
-		{"2027-12-31", true, "Friday: 31 December is off only by decree"},
+		{"2038-01-01", false, "New Year"},
+		{"2038-01-07", false, "Christmas"},
+		{"2038-01-08", false, "New Year holidays"},
+		{"2038-01-11", true, "January weekends move only by decree"},
+		{"2038-02-23", false, "Tuesday holiday"},
+		{"2038-02-22", true, "no bridge day without a decree"},
+		{"2038-03-08", false, "Monday holiday"},
+		{"2038-05-01", false, "Saturday holiday"},
+		{"2038-05-03", false, "art. 112: day off of Saturday 1 May"},
+		{"2038-05-04", true, "Tuesday"},
+		{"2038-05-10", false, "art. 112: day off of Sunday 9 May"},
+		{"2038-06-14", false, "art. 112: day off of Saturday 12 June"},
+		{"2038-11-04", false, "Thursday holiday"},
+		{"2038-11-05", true, "Friday"},
+		{"2038-12-31", true, "Friday: 31 December is off only by decree"},
 		{"2028-03-08", false, "Wednesday holiday"},
 		{"2029-12-31", true, "Monday"},
 	} {
@@ -279,8 +300,9 @@ func TestCalendarArt112Fallback(t *testing.T) {
 }
 
 // TestCalendarArt112MatchesDecrees checks the art. 112 base against the
-// decrees: 2037 falls on the weekdays of 2026 and 2031 on those of 2025, so
-// the two years of each pair differ exactly in the decree's transfers.
+// decrees: 2037 falls on the weekdays of 2026, 2031 on those of 2025 and
+// 2038 on those of 2027, so the two years of each pair differ exactly in
+// the decree's transfers.
 func TestCalendarArt112MatchesDecrees(t *testing.T) {
 	t.Parallel()
 	c := workflow.NewCalendar(nil, nil)
@@ -290,6 +312,7 @@ func TestCalendarArt112MatchesDecrees(t *testing.T) {
 	}{
 		{2026, 2037, []string{"01-09", "12-31"}},
 		{2025, 2031, []string{"02-24", "03-10", "05-02", "05-08", "06-13", "11-01", "11-03", "12-31"}},
+		{2027, 2038, []string{"02-20", "02-22", "11-05", "12-31"}},
 	} {
 		var got []string
 		for d := time.Date(tt.decreed, 1, 1, 0, 0, 0, 0, time.UTC); d.Year() == tt.decreed; d = d.AddDate(0, 0, 1) {
@@ -313,7 +336,7 @@ func TestCalendarOverrides(t *testing.T) {
 2026-03-20 holiday # Ураза-байрам
 2026-11-07 workday # a working Saturday
 2026-01-09 workday # override of the decree table
-2027-05-03 workday # a hand-entered transfer that replaces the art. 112 one
+2038-05-03 workday # a hand-entered transfer that replaces the art. 112 one
 2028-01-10 dayoff
 2028 known
 `))
@@ -332,8 +355,8 @@ func TestCalendarOverrides(t *testing.T) {
 		{"2026-11-08", false},
 		{"2026-01-09", true},
 		{"2026-12-31", false},
-		{"2027-05-03", true},
-		{"2027-05-10", false},
+		{"2038-05-03", true},
+		{"2038-05-10", false},
 		{"2028-01-10", false},
 		{"2028-01-07", false}, // art. 112 still applies in a known year
 		{"2028-01-11", true},
@@ -346,20 +369,20 @@ func TestCalendarOverrides(t *testing.T) {
 		t.Errorf("AddWorkdays(2026-11-05, 2) = %s, want the working Saturday 2026-11-07", got.Format(time.DateOnly))
 	}
 
-	for year, want := range map[int]bool{2024: false, 2025: true, 2026: true, 2027: false, 2028: true} {
+	for year, want := range map[int]bool{2024: false, 2025: true, 2026: true, 2027: true, 2028: true, 2038: false} {
 		if got := c.Known(year); got != want {
 			t.Errorf("Known(%d) = %v, want %v", year, got, want)
 		}
 	}
-	// 2027 has a day override but no "2027 known": still warned, once.
-	if n := count(); n != 1 || !strings.Contains(buf.String(), "year=2027") {
-		t.Errorf("warnings: %q, want one for 2027", buf.String())
+	// 2038 has a day override but no "2038 known": still warned, once.
+	if n := count(); n != 1 || !strings.Contains(buf.String(), "year=2038") {
+		t.Errorf("warnings: %q, want one for 2038", buf.String())
 	}
 }
 
 func TestCalendarWarning(t *testing.T) {
 	t.Parallel()
-	known, err := workflow.ParseCalendarFile(strings.NewReader("2027 known\n"))
+	known, err := workflow.ParseCalendarFile(strings.NewReader("2028 known\n"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -369,10 +392,10 @@ func TestCalendarWarning(t *testing.T) {
 		dates     []string
 		want      int
 	}{
-		{"decreed years", nil, []string{"2025-01-01", "2025-06-30", "2026-01-01", "2026-12-31"}, 0},
-		{"once per year", nil, []string{"2027-01-01", "2027-05-03", "2027-12-31", "2028-01-01", "2028-01-02"}, 2},
-		{"known silences", known, []string{"2027-01-01", "2027-05-03"}, 0},
-		{"known is per year", known, []string{"2027-01-01", "2028-01-01"}, 1},
+		{"decreed years", nil, []string{"2025-01-01", "2025-06-30", "2026-01-01", "2026-12-31", "2027-01-01", "2027-12-31"}, 0},
+		{"once per year", nil, []string{"2028-01-01", "2028-05-03", "2028-12-31", "2029-01-01", "2029-01-02"}, 2},
+		{"known silences", known, []string{"2028-01-01", "2028-05-03"}, 0},
+		{"known is per year", known, []string{"2028-01-01", "2029-01-01"}, 1},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
@@ -390,9 +413,9 @@ func TestCalendarWarning(t *testing.T) {
 	// AddWorkdays into an undecreed year warns too.
 	logger, count, buf := warnings()
 	c := workflow.NewCalendar(logger, nil)
-	c.AddWorkdays(day("2026-12-25"), 5)
-	if count() != 1 || !strings.Contains(buf.String(), "level=WARN") || !strings.Contains(buf.String(), "year=2027") {
-		t.Errorf("log after AddWorkdays into 2027:\n%s", buf)
+	c.AddWorkdays(day("2027-12-24"), 5)
+	if count() != 1 || !strings.Contains(buf.String(), "level=WARN") || !strings.Contains(buf.String(), "year=2028") {
+		t.Errorf("log after AddWorkdays into 2028:\n%s", buf)
 	}
 }
 
@@ -403,11 +426,11 @@ func TestCalendarConcurrent(t *testing.T) {
 	var wg sync.WaitGroup
 	for i := range 8 {
 		wg.Go(func() {
-			c.AddWorkdays(day("2027-01-01").AddDate(0, 0, i), 500)
+			c.AddWorkdays(day("2028-01-01").AddDate(0, 0, i), 500)
 		})
 	}
 	wg.Wait()
-	if n := count(); n != 3 { // 2027, 2028, 2029
+	if n := count(); n != 3 { // 2028, 2029, 2030
 		t.Errorf("%d warnings, want 3", n)
 	}
 }
@@ -485,18 +508,27 @@ func TestLoadCalendarFile(t *testing.T) {
 		date string
 		want bool
 	}{
-		{"2026-03-20", false},
-		{"2026-05-27", false},
-		{"2026-10-12", false},
-		{"2027-11-05", false},
-		{"2027-11-13", true},
+		{"2099-03-20", false}, // the regional holiday, a Friday
+		{"2099-03-19", true},
+		{"2099-11-04", false}, // art. 112 still applies
+		{"2099-11-05", true},
+		{"2099-11-06", false}, // the transfer
+		{"2099-11-07", true},  // the working Saturday
+		{"2099-11-08", false},
 	} {
 		if got := c.IsWorkday(day(tt.date)); got != tt.want {
 			t.Errorf("IsWorkday(%s) = %v, want %v", tt.date, got, tt.want)
 		}
 	}
-	if !c.Known(2027) || count() != 0 {
-		t.Errorf("Known(2027) = %v, %d warnings; want true, 0", c.Known(2027), count())
+	if !c.Known(2099) || count() != 0 {
+		t.Errorf("Known(2099) = %v, %d warnings; want true, 0", c.Known(2099), count())
+	}
+	// Nothing of the example is a real year: it must not change a decreed
+	// or a coming year.
+	for _, d := range days {
+		if y := d.Date.Year(); y != 2099 {
+			t.Errorf("the example names %s, of a real year (%d): keep it to the invented 2099", d.Date.Format(time.DateOnly), y)
+		}
 	}
 
 	if _, err := workflow.LoadCalendarFile("testdata/calendar/missing.txt"); err == nil {

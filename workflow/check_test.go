@@ -57,11 +57,26 @@ func TestCheckRefusesWhatApplyRefuses(t *testing.T) {
 		{"extend when answered", workflow.StateAnswered, workflow.EventExtend, curator, nil, workflow.EInvalid},
 		{"extend again", workflow.StateInProgress, workflow.EventExtend, curator,
 			[]string{"UPDATE appeals SET extended = true WHERE id = $1"}, workflow.EInvalid},
+		// The clock says 2026-03-02 10:00 in Moscow.
+		{"extend overdue", workflow.StateInProgress, workflow.EventExtend, curator,
+			[]string{"UPDATE appeals SET due_at = '2026-03-02 09:59:59+03' WHERE id = $1"}, workflow.EInvalid},
+		{"extend at the very deadline", workflow.StateInProgress, workflow.EventExtend, curator,
+			[]string{"UPDATE appeals SET due_at = '2026-03-02 10:00:00+03' WHERE id = $1"}, ""},
 		{"rate again", workflow.StateAnswered, workflow.EventRate, resident,
 			[]string{"UPDATE appeals SET rating = 4 WHERE id = $1"}, workflow.EInvalid},
 		{"ask nobody", workflow.StateInProgress, workflow.EventAskResident, curator,
 			[]string{"UPDATE appeals SET resident_id = NULL WHERE id = $1"}, workflow.EInvalid},
 		{"rate someone else's appeal", workflow.StateAnswered, workflow.EventRate, workflow.Resident(otherUser), nil, workflow.ENotFound},
+		{"comment on the reopening", workflow.StateReopened, workflow.EventResidentCommented, resident, nil, ""},
+		{"comment on the reopening, taken since", workflow.StateInProgress, workflow.EventResidentCommented, resident, nil, ""},
+		{"comment with no reopening", workflow.StateInProgress, workflow.EventResidentCommented, resident,
+			[]string{"UPDATE appeals SET reopen_count = 0, solved = '' WHERE id = $1"}, workflow.EInvalid},
+		{"comment on an answer judged solved", workflow.StateInProgress, workflow.EventResidentCommented, resident,
+			[]string{"UPDATE appeals SET solved = 'yes' WHERE id = $1"}, workflow.EInvalid},
+		{"comment when answered again", workflow.StateAnswered, workflow.EventResidentCommented, resident,
+			[]string{"UPDATE appeals SET reopen_count = 1, solved = 'no' WHERE id = $1"}, workflow.EInvalid},
+		{"comment by staff", workflow.StateReopened, workflow.EventResidentCommented, curator, nil, workflow.EForbidden},
+		{"comment on someone else's appeal", workflow.StateReopened, workflow.EventResidentCommented, workflow.Resident(otherUser), nil, workflow.ENotFound},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

@@ -22,7 +22,7 @@ type Command struct {
 type Input struct {
 	Text        string       `json:"text,omitempty"`        // a question, reply, draft or comment
 	Reason      string       `json:"reason,omitempty"`      // a reason code or wording
-	Direction   string       `json:"direction,omitempty"`   // route, reroute: the new direction
+	Direction   string       `json:"direction,omitempty"`   // route, reroute: the new direction; register: the one submitted to
 	Authority   string       `json:"authority,omitempty"`   // redirect: the competent body
 	Days        int          `json:"days,omitempty"`        // extend: by how many days
 	Rating      int          `json:"rating,omitempty"`      // rate: 1–5

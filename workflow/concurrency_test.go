@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"mcu/internal/dbtest"
 	"mcu/workflow"
 )
 
@@ -144,19 +145,26 @@ func TestDeadlinesOnRegistration(t *testing.T) {
 	if err := f.db.GrantRole(ctx, 6001, "Оператор", workflow.Grant{Role: workflow.RoleOperator}, 0); err != nil {
 		t.Fatal(err)
 	}
-	// Friday 26.12.2025 15:00: 10 working days are over on 21.01.2026.
+	// A direction's own rules: the 30th day moves on, or stays.
+	dbtest.Exec(t, f.db, `INSERT INTO deadline_rules (kind, direction, unit, amount, non_working) VALUES
+		('appeal59', 'social', 'days', 30, 'next'), ('appeal59', 'economy', 'days', 30, 'none')`)
+	// Friday 26.12.2025 15:00: 10 working days are over on 21.01.2026; the
+	// 30th day is Sunday 25.01.2026, moved back to Friday 23.01 by default.
 	f.now = time.Date(2025, 12, 26, 15, 0, 0, 0, moscow)
 	cases := []struct {
-		kind workflow.Kind
-		want time.Time
+		kind      workflow.Kind
+		direction string
+		want      time.Time
 	}{
-		{workflow.KindMessage, time.Date(2026, 1, 21, 23, 59, 59, 0, moscow)},
-		{workflow.KindAppeal59, time.Date(2026, 1, 25, 23, 59, 59, 0, moscow)},
-		{workflow.KindIncident, time.Date(2025, 12, 27, 15, 0, 0, 0, moscow)},
+		{workflow.KindMessage, "housing", time.Date(2026, 1, 21, 23, 59, 59, 0, moscow)},
+		{workflow.KindAppeal59, "housing", time.Date(2026, 1, 23, 23, 59, 59, 0, moscow)},
+		{workflow.KindAppeal59, "social", time.Date(2026, 1, 26, 23, 59, 59, 0, moscow)},
+		{workflow.KindAppeal59, "economy", time.Date(2026, 1, 25, 23, 59, 59, 0, moscow)},
+		{workflow.KindIncident, "housing", time.Date(2025, 12, 27, 15, 0, 0, 0, moscow)},
 	}
 	for _, c := range cases {
 		actor, n := workflow.Staff(6001), workflow.NewAppeal{
-			Kind: c.kind, Source: workflow.SourcePOS, Direction: "housing",
+			Kind: c.kind, Source: workflow.SourcePOS, Direction: c.direction,
 			Text: "Не работает уличное освещение на ул. Ленина", ContactName: "Иванов И. И.", Contact: "+7 900 000-00-00",
 		}
 		if c.kind == workflow.KindMessage {
@@ -168,7 +176,7 @@ func TestDeadlinesOnRegistration(t *testing.T) {
 			t.Fatalf("%s: %v", c.kind, err)
 		}
 		if !a.DueAt.Equal(c.want) {
-			t.Errorf("%s registered %s is due %s, want %s", c.kind, f.now, a.DueAt.In(moscow), c.want)
+			t.Errorf("%s in %s registered %s is due %s, want %s", c.kind, c.direction, f.now, a.DueAt.In(moscow), c.want)
 		}
 	}
 }
@@ -193,6 +201,34 @@ func TestExtendOnce(t *testing.T) {
 	}
 	if after := f.counts(t, a.ID); after != before {
 		t.Errorf("refused extension changed %+v to %+v", before, after)
+	}
+}
+
+// TestExtendRefusedOnceOverdue: 59-ФЗ art. 12 part 2 extends a running
+// term; past the deadline both Check and Apply refuse, saying why.
+func TestExtendRefusedOnceOverdue(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	ctx := context.Background()
+	a := f.inState(t, workflow.StateInProgress)
+	f.now = a.DueAt.Add(time.Second)
+	cmd := workflow.Command{AppealID: a.ID, Event: workflow.EventExtend, Actor: workflow.Staff(staffAll),
+		Version: a.Version, Input: workflow.Input{Days: 10, Reason: "Нужен выезд комиссии"}}
+	before := f.counts(t, a.ID)
+	if _, err := f.svc.Check(ctx, cmd); !errors.Is(err, workflow.ErrDeadlinePassed) || workflow.ErrorCode(err) != workflow.EInvalid {
+		t.Errorf("Check past the deadline: %v, want invalid, deadline passed", err)
+	}
+	if _, err := f.svc.Apply(ctx, cmd); !errors.Is(err, workflow.ErrDeadlinePassed) || workflow.ErrorCode(err) != workflow.EInvalid {
+		t.Errorf("Apply past the deadline: %v, want invalid, deadline passed", err)
+	}
+	if after := f.counts(t, a.ID); after != before {
+		t.Errorf("a refused extension changed %+v to %+v", before, after)
+	}
+	// The other events of a late appeal go on.
+	for _, e := range []workflow.Event{workflow.EventAskResident, workflow.EventSubmitDraft, workflow.EventReroute, workflow.EventReject} {
+		if err := workflow.Guard(a, e, f.now); err != nil {
+			t.Errorf("Guard(%s) past the deadline: %v", e, err)
+		}
 	}
 }
 

@@ -1,6 +1,7 @@
 package workflow
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"time"
@@ -31,12 +32,21 @@ func (s *Service) effect(ctx context.Context, tx Tx, a *Appeal, cmd *Command, no
 	case EventApprove:
 		a.Answer = a.Draft
 		a.AnsweredAt = now
+		// A new answer waits for a verdict of its own («Проблема решена?»),
+		// as for a rating; the earlier ones stay in the audit trail.
+		a.Solved = ""
 	case EventReturn, EventReject, EventRedirect:
 		return refuse(a, cmd.Event, in, now)
 	case EventExtend:
-		return s.extend(a, in)
+		return s.extend(ctx, tx, a, in)
 	case EventRate, EventReopen, EventClose:
 		return judge(a, cmd, now)
+	case EventResidentCommented:
+		// The comment on the latest reopening: «не решено» or «частично».
+		var err error
+		in.Text, err = text(in.Text, "comment", MaxReasonRunes)
+		in.Solved = a.Solved
+		return err
 	case EventWithdraw:
 		a.ClosedAt = now
 	}
@@ -116,8 +126,9 @@ func refuse(a *Appeal, ev Event, in *Input, now time.Time) error {
 }
 
 // extend moves the deadline by in.Days calendar days (59-ФЗ art. 12),
-// with the reason the resident is told.
-func (s *Service) extend(a *Appeal, in *Input) error {
+// with the reason the resident is told; a new last day that is not a
+// working day moves as the kind's deadline rule says (DeadlineRule.Extend).
+func (s *Service) extend(ctx context.Context, tx Tx, a *Appeal, in *Input) error {
 	if in.Days < 1 || in.Days > MaxExtensionDays {
 		return Errorf(EInvalid, "extension of %d days is not within 1–%d", in.Days, MaxExtensionDays)
 	}
@@ -125,8 +136,13 @@ func (s *Service) extend(a *Appeal, in *Input) error {
 	if in.Reason, err = text(in.Reason, "reason", MaxReasonRunes); err != nil {
 		return err
 	}
-	due := a.DueAt.In(s.Location)
-	a.DueAt = EndOfDay(time.Date(due.Year(), due.Month(), due.Day()+in.Days, 0, 0, 0, 0, s.Location))
+	rule, err := tx.FindDeadlineRule(ctx, a.Kind, a.Direction)
+	if err != nil {
+		return fmt.Errorf("find deadline rule: %w", err)
+	}
+	if a.DueAt, err = rule.Extend(s.Calendar, a.DueAt, in.Days, s.Location); err != nil {
+		return err
+	}
 	a.Extended = true
 	in.DueAt = a.DueAt.Format(time.RFC3339)
 	return nil
@@ -163,14 +179,16 @@ func judge(a *Appeal, cmd *Command, now time.Time) error {
 	return nil
 }
 
-// register gives a its number and deadline.
+// register gives a its number and deadline: by the rule of its kind in
+// the direction it is submitted to (in.Direction; the kind's default rule
+// for an appeal left for triage).
 func (s *Service) register(ctx context.Context, tx Tx, a *Appeal, in *Input, now time.Time) error {
 	year := now.In(s.Location).Year()
 	seq, err := tx.NextAppealSeq(ctx, year)
 	if err != nil {
 		return fmt.Errorf("next registration number: %w", err)
 	}
-	rule, err := tx.FindDeadlineRule(ctx, a.Kind, a.Direction)
+	rule, err := tx.FindDeadlineRule(ctx, a.Kind, cmp.Or(a.Direction, in.Direction))
 	if err != nil {
 		return fmt.Errorf("find deadline rule: %w", err)
 	}

@@ -16,6 +16,10 @@ const (
 	EInternal  = "internal"  // anything else; details only in logs
 )
 
+// ErrDeadlinePassed is the cause of an extension refused because the
+// deadline has already passed (see Guard).
+var ErrDeadlinePassed = errors.New("the deadline has passed")
+
 // Error is the domain error: a code for machines and a message for people
 // reading logs. Err, when set, is the underlying cause.
 type Error struct {

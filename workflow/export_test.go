@@ -7,3 +7,15 @@ import "github.com/looplab/fsm"
 func MermaidDiagram() (string, error) {
 	return fsm.VisualizeForMermaidWithGraphType(newMachine(StateReceived), fsm.StateDiagram)
 }
+
+// DecreedYears returns the years the embedded decree tables describe, in
+// the order of the tables.
+func DecreedYears() []int {
+	var years []int
+	for _, d := range decreed() {
+		if d.YearKnown {
+			years = append(years, d.Date.Year())
+		}
+	}
+	return years
+}

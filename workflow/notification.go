@@ -53,7 +53,7 @@ func notifications(a *Appeal, cmd Command, from State, prevDirection string) []N
 	case EventApprove:
 		resident()
 		out = append(out, card)
-	case EventReturn, EventResidentReplied, EventReopen, EventWithdraw:
+	case EventReturn, EventResidentReplied, EventReopen, EventResidentCommented, EventWithdraw:
 		out = append(out, card, n(AudienceChat, a.Direction))
 	case EventClose:
 		// The system closing an answer nobody rated tells the resident;

@@ -128,6 +128,25 @@ func (s *Service) Check(ctx context.Context, cmd Command) (*Appeal, error) {
 	return out, nil
 }
 
+// DeadlineRule returns the deadline rule of a kind in a direction (""
+// for the kind's default), as registration applies it; /help tells the
+// resident the message rule. Like Check, it reads in a transaction that it
+// rolls back, so that it records nothing (not the update being handled).
+func (s *Service) DeadlineRule(ctx context.Context, kind Kind, direction string) (DeadlineRule, error) {
+	var r DeadlineRule
+	err := s.Store.InTx(ctx, func(ctx context.Context, tx Tx) error {
+		var err error
+		if r, err = tx.FindDeadlineRule(ctx, kind, direction); err != nil {
+			return err
+		}
+		return errDryRun
+	})
+	if err != nil && !errors.Is(err, errDryRun) {
+		return DeadlineRule{}, fmt.Errorf("deadline rule of %s in %q: %w", kind, direction, err)
+	}
+	return r, nil
+}
+
 // dryRun is the error with which Check ends its transaction, so that the
 // store rolls it back.
 type dryRun string
@@ -162,15 +181,22 @@ func (s *Service) allow(ctx context.Context, tx Tx, a *Appeal, cmd Command) (Rol
 	if !ok {
 		return "", "", Errorf(EInvalid, "cannot %s appeal %d in state %s", cmd.Event, a.ID, a.State)
 	}
-	if err := guard(a, cmd.Event); err != nil {
+	if err := Guard(a, cmd.Event, s.now()); err != nil {
 		return "", "", err
 	}
 	return role, to, nil
 }
 
-// guard refuses an event that the transition table allows in a's state
-// but a itself does not: what no input can change.
-func guard(a *Appeal, e Event) error {
+// Guard refuses at now an event that the transition table allows in a's
+// state but a itself does not, whoever fires it: what no input can change.
+// It returns nil when a takes e as far as a is concerned (the actor's role,
+// the version and the state are Service.Check's). A card asks it before
+// offering a button, and Service.Check and Apply decide with it.
+//
+// An extension is refused once the deadline has passed: 59-ФЗ art. 12
+// part 2 extends a term that is running, with the citizen told before it
+// ends (the error wraps ErrDeadlinePassed).
+func Guard(a *Appeal, e Event, now time.Time) error {
 	switch e {
 	case EventAskResident:
 		if a.ResidentID == 0 {
@@ -179,6 +205,14 @@ func guard(a *Appeal, e Event) error {
 	case EventExtend:
 		if a.Extended {
 			return Errorf(EInvalid, "appeal %d deadline was already extended", a.ID)
+		}
+		if !a.DueAt.IsZero() && now.After(a.DueAt) {
+			return &Error{Code: EInvalid, Message: fmt.Sprintf("appeal %d was due %s", a.ID, a.DueAt.Format(time.RFC3339)),
+				Err: ErrDeadlinePassed}
+		}
+	case EventResidentCommented:
+		if a.ReopenCount == 0 || (a.Solved != SolvedNo && a.Solved != SolvedPartly) {
+			return Errorf(EInvalid, "appeal %d has no reopening by its resident to comment on", a.ID)
 		}
 	case EventRate:
 		if a.Rating != 0 {

@@ -84,12 +84,16 @@ func (f *fixture) submit(tb testing.TB, direction string) *workflow.Appeal {
 }
 
 // inState returns an appeal of the housing direction forced into state s
-// (with a draft, so that approve has something to approve).
+// (with a draft, so that approve has something to approve; in a state of
+// being worked on, reopened once by its resident as not solved, so that
+// resident_commented has a reopening to comment on).
 func (f *fixture) inState(tb testing.TB, s workflow.State) *workflow.Appeal {
 	tb.Helper()
 	a := f.submit(tb, "housing")
 	dbtest.Exec(tb, f.db, `UPDATE appeals SET state = $2, draft = 'Мусор вывезен 3 марта.' WHERE id = $1`, a.ID, s)
 	switch s {
+	case workflow.StateAssigned, workflow.StateInProgress, workflow.StateClarification, workflow.StateOnApproval, workflow.StateReopened:
+		dbtest.Exec(tb, f.db, `UPDATE appeals SET reopen_count = 1, solved = 'no' WHERE id = $1`, a.ID)
 	case workflow.StateReceived: // not registered, not routed
 		dbtest.Exec(tb, f.db, `UPDATE appeals SET year = NULL, seq = NULL, due_at = NULL, direction = NULL WHERE id = $1`, a.ID)
 	case workflow.StateRegistered: // in triage
@@ -149,6 +153,8 @@ func validInput(ev workflow.Event) workflow.Input {
 		return workflow.Input{Rating: 4}
 	case workflow.EventReopen:
 		return workflow.Input{Solved: workflow.SolvedNo}
+	case workflow.EventResidentCommented:
+		return workflow.Input{Text: "Мусор снова лежит у второго подъезда."}
 	}
 	return workflow.Input{}
 }
@@ -158,7 +164,7 @@ func actorFor(ev workflow.Event) workflow.Actor {
 	switch ev {
 	case workflow.EventRegister, workflow.EventClose:
 		return workflow.System()
-	case workflow.EventResidentReplied, workflow.EventRate, workflow.EventReopen, workflow.EventWithdraw:
+	case workflow.EventResidentReplied, workflow.EventRate, workflow.EventReopen, workflow.EventResidentCommented, workflow.EventWithdraw:
 		return workflow.Resident(residentUser)
 	}
 	return workflow.Staff(staffAll)
@@ -179,10 +185,12 @@ var lifecycle = map[workflow.Event]map[workflow.State]workflow.State{
 	"extend":           {"assigned": "assigned", "in_progress": "in_progress", "clarification": "clarification", "on_approval": "on_approval", "reopened": "reopened"},
 	"rate":             {"answered": "answered"},
 	"reopen":           {"answered": "reopened", "closed": "reopened"},
-	"close":            {"answered": "closed"},
-	"reject":           {"registered": "rejected", "assigned": "rejected", "in_progress": "rejected", "clarification": "rejected"},
-	"redirect":         {"registered": "redirected", "assigned": "redirected", "in_progress": "redirected", "clarification": "redirected"},
-	"withdraw":         {"received": "withdrawn", "registered": "withdrawn", "assigned": "withdrawn", "in_progress": "withdrawn", "clarification": "withdrawn", "on_approval": "withdrawn", "reopened": "withdrawn"},
+	"resident_commented": {"assigned": "assigned", "in_progress": "in_progress", "clarification": "clarification",
+		"on_approval": "on_approval", "reopened": "reopened"},
+	"close":    {"answered": "closed"},
+	"reject":   {"registered": "rejected", "assigned": "rejected", "in_progress": "rejected", "clarification": "rejected"},
+	"redirect": {"registered": "redirected", "assigned": "redirected", "in_progress": "redirected", "clarification": "redirected"},
+	"withdraw": {"received": "withdrawn", "registered": "withdrawn", "assigned": "withdrawn", "in_progress": "withdrawn", "clarification": "withdrawn", "on_approval": "withdrawn", "reopened": "withdrawn"},
 }
 
 func TestEveryStateEventPair(t *testing.T) {

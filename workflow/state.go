@@ -62,10 +62,14 @@ const (
 	EventExtend          Event = "extend"
 	EventRate            Event = "rate"
 	EventReopen          Event = "reopen"
-	EventClose           Event = "close"
-	EventReject          Event = "reject"
-	EventRedirect        Event = "redirect"
-	EventWithdraw        Event = "withdraw"
+	// EventResidentCommented attaches the resident's comment to the
+	// reopening they made: «Нет» or «Частично» reopens at once, the
+	// comment may come later, while the appeal is worked on again.
+	EventResidentCommented Event = "resident_commented"
+	EventClose             Event = "close"
+	EventReject            Event = "reject"
+	EventRedirect          Event = "redirect"
+	EventWithdraw          Event = "withdraw"
 )
 
 // Events returns every event in a stable order, in a slice of the
@@ -74,7 +78,7 @@ func Events() []Event {
 	return []Event{
 		EventRegister, EventRoute, EventTake, EventAskResident, EventResidentReplied,
 		EventSubmitDraft, EventApprove, EventReturn, EventReroute, EventExtend,
-		EventRate, EventReopen, EventClose, EventReject, EventRedirect, EventWithdraw,
+		EventRate, EventReopen, EventResidentCommented, EventClose, EventReject, EventRedirect, EventWithdraw,
 	}
 }
 
@@ -106,6 +110,13 @@ var transitions = fsm.Events{
 	{Name: string(EventExtend), Src: []string{string(StateReopened)}, Dst: string(StateReopened)},
 	{Name: string(EventRate), Src: []string{string(StateAnswered)}, Dst: string(StateAnswered)},
 	{Name: string(EventReopen), Src: []string{string(StateAnswered), string(StateClosed)}, Dst: string(StateReopened)},
+	// resident_commented keeps the state, in any state of the appeal being
+	// worked on again: one event per source state, each a self-transition.
+	{Name: string(EventResidentCommented), Src: []string{string(StateAssigned)}, Dst: string(StateAssigned)},
+	{Name: string(EventResidentCommented), Src: []string{string(StateInProgress)}, Dst: string(StateInProgress)},
+	{Name: string(EventResidentCommented), Src: []string{string(StateClarification)}, Dst: string(StateClarification)},
+	{Name: string(EventResidentCommented), Src: []string{string(StateOnApproval)}, Dst: string(StateOnApproval)},
+	{Name: string(EventResidentCommented), Src: []string{string(StateReopened)}, Dst: string(StateReopened)},
 	{Name: string(EventClose), Src: []string{string(StateAnswered)}, Dst: string(StateClosed)},
 	{Name: string(EventReject), Src: []string{string(StateRegistered), string(StateAssigned), string(StateInProgress), string(StateClarification)}, Dst: string(StateRejected)},
 	{Name: string(EventRedirect), Src: []string{string(StateRegistered), string(StateAssigned), string(StateInProgress), string(StateClarification)}, Dst: string(StateRedirected)},

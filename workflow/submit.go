@@ -69,7 +69,9 @@ func (s *Service) submit(ctx context.Context, tx Tx, actor Actor, n NewAppeal) (
 	if err := tx.AddAttachments(ctx, a.ID, PurposeAppeal, n.Attachments); err != nil {
 		return nil, fmt.Errorf("add attachments: %w", err)
 	}
-	if err := s.apply(ctx, tx, a, Command{AppealID: a.ID, Event: EventRegister, Actor: System()}); err != nil {
+	// The deadline rule is the one of the direction the appeal goes to.
+	register := Command{AppealID: a.ID, Event: EventRegister, Actor: System(), Input: Input{Direction: n.Direction}}
+	if err := s.apply(ctx, tx, a, register); err != nil {
 		return nil, err
 	}
 	if n.Direction == "" {
