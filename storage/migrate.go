@@ -16,9 +16,7 @@ import (
 // Migrate applies the embedded migrations to the database at url. A
 // PostgreSQL advisory lock held for the whole run makes concurrent starts
 // of several instances apply each migration once. It refuses a database
-// whose schema is newer than this binary knows. A migration numbered below
-// one already applied (numbers are given out ahead to the branches that
-// write them, so 00007 may land after 00010) is applied all the same.
+// whose schema is newer than this binary knows.
 func Migrate(ctx context.Context, url string, logger *slog.Logger) error {
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
@@ -40,7 +38,7 @@ func migrateDB(ctx context.Context, sqlDB *sql.DB, logger *slog.Logger) error {
 		return fmt.Errorf("storage: unable to create migration lock: %w", err)
 	}
 	provider, err := goose.NewProvider(goose.DialectPostgres, sqlDB, migrations.FS,
-		goose.WithSessionLocker(locker), goose.WithDisableGlobalRegistry(true), goose.WithAllowOutofOrder(true))
+		goose.WithSessionLocker(locker), goose.WithDisableGlobalRegistry(true))
 	if err != nil {
 		return fmt.Errorf("storage: unable to load migrations: %w", err)
 	}

@@ -314,28 +314,3 @@ func TestOutboxNeverSendsTwiceConcurrently(t *testing.T) {
 		}
 	}
 }
-
-// TestMigrateAppliesAMissingLowerMigration: migrations are numbered ahead
-// by the branches that write them, so one may land after a higher one was
-// applied (00007 after 00010). Migrate applies it then, instead of
-// refusing the database.
-func TestMigrateAppliesAMissingLowerMigration(t *testing.T) {
-	t.Parallel()
-	url := dbtest.URL(t)
-	ctx := context.Background()
-	db, err := storage.Open(ctx, url, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	// A database migrated by a binary that had every migration but 00007.
-	dbtest.Exec(t, db, `DELETE FROM goose_db_version WHERE version_id = 7`)
-	dbtest.Exec(t, db, `ALTER TABLE deadline_rules DROP COLUMN non_working`)
-	if err := storage.Migrate(ctx, url, nil); err != nil {
-		t.Fatalf("Migrate with 00007 missing: %v", err)
-	}
-	var nonWorking string
-	if err := db.Pool().QueryRow(ctx, `SELECT non_working FROM deadline_rules WHERE kind = 'appeal59' AND direction IS NULL`).Scan(&nonWorking); err != nil || nonWorking != "previous" {
-		t.Errorf("after Migrate: non_working %q, %v; want previous", nonWorking, err)
-	}
-}
