@@ -78,7 +78,7 @@ type DigestWindow struct {
 	// Worst is how many of the most overdue appeals the store lists.
 	Worst int
 	// Escalations is how many of the appeals escalated in [Since, Now)
-	// the store lists.
+	// the store lists (0: all).
 	Escalations int
 }
 
