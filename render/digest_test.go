@@ -90,8 +90,10 @@ func TestDigestEscalations(t *testing.T) {
 
 // TestDigestFitsCaption: the busiest digest of the decree's directions —
 // every direction new, a direction no longer active, triage, five late
-// appeals of the longest names, every figure moved — still fits a
-// photo's caption, so the text and the chart go as one message.
+// appeals of the longest names, every figure moved, no escalation — still
+// fits a photo's caption, sent late too, so the text and the chart go as
+// one message. (With five escalations it does not: see the digest
+// package's TestPreparedBusiestFollowsChart.)
 func TestDigestFitsCaption(t *testing.T) {
 	loc := time.FixedZone("MSK", 3*60*60)
 	now := time.Date(2026, 12, 17, 9, 0, 0, 0, loc)
@@ -116,6 +118,9 @@ func TestDigestFitsCaption(t *testing.T) {
 	text, _ := render.Digest(d, loc)
 	if !render.FitsCaption(text) {
 		t.Errorf("%d characters, over a caption's 1024:\n%s", len([]rune(text)), text)
+	}
+	if late := render.DigestLateNote(now, loc) + "\n" + text; !render.FitsCaption(late) {
+		t.Errorf("sent late, %d characters, over a caption's 1024:\n%s", len([]rune(late)), late)
 	}
 	if render.FitsCaption(text + strings.Repeat("я", 1024)) {
 		t.Error("FitsCaption takes anything")
