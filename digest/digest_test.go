@@ -12,6 +12,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"mcu/control"
 	"mcu/digest"
 	"mcu/internal/dbtest"
 	"mcu/internal/golden"
@@ -36,22 +37,28 @@ const (
 )
 
 // district is a fresh database whose appeals are lived through the real
-// workflow at an injected clock: what the digest counts is what the bot
-// writes.
+// workflow at an injected clock, with deadline control's escalating jobs
+// (Deadlines, Redirects) run at 08:00 every day, their first slot of the
+// day (when whatever falls due that day is escalated): what the digest
+// counts is what the bot and control write.
 type district struct {
 	t        *testing.T
 	ctx      context.Context
 	db       *storage.DB
 	svc      *workflow.Service
+	ctl      *control.Control
 	now      time.Time
-	resident int64 // residents.id
+	ran      time.Time // the last slot control ran
+	resident int64     // residents.id
 }
 
 func newDistrict(t *testing.T) *district {
 	t.Helper()
 	d := &district{t: t, ctx: context.Background(), db: dbtest.New(t)}
-	d.svc = &workflow.Service{Store: d.db, Calendar: workflow.NewCalendar(nil, nil), Location: moscow,
-		Now: func() time.Time { return d.now }, Logger: dbtest.Logger(t)}
+	cal, clock := workflow.NewCalendar(nil, nil), func() time.Time { return d.now }
+	d.svc = &workflow.Service{Store: d.db, Calendar: cal, Location: moscow, Now: clock, Logger: dbtest.Logger(t)}
+	d.ctl = control.New(control.Options{Store: d.db, Service: d.svc, Calendar: cal, Location: moscow, Now: clock,
+		Logger: dbtest.Logger(t)})
 	err := d.db.Pool().QueryRow(d.ctx, `INSERT INTO residents (telegram_user_id, chat_id, consent_at)
 		VALUES ($1, $1, now()) RETURNING id`, residentUser).Scan(&d.resident)
 	if err != nil {
@@ -75,11 +82,31 @@ func at(m time.Month, day, hour, minute int) time.Time {
 	return time.Date(2026, m, day, hour, minute, 0, 0, moscow)
 }
 
+// clock moves the clock to when, running deadline control's Deadlines
+// and Redirects at every 08:00 on the way (when included).
+func (d *district) clock(when time.Time) {
+	d.t.Helper()
+	if d.ran.IsZero() {
+		y, m, day := when.Date()
+		d.ran = time.Date(y, m, day-1, 8, 0, 0, 0, moscow)
+	}
+	for slot := d.ran.AddDate(0, 0, 1); !slot.After(when); slot = slot.AddDate(0, 0, 1) {
+		d.now = slot
+		for _, job := range []func(context.Context, time.Time, bool) error{d.ctl.Deadlines, d.ctl.Redirects} {
+			if err := job(d.ctx, slot, false); err != nil {
+				d.t.Fatalf("control at %v: %v", slot, err)
+			}
+		}
+		d.ran = slot
+	}
+	d.now = when
+}
+
 // message is a resident's message to direction ("" for triage),
 // submitted at when.
 func (d *district) message(when time.Time, direction string) *workflow.Appeal {
 	d.t.Helper()
-	d.now = when
+	d.clock(when)
 	a, err := d.svc.Submit(d.ctx, workflow.Resident(residentUser), workflow.NewAppeal{
 		Kind: workflow.KindMessage, Source: workflow.SourceBot, Direction: direction,
 		ResidentID: d.resident, Text: "Во дворе дома 5 не вывозят мусор",
@@ -94,7 +121,7 @@ func (d *district) message(when time.Time, direction string) *workflow.Appeal {
 // an operator at when: due 30 calendar days later.
 func (d *district) appeal59(when time.Time, direction string) *workflow.Appeal {
 	d.t.Helper()
-	d.now = when
+	d.clock(when)
 	a, err := d.svc.Submit(d.ctx, workflow.Staff(staffUser), workflow.NewAppeal{
 		Kind: workflow.KindAppeal59, Source: workflow.SourcePOS, Direction: direction,
 		Text: "Прошу отремонтировать дорогу", ContactName: "Петров",
@@ -109,7 +136,7 @@ func (d *district) appeal59(when time.Time, direction string) *workflow.Appeal {
 // the resident.
 func (d *district) fire(a *workflow.Appeal, when time.Time, ev workflow.Event, in workflow.Input) {
 	d.t.Helper()
-	d.now = when
+	d.clock(when)
 	actor := workflow.Staff(staffUser)
 	switch ev {
 	case workflow.EventRate, workflow.EventReopen, workflow.EventClose, workflow.EventWithdraw:
@@ -144,35 +171,40 @@ func (d *district) rate(a *workflow.Appeal, when time.Time, rating int, solved s
 // seed lives the district's appeals from January to the digest of
 // Tuesday 17 March 2026, 09:00. Registration numbers follow the order
 // below; the comments give each appeal's deadline (10 working days for a
-// message, 30 days for appeal59; 9 March 2026 is a day off) and where it
-// stands at the digest.
+// message, 30 days for appeal59; 9 March 2026 is a day off), when
+// deadline control escalated it (at 08:00 on its last day; an appeal59
+// left in triage also on day 7 after registration) and where it stands
+// at the digest.
 func (d *district) seed() {
 	a1 := d.message(at(1, 19, 10, 0), "housing") // 000001, due 2 Feb
 	d.answer(a1, at(1, 29, 11, 0))               // previous period: 8 working days, on time
 	d.rate(a1, at(1, 29, 12, 0), 5, workflow.SolvedYes)
 
 	a2 := d.message(at(1, 20, 10, 0), "economy") // 000002, due 3 Feb
-	d.answer(a2, at(2, 4, 10, 0))                // previous period: 11 working days, late
+	d.answer(a2, at(2, 4, 10, 0))                // escalated 3 Feb; previous period: 11 working days, late
 	d.rate(a2, at(2, 4, 11, 0), 2, workflow.SolvedNo)
 	d.answer(a2, at(2, 16, 10, 0)) // current period: 19 working days, late
 	d.rate(a2, at(2, 16, 11, 0), 4, workflow.SolvedYes)
 
-	a3 := d.appeal59(at(2, 3, 10, 0), "property") // 000003, due Thu 5 March: 12 days late
+	a3 := d.appeal59(at(2, 3, 10, 0), "property") // 000003, due Thu 5 March (escalated): 12 days late
 	_ = a3
 
 	a4 := d.message(at(2, 16, 10, 0), "politics") // 000004, due 3 March
 	d.answer(a4, at(2, 27, 15, 0))                // 8 working days, on time
 	d.rate(a4, at(2, 27, 16, 0), 4, workflow.SolvedYes)
 
-	a5 := d.message(at(2, 24, 10, 0), "housing") // 000005, due 11 March: 6 days late
+	a5 := d.message(at(2, 24, 10, 0), "housing") // 000005, due 11 March (escalated): 6 days late
 	d.fire(a5, at(2, 25, 10, 0), workflow.EventTake, workflow.Input{})
-	d.message(at(2, 25, 10, 0), "housing")       // 000006, due 12 March: 5 days late
-	a7 := d.message(at(2, 26, 10, 0), "economy") // 000007, due 13 March: 4 days late
+	d.message(at(2, 25, 10, 0), "housing")       // 000006, due 12 March (escalated): 5 days late
+	a7 := d.message(at(2, 26, 10, 0), "economy") // 000007, due 13 March (escalated): 4 days late
 	d.fire(a7, at(2, 27, 10, 0), workflow.EventTake, workflow.Input{})
 	d.fire(a7, at(2, 27, 11, 0), workflow.EventSubmitDraft, workflow.Input{Text: "Проект"})
+	// Escalated on 16 March at 08:00, an hour before the previous digest:
 	d.message(at(2, 27, 10, 0), "")         // 000008, triage, due 16 March: 1 day late
 	d.message(at(2, 27, 11, 0), "politics") // 000009, due 16 March: 1 day late (listed after 000008)
 
+	// Due 17 March, open, so escalated at 08:00 that day, since the
+	// previous digest:
 	a10 := d.message(at(3, 2, 10, 0), "social") // 000010, due 17 March: due soon
 	d.answer(a10, at(3, 4, 12, 0))              // 2 working days, on time
 	d.rate(a10, at(3, 4, 13, 0), 3, workflow.SolvedPartly)
@@ -184,11 +216,14 @@ func (d *district) seed() {
 	a14 := d.message(at(3, 10, 10, 0), "housing") // 000014, due 24 March
 	d.answer(a14, at(3, 16, 14, 0))               // since the last digest: 4 working days, on time
 	d.rate(a14, at(3, 16, 15, 0), 5, workflow.SolvedYes)
+	// 000015, due 9 April, left in triage: reminded on 15 March (day 5),
+	// escalated on 17 March at 08:00 (day 7), since the previous digest.
+	d.appeal59(at(3, 10, 11, 0), "")
 
-	d.message(at(3, 16, 11, 0), "social")         // 000015, new
-	a16 := d.message(at(3, 16, 12, 0), "housing") // 000016, new, withdrawn
-	d.fire(a16, at(3, 16, 13, 0), workflow.EventWithdraw, workflow.Input{})
-	d.message(at(3, 17, 8, 30), "") // 000017, new in triage
+	d.message(at(3, 16, 11, 0), "social")         // 000016, new
+	a17 := d.message(at(3, 16, 12, 0), "housing") // 000017, new, withdrawn
+	d.fire(a17, at(3, 16, 13, 0), workflow.EventWithdraw, workflow.Input{})
+	d.message(at(3, 17, 8, 30), "") // 000018, new in triage
 }
 
 // TestDigestGolden builds the digest of a seeded district at a fixed
@@ -201,6 +236,7 @@ func TestDigestGolden(t *testing.T) {
 	d := newDistrict(t)
 	d.seed()
 	now, since := at(3, 17, 9, 0), at(3, 16, 9, 0)
+	d.clock(now)
 	b := &digest.Builder{Store: d.db, Calendar: workflow.NewCalendar(nil, nil), Location: moscow}
 	got, err := b.Build(d.ctx, since, now)
 	if err != nil {
@@ -211,15 +247,15 @@ func TestDigestGolden(t *testing.T) {
 		Since: since, Now: now,
 		Directions: []workflow.DirectionFigures{
 			{Code: "politics", Name: "Внутренняя политика", Open: 2, Overdue: 1}, // 000009, 000011
-			{Code: "social", Name: "Безопасность, социальная политика, образование, культура и спорт", // 000010, 000015
+			{Code: "social", Name: "Безопасность, социальная политика, образование, культура и спорт", // 000010, 000016
 				New: 1, Open: 2},
-			{Code: "housing", Name: "ЖКХ", New: 1, Open: 2, Overdue: 2},         // 000005, 000006; 000016 withdrawn
+			{Code: "housing", Name: "ЖКХ", New: 1, Open: 2, Overdue: 2},         // 000005, 000006; 000017 withdrawn
 			{Code: "economy", Name: "Экономика и финансы", Open: 3, Overdue: 1}, // 000007, 000012, 000013
 			{Code: "property", Name: "Имущество, земельные ресурсы, жилищный контроль, архитектура", // 000003
 				Open: 1, Overdue: 1},
-			{Code: "", New: 1, Open: 2, Overdue: 1}, // 000008, 000017
+			{Code: "", New: 1, Open: 3, Overdue: 1}, // 000008, 000015, 000018
 		},
-		New: 3, Open: 12, Overdue: 6,
+		New: 3, Open: 13, Overdue: 6,
 		Worst: []workflow.OverdueAppeal{
 			{ID: 3, Number: "2026-000003", Direction: "property", DueAt: due(3, 5), DaysLate: 12},
 			{ID: 5, Number: "2026-000005", Direction: "housing", DueAt: due(3, 11), DaysLate: 6},
@@ -229,6 +265,15 @@ func TestDigestGolden(t *testing.T) {
 		},
 		DueSoon: 3, DueBy: due(3, 19), // 000010, 000011, 000012
 		Answered: 1, Closed: 1, // 000014
+		// At 08:00 on 17 March: 000010 and 000011 on their last day,
+		// 000015 on day 7 in triage; 000008 and 000009 were escalated an
+		// hour before the previous digest.
+		Escalated: 3,
+		Escalations: []workflow.EscalatedAppeal{
+			{ID: 10, Number: "2026-000010", Direction: "social", SentAt: at(3, 17, 8, 0)},
+			{ID: 11, Number: "2026-000011", Direction: "politics", SentAt: at(3, 17, 8, 0)},
+			{ID: 15, Number: "2026-000015", Direction: "", Redirect: true, SentAt: at(3, 17, 8, 0)},
+		},
 		// Current: 19 + 8 + 2 + 4 = 33 working days in 4 answers, 8.25
 		// shown as 8.3; previous: (8 + 11) / 2 = 9.5.
 		AnswerTime: workflow.Indicator{Value: 8.3, Known: true, Previous: 9.5, PreviousKnown: true, Target: 8, LowerIsBetter: true},
@@ -239,8 +284,27 @@ func TestDigestGolden(t *testing.T) {
 		// 000010 reopened, of 4 answers; before, 000002 of 2.
 		Reopens: workflow.Indicator{Value: 25, Known: true, Previous: 50, PreviousKnown: true, LowerIsBetter: true},
 	}
-	if diff := cmp.Diff(want, got); diff != "" {
+	if diff := cmp.Diff(want, got, cmp.Comparer(func(a, b time.Time) bool { return a.Equal(b) })); diff != "" {
 		t.Errorf("figures differ from the hand count (-want +got):\n%s", diff)
+	}
+	// The escalations deadline control recorded over the whole time: the
+	// digest's are those of the window.
+	all, err := d.db.FindEscalations(d.ctx, at(1, 1, 0, 0), now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var escalated []string
+	for _, e := range all {
+		escalated = append(escalated, e.SentAt.In(moscow).Format("02.01 15:04 ")+e.Number+" "+e.Threshold)
+	}
+	wantAll := []string{
+		"03.02 08:00 2026-000002 escalate", "05.03 08:00 2026-000003 escalate", "11.03 08:00 2026-000005 escalate",
+		"12.03 08:00 2026-000006 escalate", "13.03 08:00 2026-000007 escalate", "16.03 08:00 2026-000008 escalate",
+		"16.03 08:00 2026-000009 escalate", "17.03 08:00 2026-000010 escalate", "17.03 08:00 2026-000011 escalate",
+		"17.03 08:00 2026-000015 redirect_escalate",
+	}
+	if diff := cmp.Diff(wantAll, escalated); diff != "" {
+		t.Errorf("escalations recorded by deadline control (-want +got):\n%s", diff)
 	}
 
 	msg, err := b.Compose(d.ctx, since, now)
@@ -252,6 +316,12 @@ func TestDigestGolden(t *testing.T) {
 	checkChart(t, msg.Chart)
 	if !render.FitsCaption(msg.Text) {
 		t.Errorf("the digest does not fit a photo's caption:\n%s", msg.Text)
+	}
+	// Sent late, it still goes as one message: the chart, the text as its
+	// caption, the buttons.
+	late := render.DigestLateNote(now, moscow)
+	if p := msg.Prepared(late); p.File == nil || p.File.Caption != late+"\n"+msg.Text || p.Text != "" || len(p.Buttons) != 3 {
+		t.Errorf("the late digest is not the chart with its text as the caption: %+v", p)
 	}
 	for _, row := range msg.Markup.InlineKeyboard {
 		for _, btn := range row {

@@ -20,6 +20,8 @@ const (
 	chartOpen         = "открыто"
 	chartOverdue      = "просрочено"
 	digestNoDirection = "Без направления"
+	// digestNoDirectionInline is triage inside a line.
+	digestNoDirectionInline = "без направления"
 )
 
 // digestText is the text of the digest d, dates in loc.
@@ -45,6 +47,7 @@ func digestText(d workflow.Digest, loc *time.Location) string {
 	if more := d.Overdue - len(d.Worst); more > 0 && len(d.Worst) > 0 {
 		fmt.Fprintf(&b, "…и ещё %d\n", more)
 	}
+	b.WriteString(escalationLine(d))
 	fmt.Fprintf(&b, "Срок истекает в ближайшие %d раб. %s (до %s): %d\n", workflow.DigestDueSoonWorkdays,
 		plural(workflow.DigestDueSoonWorkdays, "день", "дня", "дней"), d.DueBy.In(loc).Format("02.01"), d.DueSoon)
 	b.WriteString("\nЗа 30 дней (▲▼ — к 30 дням до них):\n")
@@ -53,6 +56,35 @@ func digestText(d workflow.Digest, loc *time.Location) string {
 	b.WriteString(indicatorLine("Оценки 4–5", "нет оценок", d.GoodRatings, percent))
 	b.WriteString(indicatorLine("Возобновлено", "нет ответов", d.Reopens, reopenRate))
 	return strings.TrimRight(b.String(), "\n")
+}
+
+// escalationLine is the line of the appeals escalated since the last
+// digest, "" when there were none: how many, the first of them with
+// their direction and, for an appeal of 59-ФЗ left in triage, why, then
+// «…и ещё N».
+func escalationLine(d workflow.Digest) string {
+	if d.Escalated == 0 {
+		return ""
+	}
+	s := fmt.Sprintf("Эскалировано с прошлой сводки: %d", d.Escalated)
+	items := make([]string, len(d.Escalations))
+	for i, e := range d.Escalations {
+		where := digestDirection(d, e.Direction)
+		if e.Direction == "" {
+			where = digestNoDirectionInline
+		}
+		if e.Redirect {
+			where += ", 59-ФЗ: не переадресовано"
+		}
+		items[i] = e.Number + " (" + where + ")"
+	}
+	if len(items) > 0 {
+		s += " — " + strings.Join(items, ", ")
+	}
+	if more := d.Escalated - len(d.Escalations); more > 0 && len(d.Escalations) > 0 {
+		s += fmt.Sprintf(" …и ещё %d", more)
+	}
+	return s + "\n"
 }
 
 // figureFormat formats a quality figure: the figure itself (full, with

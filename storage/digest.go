@@ -66,6 +66,21 @@ const (
 		FROM appeal_events
 		WHERE event IN ('rate', 'reopen') AND at >= $1 AND at < $3
 		GROUP BY 1`
+	// Appeals escalated since the last digest (deadline control's
+	// escalate and redirect_escalate alerts): deadline_alerts_escalations,
+	// then each appeal by its key. An appeal escalated twice in the window
+	// is its latest escalation; the first $3 (all for 0) are listed, each
+	// row with how many there are in all.
+	digestEscalationsSQL = `
+		SELECT appeal_id, year, seq, direction, redirect, sent_at, count(*) OVER ()
+		FROM (
+			SELECT DISTINCT ON (d.appeal_id) d.appeal_id, a.year, a.seq, coalesce(a.direction, '') AS direction,
+				d.threshold = 'redirect_escalate' AS redirect, d.sent_at
+			FROM deadline_alerts d JOIN appeals a ON a.id = d.appeal_id
+			WHERE d.threshold IN ('escalate', 'redirect_escalate') AND d.sent_at >= $1 AND d.sent_at < $2
+			ORDER BY d.appeal_id, d.sent_at DESC
+		) e
+		ORDER BY sent_at, appeal_id LIMIT nullif($3::int, 0)`
 )
 
 // digestQuery is one of the digest's queries with its arguments for a
@@ -90,6 +105,9 @@ var digestQueries = []digestQuery{
 	{"judged", digestJudgedSQL, func(w workflow.DigestWindow) []any {
 		return []any{w.PreviousStart, w.PeriodStart, w.Now}
 	}, scanJudged},
+	{"escalations", digestEscalationsSQL, func(w workflow.DigestWindow) []any {
+		return []any{w.Since, w.Now, w.Escalations}
+	}, scanEscalations},
 }
 
 // FindDigestRows counts what the digest of window w shows. Its queries
@@ -204,6 +222,19 @@ func scanJudged(rows pgx.Rows, out *workflow.DigestRows) error {
 		}
 		p := period(out, current)
 		p.Ratings, p.GoodRatings, p.Reopens = ratings, good, reopens
+	}
+	return rows.Err()
+}
+
+func scanEscalations(rows pgx.Rows, out *workflow.DigestRows) error {
+	for rows.Next() {
+		var a workflow.EscalatedAppeal
+		var year, seq int
+		if err := rows.Scan(&a.ID, &year, &seq, &a.Direction, &a.Redirect, &a.SentAt, &out.Escalated); err != nil {
+			return err
+		}
+		a.Number = workflow.FormatNumber(year, seq)
+		out.Escalations = append(out.Escalations, a)
 	}
 	return rows.Err()
 }

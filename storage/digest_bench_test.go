@@ -30,8 +30,8 @@ func BenchmarkDigestQueries(b *testing.B) {
 	now := time.Date(2026, 3, 17, 9, 0, 0, 0, msk)
 	started := time.Now()
 	seedDistrict(b, db, now)
-	b.Logf("seeded %d appeals and %d audit events in %s", count(b, db, "appeals"), count(b, db, "appeal_events"),
-		time.Since(started).Round(100*time.Millisecond))
+	b.Logf("seeded %d appeals, %d audit events and %d alerts in %s", count(b, db, "appeals"), count(b, db, "appeal_events"),
+		count(b, db, "deadline_alerts"), time.Since(started).Round(100*time.Millisecond))
 
 	w := workflow.NewDigestWindow(workflow.NewCalendar(nil, nil), msk, now.Add(-24*time.Hour), now)
 	for _, q := range storage.DigestQueries(w) {
@@ -68,8 +68,10 @@ func BenchmarkDigestQueries(b *testing.B) {
 // 30 days are closed, rejected, redirected or withdrawn, but 1 in 200 left
 // open and late; of the last 30 days' a third are open. The indexes and
 // foreign keys are dropped while rows go in and built again after (see
-// bulkLoad); then the tables are vacuumed and analysed, as autovacuum
-// would.
+// bulkLoad). Deadline control's alerts follow: a reminder for every
+// appeal not answered 3 days before its deadline, an escalation for every
+// one still open after it, a 59-ФЗ alert for every one left in triage.
+// Then the tables are vacuumed and analysed, as autovacuum would.
 func seedDistrict(b *testing.B, db *storage.DB, now time.Time) {
 	b.Helper()
 	ctx := context.Background()
@@ -136,7 +138,22 @@ func seedDistrict(b *testing.B, db *storage.DB, now time.Time) {
 	for _, sql := range rebuild {
 		exec(sql)
 	}
-	exec(`VACUUM ANALYZE appeals, appeal_events`)
+	// Deadline control's records: the reminder 3 days before the deadline
+	// of every appeal not answered by then; the escalation, at 08:00 on
+	// the day the deadline passes, of every appeal still open after it;
+	// the 59-ФЗ alert on day 7 of every appeal left in triage.
+	exec(`
+		INSERT INTO deadline_alerts (appeal_id, threshold, due_at, sent_at)
+		SELECT id, 'remind_3', due_at, due_at - interval '3 days' FROM appeals
+		WHERE (answered_at IS NULL OR answered_at > due_at - interval '3 days') AND due_at - interval '3 days' < $1
+		UNION ALL
+		SELECT id, 'escalate', due_at,
+			(date_trunc('day', due_at AT TIME ZONE 'Europe/Moscow') + interval '8 hours') AT TIME ZONE 'Europe/Moscow'
+		FROM appeals WHERE `+storage.OpenAppealsSQL+` AND due_at < $1
+		UNION ALL
+		SELECT id, 'redirect_escalate', created_at + interval '7 days', created_at + interval '7 days' FROM appeals
+		WHERE direction IS NULL AND `+storage.OpenAppealsSQL+` AND created_at + interval '7 days' < $1`, now)
+	exec(`VACUUM ANALYZE appeals, appeal_events, deadline_alerts`)
 }
 
 // bulkLoad returns the statements that drop the secondary indexes and the

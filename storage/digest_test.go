@@ -169,6 +169,79 @@ func TestFindDigestRows(t *testing.T) {
 	}
 }
 
+// alert records an alert of deadline control about an appeal, as
+// control does (storage.DB.SendAlert) with nothing to send.
+func (s *digestSeed) alert(appealID int64, threshold string, due, sent time.Time) {
+	s.t.Helper()
+	dbtest.Exec(s.t, s.db, `INSERT INTO deadline_alerts (appeal_id, threshold, due_at, sent_at) VALUES ($1, $2, $3, $4)`,
+		appealID, threshold, due, sent)
+}
+
+// TestFindDigestRowsEscalations: the appeals escalated in [Since, Now),
+// by either threshold that escalates and no other, each once (its latest
+// escalation), earliest first, the first five listed and all counted.
+func TestFindDigestRowsEscalations(t *testing.T) {
+	t.Parallel()
+	db := dbtest.New(t)
+	s := &digestSeed{t: t, db: db}
+	msk := moscow(t)
+	now := time.Date(2026, 3, 17, 9, 0, 0, 0, msk)
+	since := now.Add(-24 * time.Hour)
+	w := workflow.NewDigestWindow(workflow.NewCalendar(nil, nil), msk, since, now)
+	old := time.Date(2026, 3, 2, 10, 0, 0, 0, msk)
+	due, later := time.Date(2026, 3, 16, 23, 59, 59, 0, msk), time.Date(2026, 3, 26, 23, 59, 59, 0, msk)
+	var ids []int64
+	for _, dir := range []string{"housing", "", "politics", "politics", "social", "economy", "property", "housing", "housing", "housing"} {
+		ids = append(ids, s.appeal(dir, workflow.StateInProgress, old, due))
+	}
+	s.alert(ids[0], "escalate", due, since)                          // 1: at Since
+	s.alert(ids[1], "redirect_escalate", due, since.Add(time.Hour))  // 2: in triage, 59-ФЗ
+	s.alert(ids[2], "escalate", due, since.Add(-time.Second))        // 3: before Since
+	s.alert(ids[3], "escalate", due, now)                            // 4: at Now: not yet
+	s.alert(ids[4], "remind_1", due, since.Add(2*time.Hour))         // 5: a reminder
+	s.alert(ids[5], "escalate", due, since.Add(30*time.Minute))      // 6: escalated,
+	s.alert(ids[5], "escalate", later, now.Add(-time.Second))        //    extended and escalated again
+	s.alert(ids[6], "redirect_escalate", due, since.Add(-time.Hour)) // 7: not redirected before,
+	s.alert(ids[6], "escalate", later, since.Add(3*time.Hour))       //    its deadline passed since
+	for _, id := range ids[7:] {                                     // 8–10
+		s.alert(id, "escalate", due, since.Add(4*time.Hour))
+	}
+
+	got, err := db.FindDigestRows(context.Background(), w)
+	if err != nil {
+		t.Fatal(err)
+	}
+	esc := func(id int64, dir string, redirect bool, sent time.Time) workflow.EscalatedAppeal {
+		return workflow.EscalatedAppeal{ID: id, Number: workflow.FormatNumber(2026, int(id)), Direction: dir, Redirect: redirect, SentAt: sent}
+	}
+	want := []workflow.EscalatedAppeal{
+		esc(1, "housing", false, since),
+		esc(2, "", true, since.Add(time.Hour)),
+		esc(7, "property", false, since.Add(3*time.Hour)),
+		esc(8, "housing", false, since.Add(4*time.Hour)),
+		esc(9, "housing", false, since.Add(4*time.Hour)),
+	}
+	timeEqual := cmp.Comparer(func(a, b time.Time) bool { return a.Equal(b) })
+	if diff := cmp.Diff(want, got.Escalations, timeEqual); diff != "" {
+		t.Errorf("escalations listed (-want +got)\n%s", diff)
+	}
+	// 1, 2, 6, 7, 8, 9, 10.
+	if got.Escalated != 7 {
+		t.Errorf("%d appeals escalated, want 7", got.Escalated)
+	}
+
+	w.Escalations = 0
+	if all, err := db.FindDigestRows(context.Background(), w); err != nil || len(all.Escalations) != 7 || all.Escalated != 7 ||
+		all.Escalations[6].ID != 6 || !all.Escalations[6].SentAt.Equal(now.Add(-time.Second)) {
+		t.Errorf("with no limit: %+v, %v; want all 7, 6 last at its latest escalation", all.Escalations, err)
+	}
+	// The hour before 7's redirect alert (at its end: not in it).
+	w.Since, w.Now = since.Add(-2*time.Hour), since.Add(-time.Hour)
+	if none, err := db.FindDigestRows(context.Background(), w); err != nil || len(none.Escalations) != 0 || none.Escalated != 0 {
+		t.Errorf("none escalated: %+v, %d, %v", none.Escalations, none.Escalated, err)
+	}
+}
+
 // TestDigestOpenPredicate: the digest's «open» is the workflow's, and the
 // partial indexes the digest reads have the same predicate (or the
 // planner could not use them).

@@ -35,6 +35,9 @@ const (
 	DigestDueSoonWorkdays = 3
 	// DigestWorst is how many of the most overdue appeals are named.
 	DigestWorst = 5
+	// DigestEscalations is how many of the appeals escalated since the
+	// last digest are named.
+	DigestEscalations = 5
 )
 
 // ClosedStates are the states in which an appeal waits for nothing from
@@ -74,6 +77,9 @@ type DigestWindow struct {
 	Location *time.Location
 	// Worst is how many of the most overdue appeals the store lists.
 	Worst int
+	// Escalations is how many of the appeals escalated in [Since, Now)
+	// the store lists (0: all).
+	Escalations int
 }
 
 // NewDigestWindow returns the window of a digest made at now, the previous
@@ -92,6 +98,7 @@ func NewDigestWindow(cal Workdays, loc *time.Location, since, now time.Time) Dig
 		PreviousStart: now.Add(-2 * DigestPeriod),
 		Location:      loc,
 		Worst:         DigestWorst,
+		Escalations:   DigestEscalations,
 	}
 }
 
@@ -108,6 +115,12 @@ type DigestRows struct {
 	DueSoon  int // open appeals due in [Now, DueBy]
 	Answered int // answers approved in [Since, Now)
 	Closed   int // appeals closed in [Since, Now): by the resident's «Да», or unrated in time
+	// Escalated is how many appeals deadline control escalated in
+	// [Since, Now), each counted once; Escalations are the first of them
+	// (earliest escalation first, then by id), at most Escalations of
+	// them.
+	Escalated   int
+	Escalations []EscalatedAppeal
 	// Current and Previous are the counts of [PeriodStart, Now) and of
 	// [PreviousStart, PeriodStart).
 	Current, Previous PeriodRows
@@ -143,6 +156,21 @@ type OverdueAppeal struct {
 	DaysLate  int // DaysLate(DueAt, the digest's Now); set by ComputeDigest
 }
 
+// EscalatedAppeal is an appeal deadline control escalated (package
+// control, table deadline_alerts): its deadline passed unanswered (the
+// escalation on its last day), or, when Redirect is set, an appeal of
+// 59-ФЗ still in triage on the last day it could be redirected to another
+// body (59-ФЗ art. 8 p. 3). An appeal escalated twice in a window (after
+// an extension, or in triage and later past its deadline) is its latest
+// escalation.
+type EscalatedAppeal struct {
+	ID        int64
+	Number    string
+	Direction string // code, as the appeal is now; "" in triage
+	Redirect  bool
+	SentAt    time.Time
+}
+
 // DirectionFigures are a direction's counts in a digest.
 type DirectionFigures struct {
 	Code    string // "" for triage
@@ -167,6 +195,10 @@ type Digest struct {
 	DueBy    time.Time
 	Answered int
 	Closed   int
+	// Escalated is how many appeals were escalated since the last digest;
+	// Escalations are the first DigestEscalations of them, earliest first.
+	Escalated   int
+	Escalations []EscalatedAppeal
 	// Quality over the last DigestPeriod, beside the period before.
 	AnswerTime  Indicator // average working days from registration to answer
 	OnTime      Indicator // percent of answers approved by the deadline
@@ -189,6 +221,13 @@ func ComputeDigest(w DigestWindow, cal WorkdayCounter, directions []Direction, r
 	d := Digest{Since: w.Since, Now: w.Now, DueSoon: rows.DueSoon, DueBy: w.DueBy,
 		Answered: rows.Answered, Closed: rows.Closed}
 	d.Directions = digestDirections(directions, rows)
+	d.Escalated, d.Escalations = rows.Escalated, slices.Clone(rows.Escalations)
+	slices.SortStableFunc(d.Escalations, func(a, b EscalatedAppeal) int {
+		return cmp.Or(a.SentAt.Compare(b.SentAt), cmp.Compare(a.ID, b.ID))
+	})
+	if w.Escalations > 0 && len(d.Escalations) > w.Escalations {
+		d.Escalations = d.Escalations[:w.Escalations]
+	}
 	for _, f := range d.Directions {
 		d.New += f.New
 		d.Open += f.Open

@@ -44,7 +44,7 @@ func TestNewDigestWindow(t *testing.T) {
 		want := workflow.DigestWindow{
 			Since: c.wantSince, Now: c.now, DueBy: workflow.EndOfDay(c.wantDueBy),
 			PeriodStart: c.now.AddDate(0, 0, -30), PreviousStart: c.now.AddDate(0, 0, -60),
-			Location: loc, Worst: 5,
+			Location: loc, Worst: 5, Escalations: 5,
 		}
 		if diff := cmp.Diff(want, w, cmp.Comparer(func(a, b *time.Location) bool { return a == b })); diff != "" {
 			t.Errorf("%s: (-want +got)\n%s", c.name, diff)
@@ -81,8 +81,9 @@ func TestClosedStates(t *testing.T) {
 }
 
 // TestComputeDigest: directions in order with inactive ones and triage
-// after them, totals, the worst overdue sorted and cut, days late, and
-// the quality figures of both periods.
+// after them, totals, the worst overdue sorted and cut, days late, the
+// escalated appeals sorted and cut (their count kept), and the quality
+// figures of both periods.
 func TestComputeDigest(t *testing.T) {
 	loc := digestClock(t)
 	cal := workflow.NewCalendar(nil, nil)
@@ -90,6 +91,7 @@ func TestComputeDigest(t *testing.T) {
 	w := workflow.NewDigestWindow(cal, loc, now.Add(-24*time.Hour), now)
 	date := func(m time.Month, d int) time.Time { return time.Date(2026, m, d, 0, 0, 0, 0, time.UTC) }
 	due := func(m time.Month, d int) time.Time { return workflow.EndOfDay(time.Date(2026, m, d, 0, 0, 0, 0, loc)) }
+	at8 := func(m time.Month, d int) time.Time { return time.Date(2026, m, d, 8, 0, 0, 0, loc) }
 	dirs := []workflow.Direction{{Code: "politics", Name: "Внутренняя политика"}, {Code: "housing", Name: "ЖКХ"}}
 	rows := workflow.DigestRows{
 		New:     map[string]int{"housing": 3, "": 1, "old": 0},
@@ -104,6 +106,17 @@ func TestComputeDigest(t *testing.T) {
 			{ID: 8, Number: "2026-000008", Direction: "housing", DueAt: due(3, 13)},
 		},
 		DueSoon: 3, Answered: 4, Closed: 2,
+		// Seven escalated, six listed out of order (the store lists at
+		// most five; the digest sorts and cuts all the same).
+		Escalated: 7,
+		Escalations: []workflow.EscalatedAppeal{
+			{ID: 11, Number: "2026-000011", Direction: "housing", SentAt: at8(3, 17)},
+			{ID: 3, Number: "2026-000003", Direction: "", Redirect: true, SentAt: at8(3, 16).Add(time.Hour)},
+			{ID: 12, Number: "2026-000012", Direction: "politics", SentAt: at8(3, 17)},
+			{ID: 10, Number: "2026-000010", Direction: "housing", SentAt: at8(3, 17)},
+			{ID: 1, Number: "2026-000001", Direction: "old", SentAt: at8(3, 17).Add(time.Hour)},
+			{ID: 13, Number: "2026-000013", Direction: "housing", SentAt: at8(3, 17)},
+		},
 		Current: workflow.PeriodRows{
 			Answers: []workflow.AnswerCount{
 				// Registered Monday 2 March, answered Friday 6 March: 4 working days.
@@ -140,6 +153,14 @@ func TestComputeDigest(t *testing.T) {
 			{ID: 8, Number: "2026-000008", Direction: "housing", DueAt: due(3, 13), DaysLate: 4},
 		},
 		DueSoon: 3, DueBy: w.DueBy, Answered: 4, Closed: 2,
+		Escalated: 7,
+		Escalations: []workflow.EscalatedAppeal{
+			{ID: 3, Number: "2026-000003", Direction: "", Redirect: true, SentAt: at8(3, 16).Add(time.Hour)},
+			{ID: 10, Number: "2026-000010", Direction: "housing", SentAt: at8(3, 17)},
+			{ID: 11, Number: "2026-000011", Direction: "housing", SentAt: at8(3, 17)},
+			{ID: 12, Number: "2026-000012", Direction: "politics", SentAt: at8(3, 17)},
+			{ID: 13, Number: "2026-000013", Direction: "housing", SentAt: at8(3, 17)},
+		},
 		// (2×4 + 3 + 20) / 4 = 7.75, shown as 7.8 (rounded up); before:
 		// 2 February to 12 February, 8 working days.
 		AnswerTime: workflow.Indicator{Value: 7.8, Known: true, Previous: 8, PreviousKnown: true, Target: 8, LowerIsBetter: true},
