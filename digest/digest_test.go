@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"flag"
+	"html"
 	"image/png"
 	"os"
 	"strings"
@@ -314,6 +315,7 @@ func TestDigestGolden(t *testing.T) {
 	golden.Check(t, "digest.golden", view(msg))
 	readmetest.CheckBlock(t, "../README.md", "digest", "text", view(msg))
 	checkChart(t, msg.Chart)
+	writeScreenshotPage(t, msg)
 	if !render.FitsCaption(msg.Text) {
 		t.Errorf("the digest does not fit a photo's caption:\n%s", msg.Text)
 	}
@@ -351,6 +353,49 @@ func checkChart(t *testing.T, chart []byte) {
 	}
 	if _, err := os.Stat(docs); err != nil {
 		t.Errorf("%v (go test ./digest -update writes it)", err)
+	}
+}
+
+// writeScreenshotPage writes docs/digest-message.html: the digest as a
+// Telegram chat shows it on a phone (the chart, the digest as its caption,
+// the buttons), for the screenshot in docs/digest-screenshot.png:
+//
+//	chromium --headless --hide-scrollbars --window-size=430,1100 \
+//	  --screenshot=docs/digest-screenshot.png docs/digest-message.html
+func writeScreenshotPage(t *testing.T, m digest.Message) {
+	t.Helper()
+	var buttons strings.Builder
+	for _, row := range m.Markup.InlineKeyboard {
+		buttons.WriteString(`<div class="row">`)
+		for _, b := range row {
+			buttons.WriteString(`<span class="btn">` + html.EscapeString(b.Text) + `</span>`)
+		}
+		buttons.WriteString("</div>\n")
+	}
+	page := `<!doctype html>
+<html lang="ru"><head><meta charset="utf-8"><title>Сводка главы</title>
+<style>
+body { margin: 0; background: #8fb08a; font: 15px/1.35 -apple-system, "Segoe UI", Roboto, sans-serif; }
+.top { background: #517da2; color: #fff; padding: 12px 16px; font-weight: 600; }
+.top small { display: block; font-weight: 400; opacity: .8; }
+.chat { padding: 10px 8px; }
+.msg { background: #fff; border-radius: 12px; overflow: hidden; max-width: 400px; box-shadow: 0 1px 1px rgba(0,0,0,.2); }
+.msg img { width: 100%; display: block; }
+.caption { padding: 8px 10px; white-space: pre-wrap; }
+.time { text-align: right; color: #8a9aa8; font-size: 12px; padding: 0 10px 6px; }
+.row { display: flex; gap: 4px; margin-top: 4px; max-width: 400px; }
+.btn { flex: 1; text-align: center; background: rgba(0,0,0,.25); color: #fff; border-radius: 8px; padding: 8px 0; font-weight: 500; }
+</style></head><body>
+<div class="top">МЦУ — бот<small>сводка главы администрации</small></div>
+<div class="chat"><div class="msg"><img src="digest-chart.png" alt="график">
+<div class="caption">` + html.EscapeString(m.Text) + `</div><div class="time">09:00</div></div>
+` + buttons.String() + `</div></body></html>
+`
+	const path = "../docs/digest-message.html"
+	if f := flag.Lookup("update"); f != nil && f.Value.String() == "true" {
+		if err := os.WriteFile(path, []byte(page), 0o644); err != nil {
+			t.Fatal(err)
+		}
 	}
 }
 
