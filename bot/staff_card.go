@@ -75,6 +75,15 @@ func (b *Bot) onCardButton(ev workflow.Event) tele.HandlerFunc {
 	}
 }
 
+// appealArg parses callback data that is an appeal's id and nothing
+// else.
+func appealArg(c tele.Context) (int64, bool) {
+	if args := c.Args(); len(args) == 1 {
+		return parseID(args[0])
+	}
+	return 0, false
+}
+
 // appealArgs parses "<appeal id>|<version>" at the start of callback data.
 func appealArgs(args []string) (int64, int, bool) {
 	if len(args) < 2 {
@@ -297,11 +306,7 @@ func (b *Bot) onMenuClose(c tele.Context) error {
 // answer) that its card shortens. Staff only.
 func (b *Bot) onFull(c tele.Context) error {
 	ctx := contextOf(c)
-	args := c.Args()
-	if len(args) != 1 {
-		return respond(c, render.TextInvalid)
-	}
-	id, ok := parseID(args[0])
+	id, ok := appealArg(c)
 	if !ok {
 		return respond(c, render.TextInvalid)
 	}

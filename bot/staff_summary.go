@@ -28,11 +28,7 @@ type SummaryStore interface {
 // triage while it has no direction.
 func (b *Bot) onShowCard(c tele.Context) error {
 	ctx := contextOf(c)
-	args := c.Args()
-	if len(args) != 1 {
-		return respond(c, render.TextInvalid)
-	}
-	id, ok := parseID(args[0])
+	id, ok := appealArg(c)
 	if !ok {
 		return respond(c, render.TextInvalid)
 	}
