@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
 	"time"
@@ -94,7 +93,7 @@ func deliver(ctx context.Context, db *storage.DB, tg *tele.Bot, cfg *Config, log
 				select {
 				case <-ctx.Done():
 					return fmt.Errorf("the digest was not delivered within %s (last error: %q); it stays queued: %w",
-						digestWait, d.LastError, errors.Join(ctx.Err()))
+						digestWait, d.LastError, ctx.Err())
 				case <-time.After(200 * time.Millisecond):
 				}
 				continue
