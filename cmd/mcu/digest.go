@@ -81,26 +81,32 @@ func deliver(ctx context.Context, db *storage.DB, tg *tele.Bot, cfg *Config, log
 	go func() { done <- disp.Run(runCtx) }()
 	defer func() { stop(); <-done }()
 	for _, id := range ids {
-		for {
-			d, err := db.FindOutboxDelivery(ctx, id)
-			switch {
-			case err != nil:
-				return err
-			case d.Sent:
-			case d.Failed:
-				return fmt.Errorf("telegram refused the digest: %s", d.LastError)
-			default:
-				select {
-				case <-ctx.Done():
-					return fmt.Errorf("the digest was not delivered within %s (last error: %q); it stays queued: %w",
-						digestWait, d.LastError, ctx.Err())
-				case <-time.After(200 * time.Millisecond):
-				}
-				continue
-			}
-			break
+		if err := waitDelivered(ctx, db, id); err != nil {
+			return err
 		}
 	}
 	logger.Info("digest delivered", "messages", len(ids))
 	return nil
+}
+
+// waitDelivered waits until the outbox message id is sent (nil) or given
+// up (its error), or ctx ends.
+func waitDelivered(ctx context.Context, db *storage.DB, id int64) error {
+	for {
+		d, err := db.FindOutboxDelivery(ctx, id)
+		switch {
+		case err != nil:
+			return err
+		case d.Sent:
+			return nil
+		case d.Failed:
+			return fmt.Errorf("telegram refused the digest: %s", d.LastError)
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("the digest was not delivered within %s (last error: %q); it stays queued: %w",
+				digestWait, d.LastError, ctx.Err())
+		case <-time.After(200 * time.Millisecond):
+		}
+	}
 }
