@@ -25,6 +25,13 @@
 // second answer to a callback query, getUpdates while a webhook is set or
 // while another getUpdates is running.
 //
+// Options.Limits turns on what the bot of today may trip: Telegram's flood
+// limits (about 30 messages a second overall, 1 a second per private chat
+// after a burst of 3, 20 a minute per group; every send and edit counts,
+// each item of an album too; a call over a limit gets 429 with
+// parameters.retry_after and takes nothing) and callback queries that
+// expire 15 seconds after the press. Time is Options.Now.
+//
 // Tests play the users (SendText, Reply, Press, SendPhoto, SendAlbum,
 // SendLocation, SendContact, ...), inject faults (FloodNext, FailNext,
 // DelayNext, AddFault, Block, Redeliver), and check what a user would see

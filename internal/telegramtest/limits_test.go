@@ -1,0 +1,172 @@
+package telegramtest
+
+import (
+	"encoding/json"
+	"net/http"
+	"sync"
+	"testing"
+	"time"
+)
+
+// fakeClock is a clock a test moves by hand.
+type fakeClock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func newFakeClock() *fakeClock {
+	return &fakeClock{t: time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)}
+}
+
+func (c *fakeClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.t
+}
+
+func (c *fakeClock) Advance(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.t = c.t.Add(d)
+}
+
+// wantFlood checks that a call was refused with 429 and retry_after.
+func wantFlood(t *testing.T, a apiAnswer, retryAfter int) {
+	t.Helper()
+	if a.Status != http.StatusTooManyRequests || a.Parameters.RetryAfter != retryAfter {
+		t.Fatalf("got %d %q retry_after=%d, want 429 retry_after=%d", a.Status, a.Description, a.Parameters.RetryAfter, retryAfter)
+	}
+	if a.Header.Get("Retry-After") == "" || a.Description != "Too Many Requests: retry after "+a.Header.Get("Retry-After") {
+		t.Errorf("description %q, Retry-After %q", a.Description, a.Header.Get("Retry-After"))
+	}
+}
+
+func wantOK(t *testing.T, a apiAnswer) {
+	t.Helper()
+	if !a.OK {
+		t.Fatalf("got %d %q, want ok", a.Status, a.Description)
+	}
+}
+
+func TestFloodLimitsOffByDefault(t *testing.T) {
+	t.Parallel()
+	srv := newServer(t, Options{})
+	alice := srv.NewUser("Алиса")
+	srv.SendText(alice, "hi")
+	for range 10 {
+		wantOK(t, callJSON(t, srv, "sendMessage", map[string]any{"chat_id": alice.ID, "text": "x"}))
+	}
+}
+
+func TestFloodPrivateChat(t *testing.T) {
+	t.Parallel()
+	clock := newFakeClock()
+	srv := newServer(t, Options{Now: clock.Now, Limits: Limits{On: true}})
+	alice, bob := srv.NewUser("Алиса"), srv.NewUser("Боб")
+	srv.SendText(alice, "hi")
+	srv.SendText(bob, "hi")
+	send := func(u User) apiAnswer {
+		return callJSON(t, srv, "sendMessage", map[string]any{"chat_id": u.ID, "text": "x"})
+	}
+	for range 3 { // the burst
+		wantOK(t, send(alice))
+	}
+	wantFlood(t, send(alice), 1)
+	wantFlood(t, send(alice), 1) // a refused call takes nothing
+	wantOK(t, send(bob))         // another chat has its own limit
+	clock.Advance(999 * time.Millisecond)
+	wantFlood(t, send(alice), 1)
+	clock.Advance(time.Millisecond)
+	wantOK(t, send(alice)) // one message per second after the burst
+	wantFlood(t, send(alice), 1)
+	// Edits count; answerCallbackQuery and sendChatAction do not.
+	clock.Advance(time.Second)
+	m := sendText(t, srv, alice.ID, "menu", map[string]any{"reply_markup": keyboard([]map[string]any{button("A", "a")})})
+	wantFlood(t, callJSON(t, srv, "editMessageText", map[string]any{"chat_id": alice.ID, "message_id": m.MessageID, "text": "new"}), 1)
+	q, err := srv.Press(alice, m, "A")
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantOK(t, callJSON(t, srv, "answerCallbackQuery", map[string]any{"callback_query_id": q.ID}))
+	wantOK(t, callJSON(t, srv, "sendChatAction", map[string]any{"chat_id": alice.ID, "action": "typing"}))
+	// A call that fails otherwise gives back what it took.
+	clock.Advance(time.Second)
+	if a := callJSON(t, srv, "sendMessage", map[string]any{"chat_id": alice.ID, "text": " "}); a.Status != http.StatusBadRequest {
+		t.Fatalf("empty text: %d %q", a.Status, a.Description)
+	}
+	wantOK(t, callJSON(t, srv, "editMessageText", map[string]any{"chat_id": alice.ID, "message_id": m.MessageID, "text": "new"}))
+	// The burst comes back with time.
+	clock.Advance(3 * time.Second)
+	for range 3 {
+		wantOK(t, send(alice))
+	}
+	wantFlood(t, send(alice), 1)
+}
+
+func TestFloodAlbumItemsCount(t *testing.T) {
+	t.Parallel()
+	clock := newFakeClock()
+	srv := newServer(t, Options{Now: clock.Now, Limits: Limits{On: true}})
+	alice := srv.NewUser("Алиса")
+	srv.SendText(alice, "hi")
+	album := func(n int) apiAnswer {
+		items := make([]map[string]string, n)
+		for i := range items {
+			items[i] = map[string]string{"type": "photo", "media": "https://example.org/p.jpg"}
+		}
+		media, _ := json.Marshal(items)
+		return callJSON(t, srv, "sendMediaGroup", map[string]any{"chat_id": alice.ID, "media": string(media)})
+	}
+	wantOK(t, callJSON(t, srv, "sendMessage", map[string]any{"chat_id": alice.ID, "text": "x"}))
+	wantFlood(t, album(3), 1) // 2 messages left of the burst of 3
+	wantOK(t, album(2))
+	wantFlood(t, callJSON(t, srv, "sendMessage", map[string]any{"chat_id": alice.ID, "text": "x"}), 1)
+	// An album larger than the burst passes when the chat is idle, and
+	// then the chat waits for every item.
+	clock.Advance(time.Minute)
+	wantOK(t, album(10))
+	wantFlood(t, callJSON(t, srv, "sendMessage", map[string]any{"chat_id": alice.ID, "text": "x"}), 8)
+}
+
+func TestFloodGroup(t *testing.T) {
+	t.Parallel()
+	clock := newFakeClock()
+	srv := newServer(t, Options{Now: clock.Now, Limits: Limits{On: true}})
+	group := srv.NewGroup("Двор")
+	other := srv.NewSupergroup("Дом", false)
+	send := func(c Chat) apiAnswer {
+		return callJSON(t, srv, "sendMessage", map[string]any{"chat_id": c.ID, "text": "x"})
+	}
+	for i := range 20 {
+		if i%10 == 0 {
+			clock.Advance(time.Second) // within the 30/s of the bot
+		}
+		wantOK(t, send(group))
+		clock.Advance(time.Second)
+	}
+	// The first of the 20 was sent 21s ago: 39s to go.
+	wantFlood(t, send(group), 39)
+	wantOK(t, send(other))
+	clock.Advance(38 * time.Second)
+	wantFlood(t, send(group), 1)
+	clock.Advance(time.Second)
+	wantOK(t, send(group))
+	wantFlood(t, send(group), 1) // the second one was sent a second later
+}
+
+func TestFloodGlobal(t *testing.T) {
+	t.Parallel()
+	clock := newFakeClock()
+	srv := newServer(t, Options{Now: clock.Now, Limits: Limits{On: true}})
+	users := make([]User, 31)
+	for i := range users {
+		users[i] = srv.NewUser("U")
+		srv.SendText(users[i], "hi")
+	}
+	for _, u := range users[:30] {
+		wantOK(t, callJSON(t, srv, "sendMessage", map[string]any{"chat_id": u.ID, "text": "x"}))
+	}
+	wantFlood(t, callJSON(t, srv, "sendMessage", map[string]any{"chat_id": users[30].ID, "text": "x"}), 1)
+	clock.Advance(time.Second)
+	wantOK(t, callJSON(t, srv, "sendMessage", map[string]any{"chat_id": users[30].ID, "text": "x"}))
+}
