@@ -170,3 +170,35 @@ func TestFloodGlobal(t *testing.T) {
 	clock.Advance(time.Second)
 	wantOK(t, callJSON(t, srv, "sendMessage", map[string]any{"chat_id": users[30].ID, "text": "x"}))
 }
+
+func TestCallbackQueryExpires(t *testing.T) {
+	t.Parallel()
+	for _, on := range []bool{false, true} {
+		clock := newFakeClock()
+		srv := newServer(t, Options{Now: clock.Now, Limits: Limits{On: on}})
+		alice := srv.NewUser("Алиса")
+		srv.SendText(alice, "hi")
+		m := sendText(t, srv, alice.ID, "menu", map[string]any{"reply_markup": keyboard([]map[string]any{button("A", "a")})})
+		answer := func() apiAnswer {
+			q, err := srv.Press(alice, m, "A")
+			if err != nil {
+				t.Fatal(err)
+			}
+			clock.Advance(15 * time.Second)
+			if a := callJSON(t, srv, "answerCallbackQuery", map[string]any{"callback_query_id": q.ID}); !a.OK {
+				t.Fatalf("on=%v: answer 15s after the press: %d %q", on, a.Status, a.Description)
+			}
+			q, _ = srv.Press(alice, m, "A")
+			clock.Advance(15*time.Second + time.Millisecond)
+			return callJSON(t, srv, "answerCallbackQuery", map[string]any{"callback_query_id": q.ID, "text": "late"})
+		}
+		a := answer()
+		if !on {
+			wantOK(t, a)
+			continue
+		}
+		if a.Status != http.StatusBadRequest || a.Description != "Bad Request: query is too old and response timeout expired or query ID is invalid" {
+			t.Fatalf("late answer: %d %q", a.Status, a.Description)
+		}
+	}
+}

@@ -7,6 +7,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"time"
 )
 
 func (s *Server) getMe(context.Context, *request) (any, string, *apiError) {
@@ -204,6 +205,7 @@ func (s *Server) Webhook() WebhookInfo {
 
 // callbackState is a callback query the server sent and its answer.
 type callbackState struct {
+	pressed  time.Time // by the server's clock
 	answered bool
 	answer   CallbackAnswer
 }
@@ -225,6 +227,9 @@ func (s *Server) answerCallbackQuery(_ context.Context, q *request) (any, string
 	defer s.mu.Unlock()
 	cb := s.callbacks[id]
 	if cb == nil || cb.answered {
+		return nil, "", badRequest(descQueryTooOld)
+	}
+	if s.limits.On && s.now().Sub(cb.pressed) > s.limits.CallbackTimeout {
 		return nil, "", badRequest(descQueryTooOld)
 	}
 	cb.answered = true
