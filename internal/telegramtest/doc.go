@@ -18,8 +18,9 @@
 // edits and deletions) and refuses what Telegram refuses, with Telegram's
 // error descriptions, byte for byte where telebot knows them so that
 // telebot returns its own error values: unknown chat, a user who never
-// wrote to the bot, a blocked bot, empty or too long text (4096 UTF-16
-// code units after parse_mode markup is removed; captions 1024),
+// wrote to the bot, a blocked bot, empty or too long text (4096
+// characters, code points as tdlib counts them, after parse_mode markup
+// is removed; captions 1024),
 // unparsable HTML or MarkdownV2, callback data over 64 bytes, an edit that
 // changes nothing, a message to edit or delete that does not exist, a
 // second answer to a callback query, getUpdates while a webhook is set or

@@ -10,9 +10,9 @@ import (
 
 // Limits of the Bot API.
 const (
-	maxTextLength        = 4096 // UTF-16 code units, after entities are parsed
-	maxCaptionLength     = 1024
-	maxCallbackData      = 64 // bytes
+	maxTextLength        = 4096 // characters (code points), after entities are parsed, as tdlib's utf8_length
+	maxCaptionLength     = 1024 // characters, likewise
+	maxCallbackData      = 64   // bytes
 	maxCallbackAnswerLen = 200
 	maxAlbum             = 10
 )
@@ -139,7 +139,8 @@ func inlineEqual(a, b *InlineKeyboardMarkup) bool {
 	return erra == nil && errb == nil && bytes.Equal(ja, jb)
 }
 
-// utf16Len counts UTF-16 code units, the unit of Telegram's length limits.
+// utf16Len counts UTF-16 code units, the unit of entity offsets and of
+// the shorter limits (command descriptions, callback answers).
 func utf16Len(s string) int {
 	n := 0
 	for _, r := range s {

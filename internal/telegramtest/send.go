@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"unicode/utf8"
 )
 
 // outgoing is what every send method shares: where the message goes, what
@@ -103,7 +104,7 @@ func textParam(q *request, tooLong string) (text, parseMode string, err *apiErro
 	if strings.TrimSpace(text) == "" {
 		return "", "", badRequest(descTextEmpty)
 	}
-	if utf16Len(text) > maxTextLength {
+	if utf8.RuneCountInString(text) > maxTextLength {
 		return "", "", badRequest(tooLong)
 	}
 	return text, parseMode, nil
@@ -118,7 +119,7 @@ func captionParam(raw, parseMode, tooLong string) (string, *apiError) {
 	if err != nil {
 		return "", err
 	}
-	if utf16Len(caption) > maxCaptionLength {
+	if utf8.RuneCountInString(caption) > maxCaptionLength {
 		return "", badRequest(tooLong)
 	}
 	return caption, nil
