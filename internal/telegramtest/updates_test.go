@@ -309,6 +309,29 @@ func TestWebhook(t *testing.T) {
 	if a := callJSON(t, srv, "setWebhook", map[string]any{"url": "ftp://x"}); a.Status != 400 {
 		t.Errorf("ftp webhook: %+v", a)
 	}
+	// The secret: 1-256 characters of A-Z, a-z, 0-9, _ and -.
+	for secret, want := range map[string]string{
+		"a+b/c=":                              "Bad Request: secret token contains unallowed characters",
+		"two words":                           "Bad Request: secret token contains unallowed characters",
+		"секрет":                              "Bad Request: secret token contains unallowed characters",
+		"tab\t":                               "Bad Request: secret token contains unallowed characters",
+		strings.Repeat("a", 257):              "Bad Request: secret token is too long",
+		strings.Repeat("Az09_-", 42) + "abcd": "",
+	} {
+		a := callJSON(t, srv, "setWebhook", map[string]any{"url": hook.URL + "/hook", "secret_token": secret})
+		if want == "" {
+			if !a.OK {
+				t.Errorf("secret of %d characters: %d %q", len(secret), a.Status, a.Description)
+			}
+			continue
+		}
+		if a.Status != 400 || a.Description != want {
+			t.Errorf("secret %.20q: %d %q, want 400 %q", secret, a.Status, a.Description, want)
+		}
+		if info := srv.Webhook(); info.SecretToken == secret {
+			t.Errorf("refused secret %.20q was set", secret)
+		}
+	}
 }
 
 func TestCloseEndsLongPollsAndWaits(t *testing.T) {
