@@ -202,3 +202,50 @@ func TestCallbackQueryExpires(t *testing.T) {
 		}
 	}
 }
+
+func TestNotModifiedComparesFormattingAndKeyboard(t *testing.T) {
+	t.Parallel()
+	srv := newServer(t, Options{})
+	alice := srv.NewUser("Алиса")
+	srv.SendText(alice, "hi")
+	m := sendText(t, srv, alice.ID, "Срок: <b>завтра</b>", map[string]any{"parse_mode": "HTML"})
+	const notModified = "Bad Request: " + descNotModified
+	steps := []struct {
+		name     string
+		params   map[string]any
+		modified bool
+	}{
+		{"same text and formatting", map[string]any{"text": "Срок: <b>завтра</b>", "parse_mode": "HTML"}, false},
+		{"bold removed", map[string]any{"text": "Срок: завтра"}, true},
+		{"plain again", map[string]any{"text": "Срок: завтра", "parse_mode": "HTML"}, false},
+		{"italic", map[string]any{"text": "Срок: завтра", "entities": []map[string]any{{"type": "italic", "offset": 6, "length": 6}}}, true},
+		{"same entities", map[string]any{"text": "Срок: завтра", "entities": []map[string]any{{"length": 6, "offset": 6, "type": "italic"}}}, false},
+		{"MarkdownV2 bold", map[string]any{"text": "Срок: *завтра*", "parse_mode": "MarkdownV2"}, true},
+		{"keyboard added", map[string]any{"text": "Срок: *завтра*", "parse_mode": "MarkdownV2", "reply_markup": keyboard([]map[string]any{button("Взять", "take")})}, true},
+		{"keyboard changed", map[string]any{"text": "Срок: *завтра*", "parse_mode": "MarkdownV2", "reply_markup": keyboard([]map[string]any{button("Взять", "take2")})}, true},
+		{"all the same", map[string]any{"text": "Срок: *завтра*", "parse_mode": "MarkdownV2", "reply_markup": keyboard([]map[string]any{button("Взять", "take2")})}, false},
+	}
+	for _, st := range steps {
+		st.params["chat_id"], st.params["message_id"] = alice.ID, m.MessageID
+		a := callJSON(t, srv, "editMessageText", st.params)
+		if st.modified && !a.OK {
+			t.Errorf("%s: %d %q, want an edit", st.name, a.Status, a.Description)
+		}
+		if !st.modified && a.Description != notModified {
+			t.Errorf("%s: %d %q, want not modified", st.name, a.Status, a.Description)
+		}
+	}
+	var photo Message
+	callJSON(t, srv, "sendPhoto", map[string]any{"chat_id": alice.ID, "photo": "https://example.org/a.jpg", "caption": "<b>Двор</b>", "parse_mode": "HTML"}).decode(t, &photo)
+	edit := func(params map[string]any) apiAnswer {
+		params["chat_id"], params["message_id"] = alice.ID, photo.MessageID
+		return callJSON(t, srv, "editMessageCaption", params)
+	}
+	if a := edit(map[string]any{"caption": "<b>Двор</b>", "parse_mode": "HTML"}); a.Description != notModified {
+		t.Errorf("same caption: %d %q", a.Status, a.Description)
+	}
+	wantOK(t, edit(map[string]any{"caption": "Двор"}))
+	if a := edit(map[string]any{"caption": "Двор"}); a.Description != notModified {
+		t.Errorf("same plain caption: %d %q", a.Status, a.Description)
+	}
+}

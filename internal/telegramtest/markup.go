@@ -153,6 +153,50 @@ func utf16Len(s string) int {
 	return n
 }
 
+// formatKey stands for the formatting of a text or caption: "" for plain
+// text, otherwise the entities given explicitly (normalized JSON) or the
+// source in its parse_mode. Two texts that look the same are formatted the
+// same when their keys are equal; equal formatting spelled differently
+// (<b> and <strong>) counts as different, which Telegram would not.
+func formatKey(raw, parseMode, entities string) string {
+	if e := strings.TrimSpace(entities); e != "" && e != "[]" && e != "null" {
+		var v any
+		if err := json.Unmarshal([]byte(e), &v); err == nil {
+			if norm, err := json.Marshal(v); err == nil {
+				return "entities:" + string(norm)
+			}
+		}
+		return "entities:" + e
+	}
+	mode := strings.ToLower(parseMode)
+	if !hasMarkup(raw, mode) {
+		return ""
+	}
+	return mode + ":" + raw
+}
+
+// hasMarkup reports whether raw, in parse_mode mode, makes any entity.
+func hasMarkup(raw, mode string) bool {
+	switch mode {
+	case "html":
+		return strings.Contains(raw, "<")
+	case "markdownv2":
+		for i := 0; i < len(raw); i++ {
+			if raw[i] == '\\' {
+				i++
+				continue
+			}
+			if strings.IndexByte("*_~|`[>", raw[i]) >= 0 {
+				return true
+			}
+		}
+		return false
+	case "markdown":
+		return strings.ContainsAny(raw, "*_`[")
+	}
+	return false
+}
+
 // visibleText returns the text a user sees once parse_mode markup is
 // parsed, or Telegram's "can't parse entities" error.
 func visibleText(text, parseMode string) (string, *apiError) {

@@ -2,6 +2,7 @@ package telegramtest
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"strings"
 	"unicode/utf8"
@@ -110,6 +111,14 @@ func textParam(q *request, tooLong string) (text, parseMode string, err *apiErro
 	return text, parseMode, nil
 }
 
+// captionFormat is the formatKey of the caption of a call.
+func captionFormat(q *request) string {
+	if q.str("caption") == "" {
+		return ""
+	}
+	return formatKey(q.str("caption"), q.str("parse_mode"), q.str("caption_entities"))
+}
+
 // captionParam reads an optional caption.
 func captionParam(raw, parseMode, tooLong string) (string, *apiError) {
 	if raw == "" {
@@ -138,6 +147,7 @@ func (s *Server) sendMessage(_ context.Context, q *request) (any, string, *apiEr
 	}
 	m := s.newBotMessageLocked(o)
 	m.Text, m.ParseMode = text, parseMode
+	m.format = formatKey(q.str("text"), parseMode, q.str("entities"))
 	s.storeSentLocked(o.cs, m)
 	return m.clone(), "", nil
 }
@@ -163,6 +173,7 @@ func (s *Server) sendPhoto(_ context.Context, q *request) (any, string, *apiErro
 	}
 	m := s.newBotMessageLocked(o)
 	m.Photo, m.Caption, m.ParseMode = sizes, caption, q.str("parse_mode")
+	m.format = captionFormat(q)
 	s.storeSentLocked(o.cs, m)
 	return m.clone(), "", nil
 }
@@ -188,6 +199,7 @@ func (s *Server) sendDocument(_ context.Context, q *request) (any, string, *apiE
 	}
 	m := s.newBotMessageLocked(o)
 	m.Document, m.Caption, m.ParseMode = doc, caption, q.str("parse_mode")
+	m.format = captionFormat(q)
 	s.storeSentLocked(o.cs, m)
 	return m.clone(), "", nil
 }
@@ -222,10 +234,11 @@ func (s *Server) sendMediaGroup(_ context.Context, q *request) (any, string, *ap
 	}
 	o.markup = markup{} // albums take no reply markup
 	var media []struct {
-		Type      string `json:"type"`
-		Media     string `json:"media"`
-		Caption   string `json:"caption"`
-		ParseMode string `json:"parse_mode"`
+		Type      string          `json:"type"`
+		Media     string          `json:"media"`
+		Caption   string          `json:"caption"`
+		ParseMode string          `json:"parse_mode"`
+		Entities  json.RawMessage `json:"caption_entities"`
 	}
 	present, err := q.jsonValue("media", &media)
 	switch {
@@ -280,6 +293,9 @@ func (s *Server) sendMediaGroup(_ context.Context, q *request) (any, string, *ap
 	for i, p := range parts {
 		m := s.newBotMessageLocked(o)
 		m.MediaGroupID, m.Caption, m.ParseMode = groupID, p.caption, media[i].ParseMode
+		if p.caption != "" {
+			m.format = formatKey(media[i].Caption, media[i].ParseMode, string(media[i].Entities))
+		}
 		if media[i].Type == "photo" {
 			m.Photo, _ = s.photoLocked(p.in) // checked above
 		} else {
