@@ -249,3 +249,40 @@ func TestNotModifiedComparesFormattingAndKeyboard(t *testing.T) {
 		t.Errorf("same plain caption: %d %q", a.Status, a.Description)
 	}
 }
+
+func TestAlbumFailsPartway(t *testing.T) {
+	t.Parallel()
+	srv := newServer(t, Options{})
+	alice := srv.NewUser("Алиса")
+	srv.SendText(alice, "hi")
+	album := func(n int) apiAnswer {
+		items := make([]map[string]string, n)
+		for i := range items {
+			items[i] = map[string]string{"type": "photo", "media": "https://example.org/p.jpg"}
+		}
+		media, _ := json.Marshal(items)
+		return callJSON(t, srv, "sendMediaGroup", map[string]any{"chat_id": alice.ID, "media": string(media)})
+	}
+	srv.SendText(alice, "не альбом") // an AlbumItems fault waits for an album
+	srv.FailAlbumAfter(2)
+	wantOK(t, callJSON(t, srv, "sendMessage", map[string]any{"chat_id": alice.ID, "text": "x"}))
+	a := album(4)
+	if a.Status != http.StatusBadRequest || a.Description != `Bad Request: failed to send message #3 with the error message "IMAGE_PROCESS_FAILED"` {
+		t.Fatalf("album: %d %q", a.Status, a.Description)
+	}
+	sent := srv.Sent(alice.ID)
+	if len(sent) != 3 || sent[1].Photo == nil || sent[1].MediaGroupID == "" || sent[2].MediaGroupID != sent[1].MediaGroupID {
+		t.Fatalf("the chat has %+v, want the message and the first 2 items", sent)
+	}
+	wantOK(t, album(4)) // the fault is used up
+
+	// A 429 partway, and an album no longer than AlbumItems is whole.
+	srv.AddFault(Fault{AlbumItems: 1, Code: http.StatusTooManyRequests, RetryAfter: 7})
+	wantOK(t, callJSON(t, srv, "sendMediaGroup", map[string]any{"chat_id": alice.ID, "media": `[{"type":"photo","media":"https://example.org/p.jpg"}]`}))
+	srv.AddFault(Fault{AlbumItems: 1, Code: http.StatusTooManyRequests, RetryAfter: 7})
+	before := len(srv.Sent(alice.ID))
+	wantFlood(t, album(2), 7)
+	if n := len(srv.Sent(alice.ID)) - before; n != 1 {
+		t.Errorf("%d items delivered, want 1", n)
+	}
+}

@@ -289,6 +289,11 @@ func (s *Server) sendMediaGroup(_ context.Context, q *request) (any, string, *ap
 		parts[i] = part{in, caption}
 	}
 	groupID := fmt.Sprint(13900000000000000 + s.nextSeq())
+	var failed *apiError
+	if f := q.albumFault; f != nil && f.AlbumItems < len(parts) {
+		failed = f.albumError(f.AlbumItems)
+		parts = parts[:f.AlbumItems]
+	}
 	out := make([]*Message, len(parts))
 	for i, p := range parts {
 		m := s.newBotMessageLocked(o)
@@ -303,6 +308,9 @@ func (s *Server) sendMediaGroup(_ context.Context, q *request) (any, string, *ap
 		}
 		s.storeSentLocked(o.cs, m)
 		out[i] = m.clone()
+	}
+	if failed != nil {
+		return nil, "", failed
 	}
 	return out, "", nil
 }

@@ -274,7 +274,10 @@ func (s *Server) serveMethod(w http.ResponseWriter, r *http.Request, token, name
 	}
 	if fault := s.takeFault(call.Method, q); fault != nil {
 		s.hold(r, fault)
-		if fault.Disconnect || fault.Code != 0 {
+		switch {
+		case fault.AlbumItems > 0:
+			q.albumFault = fault
+		case fault.Disconnect || fault.Code != 0:
 			s.serveFault(w, r, call, fault)
 			return
 		}
@@ -285,7 +288,7 @@ func (s *Server) serveMethod(w http.ResponseWriter, r *http.Request, token, name
 		return
 	}
 	result, desc, aerr := s.invoke(r.Context(), m, q)
-	if aerr != nil {
+	if aerr != nil && q.albumFault == nil { // items delivered count
 		s.refundFlood(charge)
 	}
 	s.answer(w, r, call, result, desc, aerr)
