@@ -13,12 +13,18 @@ import (
 // Limits are the rules of Telegram that the bot of today may trip, off
 // unless On is set: the flood limits on sending and callback queries that
 // expire. Zero numbers take Telegram's values. Time is the server's clock
-// (Options.Now), so a test moves a fake clock instead of sleeping.
+// (Options.Now) unless Now is set, so a test moves a fake clock instead of
+// sleeping.
 type Limits struct {
 	// On turns the rules on. MustNew also turns them on when the
-	// environment variable TELEGRAMTEST_STRICT is "1", to see which tests
-	// of a bot would trip them.
+	// environment variable TELEGRAMTEST_STRICT is "1" (or "wallclock",
+	// which also sets Now to time.Now), to see which tests of a bot would
+	// trip them.
 	On bool
+	// Now, when set, is the clock of the limits instead of Options.Now:
+	// time.Now for a test whose message dates come from a clock that
+	// stands still.
+	Now func() time.Time
 	// PerSecond is how many messages the bot may send per second overall;
 	// default 30.
 	PerSecond int
@@ -197,7 +203,7 @@ func (s *Server) chargeFlood(method string, q *request) (*floodCharge, *apiError
 	chatID, err := strconv.ParseInt(strings.TrimSpace(q.str("chat_id")), 10, 64)
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	now := s.now()
+	now := s.limitsNow()
 	f := &s.flood
 	if f.private == nil {
 		f.private, f.groups = map[int64]*bucket{}, map[int64]*window{}
@@ -236,6 +242,14 @@ func (s *Server) chargeFlood(method string, q *request) (*floodCharge, *apiError
 		c.bucket.take(now, n)
 	}
 	return c, nil
+}
+
+// limitsNow is the time by the clock of the limits.
+func (s *Server) limitsNow() time.Time {
+	if s.limits.Now != nil {
+		return s.limits.Now()
+	}
+	return s.now()
 }
 
 // refundFlood gives back what a failed call took.

@@ -286,3 +286,21 @@ func TestAlbumFailsPartway(t *testing.T) {
 		t.Errorf("%d items delivered, want 1", n)
 	}
 }
+
+func TestLimitsOwnClock(t *testing.T) {
+	t.Parallel()
+	dates, limits := newFakeClock(), newFakeClock()
+	srv := newServer(t, Options{Now: dates.Now, Limits: Limits{On: true, Now: limits.Now}})
+	alice := srv.NewUser("Алиса")
+	srv.SendText(alice, "hi")
+	send := func() apiAnswer {
+		return callJSON(t, srv, "sendMessage", map[string]any{"chat_id": alice.ID, "text": "x"})
+	}
+	for range 3 {
+		wantOK(t, send())
+	}
+	dates.Advance(time.Hour) // the clock of message dates does not count
+	wantFlood(t, send(), 1)
+	limits.Advance(time.Second)
+	wantOK(t, send())
+}

@@ -240,7 +240,7 @@ func (s *Server) answerCallbackQuery(_ context.Context, q *request) (any, string
 	if cb == nil || cb.answered {
 		return nil, "", badRequest(descQueryTooOld)
 	}
-	if s.limits.On && s.now().Sub(cb.pressed) > s.limits.CallbackTimeout {
+	if s.limits.On && s.limitsNow().Sub(cb.pressed) > s.limits.CallbackTimeout {
 		return nil, "", badRequest(descQueryTooOld)
 	}
 	cb.answered = true
