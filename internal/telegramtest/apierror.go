@@ -74,6 +74,8 @@ const (
 	descRequestTooLarge   = "Request Entity Too Large"
 	descBadWebhookURL     = "bad webhook: An HTTPS URL must be provided for webhook"
 	descInlineUnsupported = "MESSAGE_ID_INVALID"
+	descSecretTooLong     = "secret token is too long"
+	descSecretChars       = "secret token contains unallowed characters"
 )
 
 // defaultDescription is the description a fault with this code carries when

@@ -18,18 +18,30 @@
 // edits and deletions) and refuses what Telegram refuses, with Telegram's
 // error descriptions, byte for byte where telebot knows them so that
 // telebot returns its own error values: unknown chat, a user who never
-// wrote to the bot, a blocked bot, empty or too long text (4096 UTF-16
-// code units after parse_mode markup is removed; captions 1024),
-// unparsable HTML or MarkdownV2, callback data over 64 bytes, an edit that
-// changes nothing, a message to edit or delete that does not exist, a
+// wrote to the bot, a blocked bot, empty or too long text (4096
+// characters, code points as tdlib counts them, after parse_mode markup
+// is removed; captions 1024), unparsable HTML or MarkdownV2, callback data
+// over 64 bytes, an edit that changes nothing (text, formatting and
+// keyboard compared), a webhook secret_token other than 1-256 characters
+// of A-Z a-z 0-9 _ -, a message to edit or delete that does not exist, a
 // second answer to a callback query, getUpdates while a webhook is set or
 // while another getUpdates is running.
 //
+// Options.Limits turns on what the bot of today may trip: Telegram's flood
+// limits (about 30 messages a second overall, 1 a second per private chat
+// after a burst of 3, 20 a minute per group; every send and edit counts,
+// each item of an album too; a call over a limit gets 429 with
+// parameters.retry_after and takes nothing) and callback queries that
+// expire 15 seconds after the press. Time is Options.Now (or Limits.Now).
+//
+// A webhook gets each chat's updates one at a time in order and different
+// chats' updates in parallel, up to max_connections (default 40).
+//
 // Tests play the users (SendText, Reply, Press, SendPhoto, SendAlbum,
 // SendLocation, SendContact, ...), inject faults (FloodNext, FailNext,
-// DelayNext, AddFault, Block, Redeliver), and check what a user would see
-// (Sent, Message, History, CallbackAnswer) or wait for it (WaitSent,
-// WaitMessage, WaitCall, WaitCallbackAnswer). Every call is recorded
+// DelayNext, FailAlbumAfter, AddFault, Block, Redeliver), and check what a
+// user would see (Sent, Message, History, CallbackAnswer) or wait for it
+// (WaitSent, WaitMessage, WaitCall, WaitCallbackAnswer). Every call is recorded
 // (Calls). Waits are driven by state changes, never by sleeping, and
 // bounded by a context or, for the Must helpers, by Options.WaitTimeout.
 //

@@ -56,11 +56,12 @@ func (s *Server) editMessageText(_ context.Context, q *request) (any, string, *a
 	if err != nil {
 		return nil, "", err
 	}
-	if text == m.Text && inlineEqual(mk.inline, m.ReplyMarkup) {
+	format := formatKey(q.str("text"), parseMode, q.str("entities"))
+	if text == m.Text && format == m.format && inlineEqual(mk.inline, m.ReplyMarkup) {
 		return nil, "", badRequest(descNotModified)
 	}
 	n := m.clone()
-	n.Text, n.ParseMode, n.ReplyMarkup = text, parseMode, mk.inline.clone()
+	n.Text, n.ParseMode, n.ReplyMarkup, n.format = text, parseMode, mk.inline.clone(), format
 	s.storeEditLocked(cs, n)
 	return n.clone(), "", nil
 }
@@ -88,11 +89,12 @@ func (s *Server) editMessageCaption(_ context.Context, q *request) (any, string,
 	if err != nil {
 		return nil, "", err
 	}
-	if caption == m.Caption && inlineEqual(mk.inline, m.ReplyMarkup) {
+	format := captionFormat(q)
+	if caption == m.Caption && format == m.format && inlineEqual(mk.inline, m.ReplyMarkup) {
 		return nil, "", badRequest(descNotModified)
 	}
 	n := m.clone()
-	n.Caption, n.ParseMode, n.ReplyMarkup = caption, q.str("parse_mode"), mk.inline.clone()
+	n.Caption, n.ParseMode, n.ReplyMarkup, n.format = caption, q.str("parse_mode"), mk.inline.clone(), format
 	s.storeEditLocked(cs, n)
 	return n.clone(), "", nil
 }

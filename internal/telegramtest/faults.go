@@ -39,6 +39,34 @@ type Fault struct {
 	Body string
 	// Disconnect drops the connection without an answer.
 	Disconnect bool
+	// AlbumItems, when positive, makes the fault an album that fails
+	// partway, as tdlib's sendMediaGroup does: it matches only
+	// sendMediaGroup, the first AlbumItems items are delivered (the chat
+	// has them, the bot gets no message ids), and the call then fails with
+	// Code (default 400). A 400 is described as Telegram does, "failed to
+	// send message #N with the error message \"...\"" with N the first item
+	// not delivered and Description (default "IMAGE_PROCESS_FAILED") the
+	// message; other codes as for any fault. An album of no more than
+	// AlbumItems items is delivered whole and answered normally.
+	AlbumItems int
+}
+
+// albumError is the error of an album that failed after delivered items.
+func (f *Fault) albumError(delivered int) *apiError {
+	if f.Code == 0 || f.Code == http.StatusBadRequest {
+		msg := f.Description
+		if msg == "" {
+			msg = "IMAGE_PROCESS_FAILED"
+		}
+		return badRequestf("failed to send message #%d with the error message \"%s\"", delivered+1, msg)
+	}
+	return f.apiError()
+}
+
+// FailAlbumAfter makes the next sendMediaGroup deliver its first n items
+// and then fail with 400, as an album whose item n+1 Telegram refuses.
+func (s *Server) FailAlbumAfter(n int) {
+	s.AddFault(Fault{Method: "sendMediaGroup", AlbumItems: n})
 }
 
 func (f *Fault) apiError() *apiError {
@@ -111,6 +139,8 @@ func (s *Server) takeFault(method string, q *request) *Fault {
 
 func (f *Fault) matches(method string, q *request) bool {
 	switch {
+	case f.AlbumItems > 0 && !strings.EqualFold(method, "sendMediaGroup"):
+		return false
 	case f.Method == "" && method == "getUpdates":
 		return false
 	case f.Method != "" && !strings.EqualFold(f.Method, method):

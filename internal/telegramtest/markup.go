@@ -10,9 +10,9 @@ import (
 
 // Limits of the Bot API.
 const (
-	maxTextLength        = 4096 // UTF-16 code units, after entities are parsed
-	maxCaptionLength     = 1024
-	maxCallbackData      = 64 // bytes
+	maxTextLength        = 4096 // characters (code points), after entities are parsed, as tdlib's utf8_length
+	maxCaptionLength     = 1024 // characters, likewise
+	maxCallbackData      = 64   // bytes
 	maxCallbackAnswerLen = 200
 	maxAlbum             = 10
 )
@@ -139,7 +139,8 @@ func inlineEqual(a, b *InlineKeyboardMarkup) bool {
 	return erra == nil && errb == nil && bytes.Equal(ja, jb)
 }
 
-// utf16Len counts UTF-16 code units, the unit of Telegram's length limits.
+// utf16Len counts UTF-16 code units, the unit of entity offsets and of
+// the shorter limits (command descriptions, callback answers).
 func utf16Len(s string) int {
 	n := 0
 	for _, r := range s {
@@ -150,6 +151,50 @@ func utf16Len(s string) int {
 		}
 	}
 	return n
+}
+
+// formatKey stands for the formatting of a text or caption: "" for plain
+// text, otherwise the entities given explicitly (normalized JSON) or the
+// source in its parse_mode. Two texts that look the same are formatted the
+// same when their keys are equal; equal formatting spelled differently
+// (<b> and <strong>) counts as different, which Telegram would not.
+func formatKey(raw, parseMode, entities string) string {
+	if e := strings.TrimSpace(entities); e != "" && e != "[]" && e != "null" {
+		var v any
+		if err := json.Unmarshal([]byte(e), &v); err == nil {
+			if norm, err := json.Marshal(v); err == nil {
+				return "entities:" + string(norm)
+			}
+		}
+		return "entities:" + e
+	}
+	mode := strings.ToLower(parseMode)
+	if !hasMarkup(raw, mode) {
+		return ""
+	}
+	return mode + ":" + raw
+}
+
+// hasMarkup reports whether raw, in parse_mode mode, makes any entity.
+func hasMarkup(raw, mode string) bool {
+	switch mode {
+	case "html":
+		return strings.Contains(raw, "<")
+	case "markdownv2":
+		for i := 0; i < len(raw); i++ {
+			if raw[i] == '\\' {
+				i++
+				continue
+			}
+			if strings.IndexByte("*_~|`[>", raw[i]) >= 0 {
+				return true
+			}
+		}
+		return false
+	case "markdown":
+		return strings.ContainsAny(raw, "*_`[")
+	}
+	return false
 }
 
 // visibleText returns the text a user sees once parse_mode markup is

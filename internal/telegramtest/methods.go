@@ -7,6 +7,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"time"
 )
 
 func (s *Server) getMe(context.Context, *request) (any, string, *apiError) {
@@ -125,6 +126,10 @@ func (s *Server) Commands(scope BotCommandScope, languageCode string) []BotComma
 // setWebhook records the webhook; the server then delivers updates to it
 // (plain http is accepted, unlike Telegram, so that a test can use
 // httptest).
+// secretRx is the alphabet of a webhook's secret_token; empty is no
+// secret.
+var secretRx = regexp.MustCompile(`^[A-Za-z0-9_-]*$`)
+
 func (s *Server) setWebhook(_ context.Context, q *request) (any, string, *apiError) {
 	raw := q.str("url")
 	if raw == "" {
@@ -133,6 +138,13 @@ func (s *Server) setWebhook(_ context.Context, q *request) (any, string, *apiErr
 	u, perr := url.Parse(raw)
 	if perr != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
 		return nil, "", badRequest(descBadWebhookURL)
+	}
+	secret := q.str("secret_token")
+	switch {
+	case len(secret) > 256:
+		return nil, "", badRequest(descSecretTooLong)
+	case !secretRx.MatchString(secret):
+		return nil, "", badRequest(descSecretChars)
 	}
 	var allowed []string
 	hasAllowed, err := q.jsonValue("allowed_updates", &allowed)
@@ -153,7 +165,7 @@ func (s *Server) setWebhook(_ context.Context, q *request) (any, string, *apiErr
 		desc = "Webhook is already set"
 	}
 	s.webhook.URL = raw
-	s.webhook.SecretToken = q.str("secret_token")
+	s.webhook.SecretToken = secret
 	s.webhook.MaxConnections = int(maxConn)
 	s.webhook.LastErrorDate, s.webhook.LastErrorMessage = 0, ""
 	if hasAllowed {
@@ -204,6 +216,7 @@ func (s *Server) Webhook() WebhookInfo {
 
 // callbackState is a callback query the server sent and its answer.
 type callbackState struct {
+	pressed  time.Time // by the server's clock
 	answered bool
 	answer   CallbackAnswer
 }
@@ -225,6 +238,9 @@ func (s *Server) answerCallbackQuery(_ context.Context, q *request) (any, string
 	defer s.mu.Unlock()
 	cb := s.callbacks[id]
 	if cb == nil || cb.answered {
+		return nil, "", badRequest(descQueryTooOld)
+	}
+	if s.limits.On && s.limitsNow().Sub(cb.pressed) > s.limits.CallbackTimeout {
 		return nil, "", badRequest(descQueryTooOld)
 	}
 	cb.answered = true

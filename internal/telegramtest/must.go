@@ -1,6 +1,10 @@
 package telegramtest
 
-import "context"
+import (
+	"context"
+	"os"
+	"time"
+)
 
 // TB is the part of testing.TB the Must helpers use; *testing.T and
 // *testing.B satisfy it. The package does not import testing, so that
@@ -13,12 +17,20 @@ type TB interface {
 }
 
 // MustNew starts a server for a test, logging its calls to tb unless
-// opts.Logf is set, and closes it when the test ends. Create the bot after
+// opts.Logf is set, and closes it when the test ends. With the environment
+// variable TELEGRAMTEST_STRICT=1 it turns Options.Limits on, with
+// TELEGRAMTEST_STRICT=wallclock on and timed by time.Now. Create the bot after
 // the server, so that the bot's own cleanup (Stop) runs first.
 func MustNew(tb TB, opts Options) *Server {
 	tb.Helper()
 	if opts.Logf == nil {
 		opts.Logf = tb.Logf
+	}
+	switch os.Getenv("TELEGRAMTEST_STRICT") {
+	case "1":
+		opts.Limits.On = true
+	case "wallclock":
+		opts.Limits.On, opts.Limits.Now = true, time.Now
 	}
 	s, err := New(opts)
 	if err != nil {

@@ -30,6 +30,9 @@ type upload struct {
 type request struct {
 	params map[string]string
 	files  map[string]upload
+	// albumFault, for sendMediaGroup, is a fault that delivers only the
+	// first items of the album.
+	albumFault *Fault
 }
 
 // parseRequest reads the parameters of r. A malformed body is a 400, as in

@@ -2,8 +2,10 @@ package telegramtest
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"strings"
+	"unicode/utf8"
 )
 
 // outgoing is what every send method shares: where the message goes, what
@@ -103,10 +105,18 @@ func textParam(q *request, tooLong string) (text, parseMode string, err *apiErro
 	if strings.TrimSpace(text) == "" {
 		return "", "", badRequest(descTextEmpty)
 	}
-	if utf16Len(text) > maxTextLength {
+	if utf8.RuneCountInString(text) > maxTextLength {
 		return "", "", badRequest(tooLong)
 	}
 	return text, parseMode, nil
+}
+
+// captionFormat is the formatKey of the caption of a call.
+func captionFormat(q *request) string {
+	if q.str("caption") == "" {
+		return ""
+	}
+	return formatKey(q.str("caption"), q.str("parse_mode"), q.str("caption_entities"))
 }
 
 // captionParam reads an optional caption.
@@ -118,7 +128,7 @@ func captionParam(raw, parseMode, tooLong string) (string, *apiError) {
 	if err != nil {
 		return "", err
 	}
-	if utf16Len(caption) > maxCaptionLength {
+	if utf8.RuneCountInString(caption) > maxCaptionLength {
 		return "", badRequest(tooLong)
 	}
 	return caption, nil
@@ -137,6 +147,7 @@ func (s *Server) sendMessage(_ context.Context, q *request) (any, string, *apiEr
 	}
 	m := s.newBotMessageLocked(o)
 	m.Text, m.ParseMode = text, parseMode
+	m.format = formatKey(q.str("text"), parseMode, q.str("entities"))
 	s.storeSentLocked(o.cs, m)
 	return m.clone(), "", nil
 }
@@ -162,6 +173,7 @@ func (s *Server) sendPhoto(_ context.Context, q *request) (any, string, *apiErro
 	}
 	m := s.newBotMessageLocked(o)
 	m.Photo, m.Caption, m.ParseMode = sizes, caption, q.str("parse_mode")
+	m.format = captionFormat(q)
 	s.storeSentLocked(o.cs, m)
 	return m.clone(), "", nil
 }
@@ -187,6 +199,7 @@ func (s *Server) sendDocument(_ context.Context, q *request) (any, string, *apiE
 	}
 	m := s.newBotMessageLocked(o)
 	m.Document, m.Caption, m.ParseMode = doc, caption, q.str("parse_mode")
+	m.format = captionFormat(q)
 	s.storeSentLocked(o.cs, m)
 	return m.clone(), "", nil
 }
@@ -221,10 +234,11 @@ func (s *Server) sendMediaGroup(_ context.Context, q *request) (any, string, *ap
 	}
 	o.markup = markup{} // albums take no reply markup
 	var media []struct {
-		Type      string `json:"type"`
-		Media     string `json:"media"`
-		Caption   string `json:"caption"`
-		ParseMode string `json:"parse_mode"`
+		Type      string          `json:"type"`
+		Media     string          `json:"media"`
+		Caption   string          `json:"caption"`
+		ParseMode string          `json:"parse_mode"`
+		Entities  json.RawMessage `json:"caption_entities"`
 	}
 	present, err := q.jsonValue("media", &media)
 	switch {
@@ -275,10 +289,18 @@ func (s *Server) sendMediaGroup(_ context.Context, q *request) (any, string, *ap
 		parts[i] = part{in, caption}
 	}
 	groupID := fmt.Sprint(13900000000000000 + s.nextSeq())
+	var failed *apiError
+	if f := q.albumFault; f != nil && f.AlbumItems < len(parts) {
+		failed = f.albumError(f.AlbumItems)
+		parts = parts[:f.AlbumItems]
+	}
 	out := make([]*Message, len(parts))
 	for i, p := range parts {
 		m := s.newBotMessageLocked(o)
 		m.MediaGroupID, m.Caption, m.ParseMode = groupID, p.caption, media[i].ParseMode
+		if p.caption != "" {
+			m.format = formatKey(media[i].Caption, media[i].ParseMode, string(media[i].Entities))
+		}
 		if media[i].Type == "photo" {
 			m.Photo, _ = s.photoLocked(p.in) // checked above
 		} else {
@@ -286,6 +308,9 @@ func (s *Server) sendMediaGroup(_ context.Context, q *request) (any, string, *ap
 		}
 		s.storeSentLocked(o.cs, m)
 		out[i] = m.clone()
+	}
+	if failed != nil {
+		return nil, "", failed
 	}
 	return out, "", nil
 }

@@ -32,13 +32,17 @@ type Options struct {
 	BotFirstName string
 	// Addr is the address to listen on; default "127.0.0.1:0".
 	Addr string
-	// Now is the clock for message dates; default time.Now.
+	// Now is the clock for message dates, the flood limits and the
+	// timeout of callback queries; default time.Now.
 	Now func() time.Time
 	// GroupPrivacy turns on the bot's privacy mode: in groups and
 	// supergroups the bot then receives only commands, replies to its own
 	// messages and service messages, as a Telegram bot with privacy mode on
 	// that is not an administrator.
 	GroupPrivacy bool
+	// Limits are Telegram's flood limits and callback query timeout, off
+	// unless Limits.On is set.
+	Limits Limits
 	// WaitTimeout bounds the Must* wait helpers; default 5s.
 	WaitTimeout time.Duration
 	// Logf, when set, gets one line per call (long polls that return
@@ -58,6 +62,7 @@ type Server struct {
 	Bot User
 
 	opts    Options
+	limits  Limits
 	now     func() time.Time
 	ctx     context.Context // canceled by Close
 	cancel  context.CancelFunc
@@ -91,6 +96,7 @@ type Server struct {
 	faults     []*Fault
 	commands   map[string][]BotCommand
 	webhook    WebhookInfo
+	flood      flood
 }
 
 // New starts a server listening on opts.Addr (default 127.0.0.1:0). Close
@@ -131,6 +137,7 @@ func New(opts Options) (*Server, error) {
 		Token:      opts.Token,
 		Bot:        User{ID: opts.BotID, IsBot: true, FirstName: opts.BotFirstName, Username: opts.BotUsername},
 		opts:       opts,
+		limits:     opts.Limits.withDefaults(),
 		now:        opts.Now,
 		ln:         ln,
 		done:       make(chan struct{}),
@@ -267,12 +274,23 @@ func (s *Server) serveMethod(w http.ResponseWriter, r *http.Request, token, name
 	}
 	if fault := s.takeFault(call.Method, q); fault != nil {
 		s.hold(r, fault)
-		if fault.Disconnect || fault.Code != 0 {
+		switch {
+		case fault.AlbumItems > 0:
+			q.albumFault = fault
+		case fault.Disconnect || fault.Code != 0:
 			s.serveFault(w, r, call, fault)
 			return
 		}
 	}
+	charge, aerr := s.chargeFlood(m.name, q)
+	if aerr != nil {
+		s.answer(w, r, call, nil, "", aerr)
+		return
+	}
 	result, desc, aerr := s.invoke(r.Context(), m, q)
+	if aerr != nil && q.albumFault == nil { // items delivered count
+		s.refundFlood(charge)
+	}
 	s.answer(w, r, call, result, desc, aerr)
 }
 

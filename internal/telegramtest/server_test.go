@@ -183,7 +183,7 @@ func TestRejections(t *testing.T) {
 	topic := srv.AddTopic(forum, "ЖКХ")
 
 	long := strings.Repeat("я", 4097)
-	emoji := strings.Repeat("😀", 2049) // 4098 UTF-16 code units, 2049 runes
+	emoji := strings.Repeat("😀", 4097) // 4097 characters, 8194 UTF-16 code units
 
 	tests := []struct {
 		name   string
@@ -201,7 +201,7 @@ func TestRejections(t *testing.T) {
 		{"relative button URL", "sendMessage", map[string]any{"chat_id": alice.ID, "text": "x",
 			"reply_markup": keyboard([]map[string]any{{"text": "b", "url": "/appeals/1"}})}, 400, "Bad Request: BUTTON_URL_INVALID"},
 		{"text over 4096", "sendMessage", map[string]any{"chat_id": alice.ID, "text": long}, 400, "Bad Request: message is too long"},
-		{"text over 4096 UTF-16 units", "sendMessage", map[string]any{"chat_id": alice.ID, "text": emoji}, 400, "Bad Request: message is too long"},
+		{"text over 4096 characters (emoji)", "sendMessage", map[string]any{"chat_id": alice.ID, "text": emoji}, 400, "Bad Request: message is too long"},
 		{"empty text", "sendMessage", map[string]any{"chat_id": alice.ID, "text": ""}, 400, "Bad Request: message text is empty"},
 		{"blank text", "sendMessage", map[string]any{"chat_id": alice.ID, "text": " \n "}, 400, "Bad Request: message text is empty"},
 		{"only markup", "sendMessage", map[string]any{"chat_id": alice.ID, "text": "<b></b>", "parse_mode": "HTML"}, 400, "Bad Request: message text is empty"},
@@ -252,8 +252,14 @@ func TestRejections(t *testing.T) {
 		})
 	}
 
-	t.Run("exactly 4096 UTF-16 units pass", func(t *testing.T) {
-		sendText(t, srv, alice.ID, strings.Repeat("😀", 2048), nil)
+	t.Run("exactly 4096 characters pass", func(t *testing.T) {
+		// Telegram counts characters (code points, tdlib's utf8_length),
+		// not UTF-16 code units: 4096 emoji are 8192 units.
+		sendText(t, srv, alice.ID, strings.Repeat("😀", 4096), nil)
+		callJSON(t, srv, "sendPhoto", map[string]any{"chat_id": alice.ID, "photo": "https://example.org/a.jpg", "caption": strings.Repeat("😀", 1024)}).decode(t, new(Message))
+		if a := callJSON(t, srv, "sendPhoto", map[string]any{"chat_id": alice.ID, "photo": "https://example.org/a.jpg", "caption": strings.Repeat("😀", 1025)}); a.Description != "Bad Request: message caption is too long" {
+			t.Errorf("1025 emoji caption: %d %q", a.Status, a.Description)
+		}
 		sendText(t, srv, alice.ID, "<b>"+strings.Repeat("я", 4096)+"</b>", map[string]any{"parse_mode": "HTML"})
 	})
 	t.Run("second answer to a callback query", func(t *testing.T) {

@@ -252,6 +252,10 @@ type Message struct {
 	// UpdateID is the id of the update that carried this message to the
 	// bot, for messages injected by the test; 0 if no update was queued.
 	UpdateID int `json:"-"`
+
+	// format is the formatting of Text or Caption (see formatKey), for
+	// "message is not modified".
+	format string
 }
 
 // Content returns the text of a text message or the caption of a media

@@ -23,6 +23,7 @@ type queuedUpdate struct {
 	forced     bool // re-queued by Redeliver: delivered whatever the offset
 	dropped    bool // not in allowed_updates: never delivered
 	deliveries int
+	key        string // chatKey, once computed
 }
 
 // UpdateRecord describes an update the server produced and what became of
@@ -340,17 +341,31 @@ func (s *Server) WaitDelivered(ctx context.Context, updateID int) error {
 	return err
 }
 
-// webhookLoop posts pending updates to the webhook, one at a time in
-// update_id order, while one is set. A 2xx answer confirms an update;
-// anything else is retried with a growing pause and shown in
-// getWebhookInfo's last_error_message, as Telegram does.
+// webhookLoop posts pending updates to the webhook while one is set, as
+// Telegram does: the updates of one chat one at a time in update_id
+// order, different chats in parallel, up to max_connections requests at
+// once. A 2xx answer confirms an update; anything else is retried, after
+// a pause that grows for that chat, and shown in getWebhookInfo's
+// last_error_message.
 func (s *Server) webhookLoop() {
 	defer s.wg.Done()
-	const minPause, maxPause = 20 * time.Millisecond, 2 * time.Second
-	pause := minPause
+	busy := map[string]bool{}            // chats with a delivery in flight
+	pauses := map[string]time.Duration{} // chats whose last delivery failed
+	inflight := 0
 	for {
 		s.mu.Lock()
-		for !s.closed && (s.webhook.URL == "" || len(s.pending) == 0) {
+		var next *queuedUpdate
+		for {
+			if s.closed {
+				s.mu.Unlock()
+				return
+			}
+			if s.webhook.URL != "" && inflight < max(s.webhook.MaxConnections, 1) {
+				next = nextForWebhook(s.pending, busy)
+			}
+			if next != nil {
+				break
+			}
 			changed := s.changed
 			s.mu.Unlock()
 			select {
@@ -360,39 +375,104 @@ func (s *Server) webhookLoop() {
 			}
 			s.mu.Lock()
 		}
-		if s.closed {
-			s.mu.Unlock()
-			return
-		}
-		next := slices.MinFunc(s.pending, func(a, b *queuedUpdate) int { return a.id - b.id })
+		key := next.chatKey()
+		busy[key] = true
+		inflight++
 		url, secret, payload := s.webhook.URL, s.webhook.SecretToken, next.payload
+		pause := pauses[key]
 		s.mu.Unlock()
 
-		err := s.postWebhook(url, secret, payload)
-
-		s.mu.Lock()
-		if err == nil {
-			next.deliveries++
-			next.awaiting, next.pending = false, false
-			s.pending = slices.DeleteFunc(s.pending, func(u *queuedUpdate) bool { return u == next })
-			pause = minPause
-		} else if s.webhook.URL == url {
-			s.webhook.LastErrorDate = s.unix()
-			s.webhook.LastErrorMessage = err.Error()
-		}
-		s.notifyLocked()
-		s.mu.Unlock()
-		if err != nil {
-			t := time.NewTimer(pause)
-			select {
-			case <-t.C:
-			case <-s.done:
-				t.Stop()
-				return
+		s.wg.Add(1)
+		go func() {
+			defer s.wg.Done()
+			err := s.postWebhook(url, secret, payload)
+			if err != nil {
+				// The chat waits before its next try; others go on.
+				pause = min(max(2*pause, webhookMinPause), webhookMaxPause)
+				t := time.NewTimer(pause)
+				select {
+				case <-t.C:
+				case <-s.done:
+					t.Stop()
+				}
 			}
-			pause = min(2*pause, maxPause)
+			s.mu.Lock()
+			defer s.mu.Unlock()
+			if err == nil {
+				next.deliveries++
+				next.awaiting, next.pending = false, false
+				s.pending = slices.DeleteFunc(s.pending, func(u *queuedUpdate) bool { return u == next })
+				delete(pauses, key)
+			} else {
+				pauses[key] = pause
+				if s.webhook.URL == url {
+					s.webhook.LastErrorDate = s.unix()
+					s.webhook.LastErrorMessage = err.Error()
+				}
+			}
+			delete(busy, key)
+			inflight--
+			s.notifyLocked()
+		}()
+	}
+}
+
+// The pauses before a chat's delivery to a webhook is tried again.
+const webhookMinPause, webhookMaxPause = 20 * time.Millisecond, 2 * time.Second
+
+// nextForWebhook returns the pending update to post next: the oldest one
+// of a chat with no delivery in flight and no older pending update.
+func nextForWebhook(pending []*queuedUpdate, busy map[string]bool) *queuedUpdate {
+	sorted := slices.Clone(pending)
+	slices.SortStableFunc(sorted, func(a, b *queuedUpdate) int { return a.id - b.id })
+	seen := map[string]bool{}
+	for _, u := range sorted {
+		key := u.chatKey()
+		if !seen[key] && !busy[key] {
+			return u
+		}
+		seen[key] = true
+	}
+	return nil
+}
+
+// chatKey names the chat an update belongs to, for the order of webhook
+// deliveries: the chat of its message (a callback query's too), else its
+// user, else the update alone.
+func (u *queuedUpdate) chatKey() string {
+	if u.key == "" {
+		u.key = updateChatKey(u.id, u.payload)
+	}
+	return u.key
+}
+
+func updateChatKey(id int, payload json.RawMessage) string {
+	var fields map[string]json.RawMessage
+	_ = json.Unmarshal(payload, &fields)
+	for name, raw := range fields {
+		if name == "update_id" {
+			continue
+		}
+		var inner struct {
+			Chat    *struct{ ID int64 } `json:"chat"`
+			Message *struct {
+				Chat struct{ ID int64 } `json:"chat"`
+			} `json:"message"`
+			From *struct{ ID int64 } `json:"from"`
+		}
+		if json.Unmarshal(raw, &inner) != nil {
+			continue
+		}
+		switch {
+		case inner.Chat != nil:
+			return fmt.Sprint("chat ", inner.Chat.ID)
+		case inner.Message != nil:
+			return fmt.Sprint("chat ", inner.Message.Chat.ID)
+		case inner.From != nil:
+			return fmt.Sprint("user ", inner.From.ID)
 		}
 	}
+	return fmt.Sprint("update ", id)
 }
 
 func (s *Server) postWebhook(url, secret string, payload []byte) error {

@@ -309,6 +309,29 @@ func TestWebhook(t *testing.T) {
 	if a := callJSON(t, srv, "setWebhook", map[string]any{"url": "ftp://x"}); a.Status != 400 {
 		t.Errorf("ftp webhook: %+v", a)
 	}
+	// The secret: 1-256 characters of A-Z, a-z, 0-9, _ and -.
+	for secret, want := range map[string]string{
+		"a+b/c=":                              "Bad Request: secret token contains unallowed characters",
+		"two words":                           "Bad Request: secret token contains unallowed characters",
+		"секрет":                              "Bad Request: secret token contains unallowed characters",
+		"tab\t":                               "Bad Request: secret token contains unallowed characters",
+		strings.Repeat("a", 257):              "Bad Request: secret token is too long",
+		strings.Repeat("Az09_-", 42) + "abcd": "",
+	} {
+		a := callJSON(t, srv, "setWebhook", map[string]any{"url": hook.URL + "/hook", "secret_token": secret})
+		if want == "" {
+			if !a.OK {
+				t.Errorf("secret of %d characters: %d %q", len(secret), a.Status, a.Description)
+			}
+			continue
+		}
+		if a.Status != 400 || a.Description != want {
+			t.Errorf("secret %.20q: %d %q, want 400 %q", secret, a.Status, a.Description, want)
+		}
+		if info := srv.Webhook(); info.SecretToken == secret {
+			t.Errorf("refused secret %.20q was set", secret)
+		}
+	}
 }
 
 func TestCloseEndsLongPollsAndWaits(t *testing.T) {
@@ -377,5 +400,62 @@ func TestWaitTimesOut(t *testing.T) {
 	}
 	if _, err := srv.WaitCall(ctx, "sendMessage", nil); !errors.Is(err, context.DeadlineExceeded) {
 		t.Errorf("WaitCall: %v", err)
+	}
+}
+
+// TestWebhookChatsInParallel checks Telegram's order of webhook
+// deliveries: one chat's updates one at a time, in order; other chats in
+// parallel, up to max_connections.
+func TestWebhookChatsInParallel(t *testing.T) {
+	t.Parallel()
+	for _, maxConn := range []int{0, 1} { // 0: Telegram's default, 40
+		srv := newServer(t, Options{})
+		alice, bob := srv.NewUser("Алиса"), srv.NewUser("Боб")
+		release := make(chan struct{})
+		arrived := make(chan string, 10)
+		hook := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			var u Update
+			if err := json.NewDecoder(r.Body).Decode(&u); err != nil {
+				http.Error(w, err.Error(), http.StatusBadRequest)
+				return
+			}
+			arrived <- u.Message.Text
+			if u.Message.Text == "a1" {
+				<-release // Alice's first update hangs
+			}
+		}))
+		params := map[string]any{"url": hook.URL}
+		if maxConn != 0 {
+			params["max_connections"] = maxConn
+		}
+		wantOK(t, callJSON(t, srv, "setWebhook", params))
+		srv.SendText(alice, "a1")
+		if got := <-arrived; got != "a1" {
+			t.Fatalf("first delivery %q", got)
+		}
+		srv.SendText(alice, "a2")
+		b1 := srv.SendText(bob, "b1")
+		if maxConn == 0 {
+			if got := <-arrived; got != "b1" { // while a1 hangs
+				t.Fatalf("max_connections %d: delivery %q while a1 hangs, want b1", maxConn, got)
+			}
+			srv.MustWaitDelivered(t, b1.UpdateID)
+		}
+		select {
+		case got := <-arrived:
+			t.Fatalf("max_connections %d: %q delivered while a1 hangs", maxConn, got)
+		case <-time.After(100 * time.Millisecond):
+		}
+		close(release)
+		want := map[int][]string{0: {"a2"}, 1: {"a2", "b1"}}[maxConn]
+		var rest []string
+		for range want {
+			rest = append(rest, <-arrived)
+		}
+		if strings.Join(rest, " ") != strings.Join(want, " ") {
+			t.Errorf("max_connections %d: then %q, want %q", maxConn, rest, want)
+		}
+		callJSON(t, srv, "deleteWebhook", nil)
+		hook.Close()
 	}
 }

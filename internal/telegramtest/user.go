@@ -317,7 +317,7 @@ func (s *Server) callbackLocked(from User, cs *chatState, m *Message, data strin
 		Data:         data,
 	}
 	q.Message.UpdateID = 0
-	s.callbacks[q.ID] = &callbackState{}
+	s.callbacks[q.ID] = &callbackState{pressed: s.limitsNow()}
 	q.UpdateID = s.enqueueLocked(Update{CallbackQuery: &q})
 	return q
 }
