@@ -51,7 +51,8 @@ func scrape(t *testing.T, addr string) string {
 }
 
 // TestMetricsAfterRealActivity runs serve against the Telegram test
-// server: a resident writes to the bot, an appeal is submitted through
+// server: a resident writes to the bot (one reply refused with a 500, so
+// that the handling fails), an appeal is submitted through
 // the workflow and its card and notice go out through telebot (the first
 // send flooded with a 429), a refused event, a scheduled run. /metrics
 // then shows what a person on call would look at.
@@ -93,6 +94,19 @@ func TestMetricsAfterRealActivity(t *testing.T) {
 	if _, err := srv.WaitSent(ctx, func(msg telegramtest.Message) bool { return msg.Chat.ID == ivan.ID }); err != nil {
 		t.Fatalf("no answer to /start: %v", err)
 	}
+	// A reply Telegram refuses with 500: the handling fails (and is tried
+	// again later from the inbox).
+	srv.FailNext("sendMessage", 1, http.StatusInternalServerError)
+	srv.SendText(ivan, "/help")
+	for deadline := time.Now().Add(15 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+		v, _ := sample(scrape(t, addr), `mcu_updates_failed_total{type="message"}`)
+		if v == 1 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("mcu_updates_failed_total{type=\"message\"} = %v after a failed reply, want 1", v)
+		}
+	}
 	// The housing chat, and the resident's consent.
 	group := srv.NewGroup("ЖКХ")
 	exec := func(query string, args ...any) {
@@ -132,7 +146,8 @@ func TestMetricsAfterRealActivity(t *testing.T) {
 	}
 
 	want := map[string]func(float64) bool{
-		`mcu_updates_received_total{type="message"}`:                        func(v float64) bool { return v >= 1 },
+		`mcu_updates_received_total{type="message"}`:                        func(v float64) bool { return v >= 2 },
+		`mcu_telegram_requests_total{method="sendMessage",result="5xx"}`:    func(v float64) bool { return v == 1 },
 		`mcu_workflow_events_applied_total{event="register"}`:               func(v float64) bool { return v == 1 },
 		`mcu_workflow_events_applied_total{event="route"}`:                  func(v float64) bool { return v == 1 },
 		`mcu_telegram_requests_total{method="sendMessage",result="ok"}`:     func(v float64) bool { return v >= 2 },
