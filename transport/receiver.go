@@ -25,7 +25,7 @@ type Handler interface {
 // ReceiverOptions configure a Receiver. The zero value is usable.
 type ReceiverOptions struct {
 	Poller PollerOptions // long polling (Save and Logger are filled in)
-	Runner RunnerOptions // update handling (Logger is filled in)
+	Runner RunnerOptions // update handling (Logger and Observer are filled in)
 	Inbox  InboxOptions  // retries of updates not handled
 	Logger *slog.Logger  // default: discard
 	// Observer, when set, is told of updates received and of failed
