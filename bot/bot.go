@@ -210,8 +210,12 @@ func contextOf(c tele.Context) context.Context {
 	return context.Background()
 }
 
-// onError logs what a handler returned, with the token scrubbed.
+// onError logs what a handler returned, with the token scrubbed, and
+// counts the failed attempt (Updates.Observer).
 func (b *Bot) onError(err error, c tele.Context) {
+	if o := b.opts.Updates.Observer; o != nil && c != nil {
+		o.UpdateFailed(transport.UpdateType(c.Update()))
+	}
 	attrs := []any{"error", err}
 	if c != nil && c.Update().ID != 0 {
 		attrs = append(attrs, "update_id", c.Update().ID)

@@ -65,6 +65,8 @@ type inbox struct {
 	runner *Runner
 	opts   InboxOptions
 	logger *slog.Logger
+	// observer, when set, counts the updates kept.
+	observer UpdateObserver
 }
 
 // keep stores received updates (the poller's Save).
@@ -77,7 +79,15 @@ func (in *inbox) keep(ctx context.Context, updates []tele.Update) error {
 		}
 		list = append(list, tgstate.InboxUpdate{ID: int64(u.ID), Payload: raw})
 	}
-	return in.store.SaveInbox(ctx, list, in.opts.Grace)
+	if err := in.store.SaveInbox(ctx, list, in.opts.Grace); err != nil {
+		return err
+	}
+	if in.observer != nil {
+		for _, u := range updates {
+			in.observer.UpdateReceived(UpdateType(u))
+		}
+	}
+	return nil
 }
 
 // retryBackoff is the wait before another attempt at an update.

@@ -25,9 +25,12 @@ type Handler interface {
 // ReceiverOptions configure a Receiver. The zero value is usable.
 type ReceiverOptions struct {
 	Poller PollerOptions // long polling (Save and Logger are filled in)
-	Runner RunnerOptions // update handling (Logger is filled in)
+	Runner RunnerOptions // update handling (Logger and Observer are filled in)
 	Inbox  InboxOptions  // retries of updates not handled
 	Logger *slog.Logger  // default: discard
+	// Observer, when set, is told of updates received and of failed
+	// attempts (metrics).
+	Observer UpdateObserver
 }
 
 // Receiver gets updates in, by long polling or a webhook; keeps each in
@@ -52,10 +55,11 @@ func NewReceiver(api *tele.Bot, h Handler, store InboxStore, opts ReceiverOption
 	opts.Inbox.defaults()
 	opts.Runner.Logger = opts.Logger
 	opts.Poller.Logger = opts.Logger
+	opts.Runner.Observer = opts.Observer
 	runner := NewRunner(h, opts.Runner)
 	return &Receiver{
 		api: api, runner: runner, opts: opts, logger: opts.Logger,
-		inbox: &inbox{store: store, runner: runner, opts: opts.Inbox, logger: opts.Logger},
+		inbox: &inbox{store: store, runner: runner, opts: opts.Inbox, logger: opts.Logger, observer: opts.Observer},
 	}
 }
 

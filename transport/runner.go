@@ -39,6 +39,9 @@ type RunnerOptions struct {
 
 	// Logger receives handler panics and dropped updates. Default: discard.
 	Logger *slog.Logger
+
+	// Observer, when set, is told of each handler panic (UpdateFailed).
+	Observer UpdateObserver
 }
 
 // Runner hands updates to its Handler: one at a time per chat, in
@@ -61,6 +64,7 @@ type RunnerOptions struct {
 type Runner struct {
 	handler      Handler
 	logger       *slog.Logger
+	observer     UpdateObserver
 	drainTimeout time.Duration
 
 	workers chan struct{} // a token per running handler
@@ -107,6 +111,7 @@ func NewRunner(h Handler, opts RunnerOptions) *Runner {
 	return &Runner{
 		handler:      h,
 		logger:       opts.Logger,
+		observer:     opts.Observer,
 		drainTimeout: opts.DrainTimeout,
 		workers:      make(chan struct{}, opts.Workers),
 		slots:        make(chan struct{}, opts.QueueSize),
@@ -293,6 +298,9 @@ func (r *Runner) isAbandoned() bool {
 func (r *Runner) process(u tele.Update) {
 	defer func() {
 		if v := recover(); v != nil {
+			if r.observer != nil {
+				r.observer.UpdateFailed(UpdateType(u))
+			}
 			r.logger.Error("telegram: panic in update handler",
 				slog.Int("update_id", u.ID),
 				slog.String("panic", fmt.Sprint(v)),

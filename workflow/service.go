@@ -23,6 +23,9 @@ type Service struct {
 	// AppealsPerHour limits the new appeals one resident may submit in an
 	// hour; 0 turns the limit off.
 	AppealsPerHour int
+	// Observer, when set, is told of every event applied or refused
+	// (metrics).
+	Observer Observer
 }
 
 func (s *Service) now() time.Time {
@@ -87,6 +90,7 @@ func (s *Service) Apply(ctx context.Context, cmd Command) (*Appeal, error) {
 func (s *Service) ApplyIn(ctx context.Context, tx Tx, cmd Command) (*Appeal, error) {
 	a, err := tx.LockAppeal(ctx, cmd.AppealID)
 	if err != nil {
+		s.observe(cmd.Event, err)
 		return nil, err
 	}
 	if err := s.apply(ctx, tx, a, cmd); err != nil {
@@ -222,8 +226,10 @@ func Guard(a *Appeal, e Event, now time.Time) error {
 	return nil
 }
 
-// apply fires cmd on the locked appeal a, changing it in place.
-func (s *Service) apply(ctx context.Context, tx Tx, a *Appeal, cmd Command) error {
+// apply fires cmd on the locked appeal a, changing it in place, and
+// tells the Observer what became of it.
+func (s *Service) apply(ctx context.Context, tx Tx, a *Appeal, cmd Command) (err error) {
+	defer func() { s.observe(cmd.Event, err) }()
 	role, to, err := s.allow(ctx, tx, a, cmd)
 	if err != nil {
 		return err

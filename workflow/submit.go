@@ -25,34 +25,10 @@ func (s *Service) Submit(ctx context.Context, actor Actor, n NewAppeal) (*Appeal
 
 func (s *Service) submit(ctx context.Context, tx Tx, actor Actor, n NewAppeal) (*Appeal, error) {
 	now := s.now()
-	if err := s.checkSubmitter(ctx, tx, actor, n, now); err != nil {
-		return nil, err
-	}
-	if !n.Kind.Valid() {
-		return nil, Errorf(EInvalid, "unknown kind %q", n.Kind)
-	}
-	if !n.Source.Valid() {
-		return nil, Errorf(EInvalid, "unknown source %q", n.Source)
-	}
-	body, err := text(n.Text, "appeal text", MaxTextRunes)
+	body, err := s.checkNew(ctx, tx, actor, n, now)
 	if err != nil {
+		s.observe(EventRegister, err) // refused before its registration
 		return nil, err
-	}
-	if n.Location != nil && (n.Location.Latitude < -90 || n.Location.Latitude > 90 ||
-		n.Location.Longitude < -180 || n.Location.Longitude > 180) {
-		return nil, Errorf(EInvalid, "location %v is not on Earth", *n.Location)
-	}
-	if n.ReceivedAt.After(now) {
-		return nil, Errorf(EInvalid, "received at %s, after now", n.ReceivedAt.Format(time.RFC3339))
-	}
-	if n.Direction != "" {
-		ok, err := tx.DirectionExists(ctx, n.Direction)
-		if err != nil {
-			return nil, fmt.Errorf("check direction: %w", err)
-		}
-		if !ok {
-			return nil, Errorf(EInvalid, "unknown direction %q", n.Direction)
-		}
 	}
 	a := &Appeal{
 		Kind: n.Kind, Source: n.Source, State: StateReceived,
@@ -87,6 +63,42 @@ func (s *Service) submit(ctx context.Context, tx Tx, actor Actor, n NewAppeal) (
 		return nil, err
 	}
 	return a, nil
+}
+
+// checkNew checks n before it is created: the submitter (see
+// checkSubmitter), the kind, the source, the text (returned trimmed), the
+// location, the time received and the direction.
+func (s *Service) checkNew(ctx context.Context, tx Tx, actor Actor, n NewAppeal, now time.Time) (string, error) {
+	if err := s.checkSubmitter(ctx, tx, actor, n, now); err != nil {
+		return "", err
+	}
+	if !n.Kind.Valid() {
+		return "", Errorf(EInvalid, "unknown kind %q", n.Kind)
+	}
+	if !n.Source.Valid() {
+		return "", Errorf(EInvalid, "unknown source %q", n.Source)
+	}
+	body, err := text(n.Text, "appeal text", MaxTextRunes)
+	if err != nil {
+		return "", err
+	}
+	if n.Location != nil && (n.Location.Latitude < -90 || n.Location.Latitude > 90 ||
+		n.Location.Longitude < -180 || n.Location.Longitude > 180) {
+		return "", Errorf(EInvalid, "location %v is not on Earth", *n.Location)
+	}
+	if n.ReceivedAt.After(now) {
+		return "", Errorf(EInvalid, "received at %s, after now", n.ReceivedAt.Format(time.RFC3339))
+	}
+	if n.Direction != "" {
+		ok, err := tx.DirectionExists(ctx, n.Direction)
+		if err != nil {
+			return "", fmt.Errorf("check direction: %w", err)
+		}
+		if !ok {
+			return "", Errorf(EInvalid, "unknown direction %q", n.Direction)
+		}
+	}
+	return body, nil
 }
 
 // checkSubmitter checks that actor may submit n: a resident within the

@@ -32,6 +32,9 @@ type Config struct {
 	CalendarFile   string
 	CalendarDays   []workflow.CalendarDay
 	OperatorName   string
+	// ReadyMaxQueueAge: /readyz fails while the oldest unsent outbox
+	// message is older (MCU_READY_MAX_QUEUE_AGE).
+	ReadyMaxQueueAge time.Duration
 }
 
 // ConfigError names the variable that is wrong and what is wrong with it.
@@ -55,6 +58,7 @@ const (
 	defaultDigestCron  = "0 9 * * *"
 	defaultSummaryCron = "0 8 * * 1-5"
 	defaultPerHour     = 5
+	defaultQueueAge    = "5m"
 )
 
 var (
@@ -133,6 +137,10 @@ func LoadConfig(getenv func(string) string, needToken bool) (*Config, error) {
 	perHour := get("MCU_APPEALS_PER_HOUR", strconv.Itoa(defaultPerHour))
 	if c.AppealsPerHour, err = strconv.Atoi(perHour); err != nil || c.AppealsPerHour < 0 {
 		return nil, bad("MCU_APPEALS_PER_HOUR", "%q is not a whole number ≥ 0 (0 turns the limit off)", perHour)
+	}
+	queueAge := get("MCU_READY_MAX_QUEUE_AGE", defaultQueueAge)
+	if c.ReadyMaxQueueAge, err = time.ParseDuration(queueAge); err != nil || c.ReadyMaxQueueAge <= 0 {
+		return nil, bad("MCU_READY_MAX_QUEUE_AGE", "%q is not a positive Go duration such as 5m or 90s", queueAge)
 	}
 	if n := utf8.RuneCountInString(c.OperatorName); n > 300 {
 		return nil, bad("MCU_OPERATOR_NAME", "is %d characters long; the operator's name fits in 300", n)

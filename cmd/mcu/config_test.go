@@ -3,6 +3,7 @@ package main
 import (
 	"strings"
 	"testing"
+	"time"
 )
 
 func env(m map[string]string) func(string) string {
@@ -15,7 +16,8 @@ func TestLoadConfigDefaults(t *testing.T) {
 		t.Fatal(err)
 	}
 	if c.TelegramAPIURL != "https://api.telegram.org" || c.DataDir != "./data" || c.Location.String() != "Europe/Moscow" ||
-		c.HTTPAddr != "127.0.0.1:8080" || c.DigestCron != "0 9 * * *" || c.SummaryCron != "0 8 * * 1-5" || c.AppealsPerHour != 5 {
+		c.HTTPAddr != "127.0.0.1:8080" || c.DigestCron != "0 9 * * *" || c.SummaryCron != "0 8 * * 1-5" || c.AppealsPerHour != 5 ||
+		c.ReadyMaxQueueAge != 5*time.Minute {
 		t.Errorf("defaults: %+v", c)
 	}
 }
@@ -50,6 +52,9 @@ func TestLoadConfigRejectsBadValues(t *testing.T) {
 		{map[string]string{"MCU_WEBHOOK_URL": "https://example.org/hook"}, "MCU_WEBHOOK_SECRET"},
 		{map[string]string{"MCU_WEBHOOK_SECRET": "has spaces"}, "MCU_WEBHOOK_SECRET"},
 		{map[string]string{"MCU_CALENDAR_FILE": "/nonexistent/calendar.txt"}, "MCU_CALENDAR_FILE"},
+		{map[string]string{"MCU_READY_MAX_QUEUE_AGE": "5"}, "MCU_READY_MAX_QUEUE_AGE"},
+		{map[string]string{"MCU_READY_MAX_QUEUE_AGE": "0s"}, "MCU_READY_MAX_QUEUE_AGE"},
+		{map[string]string{"MCU_READY_MAX_QUEUE_AGE": "-1m"}, "MCU_READY_MAX_QUEUE_AGE"},
 	}
 	for _, c := range cases {
 		if _, ok := c.env["MCU_TELEGRAM_TOKEN"]; !ok && c.want != "MCU_TELEGRAM_TOKEN" {
@@ -94,5 +99,15 @@ func TestLoadConfigReadsSchedules(t *testing.T) {
 	}
 	if c.DigestCron != "@daily" || c.SummaryCron != "30 7 * * 1-5" {
 		t.Errorf("digest %q, summary %q; want @daily and 30 7 * * 1-5", c.DigestCron, c.SummaryCron)
+	}
+}
+
+func TestLoadConfigReadsReadyMaxQueueAge(t *testing.T) {
+	c, err := LoadConfig(env(map[string]string{"MCU_TELEGRAM_TOKEN": "123:abc", "MCU_READY_MAX_QUEUE_AGE": "90s"}), true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.ReadyMaxQueueAge != 90*time.Second {
+		t.Errorf("MCU_READY_MAX_QUEUE_AGE=90s read as %s", c.ReadyMaxQueueAge)
 	}
 }

@@ -9,6 +9,9 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
 	"mcu/schedule"
 )
 
@@ -21,12 +24,16 @@ func webhookPath(cfg *Config) string {
 	return u.Path
 }
 
-// httpHandler serves health, readiness and, in webhook mode, Telegram's
-// posts (503 until the bot is connected). GET /readyz?verbose=1 adds,
-// after "ready", a line per scheduled job: its latest run and next slot.
+// httpHandler serves health, readiness, the metrics of reg (GET /metrics,
+// when reg is not nil) and, in webhook mode, Telegram's posts (503 until
+// the bot is connected). GET /readyz?verbose=1 adds, after "ready", a line
+// per scheduled job: its latest run and next slot.
 func httpHandler(cfg *Config, db *database, botReady *atomic.Bool, webhook *atomic.Pointer[http.Handler],
-	sched *atomic.Pointer[schedule.Scheduler]) http.Handler {
+	sched *atomic.Pointer[schedule.Scheduler], reg prometheus.Gatherer) http.Handler {
 	mux := http.NewServeMux()
+	if reg != nil {
+		mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
+	}
 	if cfg.WebhookURL != "" {
 		mux.HandleFunc("POST "+webhookPath(cfg), func(w http.ResponseWriter, r *http.Request) {
 			h := webhook.Load()
@@ -45,6 +52,10 @@ func httpHandler(cfg *Config, db *database, botReady *atomic.Bool, webhook *atom
 		defer cancel()
 		if err := db.Ping(ctx); err != nil {
 			http.Error(w, "database unreachable", http.StatusServiceUnavailable)
+			return
+		}
+		if problem := queueTooOld(ctx, cfg, db); problem != "" {
+			http.Error(w, problem, http.StatusServiceUnavailable)
 			return
 		}
 		if !botReady.Load() {
@@ -78,4 +89,22 @@ func writeJobs(ctx context.Context, w io.Writer, sched *schedule.Scheduler) {
 			fmt.Fprintf(w, "  %s\n", st)
 		}
 	}
+}
+
+// queueTooOld says why the outbox makes the instance unready: its oldest
+// unsent message (for a chat) is older than MCU_READY_MAX_QUEUE_AGE, or
+// the outbox cannot be read. "" when it is fine or the check is off (0).
+func queueTooOld(ctx context.Context, cfg *Config, db *database) string {
+	if cfg.ReadyMaxQueueAge <= 0 {
+		return ""
+	}
+	_, oldest, _, err := db.OutboxQueue(ctx)
+	if err != nil {
+		return "database unreachable"
+	}
+	if age := time.Since(oldest); !oldest.IsZero() && age > cfg.ReadyMaxQueueAge {
+		return fmt.Sprintf("outbox: the oldest unsent message has waited %s (MCU_READY_MAX_QUEUE_AGE %s)",
+			age.Round(time.Second), cfg.ReadyMaxQueueAge)
+	}
+	return ""
 }

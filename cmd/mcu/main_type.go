@@ -11,10 +11,14 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"mcu/bot"
 	"mcu/delivery"
+	"mcu/metrics"
 	"mcu/outbox"
 	"mcu/schedule"
+	"mcu/transport"
 	"mcu/workflow"
 )
 
@@ -29,6 +33,8 @@ type Main struct {
 	Jobs func(JobDeps) []schedule.Job
 
 	db        *database
+	registry  *prometheus.Registry // of /metrics; created once in Run
+	metrics   *metrics.Metrics
 	http      *http.Server
 	botReady  atomic.Bool
 	webhook   atomic.Pointer[http.Handler]
@@ -58,11 +64,13 @@ func (m *Main) Run(ctx context.Context) error {
 		return err
 	}
 	m.db = db
+	m.registry = prometheus.NewRegistry()
+	m.metrics = metrics.New(m.registry, db)
 	if err := m.startHTTP(); err != nil {
 		return err
 	}
 	svc := m.service()
-	b, err := connectBot(ctx, cfg, svc, db, logger)
+	b, err := connectBot(ctx, cfg, svc, db, m.metrics, logger)
 	if err != nil {
 		return err
 	}
@@ -145,7 +153,7 @@ func (m *Main) startHTTP() error {
 	if err != nil {
 		return bad("MCU_HTTP_ADDR", "cannot listen: %v", err)
 	}
-	m.http = &http.Server{Handler: httpHandler(m.Config, m.db, &m.botReady, &m.webhook, &m.scheduler), ReadHeaderTimeout: 10 * time.Second}
+	m.http = &http.Server{Handler: httpHandler(m.Config, m.db, &m.botReady, &m.webhook, &m.scheduler, m.registry), ReadHeaderTimeout: 10 * time.Second}
 	go func() {
 		if err := m.http.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
 			m.errs <- fmt.Errorf("http: %w", err)
@@ -169,7 +177,7 @@ func (m *Main) service() *workflow.Service {
 	}
 	return &workflow.Service{
 		Store: m.db, Calendar: cal, Location: cfg.Location, Logger: m.Logger, Now: m.Now,
-		Admins: cfg.AdminIDs, AppealsPerHour: cfg.AppealsPerHour,
+		Admins: cfg.AdminIDs, AppealsPerHour: cfg.AppealsPerHour, Observer: m.metrics,
 	}
 }
 
@@ -194,13 +202,17 @@ func (m *Main) receiver(b *bot.Bot) (func(context.Context) error, error) {
 
 // connectBot calls getMe until Telegram answers (with backoff), so that a
 // network outage at start delays the bot rather than killing it.
-func connectBot(ctx context.Context, cfg *Config, svc *workflow.Service, db *database, logger *slog.Logger) (*bot.Bot, error) {
+// The Bot API calls go through mx's Transport, and mx counts the updates.
+func connectBot(ctx context.Context, cfg *Config, svc *workflow.Service, db *database, mx *metrics.Metrics,
+	logger *slog.Logger) (*bot.Bot, error) {
 	delay := time.Second
 	cal := svc.Calendar.(*workflow.Calendar)
 	for {
 		b, err := bot.New(bot.Options{
 			Token: cfg.TelegramToken, APIURL: cfg.TelegramAPIURL, Service: svc, Store: db,
 			Location: cfg.Location, Logger: logger, OperatorName: cfg.OperatorName,
+			Client:  &http.Client{Timeout: 30 * time.Second, Transport: mx.Transport(nil)},
+			Updates: transport.ReceiverOptions{Observer: mx},
 			Digest: func(ctx context.Context, now time.Time) (outbox.Prepared, error) {
 				return composeDigest(ctx, cfg, db.DB, cal, now, "")
 			},

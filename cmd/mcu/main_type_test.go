@@ -96,7 +96,7 @@ func TestReadyzNeedsDatabaseAndBot(t *testing.T) {
 	}
 	var botReady atomic.Bool
 	var webhook atomic.Pointer[http.Handler]
-	h := httpHandler(&Config{}, &database{DB: db}, &botReady, &webhook, &atomic.Pointer[schedule.Scheduler]{})
+	h := httpHandler(&Config{}, &database{DB: db}, &botReady, &webhook, &atomic.Pointer[schedule.Scheduler]{}, nil)
 	get := func(path string) (int, string) {
 		rec := httptest.NewRecorder()
 		h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, path, nil))

@@ -41,6 +41,7 @@ var allowed = map[string][]string{
 	"delivery":              {"render", "outbox", "workflow", "internal/backoff", "internal/redact"},
 	"bot":                   {"transport", "delivery", "render", "tgstate", "outbox", "workflow", "internal/backoff", "internal/redact"},
 	"control":               {"render", "outbox", "workflow"},
+	"metrics":               {"workflow"},
 	"cmd/mcu":               {"*"},
 	"internal/layout":       {},
 	"internal/dbtest":       {"storage", "migrations", "workflow", "tgstate", "outbox", "reportrow", "schedule", "internal/backoff", "internal/redact"},
@@ -97,11 +98,35 @@ func TestImportDirection(t *testing.T) {
 	}
 }
 
+// metricsLibraryUsers are the only packages that may depend on the
+// Prometheus client: the rest name observer interfaces (workflow.Observer,
+// transport.UpdateObserver) that package metrics implements.
+var metricsLibraryUsers = []string{"metrics", "cmd/mcu"}
+
+// TestMetricsLibraryStaysOut: no package but metricsLibraryUsers depends
+// on github.com/prometheus/..., directly or not (tests aside).
+func TestMetricsLibraryStaysOut(t *testing.T) {
+	for _, line := range strings.Split(strings.TrimSpace(goList(t, "-f", `{{.ImportPath}} {{join .Deps " "}}`, "./...")), "\n") {
+		fields := strings.Fields(line)
+		pkg := local(fields[:1])
+		if len(pkg) == 0 || slices.Contains(metricsLibraryUsers, pkg[0]) {
+			continue
+		}
+		for _, d := range fields[1:] {
+			if strings.HasPrefix(d, "github.com/prometheus/") {
+				t.Errorf("%s depends on %s: only %v may use the metrics library", pkg[0], d, metricsLibraryUsers)
+				break
+			}
+		}
+	}
+}
+
 // programPackages are the packages drawn in the README's diagram: the
 // program, not its test helpers.
 var programPackages = []string{
 	"cmd/mcu", "bot", "control", "digest", "transport", "delivery", "schedule", "render", "storage", "tgstate", "outbox",
 	"report", "reportrow", "workflow", "migrations", "internal/localpg", "internal/redact", "internal/backoff",
+	"metrics",
 }
 
 // TestReadmeImportDiagram keeps the README's diagram of which package
