@@ -115,19 +115,8 @@ func LoadConfig(getenv func(string) string, needToken bool) (*Config, error) {
 	if _, _, err := net.SplitHostPort(c.HTTPAddr); err != nil {
 		return nil, bad("MCU_HTTP_ADDR", "is not host:port: %v", err)
 	}
-	if c.WebhookURL != "" {
-		// Telegram posts only to https; a local Bot API server (another
-		// MCU_TELEGRAM_API_URL) also to plain http.
-		official := c.TelegramAPIURL == defaultAPIURL
-		if err := checkHTTPURL(c.WebhookURL); err != nil || (official && !strings.HasPrefix(c.WebhookURL, "https://")) {
-			return nil, bad("MCU_WEBHOOK_URL", "must be an https:// URL Telegram can reach")
-		}
-		if c.WebhookSecret == "" {
-			return nil, bad("MCU_WEBHOOK_SECRET", "is required with MCU_WEBHOOK_URL, so that only Telegram can post updates")
-		}
-	}
-	if c.WebhookSecret != "" && !secretPattern.MatchString(c.WebhookSecret) {
-		return nil, bad("MCU_WEBHOOK_SECRET", "must be 1–256 characters A–Z, a–z, 0–9, _ or -")
+	if err := c.checkWebhook(); err != nil {
+		return nil, err
 	}
 	for _, v := range [][2]string{{"MCU_DIGEST_CRON", c.DigestCron}, {"MCU_SUMMARY_CRON", c.SummaryCron}} {
 		if err := checkCron(v[1]); err != nil {
@@ -151,6 +140,25 @@ func LoadConfig(getenv func(string) string, needToken bool) (*Config, error) {
 		}
 	}
 	return c, nil
+}
+
+// checkWebhook checks MCU_WEBHOOK_URL and MCU_WEBHOOK_SECRET.
+func (c *Config) checkWebhook() error {
+	if c.WebhookURL != "" {
+		// Telegram posts only to https; a local Bot API server (another
+		// MCU_TELEGRAM_API_URL) also to plain http.
+		official := c.TelegramAPIURL == defaultAPIURL
+		if err := checkHTTPURL(c.WebhookURL); err != nil || (official && !strings.HasPrefix(c.WebhookURL, "https://")) {
+			return bad("MCU_WEBHOOK_URL", "must be an https:// URL Telegram can reach")
+		}
+		if c.WebhookSecret == "" {
+			return bad("MCU_WEBHOOK_SECRET", "is required with MCU_WEBHOOK_URL, so that only Telegram can post updates")
+		}
+	}
+	if c.WebhookSecret != "" && !secretPattern.MatchString(c.WebhookSecret) {
+		return bad("MCU_WEBHOOK_SECRET", "must be 1–256 characters A–Z, a–z, 0–9, _ or -")
+	}
+	return nil
 }
 
 func checkHTTPURL(raw string) error {

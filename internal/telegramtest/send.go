@@ -225,6 +225,21 @@ func (s *Server) sendLocation(_ context.Context, q *request) (any, string, *apiE
 	return m.clone(), "", nil
 }
 
+// albumItem is one item of sendMediaGroup's media parameter.
+type albumItem struct {
+	Type      string          `json:"type"`
+	Media     string          `json:"media"`
+	Caption   string          `json:"caption"`
+	ParseMode string          `json:"parse_mode"`
+	Entities  json.RawMessage `json:"caption_entities"`
+}
+
+// albumPart is an album item checked and ready to store.
+type albumPart struct {
+	in      inputFile
+	caption string
+}
+
 func (s *Server) sendMediaGroup(_ context.Context, q *request) (any, string, *apiError) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -233,60 +248,15 @@ func (s *Server) sendMediaGroup(_ context.Context, q *request) (any, string, *ap
 		return nil, "", err
 	}
 	o.markup = markup{} // albums take no reply markup
-	var media []struct {
-		Type      string          `json:"type"`
-		Media     string          `json:"media"`
-		Caption   string          `json:"caption"`
-		ParseMode string          `json:"parse_mode"`
-		Entities  json.RawMessage `json:"caption_entities"`
-	}
-	present, err := q.jsonValue("media", &media)
-	switch {
-	case err != nil:
+	media, err := albumMedia(q)
+	if err != nil {
 		return nil, "", err
-	case !present || len(media) == 0:
-		return nil, "", missingParam("media")
-	case len(media) > maxAlbum:
-		return nil, "", badRequest(descAlbumTooBig)
-	}
-	docs := 0
-	for _, item := range media {
-		switch item.Type {
-		case "photo":
-		case "document":
-			docs++
-		default:
-			return nil, "", badRequestf("unsupported media type %q in the album", item.Type)
-		}
-	}
-	if docs != 0 && docs != len(media) {
-		return nil, "", badRequest(descAlbumMixed)
 	}
 	// Check everything before anything is stored: an album is all or
-	// nothing.
-	type part struct {
-		in      inputFile
-		caption string
-	}
-	parts := make([]part, len(media))
-	for i, item := range media {
-		caption, err := captionParam(item.Caption, item.ParseMode, descCaptionTooLong)
-		if err != nil {
-			return nil, "", err
-		}
-		in, err := resolveInputFile(s, q, item.Media, "")
-		if err != nil {
-			return nil, "", err
-		}
-		if f := in.existing; f != nil {
-			if item.Type == "photo" && f.photo == nil {
-				return nil, "", badRequestf("can't use file of type %s as Photo", f.kind)
-			}
-			if item.Type == "document" && f.doc == nil {
-				return nil, "", badRequestf("can't use file of type %s as Document", f.kind)
-			}
-		}
-		parts[i] = part{in, caption}
+	// nothing (unless a fault fails it partway, as tdlib does).
+	parts, err := s.albumPartsLocked(q, media)
+	if err != nil {
+		return nil, "", err
 	}
 	groupID := fmt.Sprint(13900000000000000 + s.nextSeq())
 	var failed *apiError
@@ -313,6 +283,60 @@ func (s *Server) sendMediaGroup(_ context.Context, q *request) (any, string, *ap
 		return nil, "", failed
 	}
 	return out, "", nil
+}
+
+// albumMedia reads the media of sendMediaGroup: 1 to 10 items, photos
+// alone or documents alone.
+func albumMedia(q *request) ([]albumItem, *apiError) {
+	var media []albumItem
+	present, err := q.jsonValue("media", &media)
+	switch {
+	case err != nil:
+		return nil, err
+	case !present || len(media) == 0:
+		return nil, missingParam("media")
+	case len(media) > maxAlbum:
+		return nil, badRequest(descAlbumTooBig)
+	}
+	docs := 0
+	for _, item := range media {
+		switch item.Type {
+		case "photo":
+		case "document":
+			docs++
+		default:
+			return nil, badRequestf("unsupported media type %q in the album", item.Type)
+		}
+	}
+	if docs != 0 && docs != len(media) {
+		return nil, badRequest(descAlbumMixed)
+	}
+	return media, nil
+}
+
+// albumPartsLocked checks every item's caption and file.
+func (s *Server) albumPartsLocked(q *request, media []albumItem) ([]albumPart, *apiError) {
+	parts := make([]albumPart, len(media))
+	for i, item := range media {
+		caption, err := captionParam(item.Caption, item.ParseMode, descCaptionTooLong)
+		if err != nil {
+			return nil, err
+		}
+		in, err := resolveInputFile(s, q, item.Media, "")
+		if err != nil {
+			return nil, err
+		}
+		if f := in.existing; f != nil {
+			if item.Type == "photo" && f.photo == nil {
+				return nil, badRequestf("can't use file of type %s as Photo", f.kind)
+			}
+			if item.Type == "document" && f.doc == nil {
+				return nil, badRequestf("can't use file of type %s as Document", f.kind)
+			}
+		}
+		parts[i] = albumPart{in, caption}
+	}
+	return parts, nil
 }
 
 var chatActions = map[string]bool{
