@@ -118,22 +118,9 @@ func (db *DB) FindBindings(ctx context.Context) ([]workflow.Binding, error) {
 func (db *DB) MigrateChat(ctx context.Context, from, to int64, act workflow.StaffAction) (bool, error) {
 	var bound bool
 	err := db.InTxStore(ctx, func(ctx context.Context, t *Tx) error {
-		tag, err := t.tx.Exec(ctx, `UPDATE chat_bindings SET chat_id = $2 WHERE chat_id = $1`, from, to)
-		if err != nil {
-			return fmt.Errorf("storage: unable to move bindings of chat %d: %w", from, mapError(err))
-		}
-		bound = tag.RowsAffected() > 0
-		for _, q := range []string{
-			`UPDATE cards SET chat_id = $2 WHERE chat_id = $1`,
-			`UPDATE outbox SET chat_id = $2 WHERE chat_id = $1 AND sent_at IS NULL AND failed_at IS NULL`,
-			`UPDATE dialogs SET chat_id = $2 WHERE chat_id = $1`,
-		} {
-			if _, err := t.tx.Exec(ctx, q, from, to); err != nil {
-				return fmt.Errorf("storage: unable to move chat %d to %d: %w", from, to, mapError(err))
-			}
-		}
-		if _, err := t.tx.Exec(ctx, `SELECT pg_notify($1, '')`, outboxChannel); err != nil {
-			return fmt.Errorf("storage: unable to wake the dispatcher: %w", err)
+		var err error
+		if bound, err = t.moveChat(ctx, from, to); err != nil {
+			return err
 		}
 		if !bound {
 			return nil
@@ -141,4 +128,28 @@ func (db *DB) MigrateChat(ctx context.Context, from, to int64, act workflow.Staf
 		return t.RecordStaffAction(ctx, act)
 	})
 	return bound, err
+}
+
+// moveChat moves a group's bindings, cards, unsent outbox messages and
+// dialogs to the supergroup it was upgraded to, and wakes the dispatcher.
+// It reports whether the group was bound.
+func (t *Tx) moveChat(ctx context.Context, from, to int64) (bool, error) {
+	tag, err := t.tx.Exec(ctx, `UPDATE chat_bindings SET chat_id = $2 WHERE chat_id = $1`, from, to)
+	if err != nil {
+		return false, fmt.Errorf("storage: unable to move bindings of chat %d: %w", from, mapError(err))
+	}
+	bound := tag.RowsAffected() > 0
+	for _, q := range []string{
+		`UPDATE cards SET chat_id = $2 WHERE chat_id = $1`,
+		`UPDATE outbox SET chat_id = $2 WHERE chat_id = $1 AND sent_at IS NULL AND failed_at IS NULL`,
+		`UPDATE dialogs SET chat_id = $2 WHERE chat_id = $1`,
+	} {
+		if _, err := t.tx.Exec(ctx, q, from, to); err != nil {
+			return false, fmt.Errorf("storage: unable to move chat %d to %d: %w", from, to, mapError(err))
+		}
+	}
+	if _, err := t.tx.Exec(ctx, `SELECT pg_notify($1, '')`, outboxChannel); err != nil {
+		return false, fmt.Errorf("storage: unable to wake the dispatcher: %w", err)
+	}
+	return bound, nil
 }
