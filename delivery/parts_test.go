@@ -10,8 +10,10 @@ import (
 	"time"
 
 	"mcu/delivery"
+	"mcu/internal/dbtest"
 	"mcu/internal/telegramtest"
 	"mcu/outbox"
+	"mcu/storage"
 	"mcu/workflow"
 )
 
@@ -295,5 +297,86 @@ func (f *fixture) waitNothingPending(t *testing.T) {
 			t.Fatalf("%d messages still pending", f.pending(t))
 		}
 		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// TestNoticeWithPhotosResumesAtItsText: Алиса's reply brings two photos
+// to the housing chat; Telegram accepts the album and answers 429 to the
+// text. The retry sends the text, not the album again.
+func TestNoticeWithPhotosResumesAtItsText(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	a := f.submit("Во дворе дома 5 по ул. Ленина третью неделю не вывозят мусор")
+	f.start(delivery.DispatcherOptions{})
+	f.waitSent(f.housing.ID, "2026-000001")
+	f.waitNothingPending(t)
+
+	f.srv.AddFault(telegramtest.Fault{Method: "sendMessage", ChatID: f.housing.ID, Code: 429, RetryAfter: 1})
+	files := f.photos(2)
+	err := f.db.InTxStore(context.Background(), func(ctx context.Context, tx *storage.Tx) error {
+		return tx.Enqueue(ctx, workflow.Notification{
+			Audience: workflow.AudienceChat, Event: workflow.EventResidentReplied, AppealID: a.ID, Direction: "housing",
+			Input: workflow.Input{Text: "Вот фото контейнеров", Attachments: files},
+		})
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.waitSent(f.housing.ID, "Вот фото контейнеров")
+	f.waitNothingPending(t)
+
+	got := kinds(f.sentTo(f.housing.ID))
+	want := []string{"text 2026-000001", "photo", "photo", "text 2026-000001"}
+	if !slices.Equal(got, want) {
+		t.Errorf("the housing chat received %q, want %q (the card, the reply's album, its text)", got, want)
+	}
+	if n := f.callCount("sendMediaGroup", f.housing.ID, 200); n != 1 {
+		t.Errorf("the reply's album was sent %d times, want once", n)
+	}
+}
+
+// TestAnswerDeliveredWithoutARefusedEvidencePhoto: the answer to Алиса
+// comes with its evidence, an act and a photo; Telegram refuses the photo
+// (400). The photo is skipped with its reason recorded, the act and the
+// answer still come, once each, in order.
+func TestAnswerDeliveredWithoutARefusedEvidencePhoto(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	a := f.submit("Во дворе дома 5 по ул. Ленина третью неделю не вывозят мусор")
+	f.start(delivery.DispatcherOptions{})
+	f.waitSent(f.alice.ID, "2026-000001")
+	f.waitNothingPending(t)
+
+	evidence := []workflow.Attachment{f.photos(1)[0], f.document("акт.pdf")}
+	payload, err := json.Marshal(workflow.Input{Text: "Мусор вывезен", Attachments: evidence})
+	if err != nil {
+		t.Fatal(err)
+	}
+	dbtest.Exec(t, f.db, `UPDATE appeals SET draft = 'Мусор вывезен', answer = 'Мусор вывезен 3 марта' WHERE id = $1`, a.ID)
+	dbtest.Exec(t, f.db, `
+		INSERT INTO appeal_events (appeal_id, at, actor_kind, event, from_state, to_state, payload)
+		VALUES ($1, now(), 'staff', $2, '', '', $3)`, a.ID, workflow.EventSubmitDraft, payload)
+	f.srv.AddFault(telegramtest.Fault{Method: "sendPhoto", ChatID: f.alice.ID, Code: 400,
+		Description: "Bad Request: wrong file identifier/HTTP URL specified"})
+	err = f.db.InTxStore(context.Background(), func(ctx context.Context, tx *storage.Tx) error {
+		return tx.Enqueue(ctx, workflow.Notification{Audience: workflow.AudienceResident, Event: workflow.EventApprove, AppealID: a.ID})
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.waitSent(f.alice.ID, "Мусор вывезен 3 марта")
+	f.waitNothingPending(t)
+
+	got := kinds(f.sentTo(f.alice.ID))
+	want := []string{"text 2026-000001", "document", "text 2026-000001"}
+	if !slices.Equal(got, want) {
+		t.Errorf("Алиса received %q, want %q (her registration, the act, the answer)", got, want)
+	}
+	if n := f.callCount("sendPhoto", f.alice.ID, 400); n != 1 || f.callCount("sendPhoto", f.alice.ID, 200) != 0 {
+		t.Errorf("the refused photo was tried %d times, want once and never again", n)
+	}
+	sent, lastError, parts := f.outboxRow(t, "chat_id = $1 ORDER BY id DESC LIMIT 1", f.alice.ID)
+	if !sent || !strings.Contains(parts["evidence/album/0"].Skipped, "wrong file identifier") || !strings.Contains(lastError, "evidence/album/0") {
+		t.Errorf("the answer's row: sent=%v, last_error %q, parts %v; want sent, the skipped photo and its reason recorded", sent, lastError, parts)
 	}
 }
