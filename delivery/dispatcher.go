@@ -354,16 +354,13 @@ func (d *Dispatcher) sendCard(ctx context.Context, chat *tele.Chat, opts *tele.S
 	if err := d.sendParts(ctx, m, run); err != nil {
 		return outbox.Outcome{}, err
 	}
-	if cardID == 0 {
-		// The card was skipped (or sent on an attempt whose outcome was
-		// not recorded): nothing to remember.
-		if p, ok := run.result("card"); ok && len(p.IDs) > 0 {
-			cardID = p.IDs[0]
-		}
+	if p, ok := run.result("card"); ok && cardID == 0 && len(p.IDs) > 0 {
+		cardID = p.IDs[0]
 	}
-	if cardID == 0 {
-		return outbox.Outcome{}, nil
-	}
+	// The media are remembered with the card, or without one when
+	// Telegram refused the card (400): a later card replies to them.
+	// Only a message done remembers them, so that they stay the same on
+	// every attempt of a message.
 	return outbox.Outcome{CardMessageID: cardID, CardMediaIDs: mediaOf(m, run)}, nil
 }
 

@@ -380,3 +380,40 @@ func TestAnswerDeliveredWithoutARefusedEvidencePhoto(t *testing.T) {
 		t.Errorf("the answer's row: sent=%v, last_error %q, parts %v; want sent, the skipped photo and its reason recorded", sent, lastError, parts)
 	}
 }
+
+// TestRefusedCardKeepsItsMedia: Telegram refuses the card (400) after
+// the appeal's album went through. The album is remembered, so the
+// appeal's next card in the chat replies to it instead of sending it
+// again.
+func TestRefusedCardKeepsItsMedia(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	files := f.photos(2)
+	f.srv.AddFault(telegramtest.Fault{Method: "sendMessage", ChatID: f.housing.ID, Code: 400,
+		Description: "Bad Request: can't parse entities"})
+	a := f.submitWith("Упало дерево на детскую площадку", files, nil)
+	f.start(delivery.DispatcherOptions{})
+	f.srv.MustWaitCall(t, "sendMessage", func(c telegramtest.Call) bool { return c.ChatID() == f.housing.ID })
+	f.waitNothingPending(t)
+
+	err := f.db.InTxStore(context.Background(), func(ctx context.Context, tx *storage.Tx) error {
+		return tx.Enqueue(ctx, workflow.Notification{Audience: workflow.AudienceCard, Event: workflow.EventTake, AppealID: a.ID, Direction: "housing"})
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	card := f.waitSent(f.housing.ID, "2026-000001")
+	f.waitNothingPending(t)
+
+	got := kinds(f.sentTo(f.housing.ID))
+	if want := []string{"photo", "photo", "text 2026-000001"}; !slices.Equal(got, want) {
+		t.Errorf("the housing chat received %q, want %q (the album once, then the card)", got, want)
+	}
+	var msg telegramtest.Message
+	if err := card.Result(&msg); err != nil {
+		t.Fatal(err)
+	}
+	if album := f.sentTo(f.housing.ID)[0]; msg.ReplyToMessage == nil || msg.ReplyToMessage.MessageID != album.MessageID {
+		t.Errorf("the card replies to %+v, want the album %d", msg.ReplyToMessage, album.MessageID)
+	}
+}

@@ -270,7 +270,9 @@ func (t *Tx) finishOutbox(ctx context.Context, m outbox.Message, o outbox.Outcom
 			return fmt.Errorf("storage: unable to encode the parts of outbox message %d: %w", id, err)
 		}
 	}
-	if o.CardMessageID != 0 && m.Notification.AppealID != 0 {
+	// The dispatcher sets the card's media only with a message done, so
+	// a message retried sees the same media on every attempt.
+	if (o.CardMessageID != 0 || len(o.CardMediaIDs) > 0) && m.Notification.AppealID != 0 {
 		_, err := t.tx.Exec(ctx, `
 			INSERT INTO cards (appeal_id, chat_id, thread_id, message_id, media_ids) VALUES ($1, $2, $3, $4, $5)
 			ON CONFLICT (appeal_id, chat_id) DO UPDATE SET message_id = $4, thread_id = $3, media_ids = $5, updated_at = now()`,
