@@ -480,7 +480,7 @@ func (d *Dispatcher) failure(ctx context.Context, m outbox.Message, err error) o
 		// queue, this message included, follow it there at once, from the
 		// error itself rather than waiting for the migration update.
 		log.WarnContext(ctx, "outbox: group was upgraded to a supergroup; moving the chat", "migrated_to", migrated.MigratedTo)
-		return outbox.Outcome{MigratedTo: migrated.MigratedTo, Err: redact.URL(err)}
+		return outbox.Outcome{MigratedTo: migrated.MigratedTo, MigratedAt: d.opts.Now(), Err: redact.URL(err)}
 	}
 	if errors.Is(err, errAllSkipped) {
 		log.ErrorContext(ctx, "outbox: telegram refused every part of the message; giving up")

@@ -252,6 +252,13 @@ func TestMigratedGroupFollowedFromTheError(t *testing.T) {
 	if err != nil || cards != 2 {
 		t.Errorf("%d cards remembered in the supergroup, want 2", cards)
 	}
+	var details string
+	var at time.Time
+	err = f.db.Pool().QueryRow(context.Background(), `SELECT details, at FROM staff_actions WHERE action = $1 AND chat_id = $2`,
+		workflow.ActionMigrate, super.ID).Scan(&details, &at)
+	if err != nil || !strings.Contains(details, fmt.Sprint(f.housing.ID)) || !at.Equal(f.now) {
+		t.Errorf("the move is logged as %q at %v (%v), want from the old group at the dispatcher's clock %v", details, at, err, f.now)
+	}
 }
 
 // TestStaffChatRefusingTheBotAlertsTheAdmins: the bot was removed from

@@ -74,8 +74,10 @@ type Outcome struct {
 	Parts map[string]Part
 	// MigratedTo, when set, is the supergroup the chat was upgraded to:
 	// the chat's binding, cards and queue (this message included) move
-	// there, and this message is tried again at once.
+	// there, and this message is tried again at once. MigratedAt is when
+	// Telegram said so, for the staff actions' log.
 	MigratedTo int64
+	MigratedAt time.Time
 	// Alert, when set, tells the admins about this chat, at most once
 	// per chat and day.
 	Alert *Alert

@@ -298,8 +298,18 @@ func (t *Tx) finishOutbox(ctx context.Context, m outbox.Message, o outbox.Outcom
 	case o.MigratedTo != 0:
 		// The message moves with its chat and goes again at once, to the
 		// supergroup, from the part that failed.
-		if _, err := t.moveChat(ctx, m.ChatID, o.MigratedTo); err != nil {
+		bound, err := t.moveChat(ctx, m.ChatID, o.MigratedTo)
+		if err != nil {
 			return err
+		}
+		if bound {
+			err := t.RecordStaffAction(ctx, workflow.StaffAction{
+				At: o.MigratedAt, Action: workflow.ActionMigrate, ChatID: o.MigratedTo,
+				Details: fmt.Sprintf("from %d (told by Telegram on a send)", m.ChatID),
+			})
+			if err != nil {
+				return err
+			}
 		}
 		_, err = t.tx.Exec(ctx, `
 			UPDATE outbox SET attempts = attempts + 1, last_error = $2, parts = parts || $3, next_attempt_at = now()
