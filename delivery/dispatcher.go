@@ -228,7 +228,7 @@ func (d *Dispatcher) send(ctx context.Context, m outbox.Message) outbox.Outcome 
 	}
 	outcome.Parts = run.done
 	if err == nil {
-		if reasons := run.skippedNow(); len(reasons) > 0 {
+		if reasons := run.skipped(); len(reasons) > 0 {
 			outcome.Err = errors.New(strings.Join(reasons, "; "))
 		}
 		d.opts.Logger.DebugContext(ctx, "outbox: sent", "outbox_id", m.ID, "chat_id", m.ChatID,
@@ -388,7 +388,8 @@ func (d *Dispatcher) mediaParts(run *partRun, chat *tele.Chat, opts *tele.SendOp
 
 // fileParts adds files with caption on the first: documents one by one
 // (prefix/doc/i), then photos as albums of up to ten, a single photo
-// alone (prefix/album/k).
+// alone (prefix/album/k); an album Telegram refuses goes photo by photo
+// (prefix/album/k/i), so one bad photo does not keep back the others.
 func (d *Dispatcher) fileParts(run *partRun, prefix string, chat *tele.Chat, opts *tele.SendOptions, caption string, files []workflow.Attachment) {
 	var photos []workflow.Attachment
 	docs := 0
@@ -411,14 +412,16 @@ func (d *Dispatcher) fileParts(run *partRun, prefix string, chat *tele.Chat, opt
 			continue
 		}
 		album := make(tele.Album, len(chunk))
+		singles := make([]func() ([]int, error), len(chunk))
 		for i, f := range chunk {
 			p := &tele.Photo{File: tele.File{FileID: f.FileID}}
 			if i == 0 {
 				p.Caption = caption
 			}
 			album[i] = p
+			singles[i] = func() ([]int, error) { return d.sendOne(chat, p, opts) }
 		}
-		run.add(key, func() ([]int, error) {
+		run.addAlbum(key, func() ([]int, error) {
 			msgs, err := d.tg.SendAlbum(chat, album, opts)
 			if err != nil {
 				return nil, err
@@ -428,7 +431,7 @@ func (d *Dispatcher) fileParts(run *partRun, prefix string, chat *tele.Chat, opt
 				ids[i] = msg.ID
 			}
 			return ids, nil
-		})
+		}, singles)
 	}
 }
 

@@ -27,6 +27,10 @@ import (
 type part struct {
 	key  string
 	send func() ([]int, error)
+	// split, for an album, are its photos one by one (keys key/0,
+	// key/1...), sent instead when Telegram refuses the album: a 400 on
+	// an album is about one of its photos, and the others still go.
+	split []part
 }
 
 // partRun is the parts of one attempt at a message: those to send, those
@@ -46,6 +50,29 @@ func (r *partRun) add(key string, send func() ([]int, error)) {
 	r.parts = append(r.parts, part{key: key, send: send})
 }
 
+// addAlbum appends an album part, with its photos one by one to send
+// instead when Telegram refuses the album.
+func (r *partRun) addAlbum(key string, send func() ([]int, error), photos []func() ([]int, error)) {
+	p := part{key: key, send: send}
+	for i, f := range photos {
+		p.split = append(p.split, part{key: fmt.Sprintf("%s/%d", key, i), send: f})
+	}
+	r.parts = append(r.parts, p)
+}
+
+// flat returns the parts in order with, after a refused album, its
+// photos one by one.
+func (r *partRun) flat() []part {
+	var out []part
+	for _, p := range r.parts {
+		out = append(out, p)
+		if res, ok := r.result(p.key); ok && res.Skipped != "" {
+			out = append(out, p.split...)
+		}
+	}
+	return out
+}
+
 // result returns what became of the part key, on this attempt or an
 // earlier one.
 func (r *partRun) result(key string) (outbox.Part, bool) {
@@ -60,7 +87,7 @@ func (r *partRun) result(key string) (outbox.Part, bool) {
 // prefix, in the order of the parts.
 func (r *partRun) idsOf(prefix string) []int {
 	var ids []int
-	for _, p := range r.parts {
+	for _, p := range r.flat() {
 		if !strings.HasPrefix(p.key, prefix) {
 			continue
 		}
@@ -71,11 +98,12 @@ func (r *partRun) idsOf(prefix string) []int {
 	return ids
 }
 
-// skippedNow returns the reasons of the parts skipped on this attempt.
-func (r *partRun) skippedNow() []string {
+// skipped returns the reasons of the parts skipped, on this attempt or
+// an earlier one.
+func (r *partRun) skipped() []string {
 	var out []string
-	for _, p := range r.parts {
-		if res, ok := r.done[p.key]; ok && res.Skipped != "" {
+	for _, p := range r.flat() {
+		if res, ok := r.result(p.key); ok && res.Skipped != "" {
 			out = append(out, fmt.Sprintf("part %s skipped: %s", p.key, res.Skipped))
 		}
 	}
@@ -93,25 +121,41 @@ var errAllSkipped = errors.New("telegram refused every part of the message")
 // refusal.
 func (d *Dispatcher) sendParts(ctx context.Context, m outbox.Message, run *partRun) error {
 	var refusal error
-	for _, p := range run.parts {
-		if _, ok := run.prev[p.key]; ok {
-			continue
+	var send func(parts []part) error
+	send = func(parts []part) error {
+		for _, p := range parts {
+			if res, ok := run.prev[p.key]; ok {
+				if res.Skipped != "" {
+					// An album refused on an earlier attempt: its photos.
+					if err := send(p.split); err != nil {
+						return err
+					}
+				}
+				continue
+			}
+			ids, err := p.send()
+			if err == nil {
+				run.done[p.key] = outbox.Part{IDs: ids}
+				continue
+			}
+			if !refused(err) {
+				return err
+			}
+			_, desc := TelegramError(err)
+			d.opts.Logger.WarnContext(ctx, "outbox: telegram refused a part of the message; skipping it",
+				"outbox_id", m.ID, "chat_id", m.ChatID, "part", p.key, "error", redact.URL(err))
+			run.done[p.key] = outbox.Part{Skipped: "400 " + desc}
+			refusal = err
+			if err := send(p.split); err != nil {
+				return err
+			}
 		}
-		ids, err := p.send()
-		if err == nil {
-			run.done[p.key] = outbox.Part{IDs: ids}
-			continue
-		}
-		if !refused(err) {
-			return err
-		}
-		_, desc := TelegramError(err)
-		d.opts.Logger.WarnContext(ctx, "outbox: telegram refused a part of the message; skipping it",
-			"outbox_id", m.ID, "chat_id", m.ChatID, "part", p.key, "error", redact.URL(err))
-		run.done[p.key] = outbox.Part{Skipped: "400 " + desc}
-		refusal = err
+		return nil
 	}
-	if refusal != nil && len(run.parts) > 0 && !slices.ContainsFunc(run.parts, func(p part) bool {
+	if err := send(run.parts); err != nil {
+		return err
+	}
+	if refusal != nil && !slices.ContainsFunc(run.flat(), func(p part) bool {
 		res, _ := run.result(p.key)
 		return res.Skipped == ""
 	}) {

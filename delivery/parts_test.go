@@ -357,22 +357,9 @@ func TestAnswerDeliveredWithoutARefusedEvidencePhoto(t *testing.T) {
 	f.waitNothingPending(t)
 
 	evidence := []workflow.Attachment{f.photos(1)[0], f.document("акт.pdf")}
-	payload, err := json.Marshal(workflow.Input{Text: "Мусор вывезен", Attachments: evidence})
-	if err != nil {
-		t.Fatal(err)
-	}
-	dbtest.Exec(t, f.db, `UPDATE appeals SET draft = 'Мусор вывезен', answer = 'Мусор вывезен 3 марта' WHERE id = $1`, a.ID)
-	dbtest.Exec(t, f.db, `
-		INSERT INTO appeal_events (appeal_id, at, actor_kind, event, from_state, to_state, payload)
-		VALUES ($1, now(), 'staff', $2, '', '', $3)`, a.ID, workflow.EventSubmitDraft, payload)
 	f.srv.AddFault(telegramtest.Fault{Method: "sendPhoto", ChatID: f.alice.ID, Code: 400,
 		Description: "Bad Request: wrong file identifier/HTTP URL specified"})
-	err = f.db.InTxStore(context.Background(), func(ctx context.Context, tx *storage.Tx) error {
-		return tx.Enqueue(ctx, workflow.Notification{Audience: workflow.AudienceResident, Event: workflow.EventApprove, AppealID: a.ID})
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
+	f.approve(a, evidence)
 	f.waitSent(f.alice.ID, "Мусор вывезен 3 марта")
 	f.waitNothingPending(t)
 
@@ -424,5 +411,65 @@ func TestRefusedCardKeepsItsMedia(t *testing.T) {
 	}
 	if album := f.sentTo(f.housing.ID)[0]; msg.ReplyToMessage == nil || msg.ReplyToMessage.MessageID != album.MessageID {
 		t.Errorf("the card replies to %+v, want the album %d", msg.ReplyToMessage, album.MessageID)
+	}
+}
+
+// approve enqueues the answer to Алиса's appeal, with evidence in its
+// draft (as submit_draft records it).
+func (f *fixture) approve(a *workflow.Appeal, evidence []workflow.Attachment) {
+	f.t.Helper()
+	payload, err := json.Marshal(workflow.Input{Text: "Мусор вывезен", Attachments: evidence})
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	dbtest.Exec(f.t, f.db, `UPDATE appeals SET draft = 'Мусор вывезен', answer = 'Мусор вывезен 3 марта' WHERE id = $1`, a.ID)
+	dbtest.Exec(f.t, f.db, `
+		INSERT INTO appeal_events (appeal_id, at, actor_kind, event, from_state, to_state, payload)
+		VALUES ($1, now(), 'staff', $2, '', '', $3)`, a.ID, workflow.EventSubmitDraft, payload)
+	err = f.db.InTxStore(context.Background(), func(ctx context.Context, tx *storage.Tx) error {
+		return tx.Enqueue(ctx, workflow.Notification{Audience: workflow.AudienceResident, Event: workflow.EventApprove, AppealID: a.ID})
+	})
+	if err != nil {
+		f.t.Fatal(err)
+	}
+}
+
+// TestRefusedEvidenceAlbumGoesPhotoByPhoto: Telegram refuses (400) the
+// album of the answer's three evidence photos, one of which is bad. The
+// photos go one by one: the bad one is skipped, and after a 429 on the
+// third, the retry sends the third and the answer, not the first again.
+func TestRefusedEvidenceAlbumGoesPhotoByPhoto(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	a := f.submit("Во дворе дома 5 по ул. Ленина третью неделю не вывозят мусор")
+	f.start(delivery.DispatcherOptions{})
+	f.waitSent(f.alice.ID, "2026-000001")
+	f.waitNothingPending(t)
+
+	bad := "Bad Request: wrong file identifier/HTTP URL specified"
+	f.srv.AddFault(telegramtest.Fault{Method: "sendMediaGroup", ChatID: f.alice.ID, Code: 400, Description: bad})
+	f.srv.AddFault(telegramtest.Fault{Method: "sendPhoto", ChatID: f.alice.ID}) // the first goes through
+	f.srv.AddFault(telegramtest.Fault{Method: "sendPhoto", ChatID: f.alice.ID, Code: 400, Description: bad})
+	f.srv.AddFault(telegramtest.Fault{Method: "sendPhoto", ChatID: f.alice.ID, Code: 429, RetryAfter: 1})
+	f.approve(a, f.photos(3))
+	f.waitSent(f.alice.ID, "Мусор вывезен 3 марта")
+	f.waitNothingPending(t)
+
+	if got, want := kinds(f.sentTo(f.alice.ID)), []string{"text 2026-000001", "photo", "photo", "text 2026-000001"}; !slices.Equal(got, want) {
+		t.Errorf("Алиса received %q, want %q (her registration, the good photos, the answer)", got, want)
+	}
+	var got []int
+	for _, c := range f.srv.CallsOf("sendPhoto") {
+		if c.ChatID() == f.alice.ID {
+			got = append(got, c.Status)
+		}
+	}
+	if want := []int{200, 400, 429, 200}; !slices.Equal(got, want) {
+		t.Errorf("photos to Алиса answered %v, want %v", got, want)
+	}
+	sent, lastError, parts := f.outboxRow(t, "chat_id = $1 ORDER BY id DESC LIMIT 1", f.alice.ID)
+	if !sent || parts["evidence/album/0"].Skipped == "" || parts["evidence/album/0/1"].Skipped == "" ||
+		len(parts["evidence/album/0/0"].IDs) != 1 || len(parts["evidence/album/0/2"].IDs) != 1 || !strings.Contains(lastError, "evidence/album/0/1") {
+		t.Errorf("the answer's row: sent=%v, last_error %q, parts %v", sent, lastError, parts)
 	}
 }
