@@ -65,8 +65,10 @@ type Outcome struct {
 	Blocked bool
 	// CardMessageID, when set, is the message that now holds the card.
 	CardMessageID int
-	// CardMediaIDs, with CardMessageID, are the messages holding the
-	// appeal's photos and location in that chat.
+	// CardMediaIDs are the messages holding the appeal's photos and
+	// location in that chat, remembered with the card (or without one,
+	// when Telegram refused the card); set only on a message done, so
+	// that Message.CardMediaIDs stays the same on every attempt.
 	CardMediaIDs []int
 	// Parts are the parts done on this attempt, by key, recorded with the
 	// message whatever the outcome (merged with those of earlier
