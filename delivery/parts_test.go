@@ -259,6 +259,19 @@ func TestMigratedGroupFollowedFromTheError(t *testing.T) {
 	if err != nil || !strings.Contains(details, fmt.Sprint(f.housing.ID)) || !at.Equal(f.now) {
 		t.Errorf("the move is logged as %q at %v (%v), want from the old group at the dispatcher's clock %v", details, at, err, f.now)
 	}
+	// The migration update comes after: the bot still hears the
+	// supergroup is bound (to say so there), and the move is logged once.
+	moved, err := f.db.MigrateChat(context.Background(), f.housing.ID, super.ID, workflow.StaffAction{
+		At: f.now, ActorID: curator.ID, Action: workflow.ActionMigrate, ChatID: super.ID, Details: fmt.Sprintf("from %d", f.housing.ID),
+	})
+	if err != nil || !moved {
+		t.Errorf("the migration update after the dispatcher's move: bound %v, %v; want bound", moved, err)
+	}
+	var moves int
+	err = f.db.Pool().QueryRow(context.Background(), `SELECT count(*) FROM staff_actions WHERE action = $1`, workflow.ActionMigrate).Scan(&moves)
+	if err != nil || moves != 1 {
+		t.Errorf("%d moves logged (%v), want 1", moves, err)
+	}
 }
 
 // TestStaffChatRefusingTheBotAlertsTheAdmins: the bot was removed from

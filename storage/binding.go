@@ -114,18 +114,27 @@ func (db *DB) FindBindings(ctx context.Context) ([]workflow.Binding, error) {
 
 // MigrateChat moves everything kept about a group to the supergroup it
 // was upgraded to: bindings, cards, unsent outbox messages and dialogs.
-// It reports whether the group was bound.
+// It reports whether the supergroup is bound: also when the dispatcher,
+// told by Telegram on a send, moved the group first (and logged it).
 func (db *DB) MigrateChat(ctx context.Context, from, to int64, act workflow.StaffAction) (bool, error) {
 	var bound bool
 	err := db.InTxStore(ctx, func(ctx context.Context, t *Tx) error {
-		var err error
-		if bound, err = t.moveChat(ctx, from, to); err != nil {
+		moved, err := t.moveChat(ctx, from, to)
+		if err != nil {
 			return err
 		}
-		if !bound {
-			return nil
+		if moved {
+			bound = true
+			return t.RecordStaffAction(ctx, act)
 		}
-		return t.RecordStaffAction(ctx, act)
+		err = t.tx.QueryRow(ctx, `
+			SELECT EXISTS (SELECT 1 FROM chat_bindings WHERE chat_id = $1)
+			   AND EXISTS (SELECT 1 FROM staff_actions WHERE action = $2 AND chat_id = $1 AND details LIKE $3)`,
+			to, workflow.ActionMigrate, fmt.Sprintf("from %d %%", from)).Scan(&bound)
+		if err != nil {
+			return fmt.Errorf("storage: unable to find bindings of chat %d: %w", to, err)
+		}
+		return nil
 	})
 	return bound, err
 }
