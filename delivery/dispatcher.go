@@ -50,6 +50,10 @@ type DispatcherOptions struct {
 	Location     *time.Location
 	Now          func() time.Time
 	Logger       *slog.Logger
+	// Admins are the bootstrap admins' user ids: with the staff holding
+	// the admin role, they are told in private when a staff chat refuses
+	// the bot (403).
+	Admins []int64
 	// Directions returns direction names by code, for cards.
 	Directions func(ctx context.Context) (map[string]string, error)
 }
@@ -187,53 +191,59 @@ func (d *Dispatcher) sendUntilDone(ctx context.Context, m outbox.Message) outbox
 	}
 }
 
-// send renders one outbox message and sends it.
+// send renders one outbox message and sends it, part by part (see
+// parts.go): a retry resumes at the part that failed.
 func (d *Dispatcher) send(ctx context.Context, m outbox.Message) outbox.Outcome {
 	chat := &tele.Chat{ID: m.ChatID}
 	opts := &tele.SendOptions{ThreadID: m.ThreadID, DisableWebPagePreview: true}
+	run := newPartRun(m)
 	var err error
 	var outcome outbox.Outcome
 	switch {
 	case m.Prepared != nil:
-		err = d.sendPrepared(chat, opts, m.Prepared)
+		err = d.preparedParts(run, chat, opts, m.Prepared)
+		if err == nil {
+			err = d.sendParts(ctx, m, run)
+		}
 	case m.Appeal == nil:
 		return outbox.Outcome{Failed: true, Err: errors.New("notification without an appeal")}
 	case m.Notification.Audience == workflow.AudienceCard:
-		outcome, err = d.sendCard(ctx, chat, opts, m)
+		outcome, err = d.sendCard(ctx, chat, opts, m, run)
 	case m.Notification.Audience == workflow.AudienceResident:
 		text, markup := render.ResidentMessage(m.Appeal, m.Notification, d.opts.Location)
 		if text != "" && m.Notification.Event == workflow.EventApprove {
 			// The answer's evidence (photos, an act) comes just above it.
-			_, err = d.sendFiles(chat, opts, fmt.Sprintf(render.TextAnswerFiles, m.Appeal.Number()), m.DraftAttachments)
+			d.fileParts(run, "evidence", chat, opts, fmt.Sprintf(render.TextAnswerFiles, m.Appeal.Number()), m.DraftAttachments)
 		}
-		if err == nil {
-			err = d.sendText(chat, opts, text, markup)
-		}
+		d.textParts(run, "text", chat, opts, text, markup)
+		err = d.sendParts(ctx, m, run)
 	default:
 		text := render.ChatNotice(m.Appeal, m.Notification)
 		if text != "" && len(m.Notification.Input.Attachments) > 0 {
 			// A resident's reply brings its photos to the staff.
-			_, err = d.sendFiles(chat, opts, fmt.Sprintf(render.TextReplyFiles, m.Appeal.Number()), m.Notification.Input.Attachments)
+			d.fileParts(run, "reply", chat, opts, fmt.Sprintf(render.TextReplyFiles, m.Appeal.Number()), m.Notification.Input.Attachments)
 		}
-		if err == nil {
-			err = d.sendText(chat, opts, text, nil)
-		}
+		d.textParts(run, "text", chat, opts, text, nil)
+		err = d.sendParts(ctx, m, run)
 	}
+	outcome.Parts = run.done
 	if err == nil {
+		if reasons := run.skipped(); len(reasons) > 0 {
+			outcome.Err = errors.New(strings.Join(reasons, "; "))
+		}
 		d.opts.Logger.DebugContext(ctx, "outbox: sent", "outbox_id", m.ID, "chat_id", m.ChatID,
 			"audience", m.Notification.Audience, "event", m.Notification.Event, "prepared", m.Prepared != nil)
 		return outcome
 	}
 	failed := d.failure(ctx, m, err)
-	// Media sent before the card failed are not sent again on retry.
-	failed.CardMediaIDs = outcome.CardMediaIDs
+	failed.Parts = run.done
 	return failed
 }
 
-// sendPrepared sends a prepared message: its file (a photo with its
-// caption, or a document), then its text with the buttons under it (or
-// the buttons under the file when there is no text).
-func (d *Dispatcher) sendPrepared(chat *tele.Chat, opts *tele.SendOptions, p *outbox.Prepared) error {
+// preparedParts adds the parts of a prepared message: its file (a photo
+// with its caption, or a document), then its text with the buttons under
+// it (or the buttons under the file when there is no text).
+func (d *Dispatcher) preparedParts(run *partRun, chat *tele.Chat, opts *tele.SendOptions, p *outbox.Prepared) error {
 	markup := preparedMarkup(p.Buttons)
 	if f := p.File; f != nil {
 		o := *opts
@@ -249,11 +259,10 @@ func (d *Dispatcher) sendPrepared(chat *tele.Chat, opts *tele.SendOptions, p *ou
 		default:
 			return fmt.Errorf("prepared message: unknown file kind %q", f.Kind)
 		}
-		if _, err := d.tg.Send(chat, what, &o); err != nil {
-			return err
-		}
+		run.add("file", func() ([]int, error) { return d.sendOne(chat, what, &o) })
 	}
-	return d.sendText(chat, opts, p.Text, markup)
+	d.textParts(run, "text", chat, opts, p.Text, markup)
+	return nil
 }
 
 // preparedMarkup is the inline keyboard of a prepared message; nil for
@@ -273,11 +282,21 @@ func preparedMarkup(rows [][]outbox.Button) *tele.ReplyMarkup {
 	return m
 }
 
-// sendText sends text, split at Telegram's limit, with markup (which may
-// be nil) under the last part; "" sends nothing.
-func (d *Dispatcher) sendText(chat *tele.Chat, opts *tele.SendOptions, text string, markup *tele.ReplyMarkup) error {
+// sendOne sends one message and returns its id.
+func (d *Dispatcher) sendOne(chat *tele.Chat, what any, opts *tele.SendOptions) ([]int, error) {
+	msg, err := d.tg.Send(chat, what, opts)
+	if err != nil {
+		return nil, err
+	}
+	return []int{msg.ID}, nil
+}
+
+// textParts adds text, split at Telegram's limit, with markup (which may
+// be nil) under the last part, as parts prefix/0, prefix/1...; "" adds
+// nothing.
+func (d *Dispatcher) textParts(run *partRun, prefix string, chat *tele.Chat, opts *tele.SendOptions, text string, markup *tele.ReplyMarkup) {
 	if text == "" {
-		return nil
+		return
 	}
 	parts := render.SplitText(text, render.MaxMessageRunes)
 	for i, part := range parts {
@@ -285,18 +304,16 @@ func (d *Dispatcher) sendText(chat *tele.Chat, opts *tele.SendOptions, text stri
 		if i == len(parts)-1 && markup != nil {
 			o.ReplyMarkup = markup
 		}
-		if _, err := d.tg.Send(chat, part, &o); err != nil {
-			return err
-		}
+		run.add(fmt.Sprintf("%s/%d", prefix, i), func() ([]int, error) { return d.sendOne(chat, part, &o) })
 	}
-	return nil
 }
 
 // sendCard edits the appeal's card in the chat, or sends it when there is
 // none (or Telegram can no longer edit it) and the appeal belongs there.
-// A new card comes after the appeal's photos and location, sent once per
-// chat and remembered (Outcome.CardMediaIDs), and replies to them.
-func (d *Dispatcher) sendCard(ctx context.Context, chat *tele.Chat, opts *tele.SendOptions, m outbox.Message) (outbox.Outcome, error) {
+// A new card comes after the appeal's photos and location (parts
+// media/..., sent once per chat and remembered in the card's row as
+// Outcome.CardMediaIDs), and replies to them.
+func (d *Dispatcher) sendCard(ctx context.Context, chat *tele.Chat, opts *tele.SendOptions, m outbox.Message, run *partRun) (outbox.Outcome, error) {
 	dirs, err := d.opts.Directions(ctx)
 	if err != nil {
 		return outbox.Outcome{}, fmt.Errorf("directions: %w", err)
@@ -315,91 +332,107 @@ func (d *Dispatcher) sendCard(ctx context.Context, chat *tele.Chat, opts *tele.S
 		// Not this chat's appeal and no card here to update.
 		return outbox.Outcome{}, nil
 	}
-	media := m.CardMediaIDs
-	if len(media) == 0 {
-		media, err = d.sendMedia(chat, opts, m.Appeal)
-		if err != nil {
-			return outbox.Outcome{CardMediaIDs: media}, err
+	// The media are sent with the chat's first card of the appeal; a card
+	// sent anew replies to them. m.CardMediaIDs is written only with a
+	// card, so it is the same on every attempt, and so are the parts.
+	if len(m.CardMediaIDs) == 0 {
+		d.mediaParts(run, chat, opts, m.Appeal)
+	}
+	var cardID int
+	run.add("card", func() ([]int, error) {
+		o := *opts
+		o.ReplyMarkup = markup
+		if media := mediaOf(m, run); len(media) > 0 {
+			o.ReplyTo, o.AllowWithoutReply = &tele.Message{ID: media[0]}, true
 		}
+		ids, err := d.sendOne(chat, text, &o)
+		if err == nil {
+			cardID = ids[0]
+		}
+		return ids, err
+	})
+	if err := d.sendParts(ctx, m, run); err != nil {
+		return outbox.Outcome{}, err
 	}
-	sendOpts := *opts
-	sendOpts.ReplyMarkup = markup
-	if len(media) > 0 {
-		sendOpts.ReplyTo, sendOpts.AllowWithoutReply = &tele.Message{ID: media[0]}, true
+	if p, ok := run.result("card"); ok && cardID == 0 && len(p.IDs) > 0 {
+		cardID = p.IDs[0]
 	}
-	msg, err := d.tg.Send(chat, text, &sendOpts)
-	if err != nil {
-		return outbox.Outcome{CardMediaIDs: media}, err
+	// The media are remembered with the card, or without one when
+	// Telegram refused the card (400): a later card replies to them.
+	// Only a message done remembers them, so that they stay the same on
+	// every attempt of a message.
+	return outbox.Outcome{CardMessageID: cardID, CardMediaIDs: mediaOf(m, run)}, nil
+}
+
+// mediaOf returns the messages that hold the appeal's media in the chat:
+// those of an earlier card, or those the media parts sent.
+func mediaOf(m outbox.Message, run *partRun) []int {
+	if len(m.CardMediaIDs) > 0 {
+		return m.CardMediaIDs
 	}
-	return outbox.Outcome{CardMessageID: msg.ID, CardMediaIDs: media}, nil
+	return run.idsOf("media/")
 }
 
 // maxAlbum is the most photos one album holds.
 const maxAlbum = 10
 
-// sendMedia sends the appeal's files and its location as a map pin, and
-// returns the ids of the messages sent, also when it fails halfway.
-func (d *Dispatcher) sendMedia(chat *tele.Chat, opts *tele.SendOptions, a *workflow.Appeal) ([]int, error) {
-	ids, err := d.sendFiles(chat, opts, fmt.Sprintf(render.TextAppealFiles, a.Number()), a.Attachments)
-	if err != nil {
-		return ids, err
-	}
+// mediaParts adds the appeal's files and its location as a map pin.
+func (d *Dispatcher) mediaParts(run *partRun, chat *tele.Chat, opts *tele.SendOptions, a *workflow.Appeal) {
+	d.fileParts(run, "media", chat, opts, fmt.Sprintf(render.TextAppealFiles, a.Number()), a.Attachments)
 	if l := a.Location; l != nil {
-		msg, err := d.tg.Send(chat, &tele.Location{Lat: float32(l.Latitude), Lng: float32(l.Longitude)}, opts)
-		if err != nil {
-			return ids, err
-		}
-		ids = append(ids, msg.ID)
+		run.add("media/pin", func() ([]int, error) {
+			return d.sendOne(chat, &tele.Location{Lat: float32(l.Latitude), Lng: float32(l.Longitude)}, opts)
+		})
 	}
-	return ids, nil
 }
 
-// sendFiles sends files with caption on the first: photos as albums of up
-// to ten (a single photo alone), documents one by one. It returns the ids
-// of the messages sent, also when it fails halfway.
-func (d *Dispatcher) sendFiles(chat *tele.Chat, opts *tele.SendOptions, caption string, files []workflow.Attachment) ([]int, error) {
-	var ids []int
+// fileParts adds files with caption on the first: documents one by one
+// (prefix/doc/i), then photos as albums of up to ten, a single photo
+// alone (prefix/album/k); an album Telegram refuses goes photo by photo
+// (prefix/album/k/i), so one bad photo does not keep back the others.
+func (d *Dispatcher) fileParts(run *partRun, prefix string, chat *tele.Chat, opts *tele.SendOptions, caption string, files []workflow.Attachment) {
 	var photos []workflow.Attachment
+	docs := 0
 	for _, f := range files {
 		if f.Kind == "photo" {
 			photos = append(photos, f)
 			continue
 		}
 		doc := &tele.Document{File: tele.File{FileID: f.FileID}, Caption: caption}
-		msg, err := d.tg.Send(chat, doc, opts)
-		if err != nil {
-			return ids, err
-		}
-		ids = append(ids, msg.ID)
+		run.add(fmt.Sprintf("%s/doc/%d", prefix, docs), func() ([]int, error) { return d.sendOne(chat, doc, opts) })
+		docs++
 	}
-	for len(photos) > 0 {
+	for k := 0; len(photos) > 0; k++ {
 		chunk := photos[:min(maxAlbum, len(photos))]
 		photos = photos[len(chunk):]
+		key := fmt.Sprintf("%s/album/%d", prefix, k)
 		if len(chunk) == 1 {
-			msg, err := d.tg.Send(chat, &tele.Photo{File: tele.File{FileID: chunk[0].FileID}, Caption: caption}, opts)
-			if err != nil {
-				return ids, err
-			}
-			ids = append(ids, msg.ID)
+			photo := &tele.Photo{File: tele.File{FileID: chunk[0].FileID}, Caption: caption}
+			run.add(key, func() ([]int, error) { return d.sendOne(chat, photo, opts) })
 			continue
 		}
 		album := make(tele.Album, len(chunk))
+		singles := make([]func() ([]int, error), len(chunk))
 		for i, f := range chunk {
 			p := &tele.Photo{File: tele.File{FileID: f.FileID}}
 			if i == 0 {
 				p.Caption = caption
 			}
 			album[i] = p
+			singles[i] = func() ([]int, error) { return d.sendOne(chat, p, opts) }
 		}
-		msgs, err := d.tg.SendAlbum(chat, album, opts)
-		if err != nil {
-			return ids, err
-		}
-		for _, msg := range msgs {
-			ids = append(ids, msg.ID)
-		}
+		run.addAlbum(key, func() ([]int, error) {
+			msgs, err := d.tg.SendAlbum(chat, album, opts)
+			if err != nil {
+				return nil, err
+			}
+			ids := make([]int, len(msgs))
+			for i, msg := range msgs {
+				ids[i] = msg.ID
+			}
+			return ids, nil
+		}, singles)
 	}
-	return ids, nil
 }
 
 // cannotEdit reports whether Telegram refuses to edit a message for good.
@@ -445,18 +478,33 @@ func (d *Dispatcher) failure(ctx context.Context, m outbox.Message, err error) o
 		return outbox.Outcome{RetryAfter: max(after, time.Second), Err: redact.URL(err)}
 	}
 	var migrated tele.GroupError
-	if errors.As(err, &migrated) {
-		// The group became a supergroup: the migration update moves this
-		// message to the new chat; try again shortly.
-		log.WarnContext(ctx, "outbox: group was upgraded to a supergroup; will retry", "migrated_to", migrated.MigratedTo)
-		return outbox.Outcome{RetryAfter: time.Second, Err: redact.URL(err)}
+	if errors.As(err, &migrated) && migrated.MigratedTo != 0 {
+		// The group became a supergroup: the chat's binding, cards and
+		// queue, this message included, follow it there at once, from the
+		// error itself rather than waiting for the migration update.
+		log.WarnContext(ctx, "outbox: group was upgraded to a supergroup; moving the chat", "migrated_to", migrated.MigratedTo)
+		return outbox.Outcome{MigratedTo: migrated.MigratedTo, MigratedAt: d.opts.Now(), Err: redact.URL(err)}
 	}
-	switch code, _ := TelegramError(err); code {
+	if errors.Is(err, errAllSkipped) {
+		log.ErrorContext(ctx, "outbox: telegram refused every part of the message; giving up")
+		return outbox.Outcome{Failed: true, Err: redact.URL(err)}
+	}
+	switch code, desc := TelegramError(err); code {
 	case 403:
-		log.WarnContext(ctx, "outbox: chat blocked the bot; giving up")
 		// A resident (or a staff member in a private chat) who blocked the bot.
 		blocked := m.Notification.Audience == workflow.AudienceResident || (m.Prepared != nil && m.ChatID > 0)
-		return outbox.Outcome{Blocked: blocked, Failed: true, Err: redact.URL(err)}
+		if blocked {
+			log.WarnContext(ctx, "outbox: chat blocked the bot; giving up")
+			return outbox.Outcome{Blocked: true, Failed: true, Err: redact.URL(err)}
+		}
+		// A staff chat that removed the bot: the admins are told, once a
+		// day, since nobody there will see anything more.
+		log.ErrorContext(ctx, "outbox: a staff chat refuses the bot; giving up and alerting the admins")
+		return outbox.Outcome{Failed: true, Err: redact.URL(err), Alert: &outbox.Alert{
+			Day:     d.day(),
+			Admins:  d.opts.Admins,
+			Message: outbox.Prepared{Text: fmt.Sprintf(render.TextChatRefuses, m.ChatID, desc)},
+		}}
 	case 400:
 		log.ErrorContext(ctx, "outbox: telegram refused the message; giving up")
 		return outbox.Outcome{Failed: true, Err: redact.URL(err)}
@@ -464,6 +512,12 @@ func (d *Dispatcher) failure(ctx context.Context, m outbox.Message, err error) o
 	delay := backoff.Exponential(m.Attempts, time.Second, d.opts.MaxBackoff)
 	log.WarnContext(ctx, "outbox: send failed; will retry", "retry_in", delay)
 	return outbox.Outcome{RetryAfter: delay, Err: redact.URL(err)}
+}
+
+// day is today's date in Location, as a UTC midnight (a date column).
+func (d *Dispatcher) day() time.Time {
+	y, mo, dd := d.opts.Now().In(d.opts.Location).Date()
+	return time.Date(y, mo, dd, 0, 0, 0, 0, time.UTC)
 }
 
 // cardView is what the card of m shows.

@@ -41,6 +41,16 @@ type Message struct {
 	// photos and location, sent with the card; a card sent anew replies
 	// to them instead of sending them again.
 	CardMediaIDs []int
+	// Parts are the parts of this message done on earlier attempts, by
+	// key: a retry skips them and resumes at the first part not done.
+	Parts map[string]Part
+}
+
+// Part is what became of one part of a message (one Telegram message or
+// album): the messages Telegram answered with, or why it was skipped.
+type Part struct {
+	IDs     []int  `json:"ids,omitempty"`
+	Skipped string `json:"skipped,omitempty"`
 }
 
 // Outcome is what became of one attempt to send an outbox message.
@@ -55,11 +65,34 @@ type Outcome struct {
 	Blocked bool
 	// CardMessageID, when set, is the message that now holds the card.
 	CardMessageID int
-	// CardMediaIDs, with CardMessageID, are the messages holding the
-	// appeal's photos and location in that chat.
+	// CardMediaIDs are the messages holding the appeal's photos and
+	// location in that chat, remembered with the card (or without one,
+	// when Telegram refused the card); set only on a message done, so
+	// that Message.CardMediaIDs stays the same on every attempt.
 	CardMediaIDs []int
+	// Parts are the parts done on this attempt, by key, recorded with the
+	// message whatever the outcome (merged with those of earlier
+	// attempts).
+	Parts map[string]Part
+	// MigratedTo, when set, is the supergroup the chat was upgraded to:
+	// the chat's binding, cards and queue (this message included) move
+	// there, and this message is tried again at once. MigratedAt is when
+	// Telegram said so, for the staff actions' log.
+	MigratedTo int64
+	MigratedAt time.Time
+	// Alert, when set, tells the admins about this chat, at most once
+	// per chat and day.
+	Alert *Alert
 	// Err is what went wrong, recorded with the message.
 	Err error
+}
+
+// Alert is a prepared message for the admins' private chats about a
+// chat.
+type Alert struct {
+	Day     time.Time // the day of the alert: one per chat and day
+	Admins  []int64   // the bootstrap admins, besides the staff with the admin role
+	Message Prepared
 }
 
 // KindPrepared is the outbox kind of a Prepared message.

@@ -114,31 +114,51 @@ func (db *DB) FindBindings(ctx context.Context) ([]workflow.Binding, error) {
 
 // MigrateChat moves everything kept about a group to the supergroup it
 // was upgraded to: bindings, cards, unsent outbox messages and dialogs.
-// It reports whether the group was bound.
+// It reports whether the supergroup is bound: also when the dispatcher,
+// told by Telegram on a send, moved the group first (and logged it).
 func (db *DB) MigrateChat(ctx context.Context, from, to int64, act workflow.StaffAction) (bool, error) {
 	var bound bool
 	err := db.InTxStore(ctx, func(ctx context.Context, t *Tx) error {
-		tag, err := t.tx.Exec(ctx, `UPDATE chat_bindings SET chat_id = $2 WHERE chat_id = $1`, from, to)
+		moved, err := t.moveChat(ctx, from, to)
 		if err != nil {
-			return fmt.Errorf("storage: unable to move bindings of chat %d: %w", from, mapError(err))
+			return err
 		}
-		bound = tag.RowsAffected() > 0
-		for _, q := range []string{
-			`UPDATE cards SET chat_id = $2 WHERE chat_id = $1`,
-			`UPDATE outbox SET chat_id = $2 WHERE chat_id = $1 AND sent_at IS NULL AND failed_at IS NULL`,
-			`UPDATE dialogs SET chat_id = $2 WHERE chat_id = $1`,
-		} {
-			if _, err := t.tx.Exec(ctx, q, from, to); err != nil {
-				return fmt.Errorf("storage: unable to move chat %d to %d: %w", from, to, mapError(err))
-			}
+		if moved {
+			bound = true
+			return t.RecordStaffAction(ctx, act)
 		}
-		if _, err := t.tx.Exec(ctx, `SELECT pg_notify($1, '')`, outboxChannel); err != nil {
-			return fmt.Errorf("storage: unable to wake the dispatcher: %w", err)
+		err = t.tx.QueryRow(ctx, `
+			SELECT EXISTS (SELECT 1 FROM chat_bindings WHERE chat_id = $1)
+			   AND EXISTS (SELECT 1 FROM staff_actions WHERE action = $2 AND chat_id = $1 AND details LIKE $3)`,
+			to, workflow.ActionMigrate, fmt.Sprintf("from %d %%", from)).Scan(&bound)
+		if err != nil {
+			return fmt.Errorf("storage: unable to find bindings of chat %d: %w", to, err)
 		}
-		if !bound {
-			return nil
-		}
-		return t.RecordStaffAction(ctx, act)
+		return nil
 	})
 	return bound, err
+}
+
+// moveChat moves a group's bindings, cards, unsent outbox messages and
+// dialogs to the supergroup it was upgraded to, and wakes the dispatcher.
+// It reports whether the group was bound.
+func (t *Tx) moveChat(ctx context.Context, from, to int64) (bool, error) {
+	tag, err := t.tx.Exec(ctx, `UPDATE chat_bindings SET chat_id = $2 WHERE chat_id = $1`, from, to)
+	if err != nil {
+		return false, fmt.Errorf("storage: unable to move bindings of chat %d: %w", from, mapError(err))
+	}
+	bound := tag.RowsAffected() > 0
+	for _, q := range []string{
+		`UPDATE cards SET chat_id = $2 WHERE chat_id = $1`,
+		`UPDATE outbox SET chat_id = $2 WHERE chat_id = $1 AND sent_at IS NULL AND failed_at IS NULL`,
+		`UPDATE dialogs SET chat_id = $2 WHERE chat_id = $1`,
+	} {
+		if _, err := t.tx.Exec(ctx, q, from, to); err != nil {
+			return false, fmt.Errorf("storage: unable to move chat %d to %d: %w", from, to, mapError(err))
+		}
+	}
+	if _, err := t.tx.Exec(ctx, `SELECT pg_notify($1, '')`, outboxChannel); err != nil {
+		return false, fmt.Errorf("storage: unable to wake the dispatcher: %w", err)
+	}
+	return bound, nil
 }

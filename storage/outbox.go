@@ -114,16 +114,16 @@ func (db *DB) SendOutbox(ctx context.Context, send func(ctx context.Context, m o
 	err := db.InTxStore(ctx, func(ctx context.Context, t *Tx) error {
 		var m outbox.Message
 		var kind string
-		var payload, file []byte
+		var payload, file, parts []byte
 		err := t.tx.QueryRow(ctx, `
-			SELECT o.id, o.chat_id, o.thread_id, o.attempts, o.created_at, o.kind, o.payload, o.file FROM outbox o
+			SELECT o.id, o.chat_id, o.thread_id, o.attempts, o.created_at, o.kind, o.payload, o.file, o.parts FROM outbox o
 			WHERE o.sent_at IS NULL AND o.failed_at IS NULL AND o.chat_id IS NOT NULL
 			  AND o.next_attempt_at <= now()
 			  AND o.id = (SELECT min(h.id) FROM outbox h
 			              WHERE h.chat_id = o.chat_id AND h.sent_at IS NULL AND h.failed_at IS NULL)
 			ORDER BY o.next_attempt_at, o.id
 			LIMIT 1
-			FOR UPDATE SKIP LOCKED`).Scan(&m.ID, &m.ChatID, &m.ThreadID, &m.Attempts, &m.CreatedAt, &kind, &payload, &file)
+			FOR UPDATE SKIP LOCKED`).Scan(&m.ID, &m.ChatID, &m.ThreadID, &m.Attempts, &m.CreatedAt, &kind, &payload, &file, &parts)
 		if errors.Is(err, pgx.ErrNoRows) {
 			return nil
 		}
@@ -131,6 +131,9 @@ func (db *DB) SendOutbox(ctx context.Context, send func(ctx context.Context, m o
 			return fmt.Errorf("storage: unable to claim outbox message: %w", err)
 		}
 		found = true
+		if err := json.Unmarshal(parts, &m.Parts); err != nil {
+			return t.finishOutbox(ctx, m, outbox.Outcome{Failed: true, Err: fmt.Errorf("bad parts: %w", err)})
+		}
 		if kind == outbox.KindPrepared {
 			if m.Prepared, err = decodePrepared(payload, file); err != nil {
 				return t.finishOutbox(ctx, m, outbox.Outcome{Failed: true, Err: err})
@@ -255,8 +258,20 @@ func (t *Tx) loadCardContext(ctx context.Context, m *outbox.Message) error {
 	return nil
 }
 
+// finishOutbox records the outcome of an attempt: the parts it sent
+// (whatever the outcome), the card, a chat that blocked the bot or moved
+// to a supergroup, and whether the message is sent, given up or retried.
 func (t *Tx) finishOutbox(ctx context.Context, m outbox.Message, o outbox.Outcome) error {
 	id := m.ID
+	parts := []byte("{}")
+	if len(o.Parts) > 0 {
+		var err error
+		if parts, err = json.Marshal(o.Parts); err != nil {
+			return fmt.Errorf("storage: unable to encode the parts of outbox message %d: %w", id, err)
+		}
+	}
+	// The dispatcher sets the card's media only with a message done, so
+	// a message retried sees the same media on every attempt.
 	if (o.CardMessageID != 0 || len(o.CardMediaIDs) > 0) && m.Notification.AppealID != 0 {
 		_, err := t.tx.Exec(ctx, `
 			INSERT INTO cards (appeal_id, chat_id, thread_id, message_id, media_ids) VALUES ($1, $2, $3, $4, $5)
@@ -273,24 +288,82 @@ func (t *Tx) finishOutbox(ctx context.Context, m outbox.Message, o outbox.Outcom
 		}
 		o.Failed = true
 	}
+	if o.Alert != nil {
+		if err := t.alertAdmins(ctx, m.ChatID, o.Alert); err != nil {
+			return err
+		}
+	}
 	var err error
 	switch {
+	case o.MigratedTo != 0:
+		// The message moves with its chat and goes again at once, to the
+		// supergroup, from the part that failed.
+		bound, err := t.moveChat(ctx, m.ChatID, o.MigratedTo)
+		if err != nil {
+			return err
+		}
+		if bound {
+			err := t.RecordStaffAction(ctx, workflow.StaffAction{
+				At: o.MigratedAt, Action: workflow.ActionMigrate, ChatID: o.MigratedTo,
+				Details: fmt.Sprintf("from %d (told by Telegram on a send)", m.ChatID),
+			})
+			if err != nil {
+				return err
+			}
+		}
+		_, err = t.tx.Exec(ctx, `
+			UPDATE outbox SET attempts = attempts + 1, last_error = $2, parts = parts || $3, next_attempt_at = now()
+			WHERE id = $1`, id, errText(o.Err), parts)
 	case o.Failed:
-		_, err = t.tx.Exec(ctx, `UPDATE outbox SET failed_at = now(), attempts = attempts + 1, last_error = $2 WHERE id = $1`,
-			id, errText(o.Err))
+		_, err = t.tx.Exec(ctx, `UPDATE outbox SET failed_at = now(), attempts = attempts + 1, last_error = $2, parts = parts || $3 WHERE id = $1`,
+			id, errText(o.Err), parts)
 	case o.RetryAfter > 0:
 		// From clock_timestamp(), when Telegram has answered, not now(),
 		// when the transaction that claimed the message began, before the
 		// send: Telegram counts retry_after from its answer.
 		_, err = t.tx.Exec(ctx, `
-			UPDATE outbox SET attempts = attempts + 1, last_error = $2,
+			UPDATE outbox SET attempts = attempts + 1, last_error = $2, parts = parts || $4,
 				next_attempt_at = clock_timestamp() + make_interval(secs => $3)
-			WHERE id = $1`, id, errText(o.Err), o.RetryAfter.Seconds())
+			WHERE id = $1`, id, errText(o.Err), o.RetryAfter.Seconds(), parts)
 	default:
-		_, err = t.tx.Exec(ctx, `UPDATE outbox SET sent_at = now(), attempts = attempts + 1, last_error = '' WHERE id = $1`, id)
+		// Err, when set, tells of parts skipped.
+		_, err = t.tx.Exec(ctx, `UPDATE outbox SET sent_at = now(), attempts = attempts + 1, last_error = $2, parts = parts || $3 WHERE id = $1`,
+			id, errText(o.Err), parts)
 	}
 	if err != nil {
 		return fmt.Errorf("storage: unable to record outbox outcome of %d: %w", id, err)
+	}
+	return nil
+}
+
+// alertAdmins queues a prepared message for the private chats of the
+// admins (a.Admins, the bootstrap admins, and the staff with the admin
+// role) about chatID, unless they were alerted about it on a.Day already.
+func (t *Tx) alertAdmins(ctx context.Context, chatID int64, a *outbox.Alert) error {
+	tag, err := t.tx.Exec(ctx, `INSERT INTO chat_alerts (chat_id, day) VALUES ($1, $2) ON CONFLICT DO NOTHING`,
+		chatID, a.Day)
+	if err != nil {
+		return fmt.Errorf("storage: unable to record the alert about chat %d: %w", chatID, err)
+	}
+	if tag.RowsAffected() == 0 {
+		return nil
+	}
+	rows, err := t.tx.Query(ctx, `
+		SELECT DISTINCT id FROM (
+			SELECT unnest($1::bigint[]) AS id
+			UNION SELECT user_id FROM staff_roles WHERE role = $2
+		) admins ORDER BY id`, a.Admins, workflow.RoleAdmin)
+	if err != nil {
+		return fmt.Errorf("storage: unable to find the admins: %w", err)
+	}
+	admins, err := pgx.CollectRows(rows, pgx.RowTo[int64])
+	if err != nil {
+		return fmt.Errorf("storage: unable to read the admins: %w", err)
+	}
+	for _, admin := range admins {
+		if _, err := t.EnqueuePrepared(ctx, outbox.Recipient{ChatID: admin}, a.Message); err != nil {
+			return err
+		}
 	}
 	return nil
 }
