@@ -23,6 +23,9 @@ type InboxStore interface {
 	ClaimInbox(ctx context.Context, limit, maxAttempts int, backoff func(attempts int) time.Duration) ([]tgstate.InboxUpdate, error)
 	// DueInboxNow makes every stored update due at once.
 	DueInboxNow(ctx context.Context) (int, error)
+	// SaveRejected keeps, for inspection, a webhook post that could not
+	// be decoded as an update.
+	SaveRejected(ctx context.Context, r tgstate.RejectedUpdate) error
 }
 
 // InboxOptions tune how updates that were not handled are tried again.
