@@ -249,7 +249,7 @@ func (b *Bot) routes() {
 				return h(c)
 			}
 			if c.Callback() != nil {
-				return c.Respond(&tele.CallbackResponse{Text: render.TextInvalid})
+				return respond(c, render.TextInvalid)
 			}
 			return nil
 		})
