@@ -316,15 +316,11 @@ func (p *Poller) getUpdates(ctx context.Context, b *tele.Bot) ([]tele.Update, in
 	updates := make([]tele.Update, 0, len(r.Result))
 	last := 0
 	for _, raw := range r.Result {
-		var u tele.Update
-		if err := json.Unmarshal(raw, &u); err != nil {
-			var id struct {
-				ID int `json:"update_id"`
-			}
-			_ = json.Unmarshal(raw, &id)
+		u, err := DecodeUpdate(raw)
+		if err != nil {
 			p.opts.Logger.Error("telegram: skipping an update that cannot be decoded",
-				slog.Int("update_id", id.ID), slog.String("error", err.Error()))
-			last = max(last, id.ID)
+				slog.Int("update_id", u.ID), slog.Int("bytes", len(raw)), slog.String("error", err.Error()))
+			last = max(last, u.ID)
 			continue
 		}
 		updates = append(updates, u)

@@ -163,21 +163,47 @@ func (r *Receiver) RunWebhook(ctx context.Context) error {
 	return nil
 }
 
+// DecodeUpdate decodes one update as Telegram sends it (a webhook's body,
+// an element of getUpdates' result). An error says why it is not an
+// update: not JSON of an update, or no positive update_id; the update
+// returned with it has then only the update_id, when it could be read.
+// telebot's decoders panic on some shapes (a message whose "photo" is an
+// empty array): that is an error too, not a crash of the poller.
+func DecodeUpdate(raw []byte) (tele.Update, error) {
+	var u tele.Update
+	if err := unmarshalUpdate(raw, &u); err != nil {
+		var id struct {
+			ID int `json:"update_id"`
+		}
+		_ = json.Unmarshal(raw, &id)
+		return tele.Update{ID: max(id.ID, 0)}, fmt.Errorf("undecodable: %w", err)
+	}
+	if u.ID <= 0 {
+		return tele.Update{}, errors.New("no update_id")
+	}
+	return u, nil
+}
+
+// unmarshalUpdate is json.Unmarshal with telebot's panics turned into
+// errors.
+func unmarshalUpdate(raw []byte, u *tele.Update) (err error) {
+	defer func() {
+		if v := recover(); v != nil {
+			err = fmt.Errorf("telebot cannot decode it: %v", v)
+		}
+	}()
+	return json.Unmarshal(raw, u)
+}
+
 // decodeUpdate decodes a webhook body; reason says why it is not an
 // update (then u.ID is the update_id if it could be read).
 func decodeUpdate(body []byte, truncated bool) (u tele.Update, reason string) {
 	if truncated {
 		return u, fmt.Sprintf("body larger than %d bytes", maxUpdateBytes)
 	}
-	if err := json.Unmarshal(body, &u); err != nil {
-		var id struct {
-			ID int `json:"update_id"`
-		}
-		_ = json.Unmarshal(body, &id)
-		return tele.Update{ID: id.ID}, "undecodable: " + err.Error()
-	}
-	if u.ID <= 0 {
-		return tele.Update{}, "no update_id"
+	u, err := DecodeUpdate(body)
+	if err != nil {
+		return u, err.Error()
 	}
 	return u, ""
 }

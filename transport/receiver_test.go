@@ -89,6 +89,7 @@ func TestWebhookKeepsUndecodableUpdates(t *testing.T) {
 		{"wrong types", `{"update_id": 42, "message": {"message_id": "x", "text": "` + private + `"}}`, 42},
 		{"no update_id", `{"message": {"message_id": 1, "text": "` + private + `"}}`, 0},
 		{"too large", huge, 0},
+		{"telebot panics on it", `{"update_id": 45, "message": {"message_id": 1, "chat": {"id": 5, "type": "private"}, "photo": []}}`, 45},
 	}
 	for _, c := range cases {
 		if code := post(t, srv.URL, "s3cret", c.body); code != http.StatusOK {
