@@ -129,7 +129,7 @@ func New(opts Options) (*Bot, error) {
 	rxOpts := opts.Updates
 	rxOpts.Logger = opts.Logger
 	b.rx = transport.NewReceiver(tg, tg, opts.Store, rxOpts)
-	tg.Use(b.processOnce)
+	tg.Use(b.processOnce, b.wellFormed)
 	b.routes()
 	return b, nil
 }
@@ -197,6 +197,21 @@ func (b *Bot) processOnce(next tele.HandlerFunc) tele.HandlerFunc {
 			return fmt.Errorf("update %d not handled; it will be tried again: %w", id, err)
 		}
 		return err
+	}
+}
+
+// wellFormed ignores an update that Telegram never sends to this bot: one
+// without its sender or its chat (a message missing either, a callback
+// query of an inline message — the bot sends none). Handlers rely on
+// both. The update is recorded as processed all the same (processOnce
+// runs first), so it is not tried again.
+func (b *Bot) wellFormed(next tele.HandlerFunc) tele.HandlerFunc {
+	return func(c tele.Context) error {
+		if c.Sender() == nil || c.Chat() == nil {
+			b.logger.Warn("telegram: an update without its sender or chat is ignored", "update_id", c.Update().ID)
+			return nil
+		}
+		return next(c)
 	}
 }
 
