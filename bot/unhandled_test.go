@@ -34,3 +34,23 @@ func TestUnhandledUpdateLeavesTheInbox(t *testing.T) {
 		t.Errorf("%d updates left in the inbox", n)
 	}
 }
+
+// An update that cannot be decoded (telebot fails on an empty photo
+// array) is skipped by the poller and kept in rejected_updates, and the
+// chat goes on.
+func TestUndecodableUpdateIsKept(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, harnessOptions{})
+	alice := h.newPlayer("Алиса")
+	id, err := h.srv.InjectRawUpdate(json.RawMessage(fmt.Sprintf(
+		`{"message": {"message_id": 1, "date": %d, "from": {"id": %d, "is_bot": false, "first_name": "Алиса"}, "chat": {"id": %[2]d, "type": "private"}, "photo": []}}`,
+		h.clock().Unix(), alice.u.ID)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	alice.send("/start")
+	alice.expect("152-ФЗ")
+	h.waitFor("the update to be kept", func() bool {
+		return h.count(`SELECT count(*) FROM rejected_updates WHERE update_id = $1 AND size > 0 AND reason <> ''`, id) == 1
+	})
+}

@@ -1,8 +1,8 @@
 -- +goose Up
--- Updates that reached the webhook but cannot be decoded (not JSON, not
--- an update, no update_id, larger than the limit). They are answered
--- 200 so that Telegram does not redeliver them forever and stall their
--- chat, and kept here for inspection. The body may hold personal data of
+-- Updates received (by the webhook or getUpdates) that cannot be decoded
+-- (not JSON of an update, no update_id, larger than the webhook's limit).
+-- They are confirmed to Telegram so that it does not redeliver them
+-- forever and stall their chat, and kept here for inspection. The body may hold personal data of
 -- someone who has not consented, so a row is kept 30 days: each insert
 -- deletes the rows older than that.
 CREATE TABLE rejected_updates (

@@ -70,6 +70,17 @@ type inbox struct {
 	logger *slog.Logger
 }
 
+// reject keeps updates that cannot be decoded for inspection (the
+// poller's Reject).
+func (in *inbox) reject(ctx context.Context, rejected []tgstate.RejectedUpdate) error {
+	for _, r := range rejected {
+		if err := in.store.SaveRejected(ctx, r); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // keep stores received updates (the poller's Save).
 func (in *inbox) keep(ctx context.Context, updates []tele.Update) error {
 	list := make([]tgstate.InboxUpdate, 0, len(updates))

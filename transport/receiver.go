@@ -67,6 +67,7 @@ func (r *Receiver) Poll(ctx context.Context) error {
 	r.inbox.recover(ctx)
 	po := r.opts.Poller
 	po.Save = r.inbox.keep
+	po.Reject = r.inbox.reject
 	loopCtx, stop := context.WithCancel(ctx)
 	done := make(chan struct{})
 	go func() { defer close(done); r.inbox.redeliverLoop(loopCtx) }()
