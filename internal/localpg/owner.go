@@ -11,16 +11,18 @@ import (
 )
 
 // ownerPath is the file naming the mcu process that started the running
-// server: "<pid> <start time>\n", the start time in clock ticks since
-// boot as /proc/<pid>/stat gives it (0 when unknown), so that a pid
-// reused by another process does not pass for the owner.
+// server: "<pid> <start time> <postmaster pid>\n", the start time in clock
+// ticks since boot as /proc/<pid>/stat gives it (0 when unknown), so that
+// a pid reused by another process does not pass for the owner, and the
+// postmaster's pid, so that a server started since by someone else (by
+// hand, after the owner died) does not pass for the owner's.
 func (c *Cluster) ownerPath() string { return filepath.Join(c.dir, ".localpg.owner") }
 
 // writeOwner records this process as the one that started the server.
 // It runs under the start lock.
 func (c *Cluster) writeOwner() error {
 	pid := os.Getpid()
-	line := fmt.Sprintf("%d %d\n", pid, processStartTime(pid))
+	line := fmt.Sprintf("%d %d %d\n", pid, processStartTime(pid), c.postmasterPID())
 	tmp := c.ownerPath() + ".tmp"
 	if err := os.WriteFile(tmp, []byte(line), 0o600); err != nil {
 		return fmt.Errorf("localpg: unable to record the server's owner: %w", err)
@@ -38,25 +40,44 @@ func (c *Cluster) removeOwner() {
 	}
 }
 
-// ownerGone reports whether the server's owner file names a process that
-// no longer exists (it died, or its pid now belongs to another process),
-// and the pid it names. A missing or unreadable file names nobody: the
-// server was started by hand or by an older mcu, and is not ours to stop.
+// ownerGone reports whether the running server was started by an mcu
+// process that no longer exists (it died, or its pid now belongs to
+// another process), and the pid of that process. A missing or unreadable
+// owner file names nobody, and a file naming another postmaster than the
+// one running is stale: the server was started by hand or by an older
+// mcu, and is not ours to stop.
 func (c *Cluster) ownerGone() (gone bool, pid int) {
 	b, err := os.ReadFile(c.ownerPath())
 	if err != nil {
 		return false, 0
 	}
 	f := strings.Fields(string(b))
-	if len(f) != 2 {
+	if len(f) != 3 {
 		return false, 0
 	}
 	pid, err1 := strconv.Atoi(f[0])
 	start, err2 := strconv.ParseUint(f[1], 10, 64)
-	if err1 != nil || err2 != nil || pid <= 0 {
+	postmaster, err3 := strconv.Atoi(f[2])
+	if err1 != nil || err2 != nil || err3 != nil || pid <= 0 {
 		return false, 0
 	}
+	if postmaster <= 0 || postmaster != c.postmasterPID() {
+		return false, pid
+	}
 	return !processAlive(pid, start), pid
+}
+
+// postmasterPID returns the pid in postmaster.pid, 0 when there is none.
+func (c *Cluster) postmasterPID() int {
+	b, err := os.ReadFile(filepath.Join(c.dataDir, "postmaster.pid"))
+	if err != nil {
+		return 0
+	}
+	pid, err := strconv.Atoi(strings.TrimSpace(strings.SplitN(string(b), "\n", 2)[0]))
+	if err != nil || pid <= 0 {
+		return 0
+	}
+	return pid
 }
 
 // processAlive reports whether process pid exists, is not a zombie and,

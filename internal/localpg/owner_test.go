@@ -116,9 +116,18 @@ func TestStopAfterOwnerDied(t *testing.T) {
 
 // An owner file naming a process that no longer exists, or a pid now
 // used by another process (another start time), is gone; this process,
-// and one without a file, are not.
+// one without a file, and a file naming another postmaster than the one
+// running (a server started since by someone else) are not.
 func TestOwnerGone(t *testing.T) {
-	c := &Cluster{dir: t.TempDir()}
+	dir := t.TempDir()
+	c := &Cluster{dir: dir, dataDir: filepath.Join(dir, "postgres")}
+	if err := os.Mkdir(c.dataDir, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	const postmaster = 4242
+	if err := os.WriteFile(filepath.Join(c.dataDir, "postmaster.pid"), []byte("4242\n/data\n1\n5432\n/run\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
 	if gone, _ := c.ownerGone(); gone {
 		t.Error("no owner file: gone")
 	}
@@ -126,17 +135,20 @@ func TestOwnerGone(t *testing.T) {
 	if err := dead.Run(); err != nil {
 		t.Skip(err)
 	}
+	parent, parentStart := os.Getppid(), processStartTime(os.Getppid())
 	for _, tc := range []struct {
 		line string
 		gone bool
 	}{
-		{fmt.Sprintf("%d %d\n", dead.Process.Pid, 1), true},
-		{fmt.Sprintf("%d %d\n", os.Getppid(), processStartTime(os.Getppid())+1), true},
-		{fmt.Sprintf("%d %d\n", os.Getppid(), processStartTime(os.Getppid())), false},
-		{fmt.Sprintf("%d 0\n", os.Getpid()), false},
+		{fmt.Sprintf("%d %d %d\n", dead.Process.Pid, 1, postmaster), true},
+		{fmt.Sprintf("%d %d %d\n", parent, parentStart+1, postmaster), true},
+		{fmt.Sprintf("%d %d %d\n", parent, parentStart, postmaster), false},
+		{fmt.Sprintf("%d 0 %d\n", os.Getpid(), postmaster), false},
+		{fmt.Sprintf("%d %d %d\n", dead.Process.Pid, 1, postmaster+1), false},
+		{fmt.Sprintf("%d %d\n", dead.Process.Pid, 1), false},
 		{"garbage\n", false},
 	} {
-		if err := os.WriteFile(filepath.Join(c.dir, ".localpg.owner"), []byte(tc.line), 0o600); err != nil {
+		if err := os.WriteFile(c.ownerPath(), []byte(tc.line), 0o600); err != nil {
 			t.Fatal(err)
 		}
 		if gone, _ := c.ownerGone(); gone != tc.gone {

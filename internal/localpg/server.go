@@ -133,12 +133,8 @@ func (c *Cluster) stopServer(ctx context.Context) error {
 // postmasterIsZombie reports whether the process named in postmaster.pid
 // has exited but was not reaped yet (Linux only; false elsewhere).
 func (c *Cluster) postmasterIsZombie() bool {
-	b, err := os.ReadFile(filepath.Join(c.dataDir, "postmaster.pid"))
-	if err != nil {
-		return false
-	}
-	pid, err := strconv.Atoi(strings.TrimSpace(strings.SplitN(string(b), "\n", 2)[0]))
-	if err != nil || pid <= 0 {
+	pid := c.postmasterPID()
+	if pid == 0 {
 		return false
 	}
 	stat, err := os.ReadFile(filepath.Join("/proc", strconv.Itoa(pid), "stat"))
