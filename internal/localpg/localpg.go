@@ -28,7 +28,8 @@
 // [Start] reuses an existing cluster and an already running server (for
 // example one left behind by a process that crashed, or started by another
 // mcu process using the same directory). The process that starts the
-// server names itself in <dir>/.localpg.owner (pid and start time).
+// server names itself in <dir>/.localpg.owner (pid and start time, with
+// the postmaster's pid).
 // [Cluster.Stop] stops the server only if this process started it, or the
 // owner it names is gone, and no other process is still using it (every
 // [Cluster] holds a shared lock on <dir>/.localpg.users); otherwise the
