@@ -92,6 +92,10 @@ type Bot struct {
 	dirMu      sync.Mutex
 	dirs       map[string]string
 	dirsLoaded time.Time
+
+	// taken holds the ids of the updates in dispatch that a handler took
+	// (processOnce saw them).
+	taken sync.Map
 }
 
 // New connects to the Bot API (getMe) and sets up the handlers.
@@ -128,8 +132,8 @@ func New(opts Options) (*Bot, error) {
 	b.tg = tg
 	rxOpts := opts.Updates
 	rxOpts.Logger = opts.Logger
-	b.rx = transport.NewReceiver(tg, tg, opts.Store, rxOpts)
-	tg.Use(b.processOnce)
+	b.rx = transport.NewReceiver(tg, dispatcher{b}, opts.Store, rxOpts)
+	tg.Use(b.processOnce, b.wellFormed)
 	b.routes()
 	return b, nil
 }
@@ -162,6 +166,29 @@ func (b *Bot) Updates() *transport.Receiver { return b.rx }
 // updates in hand (see transport.Receiver.Poll).
 func (b *Bot) Run(ctx context.Context) error { return b.rx.Poll(ctx) }
 
+// dispatcher hands updates to telebot's handlers and records as processed
+// an update that none of them took (an edited message, a channel post, a
+// kind of update the bot does not know): otherwise it would stay in the
+// inbox, be tried again and be given up there, personal data and all.
+type dispatcher struct{ b *Bot }
+
+func (d dispatcher) ProcessUpdate(u tele.Update) {
+	b := d.b
+	defer b.taken.Delete(u.ID)
+	b.tg.ProcessUpdate(u)
+	if _, ok := b.taken.Load(u.ID); ok {
+		return
+	}
+	ctx := b.opts.Store.WithUpdate(context.Background(), int64(u.ID))
+	err := b.opts.Store.MarkUpdate(ctx)
+	if err != nil && workflow.ErrorCode(err) != workflow.EConflict {
+		// It stays in the inbox and is tried again.
+		b.logger.Warn("inbox: unable to record an update no handler takes", "update_id", u.ID, "error", err)
+		return
+	}
+	b.logger.Debug("an update no handler takes", "update_id", u.ID)
+}
+
 // processOnce is the middleware that handles each update at most once:
 // an update already recorded is skipped, and the update id is recorded in
 // the first transaction of the handler (or after it, when it wrote
@@ -169,6 +196,7 @@ func (b *Bot) Run(ctx context.Context) error { return b.rx.Poll(ctx) }
 func (b *Bot) processOnce(next tele.HandlerFunc) tele.HandlerFunc {
 	return func(c tele.Context) error {
 		id := int64(c.Update().ID)
+		b.taken.Store(c.Update().ID, struct{}{})
 		ctx := context.Background()
 		done, err := b.opts.Store.UpdateProcessed(ctx, id)
 		if err != nil {
@@ -197,6 +225,21 @@ func (b *Bot) processOnce(next tele.HandlerFunc) tele.HandlerFunc {
 			return fmt.Errorf("update %d not handled; it will be tried again: %w", id, err)
 		}
 		return err
+	}
+}
+
+// wellFormed ignores an update that Telegram never sends to this bot: one
+// without its sender or its chat (a message missing either, a callback
+// query of an inline message — the bot sends none). Handlers rely on
+// both. The update is recorded as processed all the same (processOnce
+// runs first), so it is not tried again.
+func (b *Bot) wellFormed(next tele.HandlerFunc) tele.HandlerFunc {
+	return func(c tele.Context) error {
+		if c.Sender() == nil || c.Chat() == nil {
+			b.logger.Warn("telegram: an update without its sender or chat is ignored", "update_id", c.Update().ID)
+			return nil
+		}
+		return next(c)
 	}
 }
 
@@ -253,7 +296,7 @@ func (b *Bot) routes() {
 				return h(c)
 			}
 			if c.Callback() != nil {
-				return c.Respond(&tele.CallbackResponse{Text: render.TextInvalid})
+				return respond(c, render.TextInvalid)
 			}
 			return nil
 		})

@@ -269,15 +269,26 @@ func respond(c tele.Context, text string) error {
 		return c.Send(text)
 	}
 	err := c.Respond(&tele.CallbackResponse{Text: text})
-	if err == nil {
-		return nil
-	}
-	if code, desc := delivery.TelegramError(err); code == 400 && strings.Contains(desc, "query is too old") {
+	if err == nil || callbackExpired(err) {
 		// The answer is a courtesy: a press handled late (tried again
-		// from the inbox, say) still takes effect.
+		// from the inbox, say, or answered twice) still takes effect.
 		return nil
 	}
 	return err
+}
+
+// callbackExpired reports whether err is Telegram refusing to answer a
+// callback query that is too old (about 15 s after the press) or already
+// answered: «query is too old and response timeout expired or query ID is
+// invalid». Nothing can be shown to the presser any more, so it is not a
+// failure of the handler.
+func callbackExpired(err error) bool {
+	if errors.Is(err, tele.ErrQueryTooOld) {
+		return true
+	}
+	code, desc := delivery.TelegramError(err)
+	desc = strings.ToLower(desc)
+	return code == 400 && (strings.Contains(desc, "query is too old") || strings.Contains(desc, "query id is invalid") || strings.Contains(desc, "query_id_invalid"))
 }
 
 // fail tells the resident that something went wrong, in words; internal

@@ -86,3 +86,30 @@ func (db *DB) DueInboxNow(ctx context.Context) (int, error) {
 	}
 	return int(tag.RowsAffected()), nil
 }
+
+// rejectedKeep is how long a rejected update is kept for inspection.
+const rejectedKeep = 30 * 24 * time.Hour
+
+// SaveRejected keeps an update that could not be decoded, for
+// inspection, and deletes those kept longer than 30 days (their bodies
+// may hold personal data).
+func (db *DB) SaveRejected(ctx context.Context, r tgstate.RejectedUpdate) error {
+	var updateID *int64
+	if r.UpdateID != 0 {
+		updateID = &r.UpdateID
+	}
+	body := r.Body
+	if body == nil {
+		body = []byte{}
+	}
+	_, err := db.pool.Exec(ctx, `
+		WITH purged AS (
+			DELETE FROM rejected_updates WHERE received_at < now() - make_interval(secs => $5)
+		)
+		INSERT INTO rejected_updates (update_id, size, body, reason) VALUES ($1, $2, $3, $4)`,
+		updateID, r.Size, body, r.Reason, rejectedKeep.Seconds())
+	if err != nil {
+		return fmt.Errorf("storage: unable to keep a rejected update: %w", err)
+	}
+	return nil
+}

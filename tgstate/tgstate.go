@@ -30,3 +30,12 @@ type Dialog struct {
 	Data      json.RawMessage // the dialog's own data
 	UpdatedAt time.Time
 }
+
+// RejectedUpdate is a post to the webhook that could not be decoded as an
+// update. It is kept for inspection, not handled.
+type RejectedUpdate struct {
+	UpdateID int64  // 0 when it could not be read
+	Size     int    // bytes received
+	Body     []byte // as received, up to the webhook's limit
+	Reason   string // why it was rejected
+}

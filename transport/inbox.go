@@ -23,6 +23,9 @@ type InboxStore interface {
 	ClaimInbox(ctx context.Context, limit, maxAttempts int, backoff func(attempts int) time.Duration) ([]tgstate.InboxUpdate, error)
 	// DueInboxNow makes every stored update due at once.
 	DueInboxNow(ctx context.Context) (int, error)
+	// SaveRejected keeps, for inspection, a webhook post that could not
+	// be decoded as an update.
+	SaveRejected(ctx context.Context, r tgstate.RejectedUpdate) error
 }
 
 // InboxOptions tune how updates that were not handled are tried again.
@@ -67,6 +70,17 @@ type inbox struct {
 	logger *slog.Logger
 	// observer, when set, counts the updates kept.
 	observer UpdateObserver
+}
+
+// reject keeps updates that cannot be decoded for inspection (the
+// poller's Reject).
+func (in *inbox) reject(ctx context.Context, rejected []tgstate.RejectedUpdate) error {
+	for _, r := range rejected {
+		if err := in.store.SaveRejected(ctx, r); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // keep stores received updates (the poller's Save).

@@ -11,6 +11,7 @@ import (
 	"math/rand/v2"
 	"mcu/internal/backoff"
 	"mcu/internal/redact"
+	"mcu/tgstate"
 	"net/http"
 	"time"
 
@@ -63,6 +64,12 @@ type PollerOptions struct {
 	// fetched again after a backoff. This is what keeps updates safe from
 	// a crash between their receipt and their handling.
 	Save func(ctx context.Context, updates []tele.Update) error
+
+	// Reject, when set, keeps for inspection the updates of a batch that
+	// cannot be decoded (they are skipped, as retrying them would stall
+	// the bot forever). Like Save, a batch whose rejects cannot be kept is
+	// not confirmed and is fetched again after a backoff.
+	Reject func(ctx context.Context, rejected []tgstate.RejectedUpdate) error
 
 	// Client makes the HTTP requests. It must not have a Timeout shorter
 	// than the long poll Timeout; the poller sets a per-request deadline
@@ -151,7 +158,7 @@ func (p *Poller) Poll(b *tele.Bot, dest chan tele.Update, stop chan struct{}) {
 		default:
 		}
 
-		updates, last, err := p.getUpdates(ctx, b)
+		updates, rejected, last, err := p.getUpdates(ctx, b)
 		if err != nil {
 			if ctx.Err() != nil {
 				return // stopped: the request was cancelled, not failed
@@ -164,21 +171,19 @@ func (p *Poller) Poll(b *tele.Bot, dest chan tele.Update, stop chan struct{}) {
 			}
 			continue
 		}
-		if p.opts.Save != nil && len(updates) > 0 {
-			if err := p.opts.Save(ctx, updates); err != nil {
-				if ctx.Err() != nil {
-					return
-				}
-				attempt++
-				delay := p.delay(attempt, err)
-				p.opts.Logger.Error("telegram: unable to keep received updates; they stay unconfirmed and are fetched again",
-					slog.Int("updates", len(updates)), slog.String("error", err.Error()),
-					slog.Int("attempt", attempt), slog.Duration("next_delay", delay))
-				if p.sleep(ctx, delay) != nil {
-					return
-				}
-				continue
+		if err := p.keep(ctx, updates, rejected); err != nil {
+			if ctx.Err() != nil {
+				return
 			}
+			attempt++
+			delay := p.delay(attempt, err)
+			p.opts.Logger.Error("telegram: unable to keep received updates; they stay unconfirmed and are fetched again",
+				slog.Int("updates", len(updates)+len(rejected)), slog.String("error", err.Error()),
+				slog.Int("attempt", attempt), slog.Duration("next_delay", delay))
+			if p.sleep(ctx, delay) != nil {
+				return
+			}
+			continue
 		}
 		if attempt > 0 {
 			p.opts.Logger.Info("telegram: getUpdates recovered", slog.Int("failed_attempts", attempt))
@@ -253,11 +258,26 @@ func (p *Poller) logFailure(err error, attempt int, delay time.Duration) {
 	}
 }
 
+// keep saves a batch's updates (Save) and its undecodable ones (Reject).
+func (p *Poller) keep(ctx context.Context, updates []tele.Update, rejected []tgstate.RejectedUpdate) error {
+	if p.opts.Save != nil && len(updates) > 0 {
+		if err := p.opts.Save(ctx, updates); err != nil {
+			return err
+		}
+	}
+	if p.opts.Reject != nil && len(rejected) > 0 {
+		if err := p.opts.Reject(ctx, rejected); err != nil {
+			return fmt.Errorf("keep %d updates that cannot be decoded: %w", len(rejected), err)
+		}
+	}
+	return nil
+}
+
 // getUpdates makes one getUpdates call. It returns the updates that could be
-// decoded, in order, and the highest update id seen, including those of
-// updates that could not be decoded (they are logged and skipped, as retrying
-// them would stall the bot forever).
-func (p *Poller) getUpdates(ctx context.Context, b *tele.Bot) ([]tele.Update, int, error) {
+// decoded, in order, those that could not (they are logged and skipped, as
+// retrying them would stall the bot forever), and the highest update id
+// seen, including those of updates that could not be decoded.
+func (p *Poller) getUpdates(ctx context.Context, b *tele.Bot) ([]tele.Update, []tgstate.RejectedUpdate, int, error) {
 	params := map[string]any{
 		"timeout": int(p.opts.Timeout / time.Second),
 	}
@@ -272,25 +292,25 @@ func (p *Poller) getUpdates(ctx context.Context, b *tele.Bot) ([]tele.Update, in
 	}
 	body, err := json.Marshal(params)
 	if err != nil {
-		return nil, 0, fmt.Errorf("getUpdates: encode parameters: %w", err)
+		return nil, nil, 0, fmt.Errorf("getUpdates: encode parameters: %w", err)
 	}
 
 	ctx, cancel := context.WithTimeout(ctx, p.opts.Timeout+requestSlack)
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, b.URL+"/bot"+b.Token+"/getUpdates", bytes.NewReader(body))
 	if err != nil {
-		return nil, 0, fmt.Errorf("getUpdates: %w", redact.URL(err))
+		return nil, nil, 0, fmt.Errorf("getUpdates: %w", redact.URL(err))
 	}
 	req.Header.Set("Content-Type", "application/json")
 
 	resp, err := p.opts.Client.Do(req)
 	if err != nil {
-		return nil, 0, fmt.Errorf("getUpdates: %w", redact.URL(err))
+		return nil, nil, 0, fmt.Errorf("getUpdates: %w", redact.URL(err))
 	}
 	defer resp.Body.Close()
 	data, err := io.ReadAll(io.LimitReader(resp.Body, maxResponseSize))
 	if err != nil {
-		return nil, 0, fmt.Errorf("getUpdates: read response (HTTP %d): %w", resp.StatusCode, err)
+		return nil, nil, 0, fmt.Errorf("getUpdates: read response (HTTP %d): %w", resp.StatusCode, err)
 	}
 
 	var r struct {
@@ -310,27 +330,25 @@ func (p *Poller) getUpdates(ctx context.Context, b *tele.Bot) ([]tele.Update, in
 			e.description = r.Description
 			e.retryAfter = time.Duration(r.Parameters.RetryAfter) * time.Second
 		}
-		return nil, 0, fmt.Errorf("getUpdates: %w", e)
+		return nil, nil, 0, fmt.Errorf("getUpdates: %w", e)
 	}
 
 	updates := make([]tele.Update, 0, len(r.Result))
+	var rejected []tgstate.RejectedUpdate
 	last := 0
 	for _, raw := range r.Result {
-		var u tele.Update
-		if err := json.Unmarshal(raw, &u); err != nil {
-			var id struct {
-				ID int `json:"update_id"`
-			}
-			_ = json.Unmarshal(raw, &id)
+		u, err := DecodeUpdate(raw)
+		if err != nil {
 			p.opts.Logger.Error("telegram: skipping an update that cannot be decoded",
-				slog.Int("update_id", id.ID), slog.String("error", err.Error()))
-			last = max(last, id.ID)
+				slog.Int("update_id", u.ID), slog.Int("bytes", len(raw)), slog.String("error", err.Error()))
+			rejected = append(rejected, tgstate.RejectedUpdate{UpdateID: int64(u.ID), Size: len(raw), Body: raw, Reason: err.Error()})
+			last = max(last, u.ID)
 			continue
 		}
 		updates = append(updates, u)
 		last = max(last, u.ID)
 	}
-	return updates, last, nil
+	return updates, rejected, last, nil
 }
 
 // apiError is a getUpdates call answered with ok=false or with a body that is

@@ -4,9 +4,11 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"log/slog"
 	"mcu/internal/backoff"
+	"mcu/tgstate"
 	"net/http"
 	"net/http/httptest"
 	"slices"
@@ -472,5 +474,79 @@ func TestPollerNeverLogsToken(t *testing.T) {
 	}
 	if !strings.Contains(out, "getUpdates failed") || !strings.Contains(out, "attempt=2") {
 		t.Errorf("log lacks the failures:\n%s", out)
+	}
+}
+
+// An update that cannot be decoded is handed to Reject with its body and
+// skipped; while it cannot be kept, the batch is not confirmed.
+func TestPollerKeepsUndecodableUpdates(t *testing.T) {
+	t.Parallel()
+	var (
+		mu      sync.Mutex
+		offsets []int
+		calls   int
+		third   = make(chan struct{})
+	)
+	srv := newFakeTelegram(t, func(w http.ResponseWriter, r *http.Request, p getUpdatesRequest) {
+		mu.Lock()
+		calls++
+		n := calls
+		offsets = append(offsets, p.Offset)
+		mu.Unlock()
+		switch n {
+		case 1, 2:
+			writeTelegramJSON(w, http.StatusOK, `{"ok":true,"result":[`+
+				`{"update_id":20,"message":"not an object"},`+
+				`{"update_id":21,"message":{"message_id":1,"chat":{"id":7},"photo":[]}},`+
+				`{"update_id":22,"message":{"message_id":2,"chat":{"id":7},"text":"a"}}]}`)
+		case 3:
+			close(third)
+			holdRequest(w, r)
+		default:
+			holdRequest(w, r)
+		}
+	})
+	var (
+		kept    []tgstate.RejectedUpdate
+		refused atomic.Bool
+	)
+	logger, _ := newCaptureLogger(t)
+	p := NewPoller(PollerOptions{
+		MinBackoff: time.Millisecond, MaxBackoff: time.Millisecond, Logger: logger,
+		Reject: func(_ context.Context, r []tgstate.RejectedUpdate) error {
+			if !refused.Swap(true) {
+				return errors.New("database down")
+			}
+			mu.Lock()
+			defer mu.Unlock()
+			kept = append(kept, r...)
+			return nil
+		},
+	})
+	dest, stop := startPolling(t, p, newPollTestBot(t, srv.URL))
+	select {
+	case u := <-dest:
+		if u.ID != 22 {
+			t.Errorf("delivered update %d, want 22", u.ID)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("nothing delivered within 5s")
+	}
+	select {
+	case <-dest:
+		t.Error("a second update delivered")
+	case <-third:
+	case <-time.After(5 * time.Second):
+		t.Fatal("no third getUpdates within 5s")
+	}
+	stop()
+	mu.Lock()
+	defer mu.Unlock()
+	if want := []int{0, 0, 23}; !slices.Equal(offsets[:3], want) {
+		t.Errorf("offsets = %v, want %v (not confirmed while the rejects cannot be kept)", offsets, want)
+	}
+	if len(kept) != 2 || kept[0].UpdateID != 20 || kept[1].UpdateID != 21 ||
+		string(kept[0].Body) != `{"update_id":20,"message":"not an object"}` || kept[0].Size != len(kept[0].Body) || kept[1].Reason == "" {
+		t.Errorf("kept %+v", kept)
 	}
 }

@@ -14,6 +14,7 @@ import (
 	tele "gopkg.in/telebot.v3"
 
 	"mcu/internal/redact"
+	"mcu/tgstate"
 )
 
 // Handler handles one update; *tele.Bot implements it with the handlers
@@ -70,6 +71,7 @@ func (r *Receiver) Poll(ctx context.Context) error {
 	r.inbox.recover(ctx)
 	po := r.opts.Poller
 	po.Save = r.inbox.keep
+	po.Reject = r.inbox.reject
 	loopCtx, stop := context.WithCancel(ctx)
 	done := make(chan struct{})
 	go func() { defer close(done); r.inbox.redeliverLoop(loopCtx) }()
@@ -106,10 +108,14 @@ func (r *Receiver) DeleteWebhook() error {
 const maxUpdateBytes = 1 << 20
 
 // Webhook returns the handler of Telegram's webhook posts. A request
-// without the secret is refused (401); a malformed body is refused (400).
-// An update is answered only after it has been handled, so a crash
-// meanwhile makes Telegram deliver it again; during shutdown the answer is
-// 503 and Telegram retries later.
+// without the secret is refused (401). A body that is not an update (not
+// JSON, no update_id, larger than 1 MiB) is answered 200 — Telegram would
+// otherwise deliver it again forever, and the chat's later updates wait
+// behind it — logged by size and update_id (nothing of its content) and
+// kept in rejected_updates for inspection; 503 when it cannot be kept,
+// so that Telegram retries. An update is answered only after it has been
+// handled, so a crash meanwhile makes Telegram deliver it again; during
+// shutdown the answer is 503 and Telegram retries later.
 func (r *Receiver) Webhook(secret string) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
 		got := req.Header.Get("X-Telegram-Bot-Api-Secret-Token")
@@ -119,14 +125,15 @@ func (r *Receiver) Webhook(secret string) http.Handler {
 			return
 		}
 		body, err := io.ReadAll(http.MaxBytesReader(w, req.Body, maxUpdateBytes))
-		if err != nil {
-			http.Error(w, "body too large or unreadable", http.StatusBadRequest)
+		var tooLarge *http.MaxBytesError
+		if err != nil && !errors.As(err, &tooLarge) {
+			// The connection broke: nobody is there to answer.
+			http.Error(w, "body unreadable", http.StatusBadRequest)
 			return
 		}
-		var u tele.Update
-		if err := json.Unmarshal(body, &u); err != nil || u.ID == 0 {
-			r.logger.Warn("webhook: malformed update", "error", err, "bytes", len(body))
-			http.Error(w, "malformed update", http.StatusBadRequest)
+		u, reason := decodeUpdate(body, tooLarge != nil)
+		if reason != "" {
+			r.reject(req.Context(), w, body, u.ID, reason, tooLarge != nil)
 			return
 		}
 		ctx, cancel := context.WithTimeout(req.Context(), 55*time.Second)
@@ -159,4 +166,72 @@ func (r *Receiver) RunWebhook(ctx context.Context) error {
 		return fmt.Errorf("transport: %w", err)
 	}
 	return nil
+}
+
+// DecodeUpdate decodes one update as Telegram sends it (a webhook's body,
+// an element of getUpdates' result). An error says why it is not an
+// update: not JSON of an update, or no positive update_id; the update
+// returned with it has then only the update_id, when it could be read.
+// telebot's decoders panic on some shapes (a message whose "photo" is an
+// empty array): that is an error too, not a crash of the poller.
+func DecodeUpdate(raw []byte) (tele.Update, error) {
+	var u tele.Update
+	if err := unmarshalUpdate(raw, &u); err != nil {
+		var id struct {
+			ID int `json:"update_id"`
+		}
+		_ = json.Unmarshal(raw, &id)
+		return tele.Update{ID: max(id.ID, 0)}, fmt.Errorf("undecodable: %w", err)
+	}
+	if u.ID <= 0 {
+		return tele.Update{}, errors.New("no update_id")
+	}
+	return u, nil
+}
+
+// unmarshalUpdate is json.Unmarshal with telebot's panics turned into
+// errors.
+func unmarshalUpdate(raw []byte, u *tele.Update) (err error) {
+	defer func() {
+		if v := recover(); v != nil {
+			err = fmt.Errorf("telebot cannot decode it: %v", v)
+		}
+	}()
+	return json.Unmarshal(raw, u)
+}
+
+// decodeUpdate decodes a webhook body; reason says why it is not an
+// update (then u.ID is the update_id if it could be read).
+func decodeUpdate(body []byte, truncated bool) (u tele.Update, reason string) {
+	if truncated {
+		return u, fmt.Sprintf("body larger than %d bytes", maxUpdateBytes)
+	}
+	u, err := DecodeUpdate(body)
+	if err != nil {
+		return u, err.Error()
+	}
+	return u, ""
+}
+
+// reject answers 200 to a post that is not an update, once it is kept
+// for inspection. The log names its size and update_id, never its content.
+func (r *Receiver) reject(ctx context.Context, w http.ResponseWriter, body []byte, updateID int, reason string, truncated bool) {
+	size := len(body)
+	if truncated {
+		size = -1 // more than the limit; how much more is unknown
+	}
+	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	err := r.inbox.store.SaveRejected(ctx, tgstate.RejectedUpdate{
+		UpdateID: int64(updateID), Size: len(body), Body: body, Reason: reason,
+	})
+	if err != nil {
+		r.logger.Error("webhook: unable to keep an update that cannot be decoded; Telegram will retry",
+			"update_id", updateID, "bytes", size, "error", err)
+		http.Error(w, "try again", http.StatusServiceUnavailable)
+		return
+	}
+	r.logger.Warn("webhook: an update that cannot be decoded is kept in rejected_updates and not handled",
+		"update_id", updateID, "bytes", size, "truncated", truncated)
+	w.WriteHeader(http.StatusOK)
 }

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"mcu/internal/dbtest"
+	"mcu/internal/localpg"
 	"mcu/internal/telegramtest"
 )
 
@@ -112,20 +113,26 @@ func startServe(t *testing.T, env ...string) *serveProcess {
 // stop sends SIGTERM and checks that mcu serve exits 0 within 5 s.
 func (p *serveProcess) stop(t *testing.T) {
 	t.Helper()
+	p.stopWith(t, syscall.SIGTERM)
+}
+
+// stopWith sends sig and checks that mcu serve exits 0 within 5 s.
+func (p *serveProcess) stopWith(t *testing.T, sig syscall.Signal) {
+	t.Helper()
 	sent := time.Now()
-	if err := p.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+	if err := p.cmd.Process.Signal(sig); err != nil {
 		t.Fatal(err)
 	}
 	select {
 	case err := <-p.exited:
 		if err != nil {
-			t.Errorf("mcu serve exited with %v after SIGTERM, want 0", err)
+			t.Errorf("mcu serve exited with %v after %v, want 0", err, sig)
 		}
 		if d := time.Since(sent); d > 5*time.Second {
 			t.Errorf("mcu serve took %s to stop, want under 5 s", d)
 		}
 	case <-time.After(5 * time.Second):
-		t.Fatal("mcu serve did not exit within 5 s of SIGTERM")
+		t.Fatalf("mcu serve did not exit within 5 s of %v", sig)
 	}
 	if strings.Contains(p.stderr.String(), p.srv.Token) {
 		t.Error("the log contains the bot token")
@@ -199,5 +206,45 @@ func TestServeWithoutTokenExitsTwo(t *testing.T) {
 		if lines := strings.Split(strings.TrimSpace(string(out)), "\n"); len(lines) != 1 || !strings.Contains(lines[0], c.name) {
 			t.Errorf("%v: output %q, want one line naming %s", c.env, out, c.name)
 		}
+	}
+}
+
+// TestServeStopsPrivateClusterOnSIGHUP: a SIGHUP (the terminal closed, a
+// supervisor's reload) stops serve cleanly, private cluster included,
+// rather than leaving PostgreSQL running.
+func TestServeStopsPrivateClusterOnSIGHUP(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs the binary, starts a PostgreSQL cluster")
+	}
+	if _, _, err := localpg.FindBinaries(""); err != nil {
+		t.Skipf("no PostgreSQL binaries: %v", err)
+	}
+	t.Parallel()
+	base, err := os.MkdirTemp("", "mcu-sighup-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chmod(base, 0o755); err != nil { // reachable by postgres when we are root
+		t.Fatal(err)
+	}
+	dataDir := filepath.Join(base, "data")
+	pidFile := filepath.Join(dataDir, "postgres", "postmaster.pid")
+	t.Cleanup(func() {
+		if _, err := os.Stat(pidFile); err == nil {
+			// Left running: its mcu is gone, so a Start adopts it and
+			// Stop stops it.
+			if c, err := localpg.Start(context.Background(), localpg.Options{Dir: dataDir}); err == nil {
+				_ = c.Stop(context.Background())
+			}
+		}
+		os.RemoveAll(base)
+	})
+	p := startServe(t, "MCU_DATABASE_URL=", "MCU_DATA_DIR="+dataDir)
+	if _, err := os.Stat(pidFile); err != nil {
+		t.Fatalf("the private cluster is not running: %v", err)
+	}
+	p.stopWith(t, syscall.SIGHUP)
+	if _, err := os.Stat(pidFile); !os.IsNotExist(err) {
+		t.Errorf("the private cluster still runs after SIGHUP (postmaster.pid: %v)", err)
 	}
 }

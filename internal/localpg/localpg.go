@@ -8,6 +8,7 @@
 //	<dir>/postgres.log    the server log (pg_ctl -l)
 //	<dir>/.localpg.lock   serialises Start and Stop across processes (flock)
 //	<dir>/.localpg.users  shared flock held by every process using the server
+//	<dir>/.localpg.owner  the mcu process that started the running server
 //
 // It uses the machine's initdb and pg_ctl (see [FindBinaries]). The server
 // listens on no TCP address at all (listen_addresses is empty), only on a Unix
@@ -26,10 +27,15 @@
 // which postgresql.conf includes, so a moved directory keeps working.
 // [Start] reuses an existing cluster and an already running server (for
 // example one left behind by a process that crashed, or started by another
-// mcu process using the same directory). [Cluster.Stop] stops the server
-// only if this process started it and no other process is still using it
-// (every [Cluster] holds a shared lock on <dir>/.localpg.users); otherwise
-// the server is left running and the next Start reuses it.
+// mcu process using the same directory). The process that starts the
+// server names itself in <dir>/.localpg.owner (pid and start time, with
+// the postmaster's pid).
+// [Cluster.Stop] stops the server only if this process started it, or the
+// owner it names is gone, and no other process is still using it (every
+// [Cluster] holds a shared lock on <dir>/.localpg.users); otherwise the
+// server is left running and the next Start reuses it. A Start that finds
+// a server whose owner is gone (an mcu killed or crashed) adopts it: it
+// becomes the owner and stops the server on exit.
 package localpg
 
 import (
@@ -218,8 +224,15 @@ func (c *Cluster) Stop(ctx context.Context) error {
 	}
 	defer funlock(lock)
 	if !c.started {
-		c.logger.Info("leaving local PostgreSQL running: this process did not start it", "data_dir", c.dataDir)
-		return nil
+		// The process that started it may have died since (a crash, or
+		// it left the server to us because we were still using it).
+		gone, owner := c.ownerGone()
+		if !gone {
+			c.logger.Info("leaving local PostgreSQL running: this process did not start it", "data_dir", c.dataDir)
+			return nil
+		}
+		c.logger.Info("the mcu process that started local PostgreSQL is gone: stopping it unless another process uses it",
+			"data_dir", c.dataDir, "dead_owner_pid", owner)
 	}
 	alone, err := flock(ctx, c.usersPath(), syscall.LOCK_EX, 0)
 	if err != nil {

@@ -41,6 +41,9 @@ func (c *Cluster) ensureRunning(ctx context.Context, timeout time.Duration) erro
 		if err == nil {
 			c.started = true
 			c.setURL(c.socketDir, port)
+			if err := c.writeOwner(); err != nil {
+				c.logger.Warn("a later start will not know this process started local PostgreSQL", "error", err)
+			}
 			return nil
 		}
 		// Lost a race with a server started meanwhile (not by a Start of
@@ -53,9 +56,20 @@ func (c *Cluster) ensureRunning(ctx context.Context, timeout time.Duration) erro
 	if err != nil {
 		return err
 	}
-	c.logger.Warn("reusing a PostgreSQL server that was already running (left by another or a crashed process); it will not be stopped on exit",
-		"data_dir", c.dataDir, "socket_dir", socketDir)
 	c.setURL(socketDir, p)
+	if gone, owner := c.ownerGone(); gone {
+		// Left by an mcu that died (a crash, kill -9): nobody else would
+		// ever stop it, so it is ours now.
+		c.started = true
+		if err := c.writeOwner(); err != nil {
+			c.logger.Warn("a later start will not know this process owns local PostgreSQL", "error", err)
+		}
+		c.logger.Warn("adopting a PostgreSQL server left running by an mcu process that is gone; it will be stopped on exit",
+			"data_dir", c.dataDir, "socket_dir", socketDir, "dead_owner_pid", owner)
+		return nil
+	}
+	c.logger.Warn("reusing a PostgreSQL server that was already running (started by another process that still runs, or not by mcu); it will not be stopped on exit",
+		"data_dir", c.dataDir, "socket_dir", socketDir)
 	return nil
 }
 
@@ -111,6 +125,7 @@ func (c *Cluster) stopServer(ctx context.Context) error {
 		}
 		return fmt.Errorf("localpg: unable to stop PostgreSQL in %s: %w%s", c.dataDir, err, indent("pg_ctl", out))
 	}
+	c.removeOwner()
 	c.logger.Info("local PostgreSQL stopped", "data_dir", c.dataDir, "elapsed", time.Since(begin).Round(time.Millisecond))
 	return nil
 }
@@ -118,12 +133,8 @@ func (c *Cluster) stopServer(ctx context.Context) error {
 // postmasterIsZombie reports whether the process named in postmaster.pid
 // has exited but was not reaped yet (Linux only; false elsewhere).
 func (c *Cluster) postmasterIsZombie() bool {
-	b, err := os.ReadFile(filepath.Join(c.dataDir, "postmaster.pid"))
-	if err != nil {
-		return false
-	}
-	pid, err := strconv.Atoi(strings.TrimSpace(strings.SplitN(string(b), "\n", 2)[0]))
-	if err != nil || pid <= 0 {
+	pid := c.postmasterPID()
+	if pid == 0 {
 		return false
 	}
 	stat, err := os.ReadFile(filepath.Join("/proc", strconv.Itoa(pid), "stat"))
