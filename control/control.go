@@ -1,5 +1,5 @@
-// Package control is deadline control for staff and residents (issue #8
-// §3): jobs that a scheduler runs, each a method of Control with the
+// Package control is deadline control for staff and residents: jobs
+// that a scheduler runs, each a method of Control with the
 // signature func(ctx, slot, late) error.
 //
 //   - Summary: the morning summary to each bound direction chat.

@@ -1,4 +1,4 @@
-// Package digest composes the head's daily digest (issue #8 §2): it has
+// Package digest composes the head's daily digest: it has
 // the store count (Store), turns the counts into figures
 // (workflow.ComputeDigest) and renders them (package render) as a text,
 // buttons that open the cards of the overdue appeals it names, and a

@@ -98,7 +98,7 @@ type PollerOptions struct {
 // Delivery is at least once: the offset that confirms updates to Telegram is
 // sent with the next getUpdates call, so updates handed to dest just before
 // a stop are delivered again after a restart. The update id is recorded
-// with the update's effects (DESIGN.md §5), which makes that harmless.
+// with the update's effects (see bot.processOnce), which makes that harmless.
 type Poller struct {
 	opts PollerOptions
 

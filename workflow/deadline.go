@@ -21,7 +21,7 @@ const (
 	NonWorkingPrevious = "previous"
 	// NonWorkingNext moves it on to the next working day, as Civil Code
 	// art. 193 counts a term ending on a day off and as the prosecutor's
-	// office counts it (issue #8).
+	// office counts it.
 	NonWorkingNext = "next"
 	// NonWorkingNone leaves it where it falls.
 	NonWorkingNone = "none"

@@ -6,12 +6,12 @@ import (
 	"time"
 )
 
-// The head's daily digest (issue #8 §2): where the district stands, in
+// The head's daily digest: where the district stands, in
 // figures. The store counts rows in a window (DigestRows in a
 // DigestWindow); ComputeDigest decides what the counts mean. Every
 // definition is here, so the digest's text and the README say the same.
 
-// Targets the quality figures stand beside (DESIGN §4: the federal
+// Targets the quality figures stand beside (the federal
 // targets of the feedback platform, ПОС).
 const (
 	// TargetAnswerWorkdays is the longest average answer time, in working
