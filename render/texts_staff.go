@@ -116,7 +116,7 @@ func (r Reason) wording(kind workflow.Kind) string {
 	return r.text + " (" + ref + ")"
 }
 
-// returnReasons are why a curator returns a draft (DESIGN §2).
+// returnReasons are why a curator returns a draft.
 var returnReasons = []Reason{
 	{"formal", "Отписка", "отписка: ответ не по существу вопроса", ""},
 	{"no_date", "Нет срока устранения", "не указан срок устранения проблемы", ""},

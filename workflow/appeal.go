@@ -9,7 +9,7 @@ import (
 // Kind is the legal kind of an appeal; it decides the deadline.
 type Kind string
 
-// Kinds of appeal (DESIGN §2).
+// Kinds of appeal.
 const (
 	KindMessage  Kind = "message"  // «сообщение» written to the bot
 	KindAppeal59 Kind = "appeal59" // «обращение» under 59-ФЗ from an official channel

@@ -3,7 +3,7 @@ package workflow
 import "time"
 
 // ResidentProfile is a person who writes to the bot: the personal data
-// kept apart from appeals (DESIGN §6). A resident exists only after
+// kept apart from appeals. A resident exists only after
 // consent to personal-data processing (152-ФЗ).
 type ResidentProfile struct {
 	ID     int64 // residents.id

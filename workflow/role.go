@@ -5,7 +5,7 @@ import "slices"
 // Role is what a staff member may do.
 type Role string
 
-// Staff roles (DESIGN §1).
+// Staff roles.
 const (
 	RoleAdmin    Role = "admin"
 	RoleOperator Role = "operator"
@@ -69,7 +69,7 @@ const (
 	ownDirection                  // only appeals of the grant's direction
 )
 
-// permissions lists, per event, the roles that may fire it (DESIGN §2).
+// permissions lists, per event, the roles that may fire it.
 // System and resident events are marked by the pseudo-roles below.
 var permissions = map[Event]map[Role]scope{
 	EventRegister:          {roleSystem: anywhere},

@@ -10,7 +10,7 @@ import (
 // State is where an appeal is in its lifecycle.
 type State string
 
-// States of an appeal (DESIGN §2).
+// States of an appeal.
 const (
 	StateReceived      State = "received"
 	StateRegistered    State = "registered"
@@ -48,7 +48,7 @@ func (s State) Open() bool {
 // Event is something that happens to an appeal.
 type Event string
 
-// Events of the lifecycle (DESIGN §2).
+// Events of the lifecycle.
 const (
 	EventRegister        Event = "register"
 	EventRoute           Event = "route"

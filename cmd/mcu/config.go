@@ -49,7 +49,7 @@ func bad(name, format string, args ...any) error {
 	return &ConfigError{Var: name, Problem: fmt.Sprintf(format, args...)}
 }
 
-// Defaults of DESIGN §7.
+// Defaults (README, Configuration).
 const (
 	defaultAPIURL      = "https://api.telegram.org"
 	defaultDataDir     = "./data"
