@@ -81,7 +81,7 @@ func (f *actionFixture) press(u telegramtest.User, a *workflow.Appeal, unique, e
 // fires the event.
 func TestAuthorizationMatrix(t *testing.T) {
 	t.Parallel()
-	// Who may press what (DESIGN §2); "curator" is of housing.
+	// Who may press what; "curator" is of housing.
 	allowed := map[workflow.Event][]string{
 		workflow.EventRoute:       {"operator"},
 		workflow.EventTake:        {"executor", "curator"},

@@ -1,5 +1,5 @@
 -- +goose Up
--- The head's daily digest (issue #8 §2): a chat may be bound to the МЦУ
+-- The head's daily digest: a chat may be bound to the МЦУ
 -- leader, who gets the digest as the head does; and the indexes of the
 -- digest's queries.
 

@@ -1,5 +1,5 @@
 -- +goose Up
--- The monthly report (issue #8 §5).
+-- The monthly report.
 --
 -- received_at is when an appeal that came by another channel (ПОС, a
 -- letter, a call) was received there, which can be days before an

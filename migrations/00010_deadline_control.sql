@@ -1,5 +1,5 @@
 -- +goose Up
--- Deadline control (issue #8 §3): what the control jobs have sent, so
+-- Deadline control: what the control jobs have sent, so
 -- that each reminder goes once, and the escalations the digest lists.
 
 -- One row per reminder or escalation sent about an appeal, written in the

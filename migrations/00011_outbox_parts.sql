@@ -1,5 +1,5 @@
 -- +goose Up
--- The parts of an outbox message already sent (issue #9 §3): a message of
+-- The parts of an outbox message already sent: a message of
 -- several Telegram messages (an album, a map pin, a card, the parts of a
 -- long text, evidence photos, a prepared message's file and text) records
 -- each part as Telegram accepts it, in the transaction that records the

@@ -9,7 +9,7 @@ import (
 	"mcu/workflow"
 )
 
-// allowedActors is DESIGN §2's list of who may fire each event, written
+// allowedActors is the README's list of who may fire each event, written
 // out by hand. "@own" means the role in the appeal's direction.
 var allowedActors = map[workflow.Event][]string{
 	"register":           {"system"},

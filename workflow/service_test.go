@@ -171,7 +171,7 @@ func actorFor(ev workflow.Event) workflow.Actor {
 }
 
 // lifecycle is the expected transition table, written out by hand from
-// DESIGN §2 so that it checks the fsm table rather than repeating it.
+// the README so that it checks the fsm table rather than repeating it.
 var lifecycle = map[workflow.Event]map[workflow.State]workflow.State{
 	"register":         {"received": "registered"},
 	"route":            {"registered": "assigned"},
