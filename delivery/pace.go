@@ -26,7 +26,7 @@ type PaceOptions struct {
 	PrivateInterval time.Duration
 	// GroupPerMinute is how many messages go to a group or supergroup (a
 	// negative chat id) in any minute, at most; default 20. GroupBurst of
-	// them may go at once; default 3.
+	// them may go at once; default 5.
 	GroupPerMinute int
 	GroupBurst     int
 	// MaxWait is the longest a worker waits for a limiter while it holds
@@ -53,7 +53,7 @@ func (o PaceOptions) withDefaults() PaceOptions {
 		o.GroupPerMinute = 20
 	}
 	if o.GroupBurst <= 0 {
-		o.GroupBurst = 3
+		o.GroupBurst = 5
 	}
 	o.GroupBurst = max(1, min(o.GroupBurst, o.GroupPerMinute-1))
 	if o.MaxWait <= 0 {
@@ -74,8 +74,9 @@ func (o PaceOptions) withDefaults() PaceOptions {
 //
 // Telegram counts "at most N in any span"; a bucket of rate r and burst b
 // lets b + r·span through in a span, so the rate is N minus the burst per
-// span: groups 20 a minute with 3 at once are 17 a minute after the
-// burst, the bot 30 a second with 5 at once 25 a second after it.
+// span: groups 20 a minute with 5 at once are 15 a minute (one every 4s)
+// after the burst, the bot 30 a second with 5 at once 25 a second after
+// it.
 type pacer struct {
 	opts PaceOptions
 
