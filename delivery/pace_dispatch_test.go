@@ -195,3 +195,34 @@ func TestDispatcherPutsOffWhatItCannotSendSoon(t *testing.T) {
 		t.Errorf("the cards put off: at most %d attempts and %d errors recorded, want 1 and none", attempts, errs)
 	}
 }
+
+// A 429 holds its chat; a 429 from a second chat while the first is held
+// is the bot's own limit, and nothing goes to any chat until its
+// retry_after has passed.
+func TestDispatcherPausesEveryoneOnAGlobalFlood(t *testing.T) {
+	f := newFixture(t)
+	f.srv.AddFault(telegramtest.Fault{Method: "sendMessage", ChatID: f.alice.ID, Code: 429, RetryAfter: 3})
+	f.srv.AddFault(telegramtest.Fault{Method: "sendMessage", ChatID: f.housing.ID, Code: 429, RetryAfter: 3})
+	f.submit("Во дворе дома 5 по ул. Ленина третью неделю не вывозят мусор")
+	f.start(delivery.DispatcherOptions{})
+	var last telegramtest.Call
+	for _, chat := range []int64{f.alice.ID, f.housing.ID} {
+		c := f.srv.MustWaitCall(t, "sendMessage", func(c telegramtest.Call) bool {
+			return c.ChatID() == chat && c.Status == 429
+		})
+		if c.Seq > last.Seq {
+			last = c
+		}
+	}
+	// Someone else's appeal meanwhile waits for the flood's end.
+	bob := f.wave(1)[0]
+	first := f.srv.MustWaitCall(t, "sendMessage", func(c telegramtest.Call) bool { return c.ChatID() == bob && c.OK() })
+	if gap := first.Time.Sub(last.Time); gap < 2500*time.Millisecond {
+		t.Errorf("a third chat was sent to %v after the second chat's 429 with retry_after 3, want everyone paused ~3s",
+			gap.Round(time.Millisecond))
+	}
+	f.waitSent(f.alice.ID, "2026-000001")
+	if calls := flooded(f.srv); len(calls) != 2 {
+		t.Errorf("%d calls answered 429, want the 2 injected", len(calls))
+	}
+}
