@@ -67,6 +67,10 @@ type Dispatcher struct {
 	tg    Messenger
 	opts  DispatcherOptions
 	pace  *pacer // nil when Pace.Off
+	// kick wakes every worker (set by Run): a message put off by the
+	// pacer is looked for again when its turn comes, not at the next
+	// Poll.
+	kick func()
 }
 
 // NewDispatcher returns a dispatcher sending from queue through tg.
@@ -113,10 +117,8 @@ func (d *Dispatcher) Run(ctx context.Context) error {
 	workCtx, cancelWork := context.WithCancel(context.WithoutCancel(ctx))
 	defer cancelWork()
 	kicks := make([]chan struct{}, d.opts.Workers)
-	var wg sync.WaitGroup
 	for i := range kicks {
 		kicks[i] = make(chan struct{}, 1)
-		wg.Go(func() { d.work(workCtx, ctx, kicks[i]) })
 	}
 	kickAll := func() {
 		for _, k := range kicks {
@@ -125,6 +127,11 @@ func (d *Dispatcher) Run(ctx context.Context) error {
 			default:
 			}
 		}
+	}
+	d.kick = kickAll // before the workers, who read it
+	var wg sync.WaitGroup
+	for i := range kicks {
+		wg.Go(func() { d.work(workCtx, ctx, kicks[i]) })
 	}
 	ticker := time.NewTicker(d.opts.Poll)
 	defer ticker.Stop()

@@ -58,7 +58,13 @@ func (d *Dispatcher) failure(ctx context.Context, m outbox.Message, err error) o
 	if errors.As(err, &paced) {
 		d.opts.Logger.DebugContext(ctx, "outbox: paced; the message waits for its chat's turn",
 			"outbox_id", m.ID, "chat_id", m.ChatID, "after", paced.After)
-		return outbox.Outcome{RetryAfter: max(paced.After, 10*time.Millisecond), Deferred: true}
+		after := max(paced.After, 10*time.Millisecond)
+		if d.kick != nil {
+			// A little after the row's next_attempt_at, which is counted
+			// from the commit.
+			time.AfterFunc(after+20*time.Millisecond, d.kick)
+		}
+		return outbox.Outcome{RetryAfter: after, Deferred: true}
 	}
 	var flood tele.FloodError
 	if errors.As(err, &flood) {

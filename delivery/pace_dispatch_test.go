@@ -138,7 +138,8 @@ func TestDispatcherPacesAWaveOfAppeals(t *testing.T) {
 
 // A message whose chat may not send within MaxWait is not waited for
 // with its row claimed (a transaction open): it goes back to the queue
-// until its chat's turn, and that does not count as an attempt. On the
+// until its chat's turn, is looked for again then (not at the next poll),
+// and that does not count as an attempt. On the
 // wall clock, with a group allowed 60 a minute (so the pacer's one every
 // ~1.03s after a burst of 2 is just over MaxWait).
 func TestDispatcherPutsOffWhatItCannotSendSoon(t *testing.T) {
@@ -146,20 +147,22 @@ func TestDispatcherPutsOffWhatItCannotSendSoon(t *testing.T) {
 		Limits: telegramtest.Limits{On: true, Now: time.Now, GroupPerMinute: 60}})
 	var mu sync.Mutex
 	var longest time.Duration
-	f.start(delivery.DispatcherOptions{Pace: delivery.PaceOptions{
-		GroupPerMinute: 60, GroupBurst: 2,
-		Sleep: func(ctx context.Context, d time.Duration) error {
-			mu.Lock()
-			longest = max(longest, d)
-			mu.Unlock()
-			select {
-			case <-time.After(d):
-				return nil
-			case <-ctx.Done():
-				return ctx.Err()
-			}
-		},
-	}})
+	f.start(delivery.DispatcherOptions{
+		Poll: time.Minute, // a message put off comes back at its turn, not at the next poll
+		Pace: delivery.PaceOptions{
+			GroupPerMinute: 60, GroupBurst: 2,
+			Sleep: func(ctx context.Context, d time.Duration) error {
+				mu.Lock()
+				longest = max(longest, d)
+				mu.Unlock()
+				select {
+				case <-time.After(d):
+					return nil
+				case <-ctx.Done():
+					return ctx.Err()
+				}
+			},
+		}})
 	const residents = 6
 	start := time.Now()
 	chats := f.wave(residents)
