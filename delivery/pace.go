@@ -26,7 +26,8 @@ type PaceOptions struct {
 	PrivateInterval time.Duration
 	// GroupPerMinute is how many messages go to a group or supergroup (a
 	// negative chat id) in any minute, at most; default 20. GroupBurst of
-	// them may go at once; default 5.
+	// them may go at once; default 10, the largest album, which then
+	// never leaves a debt (see reserve).
 	GroupPerMinute int
 	GroupBurst     int
 	// MaxWait is the longest a worker waits for a limiter while it holds
@@ -53,7 +54,7 @@ func (o PaceOptions) withDefaults() PaceOptions {
 		o.GroupPerMinute = 20
 	}
 	if o.GroupBurst <= 0 {
-		o.GroupBurst = 5
+		o.GroupBurst = maxAlbum
 	}
 	o.GroupBurst = max(1, min(o.GroupBurst, o.GroupPerMinute-1))
 	if o.MaxWait <= 0 {
@@ -74,9 +75,12 @@ func (o PaceOptions) withDefaults() PaceOptions {
 //
 // Telegram counts "at most N in any span"; a bucket of rate r and burst b
 // lets b + r·span through in a span, so the rate is N minus the burst per
-// span: groups 20 a minute with 5 at once are 15 a minute (one every 4s)
-// after the burst, the bot 30 a second with 5 at once 25 a second after
-// it.
+// span. An album larger than the burst would let more through (it goes
+// when the burst is there and leaves a debt), so the bot's and groups'
+// bursts hold the largest album: groups 20 a minute are 10 at once, then
+// 10 a minute (one every 6s); the bot 30 a second are 10 at once, then
+// 20 a second. Private chats keep Telegram's own bucket (3 at once, one
+// a second), which lets an album through when full, debt and all.
 type pacer struct {
 	opts PaceOptions
 
@@ -90,7 +94,7 @@ type pacer struct {
 
 func newPacer(o PaceOptions) *pacer {
 	o = o.withDefaults()
-	burst := max(1, o.PerSecond/6)
+	burst := max(1, min(maxAlbum, o.PerSecond/2))
 	return &pacer{
 		opts:   o,
 		global: rate.NewLimiter(rate.Limit(max(1, o.PerSecond-burst)), burst),

@@ -2,6 +2,7 @@ package delivery_test
 
 import (
 	"context"
+	"fmt"
 	"sync"
 	"testing"
 	"time"
@@ -129,10 +130,10 @@ func TestDispatcherPacesAWaveOfAppeals(t *testing.T) {
 		t.Errorf("the housing group got %d cards, want %d", got[f.housing.ID], residents)
 	}
 	// 40 cards at 20 a minute take more than a minute of the limits'
-	// clock (and, with the pacer's burst of 5 and one every 4s after it,
-	// not much more than two).
-	if took := clock.Now().Sub(start); took < time.Minute || took > 3*time.Minute {
-		t.Errorf("the cards took %v of the limits' clock, want between 1 and 3 minutes", took)
+	// clock (and, with the pacer's burst of 10 and one every 6s after it,
+	// about three).
+	if took := clock.Now().Sub(start); took < time.Minute || took > 4*time.Minute {
+		t.Errorf("the cards took %v of the limits' clock, want between 1 and 4 minutes", took)
 	}
 }
 
@@ -227,5 +228,32 @@ func TestDispatcherPausesEveryoneOnAGlobalFlood(t *testing.T) {
 	f.waitSent(f.alice.ID, "2026-000001")
 	if calls := flooded(f.srv); len(calls) != 2 {
 		t.Errorf("%d calls answered 429, want the 2 injected", len(calls))
+	}
+}
+
+// Each photo of an album counts as a message: three appeals of ten
+// photos each make 33 messages in the housing group, which the pacer
+// spreads over more than a minute, and Telegram answers no 429.
+func TestDispatcherCountsAlbumItems(t *testing.T) {
+	clock := &limitsClock{now: time.Date(2026, 3, 2, 7, 0, 0, 0, time.UTC)}
+	f := newFixtureWith(t, telegramtest.Options{WaitTimeout: 15 * time.Second,
+		Limits: telegramtest.Limits{On: true, Now: clock.Now}})
+	for i := range 3 {
+		f.submitWith(fmt.Sprintf("Яма на дороге у дома %d", i+1), f.photos(10), nil)
+	}
+	f.start(delivery.DispatcherOptions{Pace: delivery.PaceOptions{Now: clock.Now, Sleep: clock.Sleep, MaxWait: time.Hour}})
+	start := clock.Now()
+	deadline := time.Now().Add(15 * time.Second)
+	for delivered(f.srv)[f.housing.ID] < 3 && len(flooded(f.srv)) == 0 && time.Now().Before(deadline) {
+		time.Sleep(50 * time.Millisecond)
+	}
+	if calls := flooded(f.srv); len(calls) > 0 {
+		t.Errorf("Telegram answered 429 to %d calls, the first: %v", len(calls), calls[0])
+	}
+	if got := delivered(f.srv)[f.housing.ID]; got != 3 {
+		t.Errorf("the housing group got %d cards, want 3", got)
+	}
+	if took := clock.Now().Sub(start); took < time.Minute {
+		t.Errorf("33 messages to the group took %v of the limits' clock, want over a minute", took)
 	}
 }

@@ -69,7 +69,7 @@ func TestPacerGroupKeepsTwentyAMinute(t *testing.T) {
 	if got := maxInSpan(ts, 1, time.Minute); got > 20 {
 		t.Errorf("%d messages to the group in a minute, want at most 20: %v", got, ts)
 	}
-	if ts[4] != 0 {
+	if ts[9] != 0 {
 		t.Errorf("the group's burst was not sent at once: %v", ts[:4])
 	}
 	// Albums of 10: the debt is waited for by the next ones.
@@ -93,14 +93,14 @@ func TestPacerGlobal(t *testing.T) {
 	if got := maxInSpan(ts, 1, time.Second); got > 30 {
 		t.Errorf("%d messages in a second overall, want at most 30", got)
 	}
-	if ts[len(ts)-1] > 8*time.Second {
+	if ts[len(ts)-1] > 10*time.Second {
 		t.Errorf("200 messages took %v, too slow", ts[len(ts)-1])
 	}
 }
 
 func TestPacerPutsOffLongWaits(t *testing.T) {
 	p, c := newTestPacer(PaceOptions{}) // MaxWait 1s
-	for range 5 {
+	for range 10 {
 		if err := p.wait(context.Background(), -5, 1); err != nil {
 			t.Fatal(err)
 		}
@@ -108,8 +108,8 @@ func TestPacerPutsOffLongWaits(t *testing.T) {
 	before := c.now
 	err := p.wait(context.Background(), -5, 1)
 	var paced errPaced
-	if !errors.As(err, &paced) || paced.After <= time.Second || paced.After > 4*time.Second {
-		t.Fatalf("sixth message to a group: %v, want put off by about 4s", err)
+	if !errors.As(err, &paced) || paced.After <= time.Second || paced.After > 6*time.Second {
+		t.Fatalf("11th message to a group: %v, want put off by about 6s", err)
 	}
 	if c.now != before {
 		t.Errorf("a put-off message slept")
