@@ -27,7 +27,8 @@ type PaceOptions struct {
 	// GroupPerMinute is how many messages go to a group or supergroup (a
 	// negative chat id) in any minute, at most; default 20. GroupBurst of
 	// them may go at once; default 10, the largest album, which then
-	// never leaves a debt (see reserve).
+	// never leaves a debt (see reserve): with a smaller burst, a group
+	// sent albums may get more than GroupPerMinute in a minute.
 	GroupPerMinute int
 	GroupBurst     int
 	// MaxWait is the longest a worker waits for a limiter while it holds
