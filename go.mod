@@ -13,6 +13,7 @@ require (
 	github.com/robfig/cron/v3 v3.0.1
 	github.com/wcharczuk/go-chart/v2 v2.1.2
 	github.com/xuri/excelize/v2 v2.11.1
+	golang.org/x/time v0.16.0
 	gopkg.in/telebot.v3 v3.3.8
 )
 

@@ -54,6 +54,8 @@ type DispatcherOptions struct {
 	Admins []int64
 	// Directions returns direction names by code, for cards.
 	Directions func(ctx context.Context) (map[string]string, error)
+	// Pace are the flood limits the dispatcher keeps to (see pace.go).
+	Pace PaceOptions
 }
 
 // Dispatcher sends what the workflow enqueued in the outbox: in order per
@@ -64,6 +66,11 @@ type Dispatcher struct {
 	queue Outbox
 	tg    Messenger
 	opts  DispatcherOptions
+	pace  *pacer // nil when Pace.Off
+	// kick wakes every worker (set by Run): a message put off by the
+	// pacer is looked for again when its turn comes, not at the next
+	// Poll.
+	kick func()
 }
 
 // NewDispatcher returns a dispatcher sending from queue through tg.
@@ -92,7 +99,11 @@ func NewDispatcher(queue Outbox, tg Messenger, opts DispatcherOptions) *Dispatch
 	if opts.Directions == nil {
 		opts.Directions = func(context.Context) (map[string]string, error) { return nil, nil }
 	}
-	return &Dispatcher{queue: queue, tg: tg, opts: opts}
+	d := &Dispatcher{queue: queue, tg: tg, opts: opts}
+	if !opts.Pace.Off {
+		d.pace = newPacer(opts.Pace)
+	}
+	return d
 }
 
 // Run sends messages until ctx ends, then keeps sending what is due for
@@ -106,10 +117,8 @@ func (d *Dispatcher) Run(ctx context.Context) error {
 	workCtx, cancelWork := context.WithCancel(context.WithoutCancel(ctx))
 	defer cancelWork()
 	kicks := make([]chan struct{}, d.opts.Workers)
-	var wg sync.WaitGroup
 	for i := range kicks {
 		kicks[i] = make(chan struct{}, 1)
-		wg.Go(func() { d.work(workCtx, ctx, kicks[i]) })
 	}
 	kickAll := func() {
 		for _, k := range kicks {
@@ -118,6 +127,11 @@ func (d *Dispatcher) Run(ctx context.Context) error {
 			default:
 			}
 		}
+	}
+	d.kick = kickAll // before the workers, who read it
+	var wg sync.WaitGroup
+	for i := range kicks {
+		wg.Go(func() { d.work(workCtx, ctx, kicks[i]) })
 	}
 	ticker := time.NewTicker(d.opts.Poll)
 	defer ticker.Stop()
@@ -152,6 +166,13 @@ func (d *Dispatcher) work(ctx, stop context.Context, kick <-chan struct{}) {
 		case <-kick:
 		}
 		for ctx.Err() == nil {
+			// A global flood holds every send: wait for its end before
+			// claiming anything, not with a message claimed.
+			if p := d.pace.paused(); p > 0 {
+				if d.pace.opts.Sleep(ctx, p) != nil {
+					break
+				}
+			}
 			found, err := d.queue.SendOutbox(ctx, d.sendUntilDone)
 			if err != nil {
 				if ctx.Err() == nil {
@@ -318,6 +339,9 @@ func (d *Dispatcher) sendCard(ctx context.Context, chat *tele.Chat, opts *tele.S
 	}
 	text, markup := render.Card(cardView(m), dirs, d.opts.Location, d.opts.Now())
 	if m.CardMessageID != 0 {
+		if err := d.pace.wait(ctx, m.ChatID, 1); err != nil {
+			return outbox.Outcome{}, err
+		}
 		_, err := d.tg.Edit(&tele.Message{ID: m.CardMessageID, Chat: chat}, text, markup)
 		switch {
 		case err == nil, errors.Is(err, tele.ErrMessageNotModified), errors.Is(err, tele.ErrSameMessageContent):

@@ -44,8 +44,14 @@ type fixture struct {
 
 func newFixture(t *testing.T) *fixture {
 	t.Helper()
+	return newFixtureWith(t, telegramtest.Options{WaitTimeout: 15 * time.Second})
+}
+
+// newFixtureWith is newFixture with the test server's options.
+func newFixtureWith(t *testing.T, opts telegramtest.Options) *fixture {
+	t.Helper()
 	f := &fixture{t: t, now: time.Date(2026, 3, 2, 10, 0, 0, 0, moscow)}
-	f.srv = telegramtest.MustNew(t, telegramtest.Options{WaitTimeout: 15 * time.Second})
+	f.srv = telegramtest.MustNew(t, opts)
 	f.db = dbtest.New(t)
 	f.svc = &workflow.Service{
 		Store: f.db, Calendar: workflow.NewCalendar(nil, nil), Location: moscow,

@@ -54,9 +54,22 @@ func TelegramError(err error) (int, string) {
 // other errors with backoff.
 func (d *Dispatcher) failure(ctx context.Context, m outbox.Message, err error) outbox.Outcome {
 	log := d.opts.Logger.With("outbox_id", m.ID, "chat_id", m.ChatID, "attempt", m.Attempts+1, "error", redact.URL(err))
+	var paced errPaced
+	if errors.As(err, &paced) {
+		d.opts.Logger.DebugContext(ctx, "outbox: paced; the message waits for its chat's turn",
+			"outbox_id", m.ID, "chat_id", m.ChatID, "after", paced.After)
+		after := max(paced.After, 10*time.Millisecond)
+		if d.kick != nil {
+			// A little after the row's next_attempt_at, which is counted
+			// from the commit.
+			time.AfterFunc(after+20*time.Millisecond, d.kick)
+		}
+		return outbox.Outcome{RetryAfter: after, Deferred: true}
+	}
 	var flood tele.FloodError
 	if errors.As(err, &flood) {
 		after := time.Duration(flood.RetryAfter) * time.Second
+		d.pace.flood(m.ChatID, after)
 		log.WarnContext(ctx, "outbox: rate limited by telegram", "retry_after", after)
 		return outbox.Outcome{RetryAfter: max(after, time.Second), Err: redact.URL(err)}
 	}

@@ -26,6 +26,7 @@ import (
 // part is one Telegram message (or album) of an outbox message.
 type part struct {
 	key  string
+	n    int // the messages it takes: an album's photos, else 1
 	send func() ([]int, error)
 	// split, for an album, are its photos one by one (keys key/0,
 	// key/1...), sent instead when Telegram refuses the album: a 400 on
@@ -47,15 +48,15 @@ func newPartRun(m outbox.Message) *partRun {
 
 // add appends a part; keys are unique within a message.
 func (r *partRun) add(key string, send func() ([]int, error)) {
-	r.parts = append(r.parts, part{key: key, send: send})
+	r.parts = append(r.parts, part{key: key, n: 1, send: send})
 }
 
 // addAlbum appends an album part, with its photos one by one to send
 // instead when Telegram refuses the album.
 func (r *partRun) addAlbum(key string, send func() ([]int, error), photos []func() ([]int, error)) {
-	p := part{key: key, send: send}
+	p := part{key: key, n: len(photos), send: send}
 	for i, f := range photos {
-		p.split = append(p.split, part{key: fmt.Sprintf("%s/%d", key, i), send: f})
+		p.split = append(p.split, part{key: fmt.Sprintf("%s/%d", key, i), n: 1, send: f})
 	}
 	r.parts = append(r.parts, p)
 }
@@ -132,6 +133,11 @@ func (d *Dispatcher) sendParts(ctx context.Context, m outbox.Message, run *partR
 					}
 				}
 				continue
+			}
+			// The chat's and the bot's limiters first; a long wait puts
+			// the message off (errPaced), to resume at this part.
+			if err := d.pace.wait(ctx, m.ChatID, p.n); err != nil {
+				return err
 			}
 			ids, err := p.send()
 			if err == nil {

@@ -58,6 +58,11 @@ type Outcome struct {
 	// RetryAfter, when positive, keeps the message for another attempt
 	// after that delay; the chat's later messages wait behind it.
 	RetryAfter time.Duration
+	// Deferred, with RetryAfter, puts the message back for that long
+	// without counting an attempt or recording an error: the dispatcher
+	// paced it (its chat may not send again so soon), Telegram did not
+	// refuse it.
+	Deferred bool
 	// Failed gives the message up; the chat's later messages go on.
 	Failed bool
 	// Blocked says the recipient blocked the bot: the resident is marked

@@ -317,6 +317,12 @@ func (t *Tx) finishOutbox(ctx context.Context, m outbox.Message, o outbox.Outcom
 	case o.Failed:
 		_, err = t.tx.Exec(ctx, `UPDATE outbox SET failed_at = now(), attempts = attempts + 1, last_error = $2, parts = parts || $3 WHERE id = $1`,
 			id, errText(o.Err), parts)
+	case o.Deferred && o.RetryAfter > 0:
+		// Paced, not failed: the parts done are kept, the attempt is not
+		// counted.
+		_, err = t.tx.Exec(ctx, `
+			UPDATE outbox SET parts = parts || $3, next_attempt_at = clock_timestamp() + make_interval(secs => $2)
+			WHERE id = $1`, id, o.RetryAfter.Seconds(), parts)
 	case o.RetryAfter > 0:
 		// From clock_timestamp(), when Telegram has answered, not now(),
 		// when the transaction that claimed the message began, before the

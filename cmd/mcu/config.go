@@ -29,9 +29,12 @@ type Config struct {
 	DigestCron     string // the head's digest
 	SummaryCron    string // the working-day summary
 	AppealsPerHour int
-	CalendarFile   string
-	CalendarDays   []workflow.CalendarDay
-	OperatorName   string
+	// SendPerSecond is how many messages the dispatcher sends per second
+	// overall, at most (MCU_SEND_PER_SECOND).
+	SendPerSecond int
+	CalendarFile  string
+	CalendarDays  []workflow.CalendarDay
+	OperatorName  string
 	// ReadyMaxQueueAge: /readyz fails while the oldest unsent outbox
 	// message is older (MCU_READY_MAX_QUEUE_AGE).
 	ReadyMaxQueueAge time.Duration
@@ -58,6 +61,7 @@ const (
 	defaultDigestCron  = "0 9 * * *"
 	defaultSummaryCron = "0 8 * * 1-5"
 	defaultPerHour     = 5
+	defaultPerSecond   = 30
 	defaultQueueAge    = "5m"
 )
 
@@ -126,6 +130,10 @@ func LoadConfig(getenv func(string) string, needToken bool) (*Config, error) {
 	perHour := get("MCU_APPEALS_PER_HOUR", strconv.Itoa(defaultPerHour))
 	if c.AppealsPerHour, err = strconv.Atoi(perHour); err != nil || c.AppealsPerHour < 0 {
 		return nil, bad("MCU_APPEALS_PER_HOUR", "%q is not a whole number ≥ 0 (0 turns the limit off)", perHour)
+	}
+	perSecond := get("MCU_SEND_PER_SECOND", strconv.Itoa(defaultPerSecond))
+	if c.SendPerSecond, err = strconv.Atoi(perSecond); err != nil || c.SendPerSecond < 1 || c.SendPerSecond > 1000 {
+		return nil, bad("MCU_SEND_PER_SECOND", "%q is not a whole number from 1 to 1000 (Telegram's limit is 30)", perSecond)
 	}
 	queueAge := get("MCU_READY_MAX_QUEUE_AGE", defaultQueueAge)
 	if c.ReadyMaxQueueAge, err = time.ParseDuration(queueAge); err != nil || c.ReadyMaxQueueAge <= 0 {

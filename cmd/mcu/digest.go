@@ -75,7 +75,8 @@ func sendDigest(ctx context.Context, _ []string, getenv func(string) string, log
 func deliver(ctx context.Context, db *storage.DB, tg *tele.Bot, cfg *Config, logger *slog.Logger, ids []int64) error {
 	ctx, cancel := context.WithTimeout(ctx, digestWait)
 	defer cancel()
-	disp := delivery.NewDispatcher(db, tg, delivery.DispatcherOptions{Location: cfg.Location, Logger: logger, Admins: cfg.AdminIDs})
+	disp := delivery.NewDispatcher(db, tg, delivery.DispatcherOptions{Location: cfg.Location, Logger: logger, Admins: cfg.AdminIDs,
+		Pace: delivery.PaceOptions{PerSecond: cfg.SendPerSecond}})
 	done := make(chan error, 1)
 	runCtx, stop := context.WithCancel(ctx)
 	go func() { done <- disp.Run(runCtx) }()

@@ -84,6 +84,7 @@ func (m *Main) Run(ctx context.Context) error {
 	}
 	disp := delivery.NewDispatcher(db, b.Telegram(), delivery.DispatcherOptions{
 		Location: cfg.Location, Logger: logger, Directions: b.Directions, Admins: cfg.AdminIDs,
+		Pace: delivery.PaceOptions{PerSecond: cfg.SendPerSecond},
 	})
 	sched, err := schedule.New(db, m.Jobs(JobDeps{Config: cfg, DB: db.DB, Service: svc, Calendar: svc.Calendar.(*workflow.Calendar), Bot: b, Logger: logger, Now: m.Now}),
 		schedule.Options{Location: cfg.Location, Now: m.Now, Logger: logger})

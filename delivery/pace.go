@@ -1,0 +1,226 @@
+package delivery
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"time"
+
+	"golang.org/x/time/rate"
+
+	"mcu/internal/backoff"
+)
+
+// PaceOptions are the limits the dispatcher keeps to so that Telegram
+// need not answer 429: Telegram's flood limits, with a margin. Zero
+// numbers take the defaults.
+type PaceOptions struct {
+	// Off sends without pacing (a test of what Telegram does then).
+	Off bool
+	// PerSecond is how many messages the bot sends per second overall,
+	// at most, in any second; default 30.
+	PerSecond int
+	// PrivateBurst messages go to a private chat at once, then one every
+	// PrivateInterval; defaults 3 and 1s.
+	PrivateBurst    int
+	PrivateInterval time.Duration
+	// GroupPerMinute is how many messages go to a group or supergroup (a
+	// negative chat id) in any minute, at most; default 20. GroupBurst of
+	// them may go at once; default 10, the largest album, which then
+	// never leaves a debt (see reserve): with a smaller burst, a group
+	// sent albums may get more than GroupPerMinute in a minute.
+	GroupPerMinute int
+	GroupBurst     int
+	// MaxWait is the longest a worker waits for a limiter while it holds
+	// a message claimed (a database transaction open); a longer wait puts
+	// the message back until then. Default 1s.
+	MaxWait time.Duration
+	// Now is the pacer's clock, default time.Now; Sleep waits, default a
+	// timer. Not the dispatcher's Now, which may stand still in tests.
+	Now   func() time.Time
+	Sleep func(ctx context.Context, d time.Duration) error
+}
+
+func (o PaceOptions) withDefaults() PaceOptions {
+	if o.PerSecond <= 0 {
+		o.PerSecond = 30
+	}
+	if o.PrivateBurst <= 0 {
+		o.PrivateBurst = 3
+	}
+	if o.PrivateInterval <= 0 {
+		o.PrivateInterval = time.Second
+	}
+	if o.GroupPerMinute <= 0 {
+		o.GroupPerMinute = 20
+	}
+	if o.GroupBurst <= 0 {
+		o.GroupBurst = maxAlbum
+	}
+	o.GroupBurst = max(1, min(o.GroupBurst, o.GroupPerMinute-1))
+	if o.MaxWait <= 0 {
+		o.MaxWait = time.Second
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	if o.Sleep == nil {
+		o.Sleep = backoff.Sleep
+	}
+	return o
+}
+
+// pacer holds the dispatcher's sends to the flood limits: a token bucket
+// for the bot overall and one per chat, made on demand and dropped once
+// full again (idle), so memory stays bounded by the chats sent to lately.
+//
+// Telegram counts "at most N in any span"; a bucket of rate r and burst b
+// lets b + r·span through in a span, so the rate is N minus the burst per
+// span. An album larger than the burst would let more through (it goes
+// when the burst is there and leaves a debt), so the bot's and groups'
+// bursts hold the largest album: groups 20 a minute are 10 at once, then
+// 10 a minute (one every 6s); the bot 30 a second are 10 at once, then
+// 20 a second. Private chats keep Telegram's own bucket (3 at once, one
+// a second), which lets an album through when full, debt and all.
+type pacer struct {
+	opts PaceOptions
+
+	mu         sync.Mutex
+	global     *rate.Limiter
+	chats      map[int64]*rate.Limiter
+	pauseUntil time.Time           // a global flood: nothing goes before
+	floods     map[int64]time.Time // chats held by a 429, until
+	sweptAt    time.Time
+}
+
+func newPacer(o PaceOptions) *pacer {
+	o = o.withDefaults()
+	burst := max(1, min(maxAlbum, o.PerSecond/2))
+	return &pacer{
+		opts:   o,
+		global: rate.NewLimiter(rate.Limit(max(1, o.PerSecond-burst)), burst),
+		chats:  map[int64]*rate.Limiter{},
+		floods: map[int64]time.Time{},
+	}
+}
+
+// chat returns the chat's limiter, made on demand.
+func (p *pacer) chat(id int64) *rate.Limiter {
+	l := p.chats[id]
+	if l != nil {
+		return l
+	}
+	if id < 0 {
+		per := rate.Limit(float64(max(1, p.opts.GroupPerMinute-p.opts.GroupBurst)) / 60)
+		l = rate.NewLimiter(per, p.opts.GroupBurst)
+	} else {
+		l = rate.NewLimiter(rate.Every(p.opts.PrivateInterval), p.opts.PrivateBurst)
+	}
+	p.chats[id] = l
+	return l
+}
+
+// sweep drops the limiters of chats that are full again, at most once a
+// minute: a new one starts full, so nothing is lost.
+func (p *pacer) sweep(now time.Time) {
+	if now.Sub(p.sweptAt) < time.Minute {
+		return
+	}
+	p.sweptAt = now
+	for id, l := range p.chats {
+		if l.TokensAt(now) >= float64(l.Burst()) {
+			delete(p.chats, id)
+		}
+	}
+	for id, until := range p.floods {
+		if !until.After(now) {
+			delete(p.floods, id)
+		}
+	}
+}
+
+// errPaced is a send put off by the pacer: the message goes back to the
+// queue until After has passed, without counting as an attempt.
+type errPaced struct{ After time.Duration }
+
+func (e errPaced) Error() string { return fmt.Sprintf("paced: the chat may send again in %v", e.After) }
+
+// reserve takes n messages for the chat from the limiters and returns how
+// long to wait before sending them; when that is more than MaxWait it
+// takes nothing and returns errPaced. Of an album larger than a bucket's
+// burst, the burst is waited for and the rest taken as a debt that the
+// chat's next messages wait for (as Telegram lets a full chat send an
+// album and then holds it longer).
+func (p *pacer) reserve(chatID int64, n int) (time.Duration, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	now := p.opts.Now()
+	p.sweep(now)
+	if p.pauseUntil.After(now) {
+		return 0, errPaced{After: p.pauseUntil.Sub(now)}
+	}
+	ls := []*rate.Limiter{p.global, p.chat(chatID)}
+	var rs []*rate.Reservation
+	var wait time.Duration
+	for _, l := range ls {
+		r := l.ReserveN(now, min(n, l.Burst()))
+		rs = append(rs, r)
+		wait = max(wait, r.DelayFrom(now))
+	}
+	if wait > p.opts.MaxWait {
+		for _, r := range rs {
+			r.CancelAt(now)
+		}
+		return 0, errPaced{After: wait}
+	}
+	for _, l := range ls {
+		for range n - min(n, l.Burst()) {
+			l.ReserveN(now, 1) // the debt: not waited for here
+		}
+	}
+	return wait, nil
+}
+
+// wait waits for the limiters before n messages go to the chat (an album
+// of n photos, an edit being one), or returns errPaced when that would
+// take longer than MaxWait.
+func (p *pacer) wait(ctx context.Context, chatID int64, n int) error {
+	if p == nil {
+		return nil
+	}
+	d, err := p.reserve(chatID, n)
+	if err != nil || d <= 0 {
+		return err
+	}
+	return p.opts.Sleep(ctx, d)
+}
+
+// paused returns how long every send is held by a global flood.
+func (p *pacer) paused() time.Duration {
+	if p == nil {
+		return 0
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return max(0, p.pauseUntil.Sub(p.opts.Now()))
+}
+
+// flood records a 429 Telegram answered for the chat, which the outbox
+// row's next attempt already holds for retryAfter. Telegram does not say
+// which limit it was: a 429 while another chat is still held by one is
+// taken as the bot's own limit, and every send waits retryAfter.
+func (p *pacer) flood(chatID int64, retryAfter time.Duration) {
+	if p == nil {
+		return
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	now := p.opts.Now()
+	until := now.Add(retryAfter)
+	for id, u := range p.floods {
+		if id != chatID && u.After(now) && until.After(p.pauseUntil) {
+			p.pauseUntil = until
+		}
+	}
+	p.floods[chatID] = until
+}
