@@ -187,3 +187,25 @@ func TestRussianOnlyInCatalogue(t *testing.T) {
 		})
 	}
 }
+
+// TestReadmeListsEveryPackage: the README's «One package, one job» list
+// has a line for every package of the module.
+func TestReadmeListsEveryPackage(t *testing.T) {
+	raw, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	readme := string(raw)
+	const start = "One package, one job:\n\n```\n"
+	i := strings.Index(readme, start)
+	if i < 0 {
+		t.Fatal("README.md has no «One package, one job» list")
+	}
+	list := "\n" + readme[i+len(start):]
+	list = list[:strings.Index(list, "```\n")]
+	for _, pkg := range local(strings.Fields(goList(t, "./..."))) {
+		if !strings.Contains(list, "\n"+pkg+"/ ") {
+			t.Errorf("the README's package list has no line for %s/", pkg)
+		}
+	}
+}
