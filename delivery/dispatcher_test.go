@@ -102,6 +102,13 @@ type dispatcher struct {
 // poll filled in) until stop or the end of the test.
 func (f *fixture) start(opts delivery.DispatcherOptions) *dispatcher {
 	f.t.Helper()
+	return f.startOn(f.tg, opts)
+}
+
+// startOn is start with the dispatcher sending through tg (another
+// client of the test server, as a second instance of the bot has).
+func (f *fixture) startOn(tg delivery.Messenger, opts delivery.DispatcherOptions) *dispatcher {
+	f.t.Helper()
 	opts.Location = moscow
 	opts.Now = func() time.Time { return f.now }
 	opts.Logger = dbtest.Logger(f.t)
@@ -121,7 +128,7 @@ func (f *fixture) start(opts delivery.DispatcherOptions) *dispatcher {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	d := &dispatcher{cancel: cancel, done: make(chan struct{})}
-	disp := delivery.NewDispatcher(f.db, f.tg, opts)
+	disp := delivery.NewDispatcher(f.db, tg, opts)
 	go func() {
 		defer close(d.done)
 		if err := disp.Run(ctx); err != nil {
