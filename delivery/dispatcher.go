@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	tele "gopkg.in/telebot.v3"
@@ -71,6 +72,8 @@ type Dispatcher struct {
 	// pacer is looked for again when its turn comes, not at the next
 	// Poll.
 	kick func()
+	// dirs are the directions' names, read before each claim.
+	dirs atomic.Pointer[map[string]string]
 }
 
 // NewDispatcher returns a dispatcher sending from queue through tg.
@@ -173,7 +176,15 @@ func (d *Dispatcher) work(ctx, stop context.Context, kick <-chan struct{}) {
 					break
 				}
 			}
-			found, err := d.queue.SendOutbox(ctx, d.sendUntilDone)
+			// The directions' names are read before a message is claimed:
+			// a claimed message holds a database connection, and reading
+			// them then could wait for another forever when every
+			// connection of the pool is held the same way.
+			err := d.loadDirections(ctx)
+			found := false
+			if err == nil {
+				found, err = d.queue.SendOutbox(ctx, d.sendUntilDone)
+			}
 			if err != nil {
 				if ctx.Err() == nil {
 					d.opts.Logger.ErrorContext(ctx, "outbox: unable to send", "error", redact.URL(err))
@@ -189,6 +200,16 @@ func (d *Dispatcher) work(ctx, stop context.Context, kick <-chan struct{}) {
 			return
 		}
 	}
+}
+
+// loadDirections reads the directions' names for the cards to come.
+func (d *Dispatcher) loadDirections(ctx context.Context) error {
+	dirs, err := d.opts.Directions(ctx)
+	if err != nil {
+		return fmt.Errorf("directions: %w", err)
+	}
+	d.dirs.Store(&dirs)
+	return nil
 }
 
 // sendUntilDone is send, given up on when ctx ends. A telebot call cannot
@@ -333,9 +354,9 @@ func (d *Dispatcher) textParts(run *partRun, prefix string, chat *tele.Chat, opt
 // media/..., sent once per chat and remembered in the card's row as
 // Outcome.CardMediaIDs), and replies to them.
 func (d *Dispatcher) sendCard(ctx context.Context, chat *tele.Chat, opts *tele.SendOptions, m outbox.Message, run *partRun) (outbox.Outcome, error) {
-	dirs, err := d.opts.Directions(ctx)
-	if err != nil {
-		return outbox.Outcome{}, fmt.Errorf("directions: %w", err)
+	var dirs map[string]string
+	if p := d.dirs.Load(); p != nil {
+		dirs = *p
 	}
 	text, markup := render.Card(cardView(m), dirs, d.opts.Location, d.opts.Now())
 	if m.CardMessageID != 0 {
