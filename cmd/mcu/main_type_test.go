@@ -128,15 +128,7 @@ func TestReadyzNeedsDatabaseAndBot(t *testing.T) {
 // its run and next slot while /readyz still answers just "ready".
 func TestMainRunsScheduledJobs(t *testing.T) {
 	t.Parallel()
-	srv := telegramtest.MustNew(t, telegramtest.Options{})
-	addr := freeAddr(t)
-	cfg, err := LoadConfig(env(map[string]string{
-		"MCU_TELEGRAM_TOKEN": srv.Token, "MCU_TELEGRAM_API_URL": srv.URL,
-		"MCU_DATABASE_URL": dbtest.URL(t), "MCU_HTTP_ADDR": addr,
-	}), true)
-	if err != nil {
-		t.Fatal(err)
-	}
+	srv, addr, cfg := serveConfig(t)
 	now := time.Date(2026, 3, 2, 9, 0, 20, 0, cfg.Location)
 	ran := make(chan schedule.Run, 1)
 	m := &Main{Config: cfg, Logger: dbtest.Logger(t), Now: func() time.Time { return now },
@@ -185,4 +177,20 @@ func TestMainRunsScheduledJobs(t *testing.T) {
 	if code, body := get("/readyz"); code != http.StatusOK || body != "ready\n" {
 		t.Errorf("/readyz answered %d %q, want 200 \"ready\"", code, body)
 	}
+}
+
+// serveConfig is the configuration of a serve run in-process against a
+// fresh Telegram test server and database, on a free HTTP address.
+func serveConfig(t *testing.T) (*telegramtest.Server, string, *Config) {
+	t.Helper()
+	srv := telegramtest.MustNew(t, telegramtest.Options{})
+	addr := freeAddr(t)
+	cfg, err := LoadConfig(env(map[string]string{
+		"MCU_TELEGRAM_TOKEN": srv.Token, "MCU_TELEGRAM_API_URL": srv.URL,
+		"MCU_DATABASE_URL": dbtest.URL(t), "MCU_HTTP_ADDR": addr,
+	}), true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return srv, addr, cfg
 }

@@ -58,15 +58,7 @@ func scrape(t *testing.T, addr string) string {
 // then shows what a person on call would look at.
 func TestMetricsAfterRealActivity(t *testing.T) {
 	t.Parallel()
-	srv := telegramtest.MustNew(t, telegramtest.Options{})
-	addr := freeAddr(t)
-	cfg, err := LoadConfig(env(map[string]string{
-		"MCU_TELEGRAM_TOKEN": srv.Token, "MCU_TELEGRAM_API_URL": srv.URL,
-		"MCU_DATABASE_URL": dbtest.URL(t), "MCU_HTTP_ADDR": addr,
-	}), true)
-	if err != nil {
-		t.Fatal(err)
-	}
+	srv, addr, cfg := serveConfig(t)
 	now := time.Date(2026, 3, 2, 9, 0, 20, 0, cfg.Location)
 	ran := make(chan struct{}, 1)
 	m := &Main{Config: cfg, Logger: dbtest.Logger(t), Now: func() time.Time { return now },
