@@ -8,6 +8,7 @@ import (
 
 	"mcu/bot"
 	"mcu/control"
+	"mcu/outbox"
 	"mcu/render"
 	"mcu/report"
 	"mcu/schedule"
@@ -58,12 +59,7 @@ func (d JobDeps) report(ctx context.Context, slot time.Time, _ bool) error {
 	if err != nil {
 		return err
 	}
-	_, err = toHeadAndLeader(ctx, d.DB, p)
-	if errors.Is(err, errNoHeadChat) {
-		d.Logger.WarnContext(ctx, "monthly report not sent", "month", month.String(), "reason", err)
-		return nil
-	}
-	return err
+	return d.toHeads(ctx, "monthly report "+month.String(), p)
 }
 
 // digest is the job of the head's daily digest (MCU_DIGEST_CRON): a digest
@@ -78,12 +74,7 @@ func (d JobDeps) digest(ctx context.Context, slot time.Time, late bool) error {
 	if err != nil {
 		return err
 	}
-	_, err = toHeadAndLeader(ctx, d.DB, p)
-	if errors.Is(err, errNoHeadChat) {
-		d.Logger.WarnContext(ctx, "digest not sent", "reason", err)
-		return nil
-	}
-	return err
+	return d.toHeads(ctx, "digest", p)
 }
 
 // scheduled makes a job of the scheduler from a job that takes its slot
@@ -92,4 +83,16 @@ func scheduled(name, spec string, run func(ctx context.Context, slot time.Time, 
 	return schedule.Job{Name: name, Spec: spec, Run: func(ctx context.Context, r schedule.Run) error {
 		return run(ctx, r.Slot, r.Late)
 	}}
+}
+
+// toHeads queues p (what names it) for the head's and the leader's chats.
+// With no head chat bound there is nobody to send it to: that is logged,
+// and the job is not retried.
+func (d JobDeps) toHeads(ctx context.Context, what string, p outbox.Prepared) error {
+	_, err := toHeadAndLeader(ctx, d.DB, p)
+	if errors.Is(err, errNoHeadChat) {
+		d.Logger.WarnContext(ctx, what+" not sent", "reason", err)
+		return nil
+	}
+	return err
 }
