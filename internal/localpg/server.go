@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -26,8 +27,10 @@ func (c *Cluster) ensureRunning(ctx context.Context, timeout time.Duration) erro
 		return err
 	}
 	// A postmaster that died but is not yet reaped (a zombie) still
-	// counts as running for pg_ctl and PostgreSQL: wait for its end.
-	for deadline := time.Now().Add(timeout); running && c.postmasterIsZombie(); {
+	// counts as running for pg_ctl and PostgreSQL: wait for its end, and
+	// ask pg_ctl again once it is gone (it may be reaped between pg_ctl's
+	// answer and the look at /proc).
+	for deadline := time.Now().Add(timeout); running && c.postmasterExited(); {
 		if ctx.Err() != nil || time.Now().After(deadline) {
 			return fmt.Errorf("localpg: unable to start PostgreSQL in %s: its previous server process died but has not been reaped by its parent (a zombie)", c.dataDir)
 		}
@@ -130,16 +133,17 @@ func (c *Cluster) stopServer(ctx context.Context) error {
 	return nil
 }
 
-// postmasterIsZombie reports whether the process named in postmaster.pid
-// has exited but was not reaped yet (Linux only; false elsewhere).
-func (c *Cluster) postmasterIsZombie() bool {
+// postmasterExited reports whether the process named in postmaster.pid
+// has exited: a zombie not reaped yet, or gone from /proc altogether
+// (Linux only; false elsewhere).
+func (c *Cluster) postmasterExited() bool {
 	pid := c.postmasterPID()
 	if pid == 0 {
 		return false
 	}
 	stat, err := os.ReadFile(filepath.Join("/proc", strconv.Itoa(pid), "stat"))
 	if err != nil {
-		return false
+		return errors.Is(err, fs.ErrNotExist) && dirExists("/proc/self")
 	}
 	_, state, _ := strings.Cut(string(stat), ") ")
 	return strings.HasPrefix(state, "Z")
@@ -167,4 +171,10 @@ func (c *Cluster) logTail(offset int64) string {
 		lines = lines[len(lines)-logTailLines:]
 	}
 	return indent("server log "+c.logFile, strings.Join(lines, "\n"))
+}
+
+// dirExists reports whether path is a directory.
+func dirExists(path string) bool {
+	fi, err := os.Stat(path)
+	return err == nil && fi.IsDir()
 }
