@@ -21,6 +21,7 @@ import (
 	"mcu/internal/redact"
 	"mcu/outbox"
 	"mcu/render"
+	"mcu/tgstate"
 	"mcu/transport"
 	"mcu/workflow"
 )
@@ -34,16 +35,14 @@ type Store interface {
 	// FailInbox records why handling an update failed; it stays in the
 	// inbox and is tried again.
 	FailInbox(ctx context.Context, updateID int64, reason string) error
-	// UpdateRecorded reports whether the update of ctx has been recorded
-	// as processed by a committed transaction.
-	UpdateRecorded(ctx context.Context) bool
-	// WithUpdate returns a context whose first committed transaction
-	// records the update id.
-	WithUpdate(ctx context.Context, updateID int64) context.Context
-	// UpdateProcessed reports whether the update was processed before.
-	UpdateProcessed(ctx context.Context, updateID int64) (bool, error)
-	// MarkUpdate records the update of ctx unless a transaction did.
-	MarkUpdate(ctx context.Context) error
+	// HandleUpdate handles an update in one transaction: it records the
+	// update as processed, runs fn with a context whose reads and writes
+	// join the transaction, and commits when fn returns nil. An update
+	// processed before fails with tgstate.ErrProcessed.
+	HandleUpdate(ctx context.Context, updateID int64, fn func(ctx context.Context) error) error
+	// EnqueueReply writes a handler's reply in one chat to the outbox (in
+	// the update's transaction, with its context).
+	EnqueueReply(ctx context.Context, chatID int64, threadID int, r outbox.Reply) error
 	// FindAppeal returns an appeal by id.
 	FindAppeal(ctx context.Context, id int64) (*workflow.Appeal, error)
 	// FindDirections returns the active directions in order.
@@ -96,6 +95,8 @@ type Bot struct {
 	// taken holds the ids of the updates in dispatch that a handler took
 	// (processOnce saw them).
 	taken sync.Map
+	// answers holds a token per answer to a pressed button in flight.
+	answers chan struct{}
 }
 
 // New connects to the Bot API (getMe) and sets up the handlers.
@@ -115,7 +116,7 @@ func New(opts Options) (*Bot, error) {
 	if opts.Staff == nil {
 		opts.Staff = &workflow.StaffService{Store: opts.Store, Now: opts.Now, Logger: opts.Logger, Admins: opts.Service.Admins}
 	}
-	b := &Bot{opts: opts, logger: opts.Logger}
+	b := &Bot{opts: opts, logger: opts.Logger, answers: make(chan struct{}, maxAnswers)}
 	tg, err := tele.NewBot(tele.Settings{
 		URL:         opts.APIURL,
 		Token:       opts.Token,
@@ -179,9 +180,8 @@ func (d dispatcher) ProcessUpdate(u tele.Update) {
 	if _, ok := b.taken.Load(u.ID); ok {
 		return
 	}
-	ctx := b.opts.Store.WithUpdate(context.Background(), int64(u.ID))
-	err := b.opts.Store.MarkUpdate(ctx)
-	if err != nil && workflow.ErrorCode(err) != workflow.EConflict {
+	err := b.opts.Store.HandleUpdate(context.Background(), int64(u.ID), func(context.Context) error { return nil })
+	if err != nil && !errors.Is(err, tgstate.ErrProcessed) {
 		// It stays in the inbox and is tried again.
 		b.logger.Warn("inbox: unable to record an update no handler takes", "update_id", u.ID, "error", err)
 		return
@@ -189,42 +189,41 @@ func (d dispatcher) ProcessUpdate(u tele.Update) {
 	b.logger.Debug("an update no handler takes", "update_id", u.ID)
 }
 
-// processOnce is the middleware that handles each update at most once:
-// an update already recorded is skipped, and the update id is recorded in
-// the first transaction of the handler (or after it, when it wrote
-// nothing).
+// processOnce is the middleware that handles each update at most once,
+// in one transaction (Store.HandleUpdate): the record of the update, its
+// effects and the replies its handler sent (kept by a replyContext and
+// enqueued in the outbox) commit together or not at all. An update
+// processed before is skipped; one whose handling failed stays in the
+// inbox and is tried again, and nothing of its attempt remains. The
+// answer to a pressed button goes once the transaction has committed.
 func (b *Bot) processOnce(next tele.HandlerFunc) tele.HandlerFunc {
 	return func(c tele.Context) error {
 		id := int64(c.Update().ID)
 		b.taken.Store(c.Update().ID, struct{}{})
-		ctx := context.Background()
-		done, err := b.opts.Store.UpdateProcessed(ctx, id)
-		if err != nil {
-			return fmt.Errorf("check update %d: %w", id, err)
-		}
-		if done {
+		rc := newReplyContext(c)
+		err := b.opts.Store.HandleUpdate(context.Background(), id, func(ctx context.Context) error {
+			c.Set(ctxKey, ctx)
+			if err := next(rc); err != nil {
+				return err
+			}
+			return rc.enqueue(ctx, b.opts.Store)
+		})
+		c.Set(ctxKey, context.Background()) // the transaction is over
+		switch {
+		case err == nil:
+			b.answerPress(rc)
+			return nil
+		case errors.Is(err, tgstate.ErrProcessed):
 			b.logger.Info("update already processed; skipped", "update_id", id)
 			return nil
 		}
-		ctx = b.opts.Store.WithUpdate(ctx, id)
-		c.Set(ctxKey, ctx)
-		err = next(c)
-		if err == nil {
-			err = b.opts.Store.MarkUpdate(ctx)
-			if workflow.ErrorCode(err) == workflow.EConflict {
-				return nil // a concurrent delivery of the same update recorded it
-			}
+		// Not handled: the update stays in the inbox and is tried again
+		// when its next attempt is due.
+		reason := redact.URL(err).Error()
+		if ferr := b.opts.Store.FailInbox(context.Background(), id, reason); ferr != nil {
+			b.logger.Warn("inbox: unable to record a failure", "update_id", id, "error", ferr)
 		}
-		if err != nil && !b.opts.Store.UpdateRecorded(ctx) {
-			// Not handled: the update stays in the inbox and is tried
-			// again when its next attempt is due.
-			reason := redact.URL(err).Error()
-			if ferr := b.opts.Store.FailInbox(context.Background(), id, reason); ferr != nil {
-				b.logger.Warn("inbox: unable to record a failure", "update_id", id, "error", ferr)
-			}
-			return fmt.Errorf("update %d not handled; it will be tried again: %w", id, err)
-		}
-		return err
+		return fmt.Errorf("update %d not handled; it will be tried again: %w", id, err)
 	}
 }
 

@@ -316,8 +316,7 @@ func (b *Bot) dropButtons(c tele.Context) {
 	if c.Callback() == nil || c.Callback().Message == nil {
 		return
 	}
-	if _, err := b.tg.EditReplyMarkup(c.Callback().Message, nil); err != nil &&
-		!errors.Is(err, tele.ErrMessageNotModified) && !errors.Is(err, tele.ErrSameMessageContent) {
-		b.logger.DebugContext(contextOf(c), "unable to remove buttons", "error", err)
+	if rc := replyOf(c); rc != nil {
+		rc.dropMarkup(c.Callback().Message)
 	}
 }

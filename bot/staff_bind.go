@@ -164,6 +164,6 @@ func (b *Bot) onMigration(c tele.Context) error {
 			names = append(names, bindingName(bnd, dirs))
 		}
 	}
-	_, err = b.tg.Send(&tele.Chat{ID: to}, fmt.Sprintf(render.TextMigrated, strings.Join(names, ", ")))
+	err = b.sendTo(c, &tele.Chat{ID: to}, fmt.Sprintf(render.TextMigrated, strings.Join(names, ", ")))
 	return err
 }

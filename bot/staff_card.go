@@ -131,7 +131,7 @@ func (b *Bot) pressAnswer(ctx context.Context, id int64, ev workflow.Event, err 
 func (b *Bot) openMenu(c tele.Context, text string, rows [][]tele.InlineButton) error {
 	rows = append(rows, []tele.InlineButton{{Unique: uniqueMenuExit, Text: render.LabelCancel}})
 	card := c.Callback().Message
-	_, err := b.tg.Send(card.Chat, text, &tele.SendOptions{
+	err := b.sendTo(c, card.Chat, text, &tele.SendOptions{
 		ReplyTo: card, AllowWithoutReply: true, ThreadID: threadOf(card),
 		ReplyMarkup: &tele.ReplyMarkup{InlineKeyboard: rows},
 	})
@@ -331,7 +331,7 @@ func (b *Bot) onFull(c tele.Context) error {
 	card := c.Callback().Message
 	opts := &tele.SendOptions{ReplyTo: card, AllowWithoutReply: true, ThreadID: threadOf(card), DisableWebPagePreview: true}
 	for _, part := range render.SplitText(text, render.MaxMessageRunes) {
-		if _, err := b.tg.Send(card.Chat, part, opts); err != nil {
+		if err := b.sendTo(c, card.Chat, part, opts); err != nil {
 			return err
 		}
 		opts = &tele.SendOptions{ThreadID: threadOf(card), DisableWebPagePreview: true}

@@ -48,7 +48,7 @@ func (b *Bot) onDigestCard(c tele.Context) error {
 	}
 	text, _ := render.Card(view, dirs, b.opts.Location, b.now())
 	digest := c.Callback().Message
-	_, err = b.tg.Send(digest.Chat, text, &tele.SendOptions{
+	err = b.sendTo(c, digest.Chat, text, &tele.SendOptions{
 		ReplyTo: digest, AllowWithoutReply: true, ThreadID: threadOf(digest), DisableWebPagePreview: true,
 	})
 	if err != nil {

@@ -68,7 +68,7 @@ func (b *Bot) startStaff(c tele.Context, code string) error {
 		return err
 	}
 	g := workflow.Grant{Role: inv.Role, Direction: inv.Direction}
-	if _, err := b.tg.Send(&tele.Chat{ID: inv.CreatedBy}, fmt.Sprintf(render.TextInviteUsedBy, render.NameOr(userName(u), u.ID), grantText(g, dirs))); err != nil {
+	if err := b.sendTo(c, &tele.Chat{ID: inv.CreatedBy}, fmt.Sprintf(render.TextInviteUsedBy, render.NameOr(userName(u), u.ID), grantText(g, dirs))); err != nil {
 		// The admin may never have opened a private chat with the bot.
 		b.logger.WarnContext(ctx, "unable to tell the admin about a used invite", "admin_id", inv.CreatedBy, "error", err)
 	}

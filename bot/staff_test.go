@@ -41,10 +41,23 @@ func (h *harness) cardIn(chatID int64, number string, matches ...func(telegramte
 	}, matches...)...))
 }
 
-// answer waits for the bot's answer to a callback query.
+// answer waits for the bot's answer to a callback query, and for the
+// replies of the press to be sent (they are enqueued before the answer
+// goes).
 func (h *harness) answer(q telegramtest.CallbackQuery) string {
 	h.t.Helper()
-	return h.srv.MustCallbackAnswer(h.t, q.ID).Text
+	text := h.srv.MustCallbackAnswer(h.t, q.ID).Text
+	h.repliesSent()
+	return text
+}
+
+// repliesSent waits until every reply in the outbox has been sent (or
+// given up).
+func (h *harness) repliesSent() {
+	h.t.Helper()
+	h.waitFor("the replies to be sent", func() bool {
+		return h.count(`SELECT count(*) FROM outbox WHERE kind = 'reply' AND sent_at IS NULL AND failed_at IS NULL`) == 0
+	})
 }
 
 // snapshot sums up everything a staff action could change: appeals,
@@ -54,7 +67,7 @@ func (h *harness) snapshot() string {
 	var s string
 	err := h.db.Pool().QueryRow(context.Background(), `SELECT concat_ws(' ',
 		(SELECT coalesce(sum(version), 0) FROM appeals), (SELECT count(*) FROM appeal_events),
-		(SELECT count(*) FROM outbox), (SELECT count(*) FROM dialogs), (SELECT count(*) FROM staff_actions),
+		(SELECT count(*) FROM outbox WHERE kind <> 'reply'), (SELECT count(*) FROM dialogs), (SELECT count(*) FROM staff_actions),
 		(SELECT count(*) FROM chat_bindings), (SELECT count(*) FROM staff_roles),
 		(SELECT count(*) FROM invites WHERE used_by IS NOT NULL))`).Scan(&s)
 	if err != nil {

@@ -145,6 +145,7 @@ func FuzzUpdateDispatch(f *testing.F) {
 		u.ID = nextID // an id seen before would be skipped as processed
 		sender := tg.NewContext(u).Sender()
 		guarded := sender == nil || (sender.ID != fuzzAlice && sender.ID != fuzzCurator)
+		dbtest.Exec(t, db, `DELETE FROM outbox WHERE kind = 'reply'`)
 		before := fuzzSnapshot(t, db)
 		began := time.Now()
 		tg.ProcessUpdate(u)
@@ -154,6 +155,20 @@ func FuzzUpdateDispatch(f *testing.F) {
 		if !guarded {
 			return
 		}
+		// Replies go to the sender's chat only.
+		var elsewhere int
+		chat := tg.NewContext(u).Chat()
+		if chat != nil {
+			err := db.Pool().QueryRow(context.Background(),
+				`SELECT count(*) FROM outbox WHERE kind = 'reply' AND chat_id <> $1`, chat.ID).Scan(&elsewhere)
+			if err != nil {
+				t.Fatal(err)
+			}
+		}
+		if elsewhere > 0 {
+			t.Errorf("an update from %v (neither consented nor staff) was answered in another chat:\n%s", sender, raw)
+		}
+
 		after := fuzzSnapshot(t, db)
 		consented := false
 		if sender != nil && u.Callback != nil && strings.HasPrefix(u.Callback.Data, "\fr_consent") {
@@ -180,7 +195,13 @@ func fuzzSnapshot(t *testing.T, db *storage.DB) map[string]string {
 	out := make(map[string]string, len(fuzzGuarded))
 	for _, table := range fuzzGuarded {
 		var sum string
-		q := fmt.Sprintf(`SELECT coalesce(md5(string_agg(t::text, '|' ORDER BY t::text)), '') FROM %s t`, table)
+		where := ""
+		if table == "outbox" {
+			// The bot answers anyone (asking for consent, say); what it
+			// must not do is tell anyone anything else.
+			where = ` WHERE kind <> 'reply'`
+		}
+		q := fmt.Sprintf(`SELECT coalesce(md5(string_agg(t::text, '|' ORDER BY t::text)), '') FROM %s t%s`, table, where)
 		if err := db.Pool().QueryRow(context.Background(), q).Scan(&sum); err != nil {
 			t.Fatalf("%s: %v", table, err)
 		}

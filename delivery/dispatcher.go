@@ -38,6 +38,8 @@ type Messenger interface {
 	Send(to tele.Recipient, what interface{}, opts ...interface{}) (*tele.Message, error)
 	Edit(msg tele.Editable, what interface{}, opts ...interface{}) (*tele.Message, error)
 	SendAlbum(to tele.Recipient, a tele.Album, opts ...interface{}) ([]tele.Message, error)
+	EditReplyMarkup(msg tele.Editable, markup *tele.ReplyMarkup) (*tele.Message, error)
+	Delete(msg tele.Editable) error
 }
 
 // DispatcherOptions configure a Dispatcher.
@@ -240,6 +242,9 @@ func (d *Dispatcher) send(ctx context.Context, m outbox.Message) outbox.Outcome 
 	var err error
 	var outcome outbox.Outcome
 	switch {
+	case m.Reply != nil:
+		d.replyParts(run, chat, opts, m.Reply)
+		err = d.sendParts(ctx, m, run)
 	case m.Prepared != nil:
 		err = d.preparedParts(run, chat, opts, m.Prepared)
 		if err == nil {

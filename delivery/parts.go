@@ -173,6 +173,9 @@ func (d *Dispatcher) sendParts(ctx context.Context, m outbox.Message, run *partR
 // refused reports whether Telegram refused a request for good (400), as
 // opposed to a chat that moved to a supergroup (also a 400).
 func refused(err error) bool {
+	if errors.As(err, new(badCall)) {
+		return true
+	}
 	var migrated tele.GroupError
 	if errors.As(err, &migrated) {
 		return false

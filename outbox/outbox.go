@@ -6,6 +6,7 @@
 package outbox
 
 import (
+	"encoding/json"
 	"time"
 
 	"mcu/workflow"
@@ -23,7 +24,9 @@ type Message struct {
 	Notification workflow.Notification
 	// Prepared is the content of a prepared message (nil for a
 	// notification, rendered from the appeal when sent).
-	Prepared      *Prepared
+	Prepared *Prepared
+	// Reply is what a handler answered (nil for anything else).
+	Reply         *Reply
 	Appeal        *workflow.Appeal // nil for a notification about no appeal
 	CardMessageID int              // the appeal's card in ChatID; 0 when there is none
 	// ChatDirection is the direction the chat is bound to ("" for triage
@@ -146,4 +149,35 @@ type Recipient struct {
 	ChatID    int64
 	Purpose   string // workflow.BindHead, BindTriage, BindDirection, ...
 	Direction string
+}
+
+// KindReply is the outbox kind of a Reply.
+const KindReply = "reply"
+
+// Reply is what a handler answered in one chat while handling an update:
+// its calls, made in order. It is enqueued in the update's transaction, so
+// it goes out exactly when the update's effects commit, and before the
+// bulk of the outbox (cards, summaries), since somebody is waiting for it.
+type Reply struct {
+	Calls []Call `json:"calls"`
+}
+
+// Call is one message of a reply: a new message, or an edit or deletion
+// of one already in the chat.
+type Call struct {
+	// Edit, when set, is the message whose text and buttons this call
+	// replaces (only its buttons when Text is ""); one Telegram can no
+	// longer edit is sent anew instead.
+	Edit int `json:"edit,omitempty"`
+	// Delete, when set, is the message this call deletes.
+	Delete int `json:"delete,omitempty"`
+	// Text is the message's text; ParseMode its formatting ("" for plain,
+	// or "HTML").
+	Text      string `json:"text,omitempty"`
+	ParseMode string `json:"parse_mode,omitempty"`
+	// ReplyTo is the message a new message replies to.
+	ReplyTo int `json:"reply_to,omitempty"`
+	// Markup is the keyboard, as the Bot API's reply_markup (a telebot
+	// ReplyMarkup in JSON); nil for none.
+	Markup json.RawMessage `json:"markup,omitempty"`
 }

@@ -178,11 +178,6 @@ func (t *Tx) AddAttachments(ctx context.Context, appealID int64, purpose string,
 	return nil
 }
 
-type querier interface {
-	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
-	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
-}
-
 func findAttachments(ctx context.Context, q querier, appealID int64, purpose string) ([]workflow.Attachment, error) {
 	rows, err := q.Query(ctx, `
 		SELECT kind, file_id, file_unique_id FROM appeal_attachments
@@ -233,7 +228,7 @@ func (db *DB) FindAppealByNumber(ctx context.Context, number string) (*workflow.
 }
 
 func (db *DB) findAppeal(ctx context.Context, where string, args ...any) (*workflow.Appeal, error) {
-	a, err := scanAppeal(db.pool.QueryRow(ctx, `SELECT `+appealColumns+appealFrom+` WHERE `+where, args...))
+	a, err := scanAppeal(db.q(ctx).QueryRow(ctx, `SELECT `+appealColumns+appealFrom+` WHERE `+where, args...))
 	if err != nil {
 		if errors.Is(err, pgx.ErrNoRows) {
 			return nil, workflow.Errorf(workflow.ENotFound, "appeal not found")
@@ -265,7 +260,7 @@ func (db *DB) FindAppeals(ctx context.Context, f AppealFilter) ([]*workflow.Appe
 		states[i] = string(s)
 	}
 	var total int
-	err := db.pool.QueryRow(ctx, `SELECT count(*) FROM appeals a WHERE `+where,
+	err := db.q(ctx).QueryRow(ctx, `SELECT count(*) FROM appeals a WHERE `+where,
 		f.ResidentID, f.Direction, states).Scan(&total)
 	if err != nil {
 		return nil, 0, fmt.Errorf("storage: unable to count appeals: %w", err)
@@ -274,7 +269,7 @@ func (db *DB) FindAppeals(ctx context.Context, f AppealFilter) ([]*workflow.Appe
 	if limit <= 0 {
 		limit = 100
 	}
-	rows, err := db.pool.Query(ctx, `SELECT `+appealColumns+appealFrom+` WHERE `+where+`
+	rows, err := db.q(ctx).Query(ctx, `SELECT `+appealColumns+appealFrom+` WHERE `+where+`
 		ORDER BY a.created_at DESC, a.id DESC LIMIT $4 OFFSET $5`,
 		f.ResidentID, f.Direction, states, limit, f.Offset)
 	if err != nil {

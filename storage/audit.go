@@ -28,7 +28,7 @@ func (t *Tx) AppendEvent(ctx context.Context, e workflow.AuditEvent) error {
 
 // FindAppealEvents returns the audit trail of an appeal, oldest first.
 func (db *DB) FindAppealEvents(ctx context.Context, appealID int64) ([]workflow.AuditEvent, error) {
-	rows, err := db.pool.Query(ctx, `
+	rows, err := db.q(ctx).Query(ctx, `
 		SELECT id, appeal_id, at, actor_kind, actor_id, role, event, from_state, to_state, payload
 		FROM appeal_events WHERE appeal_id = $1 ORDER BY id`, appealID)
 	if err != nil {

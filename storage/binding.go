@@ -84,7 +84,7 @@ func scanBinding(row pgx.Row) (workflow.Binding, error) {
 // FindBinding returns the binding of a chat (or topic), or a not-found
 // error.
 func (db *DB) FindBinding(ctx context.Context, chatID int64, threadID int) (workflow.Binding, error) {
-	b, err := scanBinding(db.pool.QueryRow(ctx, `SELECT `+bindingColumns+` FROM chat_bindings
+	b, err := scanBinding(db.q(ctx).QueryRow(ctx, `SELECT `+bindingColumns+` FROM chat_bindings
 		WHERE chat_id = $1 AND thread_id = $2`, chatID, threadID))
 	if errors.Is(err, pgx.ErrNoRows) {
 		return b, workflow.Errorf(workflow.ENotFound, "chat %d topic %d is not bound", chatID, threadID)
@@ -98,7 +98,7 @@ func (db *DB) FindBinding(ctx context.Context, chatID int64, threadID int) (work
 // FindBindings returns every binding: triage, head, then directions in
 // their order.
 func (db *DB) FindBindings(ctx context.Context) ([]workflow.Binding, error) {
-	rows, err := db.pool.Query(ctx, `
+	rows, err := db.q(ctx).Query(ctx, `
 		SELECT b.chat_id, b.thread_id, b.purpose, coalesce(b.direction, ''), b.bound_by, b.bound_at
 		FROM chat_bindings b LEFT JOIN directions d ON d.code = b.direction
 		ORDER BY b.purpose = 'direction', b.purpose DESC, d.position, b.direction`)

@@ -44,7 +44,7 @@ func (db *DB) FindUnratedAnswers(ctx context.Context, before time.Time) ([]*work
 // findAppeals returns the appeals matching where (which may end with an
 // ORDER BY), without attachments.
 func (db *DB) findAppeals(ctx context.Context, where string, args ...any) ([]*workflow.Appeal, error) {
-	rows, err := db.pool.Query(ctx, `SELECT `+appealColumns+appealFrom+` WHERE `+where, args...)
+	rows, err := db.q(ctx).Query(ctx, `SELECT `+appealColumns+appealFrom+` WHERE `+where, args...)
 	if err != nil {
 		return nil, fmt.Errorf("storage: unable to find appeals: %w", err)
 	}
@@ -59,7 +59,7 @@ func (db *DB) findAppeals(ctx context.Context, where string, args ...any) ([]*wo
 // written to; 0 when the resident has no chat or blocked the bot.
 func (db *DB) FindResidentChat(ctx context.Context, residentID int64) (int64, error) {
 	var chatID int64
-	err := db.pool.QueryRow(ctx, `
+	err := db.q(ctx).QueryRow(ctx, `
 		SELECT coalesce(max(chat_id), 0) FROM residents WHERE id = $1 AND blocked_at IS NULL`, residentID).Scan(&chatID)
 	if err != nil {
 		return 0, fmt.Errorf("storage: unable to find the chat of resident %d: %w", residentID, err)
@@ -70,7 +70,7 @@ func (db *DB) FindResidentChat(ctx context.Context, residentID int64) (int64, er
 // FindCurators returns the Telegram ids of a direction's curators, in
 // order.
 func (db *DB) FindCurators(ctx context.Context, direction string) ([]int64, error) {
-	rows, err := db.pool.Query(ctx, `
+	rows, err := db.q(ctx).Query(ctx, `
 		SELECT user_id FROM staff_roles WHERE role = $1 AND direction = $2 ORDER BY user_id`,
 		workflow.RoleCurator, direction)
 	if err != nil {
@@ -159,7 +159,7 @@ type DeadlineAlert struct {
 // (escalate) and appeals of 59-ФЗ left in triage on the last day they may
 // be redirected (redirect_escalate). The digest lists them.
 func (db *DB) FindEscalations(ctx context.Context, since, until time.Time) ([]DeadlineAlert, error) {
-	rows, err := db.pool.Query(ctx, `
+	rows, err := db.q(ctx).Query(ctx, `
 		SELECT d.appeal_id, coalesce(a.number, ''), coalesce(a.direction, ''), d.threshold, d.due_at, d.sent_at
 		FROM deadline_alerts d JOIN appeals a ON a.id = d.appeal_id
 		WHERE d.threshold IN ('escalate', 'redirect_escalate') AND d.sent_at >= $1 AND d.sent_at < $2

@@ -10,12 +10,16 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strings"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"mcu/workflow"
 )
+
+// defaultMaxConns is the pool's size unless the URL sets pool_max_conns.
+const defaultMaxConns = 20
 
 // DB is the database: a pgx pool and a logger.
 type DB struct {
@@ -31,6 +35,12 @@ func Open(ctx context.Context, url string, logger *slog.Logger) (*DB, error) {
 	cfg, err := pgxpool.ParseConfig(url)
 	if err != nil {
 		return nil, fmt.Errorf("storage: unable to parse database url: %w", redact(err))
+	}
+	if !strings.Contains(url, "pool_max_conns") {
+		// Each update in hand holds a connection for its transaction, as
+		// does each dispatcher worker and the outbox listener: pgxpool's
+		// default (4 on a 2-core machine) would make them queue.
+		cfg.MaxConns = defaultMaxConns
 	}
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
@@ -67,9 +77,9 @@ func (db *DB) Ping(ctx context.Context) error {
 }
 
 // InTx runs fn in one transaction: committed when fn returns nil, rolled
-// back otherwise. When ctx carries an update (WithUpdate), the update id is
-// recorded in the same transaction, so an update's effects happen at most
-// once.
+// back otherwise. Inside the handling of an update (HandleUpdate) it is a
+// savepoint of the update's transaction: fn's writes are undone when it
+// fails, and commit with the update's.
 func (db *DB) InTx(ctx context.Context, fn func(ctx context.Context, tx workflow.Tx) error) error {
 	return db.inTx(ctx, func(ctx context.Context, t *Tx) error { return fn(ctx, t) })
 }
@@ -81,7 +91,12 @@ func (db *DB) InTxStore(ctx context.Context, fn func(ctx context.Context, tx *Tx
 }
 
 func (db *DB) inTx(ctx context.Context, fn func(ctx context.Context, t *Tx) error) (err error) {
-	ptx, err := db.pool.BeginTx(ctx, pgx.TxOptions{})
+	var ptx pgx.Tx
+	if u := updateFrom(ctx); u != nil {
+		ptx, err = u.tx.Begin(ctx) // a savepoint
+	} else {
+		ptx, err = db.pool.BeginTx(ctx, pgx.TxOptions{})
+	}
 	if err != nil {
 		return fmt.Errorf("storage: unable to begin transaction: %w", mapError(err))
 	}
@@ -92,21 +107,11 @@ func (db *DB) inTx(ctx context.Context, fn func(ctx context.Context, t *Tx) erro
 			}
 		}
 	}()
-	t := &Tx{tx: ptx}
-	mark := updateFrom(ctx)
-	if mark != nil && !mark.recorded {
-		if err := t.recordUpdate(ctx, mark.id); err != nil {
-			return err
-		}
-	}
-	if err := fn(ctx, t); err != nil {
+	if err := fn(ctx, &Tx{tx: ptx}); err != nil {
 		return err
 	}
 	if err := ptx.Commit(ctx); err != nil {
 		return fmt.Errorf("storage: unable to commit: %w", mapError(err))
-	}
-	if mark != nil {
-		mark.recorded = true
 	}
 	return nil
 }

@@ -16,7 +16,7 @@ import (
 // FindDialog returns the dialog of a user in a chat, or a not-found error.
 func (db *DB) FindDialog(ctx context.Context, userID, chatID int64) (*tgstate.Dialog, error) {
 	d := &tgstate.Dialog{UserID: userID, ChatID: chatID}
-	err := db.pool.QueryRow(ctx, `
+	err := db.q(ctx).QueryRow(ctx, `
 		SELECT kind, state, data, updated_at FROM dialogs WHERE user_id = $1 AND chat_id = $2`,
 		userID, chatID).Scan(&d.Kind, &d.State, &d.Data, &d.UpdatedAt)
 	if errors.Is(err, pgx.ErrNoRows) {

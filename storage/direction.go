@@ -22,7 +22,7 @@ func (t *Tx) DirectionExists(ctx context.Context, code string) (bool, error) {
 
 // FindDirections returns the active directions in their order.
 func (db *DB) FindDirections(ctx context.Context) ([]workflow.Direction, error) {
-	rows, err := db.pool.Query(ctx, `
+	rows, err := db.q(ctx).Query(ctx, `
 		SELECT code, name, position, active FROM directions WHERE active ORDER BY position, code`)
 	if err != nil {
 		return nil, fmt.Errorf("storage: unable to find directions: %w", err)

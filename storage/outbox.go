@@ -121,7 +121,7 @@ func (db *DB) SendOutbox(ctx context.Context, send func(ctx context.Context, m o
 			  AND o.next_attempt_at <= now()
 			  AND o.id = (SELECT min(h.id) FROM outbox h
 			              WHERE h.chat_id = o.chat_id AND h.sent_at IS NULL AND h.failed_at IS NULL)
-			ORDER BY o.next_attempt_at, o.id
+			ORDER BY o.priority, o.next_attempt_at, o.id
 			LIMIT 1
 			FOR UPDATE SKIP LOCKED`).Scan(&m.ID, &m.ChatID, &m.ThreadID, &m.Attempts, &m.CreatedAt, &kind, &payload, &file, &parts)
 		if errors.Is(err, pgx.ErrNoRows) {
@@ -133,6 +133,12 @@ func (db *DB) SendOutbox(ctx context.Context, send func(ctx context.Context, m o
 		found = true
 		if err := json.Unmarshal(parts, &m.Parts); err != nil {
 			return t.finishOutbox(ctx, m, outbox.Outcome{Failed: true, Err: fmt.Errorf("bad parts: %w", err)})
+		}
+		if kind == outbox.KindReply {
+			if m.Reply, err = decodeReply(payload); err != nil {
+				return t.finishOutbox(ctx, m, outbox.Outcome{Failed: true, Err: err})
+			}
+			return t.finishOutbox(ctx, m, send(ctx, m))
 		}
 		if kind == outbox.KindPrepared {
 			if m.Prepared, err = decodePrepared(payload, file); err != nil {

@@ -72,7 +72,7 @@ type OutboxDelivery struct {
 // up, and its last error.
 func (db *DB) FindOutboxDelivery(ctx context.Context, id int64) (OutboxDelivery, error) {
 	var d OutboxDelivery
-	err := db.pool.QueryRow(ctx, `
+	err := db.q(ctx).QueryRow(ctx, `
 		SELECT sent_at IS NOT NULL, failed_at IS NOT NULL, attempts, last_error FROM outbox WHERE id = $1`, id).
 		Scan(&d.Sent, &d.Failed, &d.Attempts, &d.LastError)
 	if errors.Is(err, pgx.ErrNoRows) {

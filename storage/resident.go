@@ -27,7 +27,7 @@ func scanResident(row pgx.Row) (*workflow.ResidentProfile, error) {
 // FindResident returns the resident with a Telegram user id, or a
 // not-found error (there is no row before consent).
 func (db *DB) FindResident(ctx context.Context, userID int64) (*workflow.ResidentProfile, error) {
-	r, err := scanResident(db.pool.QueryRow(ctx, `SELECT `+residentColumns+` FROM residents WHERE telegram_user_id = $1`, userID))
+	r, err := scanResident(db.q(ctx).QueryRow(ctx, `SELECT `+residentColumns+` FROM residents WHERE telegram_user_id = $1`, userID))
 	if errors.Is(err, pgx.ErrNoRows) {
 		return nil, workflow.Errorf(workflow.ENotFound, "no resident with user id %d", userID)
 	}
@@ -40,7 +40,7 @@ func (db *DB) FindResident(ctx context.Context, userID int64) (*workflow.Residen
 // UnblockResident records that a resident writes again from chatID: a
 // resident who had blocked the bot gets messages again.
 func (db *DB) UnblockResident(ctx context.Context, userID, chatID int64) error {
-	_, err := db.pool.Exec(ctx, `
+	_, err := db.q(ctx).Exec(ctx, `
 		UPDATE residents SET blocked_at = NULL, chat_id = $2
 		WHERE telegram_user_id = $1 AND (blocked_at IS NOT NULL OR chat_id IS DISTINCT FROM $2)`, userID, chatID)
 	if err != nil {

@@ -70,7 +70,7 @@ func (db *DB) InStaffTx(ctx context.Context, fn func(ctx context.Context, tx wor
 
 // FindStaff returns every staff member with their roles, by name.
 func (db *DB) FindStaff(ctx context.Context) ([]workflow.StaffMember, error) {
-	rows, err := db.pool.Query(ctx, `
+	rows, err := db.q(ctx).Query(ctx, `
 		SELECT s.user_id, s.name, r.role, coalesce(r.direction, '')
 		FROM staff s JOIN staff_roles r ON r.user_id = s.user_id
 		ORDER BY s.name, s.user_id, r.role, r.direction`)
@@ -156,7 +156,7 @@ func (t *Tx) RecordStaffAction(ctx context.Context, act workflow.StaffAction) er
 // FindStaffActions returns the staff actions about an appeal, oldest
 // first.
 func (db *DB) FindStaffActions(ctx context.Context, appealID int64) ([]workflow.StaffAction, error) {
-	rows, err := db.pool.Query(ctx, `
+	rows, err := db.q(ctx).Query(ctx, `
 		SELECT id, at, actor_id, role, action, coalesce(appeal_id, 0), coalesce(chat_id, 0), details
 		FROM staff_actions WHERE appeal_id = $1 ORDER BY id`, appealID)
 	if err != nil {

@@ -13,6 +13,7 @@ import (
 	"mcu/internal/dbtest"
 	"mcu/migrations"
 	"mcu/outbox"
+	"mcu/tgstate"
 	"mcu/storage"
 	"mcu/workflow"
 )
@@ -99,27 +100,82 @@ func TestAuditTrailIsAppendOnly(t *testing.T) {
 func TestUpdateRecordedWithItsEffects(t *testing.T) {
 	t.Parallel()
 	db := dbtest.New(t)
-	ctx := storage.WithUpdate(context.Background(), 777)
+	ctx := context.Background()
+	dbtest.Exec(t, db, `INSERT INTO chat_bindings (chat_id, purpose, direction, bound_by) VALUES (-1, 'direction', 'housing', 1)`)
 	boom := errors.New("boom")
-	// A failed handler records nothing: the update can be processed again.
-	err := db.InTxStore(ctx, func(context.Context, *storage.Tx) error { return boom })
+	enqueue := func(ctx context.Context) error {
+		return db.InTx(ctx, func(ctx context.Context, tx workflow.Tx) error {
+			return tx.Enqueue(ctx, workflow.Notification{Audience: workflow.AudienceChat, Direction: "housing"})
+		})
+	}
+	// A failed handler records nothing, not even what its savepoints
+	// committed: the update can be processed again.
+	err := db.HandleUpdate(ctx, 777, func(ctx context.Context) error {
+		if err := enqueue(ctx); err != nil {
+			return err
+		}
+		return boom
+	})
 	if !errors.Is(err, boom) {
 		t.Fatal(err)
 	}
-	if processed(t, db, 777) {
-		t.Fatal("a rolled-back handler marked the update processed")
+	if processed(t, db, 777) || pending(t, db) != 0 {
+		t.Fatalf("a rolled-back handler left processed=%v and %d messages", processed(t, db, 777), pending(t, db))
 	}
-	if err := db.InTxStore(ctx, func(context.Context, *storage.Tx) error { return nil }); err != nil {
+	// A savepoint that fails is undone, and the rest commits.
+	err = db.HandleUpdate(ctx, 777, func(ctx context.Context) error {
+		if err := enqueue(ctx); err != nil {
+			return err
+		}
+		err := db.InTx(ctx, func(ctx context.Context, tx workflow.Tx) error {
+			if err := tx.Enqueue(ctx, workflow.Notification{Audience: workflow.AudienceChat, Direction: "housing"}); err != nil {
+				return err
+			}
+			return boom
+		})
+		if !errors.Is(err, boom) {
+			t.Errorf("savepoint: %v, want boom", err)
+		}
+		if processed(t, db, 777) {
+			t.Error("the update shows as processed before its transaction committed")
+		}
+		return nil
+	})
+	if err != nil {
 		t.Fatal(err)
 	}
-	if !processed(t, db, 777) {
-		t.Fatal("update not recorded after commit")
+	if !processed(t, db, 777) || pending(t, db) != 1 {
+		t.Fatalf("after commit: processed=%v, %d messages, want true and 1", processed(t, db, 777), pending(t, db))
 	}
-	// A second delivery is refused as a conflict.
-	again := storage.WithUpdate(context.Background(), 777)
-	err = db.InTxStore(again, func(context.Context, *storage.Tx) error { return nil })
+	// A second delivery is refused as a conflict, and its handler never
+	// runs.
+	err = db.HandleUpdate(ctx, 777, func(context.Context) error {
+		t.Error("a processed update handled again")
+		return nil
+	})
 	if workflow.ErrorCode(err) != workflow.EConflict {
 		t.Errorf("second delivery: %v, want conflict", err)
+	}
+}
+
+// TestUpdateReadsItsOwnWrites: what a handler wrote is what it reads
+// next, before the commit (reads join the update's transaction).
+func TestUpdateReadsItsOwnWrites(t *testing.T) {
+	t.Parallel()
+	db := dbtest.New(t)
+	err := db.HandleUpdate(context.Background(), 1, func(ctx context.Context) error {
+		d := &tgstate.Dialog{UserID: 5, ChatID: 5, Kind: "intake", State: "details", Data: []byte(`{}`)}
+		if err := db.SaveDialog(ctx, d); err != nil {
+			return err
+		}
+		got, err := db.FindDialog(ctx, 5, 5)
+		if err != nil || got.State != "details" {
+			t.Errorf("FindDialog in the update: %+v, %v", got, err)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
 	}
 }
 

@@ -2,51 +2,88 @@ package storage
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+
+	"mcu/tgstate"
 	"mcu/workflow"
 )
 
 type updateKey struct{}
 
-// updateMark is the Telegram update being processed.
-type updateMark struct {
-	id       int64
-	recorded bool
+// updateTx is the transaction of the Telegram update being handled.
+type updateTx struct {
+	id int64
+	tx pgx.Tx
 }
 
-// WithUpdate returns a context in which the first committed transaction
-// records the Telegram update id, so that the update's effects and the
-// record of it commit together. A second delivery of the same update makes
-// that transaction fail with a conflict.
-func WithUpdate(ctx context.Context, updateID int64) context.Context {
-	return context.WithValue(ctx, updateKey{}, &updateMark{id: updateID})
+// HandleUpdate handles the Telegram update id in one transaction: the
+// update is recorded as processed (and leaves the inbox) first, fn then
+// reads and writes through the context it is given — every method of db
+// called with that context joins the transaction, and InTx becomes a
+// savepoint in it — and the transaction commits when fn returns nil, or
+// rolls back, the update unrecorded, when it returns an error. So an
+// update's effects, the record of it and the replies it enqueues commit
+// together, in one commit, or not at all. An update processed before
+// fails with a conflict, and fn is not called.
+func (db *DB) HandleUpdate(ctx context.Context, id int64, fn func(ctx context.Context) error) (err error) {
+	if updateFrom(ctx) != nil {
+		return fmt.Errorf("storage: update %d handled inside update %d", id, updateFrom(ctx).id)
+	}
+	ptx, err := db.pool.BeginTx(ctx, pgx.TxOptions{})
+	if err != nil {
+		return fmt.Errorf("storage: unable to begin the transaction of update %d: %w", id, mapError(err))
+	}
+	defer func() {
+		if err != nil {
+			if rbErr := ptx.Rollback(context.WithoutCancel(ctx)); rbErr != nil && !errors.Is(rbErr, pgx.ErrTxClosed) {
+				db.logger.WarnContext(ctx, "rollback failed", "error", rbErr)
+			}
+		}
+	}()
+	t := &Tx{tx: ptx}
+	if err := t.recordUpdate(ctx, id); err != nil {
+		return err
+	}
+	if err := fn(context.WithValue(ctx, updateKey{}, &updateTx{id: id, tx: ptx})); err != nil {
+		return err
+	}
+	if err := ptx.Commit(ctx); err != nil {
+		return fmt.Errorf("storage: unable to commit update %d: %w", id, mapError(err))
+	}
+	return nil
 }
 
-// WithUpdate is the function WithUpdate as a method, for callers that
-// know the database through an interface.
-func (db *DB) WithUpdate(ctx context.Context, updateID int64) context.Context {
-	return WithUpdate(ctx, updateID)
+func updateFrom(ctx context.Context) *updateTx {
+	u, _ := ctx.Value(updateKey{}).(*updateTx)
+	return u
 }
 
-func updateFrom(ctx context.Context) *updateMark {
-	m, _ := ctx.Value(updateKey{}).(*updateMark)
-	return m
+// querier is what runs a statement: the pool, or a transaction.
+type querier interface {
+	Exec(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error)
+	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
+	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
+	SendBatch(ctx context.Context, b *pgx.Batch) pgx.BatchResults
 }
 
-// UpdateRecorded is the function UpdateRecorded as a method.
-func (db *DB) UpdateRecorded(ctx context.Context) bool { return UpdateRecorded(ctx) }
-
-// UpdateRecorded reports whether the update of ctx has been recorded by a
-// committed transaction (or ctx carries no update).
-func UpdateRecorded(ctx context.Context) bool {
-	m := updateFrom(ctx)
-	return m == nil || m.recorded
+// q returns what a method called with ctx runs its statements on: the
+// transaction of the update being handled (see HandleUpdate), so that it
+// sees what the handler wrote so far, or else the pool.
+func (db *DB) q(ctx context.Context) querier {
+	if u := updateFrom(ctx); u != nil {
+		return u.tx
+	}
+	return db.pool
 }
 
-// duplicateUpdate is the error of an update processed before: a conflict.
+// duplicateUpdate is the error of an update processed before: a
+// conflict, and tgstate.ErrProcessed.
 func duplicateUpdate(id int64) error {
-	return workflow.Errorf(workflow.EConflict, "update %d already processed", id)
+	return fmt.Errorf("%w: %w", workflow.Errorf(workflow.EConflict, "update %d", id), tgstate.ErrProcessed)
 }
 
 func (t *Tx) recordUpdate(ctx context.Context, id int64) error {
@@ -74,14 +111,4 @@ func (db *DB) UpdateProcessed(ctx context.Context, id int64) (bool, error) {
 		return false, fmt.Errorf("storage: unable to check update %d: %w", id, err)
 	}
 	return ok, nil
-}
-
-// MarkUpdate records the update of ctx if no transaction has yet, for
-// updates whose handling wrote nothing else. It fails with a conflict when
-// the update was processed before.
-func (db *DB) MarkUpdate(ctx context.Context) error {
-	if UpdateRecorded(ctx) {
-		return nil
-	}
-	return db.InTxStore(ctx, func(context.Context, *Tx) error { return nil })
 }

@@ -8,6 +8,7 @@ package tgstate
 
 import (
 	"encoding/json"
+	"errors"
 	"time"
 )
 
@@ -39,3 +40,7 @@ type RejectedUpdate struct {
 	Body     []byte // as received, up to the webhook's limit
 	Reason   string // why it was rejected
 }
+
+// ErrProcessed is the error of an update handled before: its second
+// delivery changes nothing.
+var ErrProcessed = errors.New("update already processed")
