@@ -13,8 +13,8 @@ import (
 	"mcu/internal/dbtest"
 	"mcu/migrations"
 	"mcu/outbox"
-	"mcu/tgstate"
 	"mcu/storage"
+	"mcu/tgstate"
 	"mcu/workflow"
 )
 
