@@ -53,6 +53,15 @@ func (p *player) expect(substr string) telegramtest.Message {
 	return m
 }
 
+// expectIn waits until the bot's message m (edited in place) contains
+// substr, and returns it as it is then.
+func (p *player) expectIn(m telegramtest.Message, substr string) telegramtest.Message {
+	p.t.Helper()
+	return p.h.srv.MustWaitMessage(p.t, func(x telegramtest.Message) bool {
+		return x.Chat.ID == m.Chat.ID && x.MessageID == m.MessageID && strings.Contains(x.Content(), substr)
+	})
+}
+
 // expectExact is expect for the whole text.
 func (p *player) expectExact(text string) telegramtest.Message {
 	p.t.Helper()
@@ -108,14 +117,15 @@ func (p *player) botMessagesAfter(after, until int) []telegramtest.Message {
 	return out
 }
 
-// startIntake consents, sends /new and picks a direction by its button.
-func (p *player) startIntake(direction string) {
+// startIntake consents, sends /new and picks a direction by its button;
+// it returns the prompt, which now asks for the description.
+func (p *player) startIntake(direction string) telegramtest.Message {
 	p.t.Helper()
 	p.consent()
 	p.send("/new")
 	m := p.expect("Выберите направление")
 	p.press(m, direction)
-	p.expect("Опишите проблему")
+	return p.expectIn(m, "Опишите проблему")
 }
 
 // dialog returns the resident's dialog: kind, state and data; "" when

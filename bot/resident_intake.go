@@ -48,16 +48,18 @@ const (
 )
 
 // intakeTransitions is the intake's one transition table.
+//
+// The way through is short: a direction, the description (with photos
+// and, if the resident likes, a place on the map sent with 📎), then the
+// summary. The place by button or address and the phone are offered from
+// the summary («Изменить»), so that a plain appeal costs few messages
+// (see promptIntake).
 var intakeTransitions = fsm.Events{
 	{Name: evChoose, Src: []string{stepDirection}, Dst: stepDetails},
-	{Name: evNext, Src: []string{stepDetails}, Dst: stepLocation},
-	{Name: evNext, Src: []string{stepLocation}, Dst: stepPhone},
-	{Name: evNext, Src: []string{stepPhone}, Dst: stepConfirm},
+	{Name: evNext, Src: []string{stepDetails, stepLocation, stepPhone}, Dst: stepConfirm},
 	{Name: evBack, Src: []string{stepDetails}, Dst: stepDirection},
-	{Name: evBack, Src: []string{stepLocation}, Dst: stepDetails},
-	{Name: evBack, Src: []string{stepPhone}, Dst: stepLocation},
-	{Name: evBack, Src: []string{stepConfirm}, Dst: stepPhone},
-	{Name: evBack, Src: []string{stepEdit}, Dst: stepConfirm},
+	{Name: evBack, Src: []string{stepConfirm}, Dst: stepDetails},
+	{Name: evBack, Src: []string{stepLocation, stepPhone, stepEdit}, Dst: stepConfirm},
 	{Name: evReview, Src: []string{stepDirection, stepDetails, stepLocation, stepPhone}, Dst: stepConfirm},
 	{Name: evEdit, Src: []string{stepConfirm}, Dst: stepEdit},
 	{Name: evChangeDir, Src: []string{stepEdit}, Dst: stepDirection},
@@ -215,24 +217,45 @@ func (b *Bot) intakeFromPhoto(c tele.Context) error {
 	return b.startIntake(c, data, render.TextIntakePhotoDirection)
 }
 
-// promptIntake asks for what step needs. from is the step left ("" at the
-// start): leaving a step with a reply keyboard (location, phone) brings the
-// main menu back. lead, when set, replaces the step's usual first line.
+// promptIntake asks for what step needs. A step reached by a pressed
+// button takes the place of the pressed message, its text and buttons
+// edited in place; one reached by something the resident sent comes as a
+// new message, and so does a step with a keyboard of its own (the place,
+// the phone), which only a new message can bring. Leaving such a step
+// brings the main menu back. from is the step left ("" at the start);
+// lead, when set, replaces the step's usual first line.
 func (b *Bot) promptIntake(c tele.Context, from, step string, data *intakeData, lead string) error {
-	ctx := contextOf(c)
 	resetKeyboard := (from == stepLocation || from == stepPhone) && step != stepLocation && step != stepPhone
-	if resetKeyboard && step != stepConfirm {
+	if resetKeyboard {
 		if err := c.Send(render.TextOK, mainMenu()); err != nil {
 			return err
 		}
 	}
+	p, err := b.intakePrompt(contextOf(c), step, data, lead)
+	if err != nil {
+		return b.fail(c, err)
+	}
+	return b.show(c, p.parts, p.markup, p.keyboard || resetKeyboard)
+}
+
+// prompt is what a step shows: its text (in parts when longer than a
+// message), the markup under the last part, and whether that is a
+// keyboard of its own (not inline buttons).
+type prompt struct {
+	parts    []string
+	markup   *tele.ReplyMarkup
+	keyboard bool
+}
+
+// intakePrompt returns the prompt of step.
+func (b *Bot) intakePrompt(ctx context.Context, step string, data *intakeData, lead string) (prompt, error) {
+	m := &tele.ReplyMarkup{}
 	switch step {
 	case stepDirection:
 		dirs, err := b.opts.Store.FindDirections(ctx)
 		if err != nil {
-			return b.fail(c, err)
+			return prompt{}, err
 		}
-		m := &tele.ReplyMarkup{}
 		var rows []tele.Row
 		for _, dir := range dirs {
 			rows = append(rows, m.Row(m.Data(dir.Name, "r_dir", data.id(), dir.Code)))
@@ -240,9 +263,8 @@ func (b *Bot) promptIntake(c tele.Context, from, step string, data *intakeData, 
 		rows = append(rows, m.Row(m.Data(render.BtnDontKnow, "r_dir", data.id(), "-")))
 		rows = append(rows, b.intakeNav(m, step, data, false))
 		m.Inline(rows...)
-		return c.Send(orText(lead, render.TextIntakeDirection), m)
+		return prompt{parts: []string{orText(lead, render.TextIntakeDirection)}, markup: m}, nil
 	case stepDetails:
-		m := &tele.ReplyMarkup{}
 		text := render.TextIntakeDescribe
 		if data.Editing {
 			text = render.TextIntakeDescribeAgain
@@ -251,41 +273,31 @@ func (b *Bot) promptIntake(c tele.Context, from, step string, data *intakeData, 
 			text = render.TextIntakeTextSaved
 		}
 		m.Inline(b.intakeNav(m, step, data, data.Text != ""))
-		return c.Send(orText(lead, text), m)
+		return prompt{parts: []string{orText(lead, text)}, markup: m}, nil
 	case stepLocation:
-		m := &tele.ReplyMarkup{ResizeKeyboard: true}
+		m.ResizeKeyboard = true
 		m.Reply(m.Row(m.Location(render.BtnSendLocation)), m.Row(m.Text(render.BtnSkip), m.Text(render.BtnBack)))
-		return c.Send(orText(lead, render.TextIntakeLocation), m)
+		return prompt{parts: []string{orText(lead, render.TextIntakeLocation)}, markup: m, keyboard: true}, nil
 	case stepPhone:
-		m := &tele.ReplyMarkup{ResizeKeyboard: true}
+		m.ResizeKeyboard = true
 		m.Reply(m.Row(m.Contact(render.BtnSendPhone)), m.Row(m.Text(render.BtnSkip), m.Text(render.BtnBack)))
-		return c.Send(orText(lead, render.TextIntakePhone), m)
+		return prompt{parts: []string{orText(lead, render.TextIntakePhone)}, markup: m, keyboard: true}, nil
 	case stepConfirm:
 		dirs, err := b.Directions(ctx)
 		if err != nil {
-			return b.fail(c, err)
+			return prompt{}, err
 		}
 		name := render.TextDirectionNone
 		if data.Direction != "" {
 			name = render.ResidentDirectionName(data.Direction, dirs)
 		}
-		for i, part := range render.SplitText(render.IntakeSummary(render.IntakeDraft{Direction: name, Text: data.Text, Photos: len(data.Photos), Located: data.Location != nil, Address: data.Address, Phone: data.Phone}), render.MaxMessageRunes) {
-			var opts []any
-			if i == 0 {
-				opts = append(opts, mainMenu())
-			}
-			if err := c.Send(part, opts...); err != nil {
-				return err
-			}
-		}
-		m := &tele.ReplyMarkup{}
+		summary := render.IntakeSummary(render.IntakeDraft{Direction: name, Text: data.Text, Photos: len(data.Photos), Located: data.Location != nil, Address: data.Address, Phone: data.Phone})
 		m.Inline(
 			m.Row(m.Data(render.BtnSubmit, "r_in", data.id(), step, "submit")),
 			m.Row(m.Data(render.BtnEdit, "r_in", data.id(), step, "edit"), m.Data(render.BtnCancel, "r_in", data.id(), step, "cancel")),
 		)
-		return c.Send(render.TextIntakeConfirm, m)
+		return prompt{parts: render.SplitText(summary, render.MaxMessageRunes), markup: m}, nil
 	case stepEdit:
-		m := &tele.ReplyMarkup{}
 		m.Inline(
 			m.Row(m.Data(render.BtnEditDirection, "r_in", data.id(), step, evChangeDir),
 				m.Data(render.BtnEditText, "r_in", data.id(), step, evChangeDetails)),
@@ -293,9 +305,30 @@ func (b *Bot) promptIntake(c tele.Context, from, step string, data *intakeData, 
 				m.Data(render.BtnEditPhone, "r_in", data.id(), step, evChangePhone)),
 			m.Row(m.Data(render.BtnBack, "r_in", data.id(), step, evBack)),
 		)
-		return c.Send(render.TextIntakeWhatToChange, m)
+		return prompt{parts: []string{render.TextIntakeWhatToChange}, markup: m}, nil
 	}
-	return fmt.Errorf("intake: no prompt for step %q", step)
+	return prompt{}, fmt.Errorf("intake: no prompt for step %q", step)
+}
+
+// show puts a prompt before the resident: in place of the pressed message
+// when a button was pressed and the prompt is one message with inline
+// buttons (or none), else as new messages, the pressed message losing its
+// buttons so that they are not pressed again.
+func (b *Bot) show(c tele.Context, parts []string, markup *tele.ReplyMarkup, newMessage bool) error {
+	if cb := c.Callback(); cb != nil && cb.Message != nil && !newMessage && len(parts) == 1 {
+		return c.Edit(parts[0], markup)
+	}
+	b.dropButtons(c)
+	for i, part := range parts {
+		var opts []any
+		if i == len(parts)-1 && markup != nil {
+			opts = append(opts, markup)
+		}
+		if err := c.Send(part, opts...); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // intakeNav is the row of «Дальше», «Назад» and «Отменить» under a

@@ -28,7 +28,6 @@ func (b *Bot) onDirectionButton(c tele.Context, r *workflow.ResidentProfile) err
 		return respond(c, render.TextStale)
 	}
 	data.Direction = code
-	b.dropButtons(c)
 	if err := respond(c, ""); err != nil {
 		return err
 	}
@@ -84,13 +83,11 @@ func (b *Bot) onIntakeButton(c tele.Context, r *workflow.ResidentProfile) error 
 		if err := b.opts.Store.FinishDialog(ctx, d, nil, nil); err != nil {
 			return b.fail(c, err)
 		}
-		b.dropButtons(c)
 		if err := respond(c, ""); err != nil {
 			return err
 		}
-		return c.Send(render.TextIntakeCancelled, mainMenu())
+		return c.Edit(render.TextIntakeCancelled)
 	case "cont":
-		b.dropButtons(c)
 		if err := respond(c, ""); err != nil {
 			return err
 		}
@@ -99,7 +96,6 @@ func (b *Bot) onIntakeButton(c tele.Context, r *workflow.ResidentProfile) error 
 		if err := b.opts.Store.FinishDialog(ctx, d, nil, nil); err != nil {
 			return b.fail(c, err)
 		}
-		b.dropButtons(c)
 		if err := respond(c, ""); err != nil {
 			return err
 		}
@@ -119,7 +115,6 @@ func (b *Bot) onIntakeButton(c tele.Context, r *workflow.ResidentProfile) error 
 	if _, ok := intakeNext(d.State, intakeEvent(d.State, data, action)); !ok {
 		return respond(c, render.TextStale)
 	}
-	b.dropButtons(c)
 	if err := respond(c, ""); err != nil {
 		return err
 	}
@@ -134,6 +129,7 @@ func (b *Bot) submitIntake(c tele.Context, r *workflow.ResidentProfile, d *tgsta
 		Kind: workflow.KindMessage, Source: workflow.SourceBot, Direction: data.Direction,
 		ResidentID: r.ID, Text: data.Text, Address: data.Address, Location: data.Location,
 		Attachments: data.Photos,
+		Told:        true, // the summary becomes the number, below
 	}
 	if data.Phone != "" {
 		n.ContactName, n.Contact = r.Name, data.Phone
@@ -159,8 +155,6 @@ func (b *Bot) submitIntake(c tele.Context, r *workflow.ResidentProfile, d *tgsta
 	if err := respond(c, render.TextSubmitted); err != nil {
 		return err
 	}
-	if err := c.Edit(render.TextIntakeSent); err != nil {
-		b.logger.DebugContext(ctx, "unable to edit the summary", "error", err)
-	}
-	return nil
+	// The summary becomes the number and the deadline, in place.
+	return c.Edit(render.RegisteredText(a, b.opts.Location))
 }

@@ -25,10 +25,11 @@ func TestIntakeTransitions(t *testing.T) {
 		step, event, want string
 	}{
 		{stepDirection, evChoose, stepDetails},
-		{stepDetails, evNext, stepLocation},
-		{stepLocation, evNext, stepPhone},
+		{stepDetails, evNext, stepConfirm},
+		{stepLocation, evNext, stepConfirm},
 		{stepPhone, evNext, stepConfirm},
-		{stepConfirm, evBack, stepPhone},
+		{stepConfirm, evBack, stepDetails},
+		{stepLocation, evBack, stepConfirm},
 		{stepConfirm, evEdit, stepEdit},
 		{stepEdit, evChangeDetails, stepDetails},
 		{stepDetails, evReview, stepConfirm},

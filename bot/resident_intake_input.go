@@ -174,11 +174,7 @@ func (b *Bot) intakeLocation(c tele.Context, d *tgstate.Dialog) error {
 	loc := c.Message().Location
 	data.Location = &workflow.Location{Latitude: degrees(loc.Lat), Longitude: degrees(loc.Lng)}
 	data.Address = ""
-	from := d.State
-	if from == stepDetails && !data.Editing {
-		from = stepLocation // the location step is done with it
-	}
-	return b.moveIntake(c, from, data, evNext)
+	return b.moveIntake(c, d.State, data, evNext)
 }
 
 // intakeContact takes the resident's own phone at the phone step.

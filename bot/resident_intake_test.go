@@ -29,7 +29,10 @@ func TestIntakeSubmitsAppealWithPhotosAndLocation(t *testing.T) {
 		t.Errorf("direction buttons %q, want %q", got, want)
 	}
 	alice.press(dirs, "ЖКХ")
-	alice.expectExact("Опишите проблему: что случилось и где. Можно приложить фото (до 10).")
+	// The prompt asks for the description in place.
+	if got := alice.expectIn(dirs, "Опишите").Content(); got != "Опишите проблему: что случилось и где. Можно приложить фото (до 10)." {
+		t.Errorf("prompt after the direction: %q", got)
+	}
 	alice.send("Во дворе дома 5 по ул. Ленина третью неделю не вывозят мусор")
 	ack := alice.expect("Записал.")
 	if _, ok := ack.Button("Дальше"); !ok {
@@ -39,24 +42,23 @@ func TestIntakeSubmitsAppealWithPhotosAndLocation(t *testing.T) {
 	alice.expect("Фото сохранено")
 	p2 := alice.sent(h.srv.SendPhoto(alice.u, "Вот так выглядит площадка"))
 	alice.expect("Фото сохранено")
+	// A place on the map sent with 📎 ends the description: the summary.
 	alice.sent(h.srv.SendLocation(alice.u, 59.1175, 28.0881))
-	phone := alice.expect("Оставьте номер телефона")
-	if len(phone.Keyboard) == 0 || !phone.Keyboard[0][0].RequestContact {
-		t.Errorf("phone step has no contact button: %+v", phone.Keyboard)
-	}
-	alice.send("Пропустить")
 	summary := alice.expect("Проверьте, всё ли верно:")
-	for _, s := range []string{"Направление: ЖКХ", "не вывозят мусор\n\nВот так выглядит площадка", "Фото: 2", "Место: отмечено на карте", "Телефон: не указан"} {
+	for _, s := range []string{"Направление: ЖКХ", "не вывозят мусор\n\nВот так выглядит площадка", "Фото: 2", "Место: отмечено на карте", "Телефон: не указан", "телефон можно добавить: «Изменить»", "Всё верно? Нажмите «Отправить»."} {
 		if !strings.Contains(summary.Text, s) {
 			t.Errorf("summary lacks %q:\n%s", s, summary.Text)
 		}
 	}
-	confirm := alice.expectExact("Всё верно? Нажмите «Отправить».")
-	if got := confirm.ButtonTexts(); !slices.EqualFunc(got, [][]string{{"Отправить"}, {"Изменить", "Отменить"}}, slices.Equal) {
-		t.Errorf("confirm buttons %q", got)
+	if got := summary.ButtonTexts(); !slices.EqualFunc(got, [][]string{{"Отправить"}, {"Изменить", "Отменить"}}, slices.Equal) {
+		t.Errorf("summary buttons %q", got)
 	}
-	alice.press(confirm, "Отправить")
-	alice.expectExact("Сообщение зарегистрировано, № 2026-000001, ответ до 17.03.2026.")
+	alice.press(summary, "Отправить")
+	// The summary becomes the number, in place; nothing else is sent.
+	registered := alice.expectIn(summary, "зарегистрировано")
+	if registered.Content() != "Сообщение зарегистрировано, № 2026-000001, ответ до 17.03.2026." || len(registered.ButtonTexts()) != 0 {
+		t.Errorf("after «Отправить» the summary reads %q with buttons %q", registered.Content(), registered.ButtonTexts())
+	}
 
 	a, err := h.db.FindAppealByNumber(context.Background(), "2026-000001")
 	if err != nil {
@@ -93,19 +95,34 @@ func TestIntakeDontKnowGoesToTriage(t *testing.T) {
 	bob := h.newPlayer("Борис")
 	bob.startIntake("Не знаю")
 	bob.send("На остановке у рынка разбито стекло павильона")
-	bob.press(bob.expect("Записал."), "Дальше")
-	bob.expect("Где это?")
+	saved := bob.expect("Записал.")
+	bob.press(saved, "Дальше")
+	// The place and the phone are added from the summary.
+	summary := bob.expectIn(saved, "Проверьте, всё ли верно:")
+	bob.press(summary, "Изменить")
+	bob.press(bob.expectIn(summary, "Что изменить?"), "Место")
+	where := bob.expect("Где это?")
+	if len(where.Keyboard) == 0 || !where.Keyboard[0][0].RequestLocation {
+		t.Errorf("the place step has no location button: %+v", where.Keyboard)
+	}
 	bob.send("Рыночная площадь, 1")
-	bob.expect("Оставьте номер телефона")
+	bob.expectExact("Хорошо.") // the main menu is back
+	summary = bob.expect("Проверьте, всё ли верно:")
+	bob.press(summary, "Изменить")
+	bob.press(bob.expectIn(summary, "Что изменить?"), "Телефон")
+	phone := bob.expect("Оставьте номер телефона")
+	if len(phone.Keyboard) == 0 || !phone.Keyboard[0][0].RequestContact {
+		t.Errorf("phone step has no contact button: %+v", phone.Keyboard)
+	}
 	bob.sent(h.srv.SendContact(bob.u, "+7 911 123-45-67"))
-	summary := bob.expect("Проверьте, всё ли верно:")
+	summary = bob.expect("Проверьте, всё ли верно:")
 	for _, s := range []string{"Направление: не знаю (определят сотрудники)", "Адрес: Рыночная площадь, 1", "Телефон: +79111234567"} {
 		if !strings.Contains(summary.Text, s) {
 			t.Errorf("summary lacks %q:\n%s", s, summary.Text)
 		}
 	}
-	bob.press(bob.expect("Всё верно?"), "Отправить")
-	bob.expect("Сообщение зарегистрировано, № 2026-000001")
+	bob.press(summary, "Отправить")
+	bob.expectIn(summary, "Сообщение зарегистрировано, № 2026-000001")
 	a, err := h.db.FindAppealByNumber(context.Background(), "2026-000001")
 	if err != nil {
 		t.Fatal(err)
@@ -135,12 +152,9 @@ func TestIntakeSurvivesRestart(t *testing.T) {
 	carol.sent(h.srv.SendPhoto(carol.u, ""))
 	next := carol.expect("Фото сохранено")
 	carol.press(next, "Дальше")
-	carol.expect("Где это?")
-	carol.send("Пропустить")
-	carol.expect("Оставьте номер телефона")
-	carol.send("Пропустить")
-	carol.press(carol.expect("Всё верно?"), "Отправить")
-	carol.expect("Сообщение зарегистрировано, № 2026-000001")
+	summary := carol.expectIn(next, "Проверьте")
+	carol.press(summary, "Отправить")
+	carol.expectIn(summary, "Сообщение зарегистрировано, № 2026-000001")
 	a, err := h.db.FindAppealByNumber(context.Background(), "2026-000001")
 	if err != nil {
 		t.Fatal(err)
@@ -164,11 +178,9 @@ func TestIntakeAlbumBecomesOneAppeal(t *testing.T) {
 		t.Errorf("%d bot messages for an album of 3 and /help, want 2 (one acknowledgement)", n)
 	}
 	dan.press(ack, "Дальше")
-	dan.send("Пропустить")
-	dan.expect("Оставьте номер телефона")
-	dan.send("Пропустить")
-	dan.press(dan.expect("Всё верно?"), "Отправить")
-	dan.expect("Сообщение зарегистрировано, № 2026-000001")
+	summary := dan.expectIn(ack, "Проверьте")
+	dan.press(summary, "Отправить")
+	dan.expectIn(summary, "Сообщение зарегистрировано, № 2026-000001")
 	if n := h.count(`SELECT count(*) FROM appeals`); n != 1 {
 		t.Errorf("%d appeals from one album, want 1", n)
 	}
@@ -192,31 +204,46 @@ func TestIntakeEditAndBack(t *testing.T) {
 	eva := h.newPlayer("Ева")
 	eva.startIntake("ЖКХ")
 	eva.send("Не работает лифт в доме 3 по ул. Мира")
-	eva.press(eva.expect("Записал."), "Дальше")
+	saved := eva.expect("Записал.")
+	eva.press(saved, "Дальше")
+	summary := eva.expectIn(saved, "Проверьте")
+	eva.press(summary, "Изменить")
+	eva.press(eva.expectIn(summary, "Что изменить?"), "Место")
+	eva.expect("Где это?")
 	eva.send("ул. Мира, 3")
-	eva.expect("Оставьте номер телефона")
+	summary = eva.expect("Проверьте")
+	eva.press(summary, "Изменить")
+	eva.press(eva.expectIn(summary, "Что изменить?"), "Место")
+	eva.expect("Где это?")
 	eva.send("Назад")
+	summary = eva.expect("Проверьте")
+	eva.press(summary, "Изменить")
+	eva.press(eva.expectIn(summary, "Что изменить?"), "Место")
 	eva.expect("Где это?")
 	eva.send("ул. Мира, 3, подъезд 2")
+	summary = eva.expect("Проверьте")
+	eva.press(summary, "Изменить")
+	eva.press(eva.expectIn(summary, "Что изменить?"), "Телефон")
 	eva.expect("Оставьте номер телефона")
 	eva.send("8 (911) 000-11-22")
-	eva.expect("Проверьте")
-	confirm := eva.expect("Всё верно?")
+	confirm := eva.expect("Проверьте")
 	eva.press(confirm, "Изменить")
-	eva.press(eva.expect("Что изменить?"), "Направление")
-	eva.press(eva.expect("Выберите направление"), "Имущество, земельные ресурсы, жилищный контроль, архитектура")
-	summary := eva.expect("Проверьте")
+	eva.press(eva.expectIn(confirm, "Что изменить?"), "Направление")
+	eva.press(eva.expectIn(confirm, "Выберите направление"), "Имущество, земельные ресурсы, жилищный контроль, архитектура")
+	summary = eva.expectIn(confirm, "Проверьте")
 	for _, s := range []string{"Направление: Имущество", "Адрес: ул. Мира, 3, подъезд 2", "Телефон: +79110001122", "Не работает лифт"} {
 		if !strings.Contains(summary.Text, s) {
 			t.Errorf("summary after edit lacks %q:\n%s", s, summary.Text)
 		}
 	}
-	// Pressing «Отправить» on the old summary does nothing.
-	if a := eva.pressData(confirm, confirm.Buttons()[0].CallbackData); a.Text != "Эта кнопка уже не действует." {
+	// Pressing «Отправить» of an earlier summary does nothing.
+	if a := eva.pressData(saved, strings.Replace(summary.Buttons()[0].CallbackData, "|", "|0", 1)); a.Text != "Эта кнопка уже не действует." {
 		t.Errorf("old «Отправить» answered %q", a.Text)
 	}
-	eva.press(eva.expect("Всё верно?"), "Отменить")
-	eva.expectExact("Сообщение отменено, ничего не отправлено. Начать заново — /new.")
+	eva.press(summary, "Отменить")
+	if got := eva.expectIn(summary, "отменено").Content(); got != "Сообщение отменено, ничего не отправлено. Начать заново — /new." {
+		t.Errorf("after «Отменить»: %q", got)
+	}
 	if n := h.count(`SELECT count(*) FROM appeals`); n != 0 {
 		t.Errorf("%d appeals after cancelling", n)
 	}
@@ -233,9 +260,9 @@ func TestIntakeTextWithoutDialogIsKept(t *testing.T) {
 	fedor.send("Третий день не горят фонари на улице Гагарина")
 	dirs := fedor.expectExact("Описание сохранено. Теперь выберите направление кнопкой:")
 	fedor.press(dirs, "ЖКХ")
-	next := fedor.expect("Записал.")
+	next := fedor.expectIn(dirs, "Записал.")
 	fedor.press(next, "Дальше")
-	fedor.expect("Где это?")
+	fedor.expectIn(dirs, "Проверьте")
 	if _, _, data := h.dialog(fedor.u.ID); data["text"] != "Третий день не горят фонари на улице Гагарина" {
 		t.Errorf("dialog text %q", data["text"])
 	}

@@ -129,8 +129,9 @@ func TestMenuButtonsAndCancel(t *testing.T) {
 	pavel.expect("Записал.")
 	// /new again offers to continue: nothing typed is lost.
 	pavel.send("/new")
-	pavel.press(pavel.expectExact("У вас есть незаконченное сообщение. Продолжить его или начать заново?"), "Продолжить")
-	pavel.expect("Записал.")
+	offer := pavel.expectExact("У вас есть незаконченное сообщение. Продолжить его или начать заново?")
+	pavel.press(offer, "Продолжить")
+	pavel.expectIn(offer, "Записал.")
 	pavel.send("/cancel")
 	pavel.expectExact("Сообщение отменено, ничего не отправлено. Начать заново — /new.")
 	if kind, _, _ := h.dialog(pavel.u.ID); kind != "" {

@@ -127,8 +127,8 @@ const (
 	TextIntakeDirectionSaved = "Описание сохранено. Теперь выберите направление кнопкой:"
 	TextIntakeDescribe       = "Опишите проблему: что случилось и где. Можно приложить фото (до 10)."
 	TextIntakeDescribeAgain  = "Напишите описание заново и, если нужно, приложите фото (до 10)."
-	TextIntakeTextSaved      = "Записал. Можно дописать текст или добавить фото (до 10). Когда всё — нажмите «Дальше»."
-	TextIntakePhotoSaved     = "Фото сохранено. Можно добавить ещё или дописать текст. Когда всё — нажмите «Дальше»."
+	TextIntakeTextSaved      = "Записал. Можно дописать текст, добавить фото (до 10) и отметить место на карте: 📎 → «Геопозиция». Когда всё — нажмите «Дальше»."
+	TextIntakePhotoSaved     = "Фото сохранено. Можно добавить ещё, дописать текст или отметить место на карте: 📎 → «Геопозиция». Когда всё — нажмите «Дальше»."
 	TextIntakePhotoNeedsText = "Фото сохранено. Теперь опишите проблему словами: что случилось и где."
 	TextIntakePhotoDirection = "Фото сохранено. Теперь выберите направление кнопкой выше."
 	TextIntakeTooManyPhotos  = "К одному сообщению можно приложить не больше 10 фото. Лишние не сохранены."
@@ -142,9 +142,9 @@ const (
 	TextIntakeBadPhone       = "Не получилось разобрать номер. Нажмите «" + BtnSendPhone + "» или «" + BtnSkip + "»."
 	textIntakeCheck          = "Проверьте, всё ли верно:"
 	TextIntakeConfirm        = "Всё верно? Нажмите «" + BtnSubmit + "»."
+	textIntakeAddMore        = "Место на карте, адрес или телефон можно добавить: «" + BtnEdit + "»."
 	TextIntakeWhatToChange   = "Что изменить?"
 	TextIntakeCancelled      = "Сообщение отменено, ничего не отправлено. Начать заново — /new."
-	TextIntakeSent           = "Отправлено. Номер и срок ответа придут следующим сообщением."
 	TextSubmitted            = "Отправлено"
 	TextIntakeUnfinished     = "У вас есть незаконченное сообщение. Продолжить его или начать заново?"
 	TextNothingToCancel      = "Сейчас нечего отменять."
@@ -191,7 +191,13 @@ type IntakeDraft struct {
 	Phone     string
 }
 
-// IntakeSummary renders what the resident is about to send.
+// RegisteredText tells the resident their appeal's number and deadline.
+func RegisteredText(a *workflow.Appeal, loc *time.Location) string {
+	return fmt.Sprintf("Сообщение зарегистрировано, № %s, ответ до %s.", a.Number(), FormatDate(a.DueAt, loc))
+}
+
+// IntakeSummary renders what the resident is about to send, and asks to
+// confirm it.
 func IntakeSummary(d IntakeDraft) string {
 	var b strings.Builder
 	b.WriteString(textIntakeCheck + "\n\n")
@@ -215,7 +221,12 @@ func IntakeSummary(d IntakeDraft) string {
 	} else {
 		b.WriteString("Телефон: не указан\n")
 	}
-	return strings.TrimRight(b.String(), "\n")
+	b.WriteString("\n")
+	if d.Phone == "" || (!d.Located && d.Address == "") {
+		b.WriteString(textIntakeAddMore + "\n")
+	}
+	b.WriteString(TextIntakeConfirm)
+	return b.String()
 }
 
 // LimitedText refuses a new appeal over the hourly limit, saying when the
@@ -343,7 +354,7 @@ func residentText(a *workflow.Appeal, n workflow.Notification, loc *time.Locatio
 	num := a.Number()
 	switch n.Event {
 	case workflow.EventRegister:
-		return fmt.Sprintf("Сообщение зарегистрировано, № %s, ответ до %s.", num, FormatDate(a.DueAt, loc))
+		return RegisteredText(a, loc)
 	case workflow.EventTake:
 		return fmt.Sprintf("Сообщение № %s взято в работу.", num)
 	case workflow.EventAskResident:

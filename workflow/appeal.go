@@ -160,6 +160,10 @@ type NewAppeal struct {
 	// there (a letter's date, say); zero means now. Not in the future;
 	// a resident's message has none.
 	ReceivedAt time.Time
+	// Told says the resident is shown the registration number where they
+	// submitted (the bot's dialog edits its summary into it), so no
+	// separate notice goes to them.
+	Told bool
 }
 
 // Direction is a line of work with its own curator and chat.

@@ -15,6 +15,10 @@ type Command struct {
 	// two people pressing the same button at once get one change.
 	Version int
 	Input   Input
+	// Told says the resident is told of this change where they made it
+	// (the bot's dialog shows the registration number in place): no
+	// separate message goes to them.
+	Told bool
 }
 
 // Input is what an event carries besides its name. It is stored in the

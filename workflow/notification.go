@@ -34,7 +34,7 @@ func notifications(a *Appeal, cmd Command, from State, prevDirection string) []N
 	card := n(AudienceCard, a.Direction)
 	var out []Notification
 	resident := func() {
-		if a.ResidentID != 0 {
+		if a.ResidentID != 0 && !cmd.Told {
 			out = append(out, n(AudienceResident, ""))
 		}
 	}

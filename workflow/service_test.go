@@ -234,3 +234,40 @@ func TestEveryStateEventPair(t *testing.T) {
 		}
 	}
 }
+
+// TestSubmitToldInPlaceSendsNoNotice: a resident told the number where
+// they submitted (the bot's dialog) gets no separate notice; the card
+// goes all the same.
+func TestSubmitToldInPlaceSendsNoNotice(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	kinds := func(id int64) map[string]int {
+		rows, err := f.db.Pool().Query(context.Background(), `SELECT kind FROM outbox WHERE appeal_id = $1`, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out := map[string]int{}
+		for rows.Next() {
+			var k string
+			if err := rows.Scan(&k); err != nil {
+				t.Fatal(err)
+			}
+			out[k]++
+		}
+		return out
+	}
+	for _, told := range []bool{false, true} {
+		a, err := f.svc.Submit(context.Background(), workflow.Resident(residentUser), workflow.NewAppeal{
+			Kind: workflow.KindMessage, Source: workflow.SourceBot, Direction: "housing",
+			ResidentID: f.residentID(t, residentUser), Text: "Во дворе дома 5 не вывозят мусор третью неделю",
+			Told: told,
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := kinds(a.ID)
+		if want := map[bool]int{false: 1, true: 0}[told]; got[string(workflow.AudienceResident)] != want || got[string(workflow.AudienceCard)] == 0 {
+			t.Errorf("told=%v: outbox %v, want %d resident notices and a card", told, got, want)
+		}
+	}
+}

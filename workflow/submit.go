@@ -46,7 +46,7 @@ func (s *Service) submit(ctx context.Context, tx Tx, actor Actor, n NewAppeal) (
 		return nil, fmt.Errorf("add attachments: %w", err)
 	}
 	// The deadline rule is the one of the direction the appeal goes to.
-	register := Command{AppealID: a.ID, Event: EventRegister, Actor: System(), Input: Input{Direction: n.Direction}}
+	register := Command{AppealID: a.ID, Event: EventRegister, Actor: System(), Input: Input{Direction: n.Direction}, Told: n.Told}
 	if err := s.apply(ctx, tx, a, register); err != nil {
 		return nil, err
 	}
