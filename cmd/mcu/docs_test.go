@@ -55,7 +55,7 @@ func readDocs(t *testing.T) map[string]*docFile {
 }
 
 var (
-	inlineCode  = regexp.MustCompile("`[^`\n]+`")
+	inlineCode  = regexp.MustCompile("`[^`]+`")
 	htmlComment = regexp.MustCompile(`(?s)<!--.*?-->`)
 )
 
