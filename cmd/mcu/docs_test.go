@@ -228,6 +228,9 @@ func TestDocMCUInvocations(t *testing.T) {
 	seen := map[string]bool{}
 	for _, inv := range invocations {
 		seen[inv.command] = true
+		if inv.command == "help" && len(inv.args) == 0 {
+			continue // run answers it before the commands
+		}
 		if _, ok := commands[inv.command]; !ok {
 			if slices.Contains(pendingCommands, inv.command) {
 				t.Logf("%s: mcu %s is not a command on this branch yet", inv.where, inv.command)
