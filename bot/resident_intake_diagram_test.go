@@ -8,7 +8,7 @@ import (
 	"mcu/internal/readmetest"
 )
 
-// TestReadmeIntakeDiagram keeps the README's diagram of the intake dialog
+// TestReadmeIntakeDiagram keeps docs/resident.md's diagram of the intake dialog
 // in step with its transition table:
 // go test ./bot -run TestReadmeIntakeDiagram -update-readme rewrites it.
 func TestReadmeIntakeDiagram(t *testing.T) {
@@ -16,7 +16,7 @@ func TestReadmeIntakeDiagram(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	readmetest.CheckMermaid(t, "../README.md", "intake", diagram)
+	readmetest.CheckMermaid(t, "../docs/resident.md", "intake", diagram)
 }
 
 func TestIntakeTransitions(t *testing.T) {

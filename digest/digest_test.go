@@ -229,7 +229,7 @@ func (d *district) seed() {
 
 // TestDigestGolden builds the digest of a seeded district at a fixed
 // clock, checks every figure against a count by hand, and compares the
-// text and its buttons with testdata/digest.golden and the README's copy
+// text and its buttons with testdata/digest.golden and docs/digest.md's copy
 // (go test ./digest -update -update-readme rewrites them, and
 // docs/digest-chart.png).
 func TestDigestGolden(t *testing.T) {
@@ -313,7 +313,7 @@ func TestDigestGolden(t *testing.T) {
 		t.Fatal(err)
 	}
 	golden.Check(t, "digest.golden", view(msg))
-	readmetest.CheckBlock(t, "../README.md", "digest", "text", view(msg))
+	readmetest.CheckBlock(t, "../docs/digest.md", "digest", "text", view(msg))
 	checkChart(t, msg.Chart)
 	writeScreenshotPage(t, msg)
 	if !render.FitsCaption(msg.Text) {
@@ -335,7 +335,7 @@ func TestDigestGolden(t *testing.T) {
 }
 
 // checkChart checks that the chart is a PNG of the chart's size and, with
-// -update, writes it to docs/digest-chart.png (the README shows it).
+// -update, writes it to docs/digest-chart.png (docs/digest.md shows it).
 func checkChart(t *testing.T, chart []byte) {
 	t.Helper()
 	img, err := png.Decode(bytes.NewReader(chart))

@@ -51,7 +51,7 @@ func TestPreparedBusiestFollowsChart(t *testing.T) {
 	}
 	if render.FitsCaption(text) {
 		t.Fatalf("the busiest digest with five escalations fits a caption now (%d characters): "+
-			"say so in the README's Digest section and test that it goes as one message", len([]rune(text)))
+			"say so in docs/digest.md and test that it goes as one message", len([]rune(text)))
 	}
 	msg := digest.Message{Text: text, Markup: markup, Chart: chart}
 	for _, note := range []string{"", render.DigestLateNote(now, moscow)} {

@@ -4,7 +4,7 @@
 // (workflow.Observer, transport.UpdateObserver) that Metrics implements,
 // Telegram calls are counted by wrapping the HTTP client's RoundTripper,
 // and what PostgreSQL holds (the outbox, appeals, job runs) is read at
-// scrape time by a collector. The metrics are listed in the README.
+// scrape time by a collector. The metrics are listed in docs/metrics.md.
 package metrics
 
 import (

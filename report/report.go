@@ -7,7 +7,7 @@
 // their states, answers and ratings are as of Options.Now. The big sheets
 // are written with excelize's stream writer while storage streams the
 // rows, and the figures are tallies, so a month of any size is written in
-// about the same memory. README.md, «Monthly report», defines every
+// about the same memory. docs/report.md defines every
 // figure.
 package report
 

@@ -7,7 +7,7 @@ import (
 	"mcu/workflow"
 )
 
-// TestReadmeDiagram keeps the README's Mermaid diagram of the lifecycle in
+// TestReadmeDiagram keeps docs/product.md's Mermaid diagram of the lifecycle in
 // step with the transition table:
 // go test ./workflow -run TestReadmeDiagram -update-readme rewrites it.
 func TestReadmeDiagram(t *testing.T) {
@@ -15,5 +15,5 @@ func TestReadmeDiagram(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	readmetest.CheckMermaid(t, "../README.md", "lifecycle", diagram)
+	readmetest.CheckMermaid(t, "../docs/product.md", "lifecycle", diagram)
 }

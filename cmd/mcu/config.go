@@ -5,6 +5,7 @@ import (
 	"net"
 	"net/url"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -48,11 +49,37 @@ type ConfigError struct {
 
 func (e *ConfigError) Error() string { return e.Var + ": " + e.Problem }
 
+// bad is the configuration error of variable name. Its problem is one
+// line, whatever the wrapped errors hold (pgx, say, writes an attempt per
+// line), since the operator gets exactly one line on stderr.
 func bad(name, format string, args ...any) error {
-	return &ConfigError{Var: name, Problem: fmt.Sprintf(format, args...)}
+	return &ConfigError{Var: name, Problem: oneLine(fmt.Sprintf(format, args...))}
 }
 
-// Defaults (README, Configuration).
+// oneLine joins the lines of s, trimmed, dropping empty and repeated
+// ones: after a line ending in ':' with a space, otherwise with "; ".
+func oneLine(s string) string {
+	var b strings.Builder
+	var seen []string
+	for _, line := range strings.Split(s, "\n") {
+		line = strings.TrimSpace(line)
+		if line == "" || slices.Contains(seen, line) {
+			continue
+		}
+		seen = append(seen, line)
+		switch {
+		case b.Len() == 0:
+		case strings.HasSuffix(b.String(), ":"):
+			b.WriteString(" ")
+		default:
+			b.WriteString("; ")
+		}
+		b.WriteString(line)
+	}
+	return b.String()
+}
+
+// Defaults (docs/configuration.md).
 const (
 	defaultAPIURL      = "https://api.telegram.org"
 	defaultDataDir     = "./data"

@@ -4,7 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"log/slog"
+	"os"
+	"path/filepath"
 	"time"
 
 	"mcu/internal/localpg"
@@ -26,10 +29,16 @@ func openDatabase(ctx context.Context, cfg *Config, logger *slog.Logger) (*datab
 	d := &database{logger: logger}
 	url := cfg.DatabaseURL
 	if url == "" {
+		if err := checkDataDir(cfg.DataDir); err != nil {
+			return nil, err
+		}
 		cluster, err := localpg.Start(ctx, localpg.Options{Dir: cfg.DataDir, Logger: logger})
 		if err != nil {
 			if errors.Is(err, localpg.ErrNoBinaries) {
 				return nil, bad("MCU_DATABASE_URL", "is empty and no local PostgreSQL to start: %v", err)
+			}
+			if errors.Is(err, localpg.ErrDataDir) {
+				return nil, bad("MCU_DATA_DIR", "%v", err)
 			}
 			return nil, fmt.Errorf("start local database in %s: %w", cfg.DataDir, err)
 		}
@@ -53,6 +62,38 @@ func openDatabase(ctx context.Context, cfg *Config, logger *slog.Logger) (*datab
 		return nil, err
 	}
 	return d, nil
+}
+
+// checkDataDir makes sure MCU_DATA_DIR can hold the private cluster
+// before anything starts: it is a directory this process can write in,
+// or, when missing, its nearest existing parent is one (the cluster
+// makes it). Whether the server's own account can reach it (mcu as root)
+// is for localpg to say (ErrDataDir).
+func checkDataDir(dir string) error {
+	probe := dir
+	for {
+		fi, err := os.Stat(probe)
+		if errors.Is(err, fs.ErrNotExist) && filepath.Dir(probe) != probe {
+			probe = filepath.Dir(probe)
+			continue
+		}
+		if err != nil {
+			return bad("MCU_DATA_DIR", "%v", err)
+		}
+		if !fi.IsDir() {
+			return bad("MCU_DATA_DIR", "%s is not a directory", probe)
+		}
+		break
+	}
+	f, err := os.CreateTemp(probe, ".mcu-write-check-*")
+	if err != nil {
+		return bad("MCU_DATA_DIR", "cannot write in %s: %v", probe, err)
+	}
+	name := f.Name()
+	if err := errors.Join(f.Close(), os.Remove(name)); err != nil {
+		return bad("MCU_DATA_DIR", "cannot write in %s: %v", probe, err)
+	}
+	return nil
 }
 
 // close closes the pool, then stops the private cluster if this process

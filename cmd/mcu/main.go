@@ -5,7 +5,7 @@
 //	mcu report    write the monthly report (--month YYYY-MM [--out FILE.xlsx])
 //	mcu digest    send the head's digest now
 //
-// Configuration comes from the environment (see README.md); a bad value
+// Configuration comes from the environment (see docs/configuration.md); a bad value
 // exits with status 2 and one line naming the variable. Each command has
 // a file of its own; Main (main_type.go) is what serve starts and stops.
 package main
@@ -32,7 +32,7 @@ commands:
   report    write the monthly report: report --month YYYY-MM [--out FILE.xlsx]
   digest    send the head's digest now (exit 0 once Telegram accepted it)
 
-configuration is read from MCU_* environment variables; see README.md`
+configuration is read from MCU_* environment variables; see docs/configuration.md`
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)

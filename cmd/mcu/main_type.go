@@ -35,6 +35,7 @@ type Main struct {
 	db        *database
 	registry  *prometheus.Registry // of /metrics; created once in Run
 	metrics   *metrics.Metrics
+	listener  net.Listener // MCU_HTTP_ADDR, taken before anything starts
 	http      *http.Server
 	botReady  atomic.Bool
 	webhook   atomic.Pointer[http.Handler]
@@ -59,6 +60,13 @@ func (m *Main) Run(ctx context.Context) error {
 	}
 	m.errs, m.done = make(chan error, 4), make(chan struct{})
 	cfg, logger := m.Config, m.Logger
+	// The address first: one in use is a configuration error, found
+	// before the private cluster starts.
+	ln, err := net.Listen("tcp", cfg.HTTPAddr)
+	if err != nil {
+		return bad("MCU_HTTP_ADDR", "cannot listen: %v", err)
+	}
+	m.listener = ln
 	db, err := openDatabase(ctx, cfg, logger)
 	if err != nil {
 		return err
@@ -116,6 +124,9 @@ func (m *Main) Close() error {
 		m.stop()
 	}
 	m.parts.Wait()
+	if m.http == nil && m.listener != nil {
+		_ = m.listener.Close() // taken, never served
+	}
 	if m.http != nil {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
@@ -147,13 +158,10 @@ func (m *Main) goPart(name string, run func(context.Context) error, ctx context.
 	})
 }
 
-// startHTTP listens on MCU_HTTP_ADDR and serves health, readiness and
-// the webhook.
+// startHTTP serves health, readiness and the webhook on the listener of
+// MCU_HTTP_ADDR.
 func (m *Main) startHTTP() error {
-	ln, err := net.Listen("tcp", m.Config.HTTPAddr)
-	if err != nil {
-		return bad("MCU_HTTP_ADDR", "cannot listen: %v", err)
-	}
+	ln := m.listener
 	m.http = &http.Server{Handler: httpHandler(m.Config, m.db, &m.botReady, &m.webhook, &m.scheduler, m.registry), ReadHeaderTimeout: 10 * time.Second}
 	go func() {
 		if err := m.http.Serve(ln); !errors.Is(err, http.ErrServerClosed) {

@@ -121,7 +121,7 @@ func TestMetricsLibraryStaysOut(t *testing.T) {
 	}
 }
 
-// programPackages are the packages drawn in the README's diagram: the
+// programPackages are the packages drawn in docs/architecture.md's diagram: the
 // program, not its test helpers.
 var programPackages = []string{
 	"cmd/mcu", "bot", "control", "digest", "transport", "delivery", "schedule", "render", "storage", "tgstate", "outbox",
@@ -129,7 +129,7 @@ var programPackages = []string{
 	"metrics",
 }
 
-// TestReadmeImportDiagram keeps the README's diagram of which package
+// TestReadmeImportDiagram keeps docs/architecture.md's diagram of which package
 // imports which in step with the code:
 // go test ./internal/layout -run TestReadmeImportDiagram -update-readme rewrites it.
 func TestReadmeImportDiagram(t *testing.T) {
@@ -143,7 +143,7 @@ func TestReadmeImportDiagram(t *testing.T) {
 			}
 		}
 	}
-	readmetest.CheckMermaid(t, "../../README.md", "imports", b.String())
+	readmetest.CheckMermaid(t, "../../docs/architecture.md", "imports", b.String())
 }
 
 func node(pkg string) string { return strings.NewReplacer("/", "_").Replace(pkg) }
@@ -188,10 +188,10 @@ func TestRussianOnlyInCatalogue(t *testing.T) {
 	}
 }
 
-// TestReadmeListsEveryPackage: the README's «One package, one job» list
+// TestReadmeListsEveryPackage: docs/architecture.md's «One package, one job» list
 // has a line for every package of the module.
 func TestReadmeListsEveryPackage(t *testing.T) {
-	raw, err := os.ReadFile("../../README.md")
+	raw, err := os.ReadFile("../../docs/architecture.md")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -199,13 +199,13 @@ func TestReadmeListsEveryPackage(t *testing.T) {
 	const start = "One package, one job:\n\n```\n"
 	i := strings.Index(readme, start)
 	if i < 0 {
-		t.Fatal("README.md has no «One package, one job» list")
+		t.Fatal("docs/architecture.md has no «One package, one job» list")
 	}
 	list := "\n" + readme[i+len(start):]
 	list = list[:strings.Index(list, "```\n")]
 	for _, pkg := range local(strings.Fields(goList(t, "./..."))) {
 		if !strings.Contains(list, "\n"+pkg+"/ ") {
-			t.Errorf("the README's package list has no line for %s/", pkg)
+			t.Errorf("the package list of docs/architecture.md has no line for %s/", pkg)
 		}
 	}
 }

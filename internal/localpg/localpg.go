@@ -112,7 +112,7 @@ func Start(ctx context.Context, opts Options) (*Cluster, error) {
 		return nil, err
 	}
 	if err := c.prepareDir(); err != nil {
-		return nil, err
+		return nil, dataDirError{err}
 	}
 	lock, err := flock(ctx, c.lockPath(), syscall.LOCK_EX, opts.StartTimeout)
 	if err != nil {

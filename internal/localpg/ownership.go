@@ -44,6 +44,18 @@ func serverAccount() (*account, error) {
 	return &account{name: u.Username, uid: uint32(uid), gid: uint32(gid), home: u.HomeDir}, nil
 }
 
+// ErrDataDir marks an error of [Start] about the directory itself (it
+// cannot be made, used, or reached by the server's account): the
+// caller's configuration is to blame, not the server.
+var ErrDataDir = errors.New("localpg: the data directory is unusable")
+
+// dataDirError is an error about the data directory; it is [ErrDataDir]
+// and says what the wrapped error says.
+type dataDirError struct{ err error }
+
+func (e dataDirError) Error() string   { return e.err.Error() }
+func (e dataDirError) Unwrap() []error { return []error{e.err, ErrDataDir} }
+
 // prepareDir creates the data directory and the socket directory.
 func (c *Cluster) prepareDir() error {
 	if _, err := os.Stat(c.dir); errors.Is(err, os.ErrNotExist) {
@@ -83,8 +95,8 @@ func (c *Cluster) checkReachable(ctx context.Context) error {
 	}
 	var pathErr *os.PathError
 	if errors.As(err, &pathErr) || errors.Is(err, os.ErrPermission) {
-		return fmt.Errorf("localpg: unable to use the data directory %s: the %q user (uid %d), which runs PostgreSQL because mcu runs as root, cannot reach it (running a program there as that user failed: %w)%s; make every parent directory traversable by it (chmod o+x) or set MCU_DATA_DIR to a directory it can reach",
-			c.dir, c.runAs.name, c.runAs.uid, err, blockingParentHint(c.dir, c.runAs.uid))
+		return dataDirError{fmt.Errorf("localpg: unable to use the data directory %s: the %q user (uid %d), which runs PostgreSQL because mcu runs as root, cannot reach it (running a program there as that user failed: %w)%s; make every parent directory traversable by it (chmod o+x) or set MCU_DATA_DIR to a directory it can reach",
+			c.dir, c.runAs.name, c.runAs.uid, err, blockingParentHint(c.dir, c.runAs.uid))}
 	}
 	return fmt.Errorf("localpg: unable to run %s as %q: %w%s", c.pgctl, c.runAs.name, err, indent("output", string(out)))
 }

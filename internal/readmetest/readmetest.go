@@ -1,6 +1,6 @@
-// Package readmetest keeps generated blocks of README.md (the Mermaid
-// diagrams of state machines, the digest as the head sees it) in step
-// with the code that generates them.
+// Package readmetest keeps generated blocks of the documentation
+// (docs/*.md: the Mermaid diagrams of state machines and of imports, the
+// digest as the head sees it) in step with the code that generates them.
 package readmetest
 
 import (
@@ -11,9 +11,9 @@ import (
 	"testing"
 )
 
-var update = flag.Bool("update-readme", false, "rewrite the README's generated blocks")
+var update = flag.Bool("update-readme", false, "rewrite the generated blocks of the documentation")
 
-// CheckMermaid fails tb unless README.md at path holds diagram between
+// CheckMermaid fails tb unless the Markdown file at path holds diagram between
 // the lines "<!-- name:begin -->" + "```mermaid" and "```" +
 // "<!-- name:end -->". With -update-readme it rewrites the block instead.
 func CheckMermaid(tb testing.TB, path, name, diagram string) {
@@ -21,7 +21,7 @@ func CheckMermaid(tb testing.TB, path, name, diagram string) {
 	CheckBlock(tb, path, name, "mermaid", diagram)
 }
 
-// CheckBlock fails tb unless README.md at path holds body in a fenced
+// CheckBlock fails tb unless the Markdown file at path holds body in a fenced
 // block of language lang (e.g. "mermaid", "text") between the lines
 // "<!-- name:begin -->" and "<!-- name:end -->". With -update-readme it
 // rewrites the block instead.
