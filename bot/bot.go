@@ -42,7 +42,10 @@ type Store interface {
 	HandleUpdate(ctx context.Context, updateID int64, fn func(ctx context.Context) error) error
 	// EnqueueReply writes a handler's reply in one chat to the outbox (in
 	// the update's transaction, with its context).
-	EnqueueReply(ctx context.Context, chatID int64, threadID int, r outbox.Reply) error
+	// It returns the reply's outbox id.
+	EnqueueReply(ctx context.Context, chatID int64, threadID int, r outbox.Reply) (int64, error)
+	// SentMessageIDs returns the messages an outbox row has sent so far.
+	SentMessageIDs(ctx context.Context, outboxID int64) ([]int, error)
 	// FindAppeal returns an appeal by id.
 	FindAppeal(ctx context.Context, id int64) (*workflow.Appeal, error)
 	// FindDirections returns the active directions in order.

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"sync"
 	"time"
 
@@ -80,26 +81,35 @@ func (c *replyContext) Reply(what interface{}, opts ...interface{}) error {
 
 // sendTo keeps a message to chat.
 func (c *replyContext) sendTo(chat *tele.Chat, what interface{}, opts ...interface{}) error {
+	call, thread, err := newMessage(chat, what, opts)
+	if err != nil {
+		return err
+	}
+	c.add(chat.ID, thread, call)
+	return nil
+}
+
+// newMessage is the call that sends what to chat, and its topic.
+func newMessage(chat *tele.Chat, what interface{}, opts []interface{}) (outbox.Call, int, error) {
 	if chat == nil {
-		return tele.ErrBadRecipient
+		return outbox.Call{}, 0, tele.ErrBadRecipient
 	}
 	text, ok := what.(string)
 	if !ok {
-		return fmt.Errorf("%w, not %T", errUnsupportedReply, what)
+		return outbox.Call{}, 0, fmt.Errorf("%w, not %T", errUnsupportedReply, what)
 	}
 	o, err := sendOptions(opts)
 	if err != nil {
-		return err
+		return outbox.Call{}, 0, err
 	}
 	call := outbox.Call{Text: text, ParseMode: string(o.ParseMode)}
 	if o.ReplyTo != nil {
 		call.ReplyTo = o.ReplyTo.ID
 	}
 	if call.Markup, err = markupJSON(o.ReplyMarkup); err != nil {
-		return err
+		return outbox.Call{}, 0, err
 	}
-	c.add(chat.ID, o.ThreadID, call)
-	return nil
+	return call, o.ThreadID, nil
 }
 
 // Edit keeps an edit of the message whose button was pressed.
@@ -162,12 +172,36 @@ func (c *replyContext) Respond(resp ...*tele.CallbackResponse) error {
 func (c *replyContext) enqueue(ctx context.Context, store Store) error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	return c.flush(ctx, store)
+}
+
+// flush enqueues the replies kept so far; c.mu is held.
+func (c *replyContext) flush(ctx context.Context, store Store) error {
 	for _, r := range c.replies {
-		if err := store.EnqueueReply(ctx, r.chatID, r.threadID, outbox.Reply{Calls: r.calls}); err != nil {
+		if _, err := store.EnqueueReply(ctx, r.chatID, r.threadID, outbox.Reply{Calls: r.calls}); err != nil {
 			return err
 		}
 	}
+	c.replies = nil
 	return nil
+}
+
+// sendTracked enqueues a message to chat at once, after the replies kept
+// so far, as an outbox row of its own, and returns the row's id: a prompt
+// whose reply the handler will wait for, or a menu it will edit, is known
+// by its row (see Bot.sentAs), since its message id exists only once the
+// dispatcher has sent it.
+func (c *replyContext) sendTracked(ctx context.Context, store Store, chat *tele.Chat, text string, opts ...interface{}) (int64, error) {
+	call, thread, err := newMessage(chat, text, opts)
+	if err != nil {
+		return 0, err
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if err := c.flush(ctx, store); err != nil {
+		return 0, err
+	}
+	return store.EnqueueReply(ctx, chat.ID, thread, outbox.Reply{Calls: []outbox.Call{call}})
 }
 
 // replyOf returns the replyContext of a handler's context (nil outside
@@ -280,4 +314,27 @@ func (b *Bot) sendTo(c tele.Context, chat *tele.Chat, text string, opts ...inter
 	}
 	_, err := b.tg.Send(chat, text, opts...)
 	return err
+}
+
+// sendTracked sends text to chat as an outbox row of its own and returns
+// the row (see replyContext.sendTracked).
+func (b *Bot) sendTracked(c tele.Context, chat *tele.Chat, text string, opts ...interface{}) (int64, error) {
+	rc := replyOf(c)
+	if rc == nil {
+		return 0, errors.New("bot: a tracked message outside the handling of an update")
+	}
+	return rc.sendTracked(contextOf(c), b.opts.Store, chat, text, opts...)
+}
+
+// sentAs reports whether message msgID of the chat was sent by the outbox
+// row row (a prompt replied to, a menu pressed).
+func (b *Bot) sentAs(ctx context.Context, row int64, msgID int) (bool, error) {
+	if row == 0 {
+		return false, nil
+	}
+	ids, err := b.opts.Store.SentMessageIDs(ctx, row)
+	if err != nil {
+		return false, err
+	}
+	return slices.Contains(ids, msgID), nil
 }

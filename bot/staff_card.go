@@ -291,7 +291,12 @@ func (b *Bot) onMenuClose(c tele.Context) error {
 	if err != nil {
 		return err
 	}
-	if ok && data.MenuID == c.Callback().Message.ID {
+	if ok {
+		if ok, err = b.sentAs(contextOf(c), data.MenuRow, c.Callback().Message.ID); err != nil {
+			return err
+		}
+	}
+	if ok {
 		if err := b.opts.Store.DeleteDialog(contextOf(c), c.Sender().ID, c.Chat().ID); err != nil {
 			return err
 		}

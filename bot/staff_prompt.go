@@ -26,10 +26,11 @@ var promptKinds = map[workflow.Event]string{
 
 // promptData is a staff dialog waiting for a reply to the bot's prompt.
 type promptData struct {
-	AppealID int64                 `json:"appeal_id"`
-	Number   string                `json:"number"`
-	PromptID int                   `json:"prompt_id"`
-	Photos   []workflow.Attachment `json:"photos,omitempty"`
+	AppealID int64  `json:"appeal_id"`
+	Number   string `json:"number"`
+	// PromptRow is the outbox row of the prompt (see Bot.sentAs).
+	PromptRow int64                 `json:"prompt_row"`
+	Photos    []workflow.Attachment `json:"photos,omitempty"`
 	// Text and Album keep a draft sent as an album, which arrives as one
 	// message per photo and is sent with «Отправить проект».
 	Text  string `json:"text,omitempty"`
@@ -66,11 +67,11 @@ func (b *Bot) promptFor(c tele.Context, ev workflow.Event, a *workflow.Appeal, e
 	default:
 		return respond(c, render.TextInvalid)
 	}
-	msg, err := b.sendPrompt(c, text)
+	row, err := b.sendPrompt(c, text)
 	if err != nil {
 		return err
 	}
-	if err := b.saveDialog(ctx, c, promptKinds[ev], "reply", promptData{AppealID: a.ID, Number: num, PromptID: msg.ID, Days: extendBy}); err != nil {
+	if err := b.saveDialog(ctx, c, promptKinds[ev], "reply", promptData{AppealID: a.ID, Number: num, PromptRow: row, Days: extendBy}); err != nil {
 		return err
 	}
 	return respond(c, "")
@@ -78,13 +79,13 @@ func (b *Bot) promptFor(c tele.Context, ev workflow.Event, a *workflow.Appeal, e
 
 // sendPrompt sends a force-reply prompt (HTML, mentioning the user) in
 // the chat of the update: in reply to the pressed message, or to the
-// user's own message.
-func (b *Bot) sendPrompt(c tele.Context, text string) (*tele.Message, error) {
+// user's own message. It returns the prompt's outbox row.
+func (b *Bot) sendPrompt(c tele.Context, text string) (int64, error) {
 	to := c.Message()
 	if c.Callback() != nil {
 		to = c.Callback().Message
 	}
-	return b.tg.Send(c.Chat(), text, &tele.SendOptions{
+	return b.sendTracked(c, c.Chat(), text, &tele.SendOptions{
 		ReplyTo: to, AllowWithoutReply: true, ThreadID: threadOf(to), ParseMode: tele.ModeHTML,
 		ReplyMarkup: &tele.ReplyMarkup{ForceReply: true, Selective: true},
 	})
@@ -124,8 +125,8 @@ func (b *Bot) onStaffReply(c tele.Context) error {
 	if err := json.Unmarshal(d.Data, &data); err != nil {
 		return fmt.Errorf("decode dialog: %w", err)
 	}
-	if data.PromptID != m.ReplyTo.ID {
-		return nil
+	if ok, err := b.sentAs(ctx, data.PromptRow, m.ReplyTo.ID); err != nil || !ok {
+		return err
 	}
 	return b.promptReply(c, d.Kind, data)
 }

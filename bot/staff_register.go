@@ -42,8 +42,11 @@ type registerData struct {
 	// Received is the date the appeal was received (YYYY-MM-DD), when
 	// before the day it is registered.
 	Received string `json:"received,omitempty"`
-	MenuID   int    `json:"menu_id,omitempty"`   // the message with the step's buttons
-	PromptID int    `json:"prompt_id,omitempty"` // the prompt a text step waits a reply to
+	// MenuRow and PromptRow are the outbox rows (see Bot.sentAs) of the
+	// message with the step's buttons and of the prompt a text step waits
+	// a reply to.
+	MenuRow   int64 `json:"menu_row,omitempty"`
+	PromptRow int64 `json:"prompt_row,omitempty"`
 }
 
 // onRegister starts registering an appeal that came by another channel:
@@ -69,14 +72,14 @@ func (b *Bot) onRegister(c tele.Context) error {
 		rows = append(rows, []tele.InlineButton{{Unique: uniqueRegister, Text: render.KindName(k), Data: regKind + "|" + string(k)}})
 	}
 	rows = append(rows, []tele.InlineButton{{Unique: uniqueMenuExit, Text: render.LabelCancel}})
-	menu, err := b.tg.Send(c.Chat(), render.TextRegisterKind, &tele.SendOptions{
+	menu, err := b.sendTracked(c, c.Chat(), render.TextRegisterKind, &tele.SendOptions{
 		ReplyTo: c.Message(), AllowWithoutReply: true, ThreadID: threadOf(c.Message()),
 		ReplyMarkup: &tele.ReplyMarkup{InlineKeyboard: rows},
 	})
 	if err != nil {
 		return err
 	}
-	return b.saveDialog(ctx, c, registerKind, regKind, registerData{MenuID: menu.ID})
+	return b.saveDialog(ctx, c, registerKind, regKind, registerData{MenuRow: menu})
 }
 
 // loadRegister returns the sender's /register dialog in this chat, if any.
@@ -110,7 +113,12 @@ func (b *Bot) onRegisterPress(c tele.Context) error {
 	if err != nil {
 		return err
 	}
-	if !ok || d.State != args[0] || data.MenuID != c.Callback().Message.ID {
+	if ok {
+		if ok, err = b.sentAs(ctx, data.MenuRow, c.Callback().Message.ID); err != nil {
+			return err
+		}
+	}
+	if !ok || d.State != args[0] {
 		return respond(c, render.TextNotYours)
 	}
 	step, value := args[0], args[1]
@@ -143,7 +151,7 @@ func (b *Bot) onRegisterPress(c tele.Context) error {
 		if err != nil {
 			return err
 		}
-		data.PromptID = prompt.ID
+		data.PromptRow = prompt
 		if err := b.saveDialog(ctx, c, registerKind, regText, data); err != nil {
 			return err
 		}
@@ -168,8 +176,8 @@ func (b *Bot) registerReply(c tele.Context, d *tgstate.Dialog) error {
 		return fmt.Errorf("decode dialog: %w", err)
 	}
 	m := c.Message()
-	if m.ReplyTo.ID != data.PromptID {
-		return nil
+	if ok, err := b.sentAs(ctx, data.PromptRow, m.ReplyTo.ID); err != nil || !ok {
+		return err
 	}
 	text := strings.TrimSpace(m.Text)
 	if text == "" {
@@ -200,11 +208,11 @@ func (b *Bot) registerReply(c tele.Context, d *tgstate.Dialog) error {
 	default:
 		return nil
 	}
-	msg, err := b.sendPrompt(c, prompt)
+	row, err := b.sendPrompt(c, prompt)
 	if err != nil {
 		return err
 	}
-	data.PromptID = msg.ID
+	data.PromptRow = row
 	return b.saveDialog(ctx, c, registerKind, next, data)
 }
 
@@ -223,14 +231,14 @@ func (b *Bot) askRegisterDirection(c tele.Context, data registerData) error {
 	rows = append(rows,
 		[]tele.InlineButton{{Unique: uniqueRegister, Text: render.LabelUnknown, Data: regDirection + "|" + regNone}},
 		[]tele.InlineButton{{Unique: uniqueMenuExit, Text: render.LabelCancel}})
-	menu, err := b.tg.Send(c.Chat(), render.TextRegisterDirection, &tele.SendOptions{
+	menu, err := b.sendTracked(c, c.Chat(), render.TextRegisterDirection, &tele.SendOptions{
 		ReplyTo: m, AllowWithoutReply: true, ThreadID: threadOf(m),
 		ReplyMarkup: &tele.ReplyMarkup{InlineKeyboard: rows},
 	})
 	if err != nil {
 		return err
 	}
-	data.MenuID, data.PromptID = menu.ID, 0
+	data.MenuRow, data.PromptRow = menu, 0
 	return b.saveDialog(ctx, c, registerKind, regDirection, data)
 }
 

@@ -3,6 +3,7 @@ package storage
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 
 	"github.com/jackc/pgx/v5"
@@ -15,25 +16,51 @@ import (
 const replyPriority = 0
 
 // EnqueueReply writes a handler's reply in one chat to the outbox, ahead
-// of the bulk: with the context of an update (HandleUpdate), in the
-// update's transaction, so it is sent exactly when the update's effects
-// commit.
-func (db *DB) EnqueueReply(ctx context.Context, chatID int64, threadID int, r outbox.Reply) error {
+// of the bulk, and returns its outbox id: with the context of an update
+// (HandleUpdate), in the update's transaction, so it is sent exactly when
+// the update's effects commit.
+func (db *DB) EnqueueReply(ctx context.Context, chatID int64, threadID int, r outbox.Reply) (int64, error) {
 	if len(r.Calls) == 0 {
-		return nil
+		return 0, nil
 	}
 	payload, err := json.Marshal(r)
 	if err != nil {
-		return fmt.Errorf("storage: unable to encode a reply: %w", err)
+		return 0, fmt.Errorf("storage: unable to encode a reply: %w", err)
 	}
+	var id int64
 	batch := &pgx.Batch{}
-	batch.Queue(`INSERT INTO outbox (chat_id, thread_id, kind, payload, priority) VALUES ($1, $2, $3, $4, $5)`,
-		chatID, threadID, outbox.KindReply, payload, replyPriority)
+	batch.Queue(`INSERT INTO outbox (chat_id, thread_id, kind, payload, priority) VALUES ($1, $2, $3, $4, $5) RETURNING id`,
+		chatID, threadID, outbox.KindReply, payload, replyPriority).QueryRow(func(row pgx.Row) error { return row.Scan(&id) })
 	batch.Queue(`SELECT pg_notify($1, '')`, outboxChannel)
 	if err := db.q(ctx).SendBatch(ctx, batch).Close(); err != nil {
-		return fmt.Errorf("storage: unable to enqueue a reply to chat %d: %w", chatID, mapError(err))
+		return 0, fmt.Errorf("storage: unable to enqueue a reply to chat %d: %w", chatID, mapError(err))
 	}
-	return nil
+	return id, nil
+}
+
+// SentMessageIDs returns the Telegram messages an outbox row has sent so
+// far (none while it waits): how a handler knows its earlier prompt when
+// somebody replies to it. A row being sent right now is waited for (FOR
+// SHARE), so that a press on a message Telegram has just shown is not
+// taken for a press on some other message.
+func (db *DB) SentMessageIDs(ctx context.Context, outboxID int64) ([]int, error) {
+	var raw []byte
+	err := db.q(ctx).QueryRow(ctx, `SELECT parts FROM outbox WHERE id = $1 FOR SHARE`, outboxID).Scan(&raw)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("storage: unable to read outbox message %d: %w", outboxID, err)
+	}
+	var parts map[string]outbox.Part
+	if err := json.Unmarshal(raw, &parts); err != nil {
+		return nil, fmt.Errorf("storage: unable to decode the parts of outbox message %d: %w", outboxID, err)
+	}
+	var ids []int
+	for _, p := range parts {
+		ids = append(ids, p.IDs...)
+	}
+	return ids, nil
 }
 
 // decodeReply reads a reply's payload.
