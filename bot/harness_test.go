@@ -39,6 +39,12 @@ type harness struct {
 	mu  sync.Mutex
 	now time.Time // the clock of the workflow and the bot
 
+	// pace is the clock of Telegram's flood limits, which the test server
+	// keeps and the dispatcher keeps to: virtual time, which the
+	// dispatcher's waits move on at once, so that the limits hold in every
+	// test without a test waiting for them.
+	pace *virtualClock
+
 	operator string // MCU_OPERATOR_NAME
 
 	bot    *bot.Bot
@@ -56,7 +62,9 @@ type harnessOptions struct {
 func newHarness(t *testing.T, opts harnessOptions) *harness {
 	t.Helper()
 	h := &harness{t: t, now: time.Date(2026, 3, 2, 10, 0, 0, 0, moscow), operator: opts.OperatorName}
-	h.srv = telegramtest.MustNew(t, telegramtest.Options{GroupPrivacy: true, Now: h.clock})
+	h.pace = &virtualClock{now: time.Date(2026, 3, 2, 7, 0, 0, 0, time.UTC)}
+	h.srv = telegramtest.MustNew(t, telegramtest.Options{GroupPrivacy: true, Now: h.clock,
+		Limits: telegramtest.Limits{On: true, Now: h.pace.Now}})
 	h.db = dbtest.New(t)
 	h.svc = &workflow.Service{
 		Store: h.db, Calendar: workflow.NewCalendar(nil, nil), Location: moscow,
@@ -118,10 +126,9 @@ func (h *harness) start() {
 	disp := delivery.NewDispatcher(h.db, b.Telegram(), delivery.DispatcherOptions{
 		Location: moscow, Now: h.clock, Logger: logger, Directions: b.Directions,
 		Poll: 50 * time.Millisecond,
-		// The test server keeps no flood limits here, and the tests
-		// press through a card's life faster than a group's 20 a
-		// minute: delivery's own tests cover the pacing.
-		Pace: delivery.PaceOptions{Off: true},
+		// Telegram's limits, in the virtual time of the server's: a wait
+		// is never long enough to put a message off.
+		Pace: delivery.PaceOptions{Now: h.pace.Now, Sleep: h.pace.Sleep, MaxWait: time.Hour},
 	})
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
@@ -218,4 +225,26 @@ func (h *harness) housingTeam() housingTeam {
 	h.grant(team.ivan, workflow.RoleExecutor, "housing")
 	h.grant(team.olga, workflow.RoleCurator, "housing")
 	return team
+}
+
+// virtualClock is time that moves only when something waits on it: Sleep
+// moves it on by the wait and returns at once.
+type virtualClock struct {
+	mu  sync.Mutex
+	now time.Time
+}
+
+// Now returns the virtual time.
+func (v *virtualClock) Now() time.Time {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	return v.now
+}
+
+// Sleep moves the virtual time on by d.
+func (v *virtualClock) Sleep(ctx context.Context, d time.Duration) error {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	v.now = v.now.Add(d)
+	return ctx.Err()
 }
