@@ -20,7 +20,7 @@ import (
 // caption.
 func TestDigestCommand(t *testing.T) {
 	t.Parallel()
-	srv := telegramtest.MustNew(t, telegramtest.Options{})
+	srv := telegramtest.MustNew(t, telegramtest.Options{Limits: telegramtest.Limits{On: true, Now: time.Now}})
 	url := dbtest.URL(t)
 	db, err := storage.Open(t.Context(), url, dbtest.Logger(t))
 	if err != nil {

@@ -183,7 +183,7 @@ func TestMainRunsScheduledJobs(t *testing.T) {
 // fresh Telegram test server and database, on a free HTTP address.
 func serveConfig(t *testing.T) (*telegramtest.Server, string, *Config) {
 	t.Helper()
-	srv := telegramtest.MustNew(t, telegramtest.Options{})
+	srv := telegramtest.MustNew(t, telegramtest.Options{Limits: telegramtest.Limits{On: true, Now: time.Now}})
 	addr := freeAddr(t)
 	cfg, err := LoadConfig(env(map[string]string{
 		"MCU_TELEGRAM_TOKEN": srv.Token, "MCU_TELEGRAM_API_URL": srv.URL,

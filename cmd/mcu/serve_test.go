@@ -76,7 +76,7 @@ func startServe(t *testing.T, env ...string) *serveProcess {
 	t.Helper()
 	bin := buildMCU(t)
 	p := &serveProcess{
-		srv:    telegramtest.MustNew(t, telegramtest.Options{}),
+		srv:    telegramtest.MustNew(t, telegramtest.Options{Limits: telegramtest.Limits{On: true, Now: time.Now}}),
 		addr:   freeAddr(t),
 		exited: make(chan error, 1),
 		stderr: &bytes.Buffer{},
