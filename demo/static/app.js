@@ -142,8 +142,9 @@ function messageHTML(m, chat) {
 
 function renderMessages(chat) {
   const box = $("messages");
-  const atBottom = box.scrollHeight - box.scrollTop - box.clientHeight < 40;
+  let atBottom = box.scrollHeight - box.scrollTop - box.clientHeight < 40;
   if (state.renderedChat !== chat.id + "/" + state.person) {
+    atBottom = true; // a chat opens at its newest message
     box.innerHTML = "";
     state.rendered = new Map();
     state.renderedChat = chat.id + "/" + state.person;
@@ -176,7 +177,7 @@ function renderMessages(chat) {
   box.querySelectorAll(".msg").forEach((el) => {
     if (!seen.has(Number(el.dataset.id))) { el.remove(); state.rendered.delete(Number(el.dataset.id)); }
   });
-  if (atBottom || state.scrollNext) { box.scrollTop = box.scrollHeight; state.scrollNext = false; }
+  if (atBottom || state.scrollNext) { state.stick = true; state.scrollNext = false; }
 }
 
 function renderKeyboard(chat) {
@@ -221,9 +222,13 @@ function render() {
   const chat = currentChat();
   renderChats();
   if (!chat) return;
+  const box = $("messages");
+  const atBottom = box.scrollHeight - box.scrollTop - box.clientHeight < 40;
   renderMessages(chat);
   renderKeyboard(chat);
   renderComposer(chat);
+  if (atBottom || state.stick) box.scrollTop = box.scrollHeight;
+  state.stick = false;
 }
 
 // --- what the persona does ---------------------------------------------
