@@ -227,7 +227,7 @@ function render() {
   renderMessages(chat);
   renderKeyboard(chat);
   renderComposer(chat);
-  if (atBottom || state.stick) box.scrollTop = box.scrollHeight;
+  if (atBottom || state.stick) { box.scrollTop = box.scrollHeight; state.pinned = true; }
   state.stick = false;
 }
 
@@ -289,6 +289,16 @@ $("messages").addEventListener("click", async (e) => {
     btn.disabled = false;
   }
 });
+
+// A chat pinned to its newest message stays so while photos load.
+state.pinned = true;
+$("messages").addEventListener("scroll", () => {
+  const box = $("messages");
+  state.pinned = box.scrollHeight - box.scrollTop - box.clientHeight < 40;
+});
+$("messages").addEventListener("load", (e) => {
+  if (e.target.tagName === "IMG" && state.pinned) $("messages").scrollTop = $("messages").scrollHeight;
+}, true);
 
 $("send").onclick = async () => {
   const text = $("input").value;
