@@ -6,6 +6,9 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
+	"image"
+	"image/color"
+	"image/png"
 	"net/http"
 	"net/url"
 	"os"
@@ -44,6 +47,7 @@ type demoProcess struct {
 	out    *lockedBuffer
 	stderr *bytes.Buffer
 	took   time.Duration // from start to the page answering
+	ready  time.Duration // from start to the world seeded and the address printed
 }
 
 // startDemo starts mcu demo (with args) and waits for its page.
@@ -70,6 +74,14 @@ func startDemo(t *testing.T, bin, dir, addr string, args ...string) *demoProcess
 	waitHTTP(t, "http://"+addr+"/", http.StatusOK, 60*time.Second)
 	p.took = time.Since(start)
 	waitHTTP(t, "http://"+addr+"/readyz", http.StatusOK, 30*time.Second)
+	// The world is seeded (on a first start) before mcu demo says it runs.
+	for deadline := time.Now().Add(60 * time.Second); !strings.Contains(p.out.String(), "mcu demo is running"); {
+		if time.Now().After(deadline) {
+			t.Fatalf("mcu demo did not say it runs within 60 s; it printed:\n%s", p.out.String())
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	p.ready = time.Since(start)
 	return p
 }
 
@@ -194,6 +206,34 @@ func (b *browser) write(text string) {
 	}
 }
 
+// upload sends a photo from the file at path, as the 📎 button does.
+func (b *browser) upload(path string) {
+	b.t.Helper()
+	if err := chromedp.Do(b.ctx, chromedp.SetUploadFiles(chromedp.ID("photo"), []string{path}, chromedp.NodeReady)); err != nil {
+		b.t.Fatalf("upload %s: %v", path, err)
+	}
+}
+
+// photoFile writes a 640×480 PNG for the resident to upload.
+func photoFile(t *testing.T) string {
+	t.Helper()
+	img := image.NewRGBA(image.Rect(0, 0, 640, 480))
+	for y := range 480 {
+		for x := range 640 {
+			img.Set(x, y, color.RGBA{uint8(x / 3), uint8(y / 2), 180, 255})
+		}
+	}
+	var buf bytes.Buffer
+	if err := png.Encode(&buf, img); err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "gorka.png")
+	if err := os.WriteFile(path, buf.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
 // screenshot saves what the page shows as the next numbered PNG.
 func (b *browser) screenshot(name string) []byte {
 	b.t.Helper()
@@ -226,7 +266,8 @@ func TestDemoInBrowser(t *testing.T) {
 	bin := buildMCU(t)
 	dir, addr := demoDataDir(t), freeAddr(t)
 	demo := startDemo(t, bin, dir, addr, "--reset")
-	t.Logf("mcu demo --reset: the page answered %s after the start", demo.took.Round(time.Millisecond))
+	t.Logf("mcu demo --reset: the page answered %s after the start, the world was seeded after %s",
+		demo.took.Round(time.Millisecond), demo.ready.Round(time.Millisecond))
 
 	b := newBrowser(t)
 	if err := chromedp.Do(b.ctx, chromedp.Navigate("http://"+addr+"/")); err != nil {
@@ -243,6 +284,8 @@ func TestDemoInBrowser(t *testing.T) {
 	b.key("Новое сообщение")
 	b.press("ЖКХ", "")
 	b.write("Во дворе сломана горка, торчит арматура")
+	b.upload(photoFile(t))
+	b.until("the photo in the chat", `document.querySelector("#messages .msg.out img.photo")?.complete === true`)
 	b.press("Дальше", "")
 	b.key("📍 Отправить геопозицию")
 	b.until("the location dialog", `document.getElementById("locdialog").open`)
@@ -260,6 +303,7 @@ func TestDemoInBrowser(t *testing.T) {
 
 	// The housing curator takes it in the direction's group and answers.
 	b.person("curator")
+	b.until("the resident's photo in the group", `[...document.querySelectorAll("#messages img.photo")].some(i => i.naturalWidth === 640)`)
 	b.press("Взять в работу", number)
 	b.press("Подготовить ответ", number)
 	b.until("the force-reply prompt", `!document.getElementById("replybar").hidden`)
