@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 
 	"mcu/delivery"
@@ -54,10 +55,9 @@ func runDemo(ctx context.Context, args []string, getenv func(string) string, log
 		dir = defaultDemoDir
 	}
 	if *reset {
-		if err := os.RemoveAll(dir); err != nil {
-			return fmt.Errorf("reset %s: %w", dir, err)
+		if err := resetDemo(ctx, dir, logger); err != nil {
+			return err
 		}
-		logger.Info("demo reset", "data_dir", dir)
 	}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return fmt.Errorf("demo data directory: %w", err)
@@ -191,4 +191,29 @@ func (m *Main) digestNow(ctx context.Context) error {
 // printDemo says where the page is and what to try there.
 func printDemo(w io.Writer, addr string) {
 	fmt.Fprint(w, demo.Welcome("http://"+addr+"/"))
+}
+
+// resetDemo deletes the demo's data directory. A directory a running mcu
+// uses is refused; a server left running by an mcu that is gone (killed)
+// is stopped first, as the next start would adopt and stop it.
+func resetDemo(ctx context.Context, dir string, logger *slog.Logger) error {
+	if f, err := os.Open(filepath.Join(dir, ".localpg.users")); err == nil {
+		busy := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB) != nil
+		f.Close()
+		if busy {
+			return bad("--reset", "%s is in use by a running mcu demo: stop it (Ctrl-C) first", dir)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(dir, "postgres", "postmaster.pid")); err == nil {
+		if c, err := localpg.Start(ctx, localpg.Options{Dir: dir, Logger: logger}); err == nil {
+			if err := c.Stop(ctx); err != nil {
+				logger.Warn("demo reset: stop the old database", "error", err)
+			}
+		}
+	}
+	if err := os.RemoveAll(dir); err != nil {
+		return fmt.Errorf("reset %s: %w", dir, err)
+	}
+	logger.Info("demo reset", "data_dir", dir)
+	return nil
 }
