@@ -86,13 +86,29 @@ func (p *Page) Handler() http.Handler {
 	mux.HandleFunc("GET /api/chats", p.chats)
 	mux.HandleFunc("GET /api/events", p.events)
 	mux.HandleFunc("GET /api/file/{id}", p.file)
-	mux.HandleFunc("POST /api/send", p.send)
-	mux.HandleFunc("POST /api/press", p.press)
-	mux.HandleFunc("POST /api/photo", p.photo)
-	mux.HandleFunc("POST /api/location", p.location)
-	mux.HandleFunc("POST /api/contact", p.contact)
-	mux.HandleFunc("POST /api/digest", p.digest)
+	mux.HandleFunc("POST /api/send", ownPage(p.send))
+	mux.HandleFunc("POST /api/press", ownPage(p.press))
+	mux.HandleFunc("POST /api/photo", ownPage(p.photo))
+	mux.HandleFunc("POST /api/location", ownPage(p.location))
+	mux.HandleFunc("POST /api/contact", ownPage(p.contact))
+	mux.HandleFunc("POST /api/digest", ownPage(p.digest))
 	return mux
+}
+
+// ActionHeader must be set (to "1") on the page's POSTs. A browser sends
+// a custom header cross-origin only after a CORS preflight, which the
+// page refuses: another site open in the same browser cannot act as
+// the demo's people.
+const ActionHeader = "X-MCU-Demo"
+
+func ownPage(h http.HandlerFunc) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		if r.Header.Get(ActionHeader) != "1" {
+			http.Error(w, ActionHeader+" header missing", http.StatusForbidden)
+			return
+		}
+		h(w, r)
+	}
 }
 
 // personView is a persona as the page's picker lists it.

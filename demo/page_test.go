@@ -70,7 +70,13 @@ func chatsOf(t *testing.T, web *httptest.Server, person string) chatsView {
 
 func postForm(t *testing.T, web *httptest.Server, path string, form url.Values) *http.Response {
 	t.Helper()
-	resp, err := http.PostForm(web.URL+path, form)
+	req, err := http.NewRequest(http.MethodPost, web.URL+path, strings.NewReader(form.Encode()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set(ActionHeader, "1")
+	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -114,6 +120,16 @@ func TestPageShowsTheChat(t *testing.T) {
 	}
 	if resp := postForm(t, web, "/api/send", url.Values{"person": {"resident"}, "chat": {strconv.FormatInt(w.TriageChat().ID, 10)}, "text": {"x"}}); resp.StatusCode != http.StatusForbidden {
 		t.Fatalf("the resident wrote into the triage group: %s", resp.Status)
+	}
+	// A form another site posts (no header: a CORS preflight would be
+	// needed for one) does nothing.
+	forged, err := http.PostForm(web.URL+"/api/send", url.Values{"person": {"resident"}, "chat": {chat}, "text": {"forged"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	forged.Body.Close()
+	if forged.StatusCode != http.StatusForbidden || len(srv.History(resident.ID)) != 4 {
+		t.Fatalf("a post without %s: %s, history %v", ActionHeader, forged.Status, srv.History(resident.ID))
 	}
 }
 

@@ -66,8 +66,7 @@ func runDemo(ctx context.Context, args []string, getenv func(string) string, log
 	if err != nil {
 		return err
 	}
-	srv, err := telegramtest.New(telegramtest.Options{BotUsername: "mcu_demo_bot", BotFirstName: world.BotName,
-		WaitTimeout: 5 * time.Second})
+	srv, err := telegramtest.New(telegramtest.Options{BotUsername: "mcu_demo_bot", BotFirstName: world.BotName})
 	if err != nil {
 		return err
 	}

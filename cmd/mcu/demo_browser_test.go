@@ -20,6 +20,8 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
+
+	"mcu/demo"
 )
 
 var updateScreenshot = flag.Bool("update-screenshot", false, "rewrite docs/demo.png from the browser test of mcu demo")
@@ -265,9 +267,9 @@ func TestDemoInBrowser(t *testing.T) {
 	}
 	bin := buildMCU(t)
 	dir, addr := demoDataDir(t), freeAddr(t)
-	demo := startDemo(t, bin, dir, addr, "--reset")
+	proc := startDemo(t, bin, dir, addr, "--reset")
 	t.Logf("mcu demo --reset: the page answered %s after the start, the world was seeded after %s",
-		demo.took.Round(time.Millisecond), demo.ready.Round(time.Millisecond))
+		proc.took.Round(time.Millisecond), proc.ready.Round(time.Millisecond))
 
 	b := newBrowser(t)
 	if err := chromedp.Do(b.ctx, chromedp.Navigate("http://"+addr+"/")); err != nil {
@@ -325,8 +327,8 @@ func TestDemoInBrowser(t *testing.T) {
 		}
 	}
 
-	if !strings.Contains(demo.out.String(), "http://"+addr+"/") {
-		t.Errorf("mcu demo did not print its address; it printed:\n%s", demo.out.String())
+	if !strings.Contains(proc.out.String(), "http://"+addr+"/") {
+		t.Errorf("mcu demo did not print its address; it printed:\n%s", proc.out.String())
 	}
 
 	// «Сводка сейчас»: the head's digest arrives in the head's chat.
@@ -341,15 +343,15 @@ func TestDemoInBrowser(t *testing.T) {
 	// mcu demo restarts; meanwhile the resident answers «Да» (through the
 	// page's API, as another tab would): the page reconnects by itself and
 	// shows it without a reload.
-	demo.stop(t)
+	proc.stop(t)
 	b.until("the page notices the demo is gone", `document.body.dataset.live === "0"`)
-	demo = startDemo(t, bin, dir, addr)
-	t.Logf("mcu demo (second start): the page answered %s after the start", demo.took.Round(time.Millisecond))
+	proc = startDemo(t, bin, dir, addr)
+	t.Logf("mcu demo (second start): the page answered %s after the start", proc.took.Round(time.Millisecond))
 	pressOverAPI(t, addr, "resident", "Да")
 	b.until("the page is live again", `document.body.dataset.live === "1"`)
 	b.shows("закрыто")
 	b.screenshot("after-restart")
-	demo.stop(t)
+	proc.stop(t)
 }
 
 // pressOverAPI presses the inline button text on the newest message of the
@@ -377,8 +379,14 @@ func pressOverAPI(t *testing.T, addr, person, text string) {
 	for _, c := range view.Chats {
 		for i := len(c.Messages) - 1; i >= 0 && c.Private; i-- {
 			if m := c.Messages[i]; hasButton(m.Buttons, text) {
-				r, err := http.PostForm("http://"+addr+"/api/press", url.Values{"person": {person}, "chat": {fmt.Sprint(c.ID)},
-					"message": {fmt.Sprint(m.ID)}, "button": {text}})
+				form := url.Values{"person": {person}, "chat": {fmt.Sprint(c.ID)}, "message": {fmt.Sprint(m.ID)}, "button": {text}}
+				req, err := http.NewRequest(http.MethodPost, "http://"+addr+"/api/press", strings.NewReader(form.Encode()))
+				if err != nil {
+					t.Fatal(err)
+				}
+				req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+				req.Header.Set(demo.ActionHeader, "1")
+				r, err := http.DefaultClient.Do(req)
 				if err != nil {
 					t.Fatal(err)
 				}

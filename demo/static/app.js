@@ -35,7 +35,7 @@ async function post(path, fields, form) {
   const body = form || new URLSearchParams();
   body.set("person", state.person);
   for (const [k, v] of Object.entries(fields)) body.set(k, v);
-  const resp = await fetch(path, { method: "POST", body });
+  const resp = await fetch(path, { method: "POST", body, headers: { "X-MCU-Demo": "1" } });
   if (!resp.ok) {
     const text = await resp.text();
     toast(text.trim() || resp.statusText, true);
