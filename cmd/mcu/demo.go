@@ -27,9 +27,6 @@ const defaultDemoDir = "./data/demo"
 // findPostgres finds initdb and pg_ctl; tests replace it.
 var findPostgres = localpg.FindBinaries
 
-// demoOut is where mcu demo prints its address and what to try.
-var demoOut io.Writer = os.Stdout
-
 // runDemo is mcu demo: the bot as mcu serve runs it, with its private
 // cluster under MCU_DATA_DIR (default ./data/demo), against the Telegram
 // test server on a free loopback port instead of Telegram, and a page at
@@ -109,7 +106,7 @@ func runDemo(ctx context.Context, args []string, getenv func(string) string, log
 	if err := m.seedOnce(ctx, world, page, srv, dir); err != nil {
 		return errors.Join(err, stop())
 	}
-	printDemo(demoOut, cfg.HTTPAddr)
+	fmt.Fprint(os.Stdout, demo.Welcome("http://"+cfg.HTTPAddr+"/"))
 	select {
 	case <-ctx.Done():
 	case <-m.Done():
@@ -185,11 +182,6 @@ func (m *Main) digestNow(ctx context.Context) error {
 	}
 	_, err = toHeadAndLeader(ctx, m.db, p)
 	return err
-}
-
-// printDemo says where the page is and what to try there.
-func printDemo(w io.Writer, addr string) {
-	fmt.Fprint(w, demo.Welcome("http://"+addr+"/"))
 }
 
 // resetDemo deletes the demo's data directory. A directory a running mcu
