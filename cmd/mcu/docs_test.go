@@ -205,7 +205,7 @@ func isShell(lang string) bool { return lang == "sh" || lang == "bash" || lang =
 
 // pendingCommands are documented commands that another branch adds; the
 // documentation may name them before they are merged.
-var pendingCommands = []string{"demo"}
+var pendingCommands = []string{}
 
 // TestDocMCUInvocations: every «mcu <command> …» the documentation shows
 // — in shell blocks, and in inline code that starts with it — names a
@@ -321,6 +321,10 @@ func checkArgs(command string, args []string) error {
 	case "report":
 		_, err := parseReportFlags(plain)
 		return err
+	case "demo":
+		if len(plain) > 1 || (len(plain) == 1 && plain[0] != "--reset") {
+			return &ConfigError{Var: "mcu demo", Problem: "takes only --reset"}
+		}
 	default:
 		if len(plain) > 0 {
 			return &ConfigError{Var: "mcu " + command, Problem: "takes no arguments"}

@@ -4,6 +4,7 @@
 //	mcu migrate   apply database migrations and exit
 //	mcu report    write the monthly report (--month YYYY-MM [--out FILE.xlsx])
 //	mcu digest    send the head's digest now
+//	mcu demo      the bot against a built-in Telegram, with a web page (--reset)
 //
 // Configuration comes from the environment (see docs/configuration.md); a bad value
 // exits with status 2 and one line naming the variable. Each command has
@@ -31,6 +32,8 @@ commands:
   migrate   apply database migrations and exit
   report    write the monthly report: report --month YYYY-MM [--out FILE.xlsx]
   digest    send the head's digest now (exit 0 once Telegram accepted it)
+  demo      try it without Telegram: the bot against a built-in Telegram, a web page
+            to play the resident and the staff, a seeded world: demo [--reset]
 
 configuration is read from MCU_* environment variables; see docs/configuration.md`
 
@@ -51,6 +54,7 @@ var commands = map[string]command{
 	"migrate": withoutArgs(migrate),
 	"report":  writeReport,
 	"digest":  sendDigest,
+	"demo":    runDemo,
 }
 
 // withoutArgs makes a command of one that takes no arguments (and, as

@@ -31,6 +31,13 @@ type Main struct {
 	Now    func() time.Time // default time.Now
 	// Jobs returns the scheduled jobs; default defaultJobs (jobs.go).
 	Jobs func(JobDeps) []schedule.Job
+	// Page, when set, is served at MCU_HTTP_ADDR besides /healthz,
+	// /readyz and /metrics (mcu demo's page).
+	Page http.Handler
+	// Pace, when set, replaces the dispatcher's pacing (by default
+	// MCU_SEND_PER_SECOND and Telegram's limits per chat); mcu demo's
+	// Telegram has no flood limits.
+	Pace *delivery.PaceOptions
 
 	db        *database
 	registry  *prometheus.Registry // of /metrics; created once in Run
@@ -90,9 +97,12 @@ func (m *Main) Run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	pace := delivery.PaceOptions{PerSecond: cfg.SendPerSecond}
+	if m.Pace != nil {
+		pace = *m.Pace
+	}
 	disp := delivery.NewDispatcher(db, b.Telegram(), delivery.DispatcherOptions{
-		Location: cfg.Location, Logger: logger, Directions: b.Directions, Admins: cfg.AdminIDs,
-		Pace: delivery.PaceOptions{PerSecond: cfg.SendPerSecond},
+		Location: cfg.Location, Logger: logger, Directions: b.Directions, Admins: cfg.AdminIDs, Pace: pace,
 	})
 	sched, err := schedule.New(db, m.Jobs(JobDeps{Config: cfg, DB: db.DB, Service: svc, Calendar: svc.Calendar.(*workflow.Calendar), Bot: b, Logger: logger, Now: m.Now}),
 		schedule.Options{Location: cfg.Location, Now: m.Now, Logger: logger})
@@ -162,7 +172,16 @@ func (m *Main) goPart(name string, run func(context.Context) error, ctx context.
 // MCU_HTTP_ADDR.
 func (m *Main) startHTTP() error {
 	ln := m.listener
-	m.http = &http.Server{Handler: httpHandler(m.Config, m.db, &m.botReady, &m.webhook, &m.scheduler, m.registry), ReadHeaderTimeout: 10 * time.Second}
+	h := httpHandler(m.Config, m.db, &m.botReady, &m.webhook, &m.scheduler, m.registry)
+	if m.Page != nil {
+		mux := http.NewServeMux()
+		mux.Handle("/", m.Page)
+		for _, path := range []string{"/healthz", "/readyz", "/metrics"} {
+			mux.Handle(path, h)
+		}
+		h = mux
+	}
+	m.http = &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
 	go func() {
 		if err := m.http.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
 			m.errs <- fmt.Errorf("http: %w", err)

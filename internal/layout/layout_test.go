@@ -43,6 +43,7 @@ var allowed = map[string][]string{
 	"control":               {"render", "outbox", "workflow"},
 	"metrics":               {"workflow"},
 	"cmd/mcu":               {"*"},
+	"demo":                  {"storage", "workflow", "render", "internal/telegramtest", "tgstate", "outbox", "reportrow", "migrations", "schedule", "internal/backoff", "internal/redact"},
 	"internal/layout":       {},
 	"internal/dbtest":       {"storage", "migrations", "workflow", "tgstate", "outbox", "reportrow", "schedule", "internal/backoff", "internal/redact"},
 	"internal/readmetest":   {},
