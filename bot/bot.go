@@ -46,6 +46,9 @@ type Store interface {
 	EnqueueReply(ctx context.Context, chatID int64, threadID int, r outbox.Reply) (int64, error)
 	// SentMessageIDs returns the messages an outbox row has sent so far.
 	SentMessageIDs(ctx context.Context, outboxID int64) ([]int, error)
+	// PostListedCard asks for the card of an appeal listed in a chat; false
+	// when it is not listed there.
+	PostListedCard(ctx context.Context, appealID, chatID int64) (bool, error)
 	// FindAppeal returns an appeal by id.
 	FindAppeal(ctx context.Context, id int64) (*workflow.Appeal, error)
 	// FindDirections returns the active directions in order.

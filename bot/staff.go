@@ -86,6 +86,7 @@ func (b *Bot) staffHandlers() map[string]tele.HandlerFunc {
 		"\f" + uniqueDraftSend:         b.onDraftSend,
 		"\f" + uniqueExtendBy:          b.onExtendPress,
 		"\f" + render.UniqueDigestCard: b.onDigestCard,
+		"\f" + render.UniqueCardPost:   b.onCardPost,
 	}
 	for _, ev := range render.CardEvents() {
 		h["\f"+string(ev)] = b.onCardButton(ev)

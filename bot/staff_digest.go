@@ -1,6 +1,8 @@
 package bot
 
 import (
+	"strconv"
+
 	tele "gopkg.in/telebot.v3"
 
 	"mcu/outbox"
@@ -81,4 +83,43 @@ func (b *Bot) onDigest(c tele.Context) error {
 	}
 	b.logger.InfoContext(ctx, "digest asked for", "chat_id", bnd.ChatID, "by", c.Sender().ID)
 	return nil
+}
+
+// onCardPost answers a press of a button in a list of new cards (data:
+// the appeal's id; see delivery's card lists): the appeal's full card,
+// with its photos, goes to the chat, where it is then edited in place
+// like any card. Whoever may see the appeal may ask for it; anyone else
+// «Недостаточно прав.».
+func (b *Bot) onCardPost(c tele.Context) error {
+	ctx := contextOf(c)
+	args := c.Args()
+	if len(args) != 1 {
+		return respond(c, render.TextInvalid)
+	}
+	id, err := strconv.ParseInt(args[0], 10, 64)
+	if err != nil {
+		return respond(c, render.TextInvalid)
+	}
+	grants, err := b.grants(ctx, c.Sender().ID)
+	if err != nil {
+		return err
+	}
+	if len(grants) == 0 {
+		return respond(c, render.TextForbidden)
+	}
+	a, err := b.opts.Store.FindAppeal(ctx, id)
+	if err != nil {
+		return respond(c, b.answer(ctx, err))
+	}
+	if !workflow.SeesAppeal(grants, a) {
+		return respond(c, render.TextForbidden)
+	}
+	posted, err := b.opts.Store.PostListedCard(ctx, id, c.Chat().ID)
+	if err != nil {
+		return err
+	}
+	if !posted {
+		return respond(c, render.TextCardPosted)
+	}
+	return respond(c, "")
 }

@@ -59,6 +59,10 @@ type DispatcherOptions struct {
 	Directions func(ctx context.Context) (map[string]string, error)
 	// Pace are the flood limits the dispatcher keeps to (see pace.go).
 	Pace PaceOptions
+	// ListAfter is how far behind a group may fall: when its queue holds
+	// more than it can send in that long, its new cards go as one list
+	// (see cardlist.go). Default 2m.
+	ListAfter time.Duration
 }
 
 // Dispatcher sends what the workflow enqueued in the outbox: in order per
@@ -91,6 +95,9 @@ func NewDispatcher(queue Outbox, tg Messenger, opts DispatcherOptions) *Dispatch
 	}
 	if opts.MaxBackoff <= 0 {
 		opts.MaxBackoff = 5 * time.Minute
+	}
+	if opts.ListAfter <= 0 {
+		opts.ListAfter = 2 * time.Minute
 	}
 	if opts.Location == nil {
 		opts.Location = time.UTC
@@ -363,6 +370,10 @@ func (d *Dispatcher) sendCard(ctx context.Context, chat *tele.Chat, opts *tele.S
 	if p := d.dirs.Load(); p != nil {
 		dirs = *p
 	}
+	if m.CardMessageID == 0 && m.CardListedIn != 0 {
+		// Listed: the card waits until somebody asks for it in the list.
+		return outbox.Outcome{}, nil
+	}
 	text, markup := render.Card(cardView(m), dirs, d.opts.Location, d.opts.Now())
 	if m.CardMessageID != 0 {
 		if err := d.pace.wait(ctx, m.ChatID, 1); err != nil {
@@ -379,6 +390,12 @@ func (d *Dispatcher) sendCard(ctx context.Context, chat *tele.Chat, opts *tele.S
 	} else if !render.CardBelongs(m.Appeal, m.ChatDirection) {
 		// Not this chat's appeal and no card here to update.
 		return outbox.Outcome{}, nil
+	}
+	if list := d.listInstead(m); len(list) > 1 {
+		if o, ok, err := d.sendList(ctx, chat, opts, m, run, list, dirs); err != nil || ok {
+			return o, err
+		}
+		// Telegram refused the list: the card goes as usual.
 	}
 	// The media are sent with the chat's first card of the appeal; a card
 	// sent anew replies to them. m.CardMediaIDs is written only with a

@@ -47,6 +47,23 @@ type Message struct {
 	// Parts are the parts of this message done on earlier attempts, by
 	// key: a retry skips them and resumes at the first part not done.
 	Parts map[string]Part
+
+	// CardListedIn is the list message that shows the appeal in ChatID
+	// instead of a card (0 when none): the card waits until somebody asks
+	// for it from the list.
+	CardListedIn int
+	// Backlog and Waiting are loaded for a group's new card only: the
+	// Telegram messages the chat's queue holds (this one's included), and
+	// the new cards waiting in it, this one first, which a chat that
+	// cannot keep up gets as one list.
+	Backlog int
+	Waiting []Waiting
+}
+
+// Waiting is a new card waiting in a chat's queue.
+type Waiting struct {
+	OutboxID int64
+	Appeal   *workflow.Appeal
 }
 
 // Part is what became of one part of a message (one Telegram message or
@@ -91,8 +108,19 @@ type Outcome struct {
 	// Alert, when set, tells the admins about this chat, at most once
 	// per chat and day.
 	Alert *Alert
+	// Listed, when set, says the chat's new cards went as one list
+	// message: the outbox rows merged into it are done, their appeals
+	// listed there.
+	Listed *Listed
 	// Err is what went wrong, recorded with the message.
 	Err error
+}
+
+// Listed is a list message that took the place of new cards.
+type Listed struct {
+	MessageID int
+	OutboxIDs []int64 // the rows merged, the claimed one included
+	AppealIDs []int64
 }
 
 // Alert is a prepared message for the admins' private chats about a

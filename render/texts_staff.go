@@ -459,3 +459,20 @@ func receivedLine(a *workflow.Appeal, loc *time.Location) string {
 	}
 	return line + "\n"
 }
+
+// The list of new cards in a chat that cannot keep up (cardlist.go).
+const (
+	textCardListWhy = "Новых обращений больше, чем Telegram позволяет быстро показать в группе, поэтому они собраны в список. Нажмите номер, чтобы открыть карточку с фото."
+	// TextCardPosted answers a press of a list's button whose card is in
+	// the chat already.
+	TextCardPosted = "Карточка этого обращения уже в чате."
+)
+
+// cardListTitle is the first line of a list of n new cards in the chat
+// of the direction named chat ("" for the triage chat).
+func cardListTitle(chat string, n int) string {
+	if chat == "" {
+		return fmt.Sprintf("Новые обращения на распределение: %d", n)
+	}
+	return fmt.Sprintf("Новые обращения по направлению «%s»: %d", chat, n)
+}

@@ -169,10 +169,16 @@ func (t *Tx) loadOutboxContext(ctx context.Context, m *outbox.Message) error {
 			return err
 		}
 		m.Appeal = a
-		err = t.tx.QueryRow(ctx, `SELECT message_id, media_ids FROM cards WHERE appeal_id = $1 AND chat_id = $2`,
-			id, m.ChatID).Scan(&m.CardMessageID, &m.CardMediaIDs)
-		if err != nil && !errors.Is(err, pgx.ErrNoRows) {
+		err = t.tx.QueryRow(ctx, `SELECT message_id, media_ids, listed_in FROM cards WHERE appeal_id = $1 AND chat_id = $2`,
+			id, m.ChatID).Scan(&m.CardMessageID, &m.CardMediaIDs, &m.CardListedIn)
+		newCard := errors.Is(err, pgx.ErrNoRows)
+		if err != nil && !newCard {
 			return fmt.Errorf("storage: unable to find card of appeal %d: %w", id, err)
+		}
+		if newCard && m.Notification.Audience == workflow.AudienceCard && m.ChatID < 0 {
+			if err := t.loadWaiting(ctx, m); err != nil {
+				return err
+			}
 		}
 		switch {
 		case m.Notification.Audience == workflow.AudienceCard:
@@ -281,7 +287,7 @@ func (t *Tx) finishOutbox(ctx context.Context, m outbox.Message, o outbox.Outcom
 	if (o.CardMessageID != 0 || len(o.CardMediaIDs) > 0) && m.Notification.AppealID != 0 {
 		_, err := t.tx.Exec(ctx, `
 			INSERT INTO cards (appeal_id, chat_id, thread_id, message_id, media_ids) VALUES ($1, $2, $3, $4, $5)
-			ON CONFLICT (appeal_id, chat_id) DO UPDATE SET message_id = $4, thread_id = $3, media_ids = $5, updated_at = now()`,
+			ON CONFLICT (appeal_id, chat_id) DO UPDATE SET message_id = $4, thread_id = $3, media_ids = $5, listed_in = 0, updated_at = now()`,
 			m.Notification.AppealID, m.ChatID, m.ThreadID, o.CardMessageID, mediaIDs(o.CardMediaIDs))
 		if err != nil {
 			return fmt.Errorf("storage: unable to remember card of appeal %d: %w", m.Notification.AppealID, err)
@@ -296,6 +302,11 @@ func (t *Tx) finishOutbox(ctx context.Context, m outbox.Message, o outbox.Outcom
 	}
 	if o.Alert != nil {
 		if err := t.alertAdmins(ctx, m.ChatID, o.Alert); err != nil {
+			return err
+		}
+	}
+	if o.Listed != nil {
+		if err := t.recordList(ctx, m, o.Listed); err != nil {
 			return err
 		}
 	}
