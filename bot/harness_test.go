@@ -11,6 +11,7 @@ import (
 	"mcu/delivery"
 	"mcu/digest"
 	"mcu/internal/dbtest"
+	"mcu/internal/fakeclock"
 	"mcu/internal/telegramtest"
 	"mcu/outbox"
 	"mcu/report"
@@ -43,7 +44,7 @@ type harness struct {
 	// keeps and the dispatcher keeps to: virtual time, which the
 	// dispatcher's waits move on at once, so that the limits hold in every
 	// test without a test waiting for them.
-	pace *virtualClock
+	pace *fakeclock.Clock
 
 	operator string // MCU_OPERATOR_NAME
 
@@ -62,7 +63,7 @@ type harnessOptions struct {
 func newHarness(t *testing.T, opts harnessOptions) *harness {
 	t.Helper()
 	h := &harness{t: t, now: time.Date(2026, 3, 2, 10, 0, 0, 0, moscow), operator: opts.OperatorName}
-	h.pace = &virtualClock{now: time.Date(2026, 3, 2, 7, 0, 0, 0, time.UTC)}
+	h.pace = fakeclock.New(time.Date(2026, 3, 2, 7, 0, 0, 0, time.UTC))
 	h.srv = telegramtest.MustNew(t, telegramtest.Options{GroupPrivacy: true, Now: h.clock,
 		Limits: telegramtest.Limits{On: true, Now: h.pace.Now}})
 	h.db = dbtest.New(t)
@@ -225,26 +226,4 @@ func (h *harness) housingTeam() housingTeam {
 	h.grant(team.ivan, workflow.RoleExecutor, "housing")
 	h.grant(team.olga, workflow.RoleCurator, "housing")
 	return team
-}
-
-// virtualClock is time that moves only when something waits on it: Sleep
-// moves it on by the wait and returns at once.
-type virtualClock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-// Now returns the virtual time.
-func (v *virtualClock) Now() time.Time {
-	v.mu.Lock()
-	defer v.mu.Unlock()
-	return v.now
-}
-
-// Sleep moves the virtual time on by d.
-func (v *virtualClock) Sleep(ctx context.Context, d time.Duration) error {
-	v.mu.Lock()
-	defer v.mu.Unlock()
-	v.now = v.now.Add(d)
-	return ctx.Err()
 }

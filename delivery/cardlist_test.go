@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"mcu/delivery"
+	"mcu/internal/fakeclock"
 	"mcu/internal/telegramtest"
 	"mcu/storage"
 	"mcu/workflow"
@@ -22,7 +23,7 @@ import (
 // an appeal still listed waits for its card to be asked for.
 func TestGroupThatCannotKeepUpGetsAList(t *testing.T) {
 	t.Parallel()
-	clock := &limitsClock{now: time.Date(2026, 3, 2, 7, 0, 0, 0, time.UTC)}
+	clock := fakeclock.New(time.Date(2026, 3, 2, 7, 0, 0, 0, time.UTC))
 	f := newFixtureWith(t, telegramtest.Options{WaitTimeout: 15 * time.Second,
 		Limits: telegramtest.Limits{On: true, Now: clock.Now}})
 	photos := f.photos(3)

@@ -8,30 +8,10 @@ import (
 	"time"
 
 	"mcu/delivery"
+	"mcu/internal/fakeclock"
 	"mcu/internal/telegramtest"
 	"mcu/workflow"
 )
-
-// limitsClock is the clock of Telegram's flood limits and of the pacer,
-// moved only by the pacer's waits, so a minute of group limits takes no
-// time.
-type limitsClock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *limitsClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *limitsClock) Sleep(ctx context.Context, d time.Duration) error {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
-	return ctx.Err()
-}
 
 // wave has n residents each submit an appeal to housing at once, and
 // returns their private chats.
@@ -95,7 +75,7 @@ func delivered(srv *telegramtest.Server) map[int64]int {
 // pacer share a clock that the pacer's waits move, so the group's two
 // minutes take no time.
 func TestDispatcherPacesAWaveOfAppeals(t *testing.T) {
-	clock := &limitsClock{now: time.Date(2026, 3, 2, 7, 0, 0, 0, time.UTC)}
+	clock := fakeclock.New(time.Date(2026, 3, 2, 7, 0, 0, 0, time.UTC))
 	f := newFixtureWith(t, telegramtest.Options{WaitTimeout: 15 * time.Second,
 		Limits: telegramtest.Limits{On: true, Now: clock.Now}})
 	f.start(delivery.DispatcherOptions{Pace: delivery.PaceOptions{
@@ -235,7 +215,7 @@ func TestDispatcherPausesEveryoneOnAGlobalFlood(t *testing.T) {
 // photos each make 33 messages in the housing group, which the pacer
 // spreads over more than a minute, and Telegram answers no 429.
 func TestDispatcherCountsAlbumItems(t *testing.T) {
-	clock := &limitsClock{now: time.Date(2026, 3, 2, 7, 0, 0, 0, time.UTC)}
+	clock := fakeclock.New(time.Date(2026, 3, 2, 7, 0, 0, 0, time.UTC))
 	f := newFixtureWith(t, telegramtest.Options{WaitTimeout: 15 * time.Second,
 		Limits: telegramtest.Limits{On: true, Now: clock.Now}})
 	for i := range 3 {

@@ -6,9 +6,9 @@ import (
 	"fmt"
 	"log/slog"
 	"slices"
-	"sync"
 	"time"
 
+	"mcu/internal/fakeclock"
 	"mcu/render"
 	"mcu/storage"
 	"mcu/workflow"
@@ -24,24 +24,6 @@ type SeedOptions struct {
 	Now time.Time
 }
 
-// clock is the time the seeding pretends it is, moved by each step.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *clock) set(t time.Time) {
-	c.mu.Lock()
-	c.t = t
-	c.mu.Unlock()
-}
-
 // Seed writes the world into a fresh database, through the workflow as
 // the bot would: the staff accept invitations of the head (the demo's
 // admin), the groups are bound (triage, each direction; the head's
@@ -50,9 +32,9 @@ func (c *clock) set(t time.Time) {
 // dates spread over the last 40 days, so that the audit trail, the
 // deadlines and the cards are real.
 func (w *World) Seed(ctx context.Context, o SeedOptions) error {
-	clk := &clock{t: o.Now.Add(-41 * 24 * time.Hour)}
+	clk := fakeclock.New(o.Now.Add(-41 * 24 * time.Hour)) // the time the seeding pretends it is, moved by each step
 	head := w.Head()
-	staff := &workflow.StaffService{Store: o.DB, Now: clk.now, Logger: o.Logger, Admins: []int64{head.ID}}
+	staff := &workflow.StaffService{Store: o.DB, Now: clk.Now, Logger: o.Logger, Admins: []int64{head.ID}}
 	if err := w.seedStaff(ctx, staff, head); err != nil {
 		return err
 	}
@@ -73,13 +55,13 @@ func (w *World) Seed(ctx context.Context, o SeedOptions) error {
 	residents := make([]int64, len(w.Residents)) // residents.id
 	for i, r := range w.Residents {
 		prof, _, err := o.DB.GiveConsent(ctx, workflow.Consent{UserID: r.ID, ChatID: r.ID, Name: r.Name(),
-			Version: render.ConsentVersion, At: clk.now()})
+			Version: render.ConsentVersion, At: clk.Now()})
 		if err != nil {
 			return fmt.Errorf("demo: resident consent: %w", err)
 		}
 		residents[i] = prof.ID
 	}
-	svc := &workflow.Service{Store: o.DB, Calendar: o.Calendar, Location: o.Location, Now: clk.now,
+	svc := &workflow.Service{Store: o.DB, Calendar: o.Calendar, Location: o.Location, Now: clk.Now,
 		Logger: o.Logger, Admins: []int64{head.ID}}
 	appeals := slices.Clone(w.Appeals)
 	slices.SortStableFunc(appeals, func(a, b SeedAppeal) int { return cmp.Compare(b.DaysAgo, a.DaysAgo) })
@@ -171,7 +153,7 @@ func (w *World) steps(a SeedAppeal, resident int64) []step {
 // seedAppeal submits one appeal on its day (the i-th of the day's
 // minutes past 9:00) and fires its steps, spread evenly between then and
 // now (a day apart at most).
-func (w *World) seedAppeal(ctx context.Context, svc *workflow.Service, clk *clock, o SeedOptions, i int, a SeedAppeal, r Person, residentID int64) error {
+func (w *World) seedAppeal(ctx context.Context, svc *workflow.Service, clk *fakeclock.Clock, o SeedOptions, i int, a SeedAppeal, r Person, residentID int64) error {
 	day := o.Now.In(o.Location).AddDate(0, 0, -a.DaysAgo)
 	start := time.Date(day.Year(), day.Month(), day.Day(), 9, 0, 0, 0, o.Location).Add(time.Duration(i*17) * time.Minute)
 	if latest := o.Now.Add(-2 * time.Hour); start.After(latest) {
@@ -179,7 +161,7 @@ func (w *World) seedAppeal(ctx context.Context, svc *workflow.Service, clk *cloc
 	}
 	steps := w.steps(a, r.ID)
 	gap := min(o.Now.Add(-time.Minute).Sub(start)/time.Duration(len(steps)+1), 26*time.Hour)
-	clk.set(start)
+	clk.Set(start)
 	n := workflow.NewAppeal{Kind: workflow.KindMessage, Source: workflow.SourceBot, Direction: a.Direction,
 		ResidentID: residentID, Text: a.Text, Address: a.Address}
 	if a.Lat != 0 || a.Lon != 0 {
@@ -190,7 +172,7 @@ func (w *World) seedAppeal(ctx context.Context, svc *workflow.Service, clk *cloc
 		return err
 	}
 	for k, s := range steps {
-		clk.set(start.Add(time.Duration(k+1) * gap))
+		clk.Set(start.Add(time.Duration(k+1) * gap))
 		if _, err := svc.Apply(ctx, workflow.Command{AppealID: ap.ID, Event: s.event, Actor: s.actor, Input: s.input}); err != nil {
 			return fmt.Errorf("%s: %w", s.event, err)
 		}

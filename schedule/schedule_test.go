@@ -13,6 +13,7 @@ import (
 	_ "time/tzdata"
 
 	"mcu/internal/dbtest"
+	"mcu/internal/fakeclock"
 	"mcu/schedule"
 	"mcu/storage"
 )
@@ -29,24 +30,6 @@ func mustLocation(name string) *time.Location {
 
 // monday is 2 March 2026, a Monday, at hh:mm in Moscow.
 func monday(hh, mm int) time.Time { return time.Date(2026, 3, 2, hh, mm, 0, 0, msk) }
-
-// clock is the schedulers' clock, moved by the test.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *clock) Set(t time.Time) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = t
-}
 
 // call is one call of a job's Run.
 type call struct {
@@ -91,13 +74,13 @@ func (cs *calls) of(job string) []call {
 type fixture struct {
 	t     *testing.T
 	db    *storage.DB
-	clock *clock
+	clock *fakeclock.Clock
 	calls calls
 }
 
 func newFixture(t *testing.T, start time.Time) *fixture {
 	t.Parallel()
-	return &fixture{t: t, db: dbtest.New(t), clock: &clock{t: start}}
+	return &fixture{t: t, db: dbtest.New(t), clock: fakeclock.New(start)}
 }
 
 // job is a job on spec whose Run records its call and returns what do

@@ -3,31 +3,15 @@ package telegramtest
 import (
 	"encoding/json"
 	"net/http"
-	"sync"
 	"testing"
 	"time"
+
+	"mcu/internal/fakeclock"
 )
 
-// fakeClock is a clock a test moves by hand.
-type fakeClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func newFakeClock() *fakeClock {
-	return &fakeClock{t: time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)}
-}
-
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *fakeClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
+// newFakeClock is a clock a test moves by hand.
+func newFakeClock() *fakeclock.Clock {
+	return fakeclock.New(time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC))
 }
 
 // wantFlood checks that a call was refused with 429 and retry_after.
@@ -74,13 +58,13 @@ func TestFloodPrivateChat(t *testing.T) {
 	wantFlood(t, send(alice), 1)
 	wantFlood(t, send(alice), 1) // a refused call takes nothing
 	wantOK(t, send(bob))         // another chat has its own limit
-	clock.Advance(999 * time.Millisecond)
+	clock.Add(999 * time.Millisecond)
 	wantFlood(t, send(alice), 1)
-	clock.Advance(time.Millisecond)
+	clock.Add(time.Millisecond)
 	wantOK(t, send(alice)) // one message per second after the burst
 	wantFlood(t, send(alice), 1)
 	// Edits count; answerCallbackQuery and sendChatAction do not.
-	clock.Advance(time.Second)
+	clock.Add(time.Second)
 	m := sendText(t, srv, alice.ID, "menu", map[string]any{"reply_markup": keyboard([]map[string]any{button("A", "a")})})
 	wantFlood(t, callJSON(t, srv, "editMessageText", map[string]any{"chat_id": alice.ID, "message_id": m.MessageID, "text": "new"}), 1)
 	q, err := srv.Press(alice, m, "A")
@@ -90,13 +74,13 @@ func TestFloodPrivateChat(t *testing.T) {
 	wantOK(t, callJSON(t, srv, "answerCallbackQuery", map[string]any{"callback_query_id": q.ID}))
 	wantOK(t, callJSON(t, srv, "sendChatAction", map[string]any{"chat_id": alice.ID, "action": "typing"}))
 	// A call that fails otherwise gives back what it took.
-	clock.Advance(time.Second)
+	clock.Add(time.Second)
 	if a := callJSON(t, srv, "sendMessage", map[string]any{"chat_id": alice.ID, "text": " "}); a.Status != http.StatusBadRequest {
 		t.Fatalf("empty text: %d %q", a.Status, a.Description)
 	}
 	wantOK(t, callJSON(t, srv, "editMessageText", map[string]any{"chat_id": alice.ID, "message_id": m.MessageID, "text": "new"}))
 	// The burst comes back with time.
-	clock.Advance(3 * time.Second)
+	clock.Add(3 * time.Second)
 	for range 3 {
 		wantOK(t, send(alice))
 	}
@@ -123,7 +107,7 @@ func TestFloodAlbumItemsCount(t *testing.T) {
 	wantFlood(t, callJSON(t, srv, "sendMessage", map[string]any{"chat_id": alice.ID, "text": "x"}), 1)
 	// An album larger than the burst passes when the chat is idle, and
 	// then the chat waits for every item.
-	clock.Advance(time.Minute)
+	clock.Add(time.Minute)
 	wantOK(t, album(10))
 	wantFlood(t, callJSON(t, srv, "sendMessage", map[string]any{"chat_id": alice.ID, "text": "x"}), 8)
 }
@@ -139,17 +123,17 @@ func TestFloodGroup(t *testing.T) {
 	}
 	for i := range 20 {
 		if i%10 == 0 {
-			clock.Advance(time.Second) // within the 30/s of the bot
+			clock.Add(time.Second) // within the 30/s of the bot
 		}
 		wantOK(t, send(group))
-		clock.Advance(time.Second)
+		clock.Add(time.Second)
 	}
 	// The first of the 20 was sent 21s ago: 39s to go.
 	wantFlood(t, send(group), 39)
 	wantOK(t, send(other))
-	clock.Advance(38 * time.Second)
+	clock.Add(38 * time.Second)
 	wantFlood(t, send(group), 1)
-	clock.Advance(time.Second)
+	clock.Add(time.Second)
 	wantOK(t, send(group))
 	wantFlood(t, send(group), 1) // the second one was sent a second later
 }
@@ -167,7 +151,7 @@ func TestFloodGlobal(t *testing.T) {
 		wantOK(t, callJSON(t, srv, "sendMessage", map[string]any{"chat_id": u.ID, "text": "x"}))
 	}
 	wantFlood(t, callJSON(t, srv, "sendMessage", map[string]any{"chat_id": users[30].ID, "text": "x"}), 1)
-	clock.Advance(time.Second)
+	clock.Add(time.Second)
 	wantOK(t, callJSON(t, srv, "sendMessage", map[string]any{"chat_id": users[30].ID, "text": "x"}))
 }
 
@@ -184,12 +168,12 @@ func TestCallbackQueryExpires(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			clock.Advance(15 * time.Second)
+			clock.Add(15 * time.Second)
 			if a := callJSON(t, srv, "answerCallbackQuery", map[string]any{"callback_query_id": q.ID}); !a.OK {
 				t.Fatalf("on=%v: answer 15s after the press: %d %q", on, a.Status, a.Description)
 			}
 			q, _ = srv.Press(alice, m, "A")
-			clock.Advance(15*time.Second + time.Millisecond)
+			clock.Add(15*time.Second + time.Millisecond)
 			return callJSON(t, srv, "answerCallbackQuery", map[string]any{"callback_query_id": q.ID, "text": "late"})
 		}
 		a := answer()
@@ -299,8 +283,8 @@ func TestLimitsOwnClock(t *testing.T) {
 	for range 3 {
 		wantOK(t, send())
 	}
-	dates.Advance(time.Hour) // the clock of message dates does not count
+	dates.Add(time.Hour) // the clock of message dates does not count
 	wantFlood(t, send(), 1)
-	limits.Advance(time.Second)
+	limits.Add(time.Second)
 	wantOK(t, send())
 }
