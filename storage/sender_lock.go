@@ -152,6 +152,7 @@ func (s *senderLease) watch(ctx context.Context) {
 		cancel()
 		switch {
 		case ctx.Err() != nil:
+			s.unlock()
 			return // released
 		case err != nil && !pgconn.Timeout(err) && !errors.Is(err, context.DeadlineExceeded):
 			s.logger.Warn("outbox: the sender lock's connection broke; this instance stops sending", "error", err)
@@ -162,6 +163,7 @@ func (s *senderLease) watch(ctx context.Context) {
 		cancel()
 		switch {
 		case ctx.Err() != nil:
+			s.unlock()
 			return
 		case err != nil:
 			s.logger.Warn("outbox: the sender lock's connection does not answer; this instance stops sending", "error", err)
@@ -170,10 +172,21 @@ func (s *senderLease) watch(ctx context.Context) {
 	}
 }
 
+// unlock gives the lock up before the connection closes, so that it is
+// free when release returns (closing alone frees it a little later, when
+// the server has ended the session).
+func (s *senderLease) unlock() {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+	defer cancel()
+	if _, err := s.conn.Exec(ctx, `SELECT pg_advisory_unlock($1)`, SenderLockKey); err != nil {
+		s.logger.Warn("outbox: unable to release the sender lock; closing its connection frees it", "error", err)
+	}
+}
+
 func (s *senderLease) markLost() { s.lostOnce.Do(func() { close(s.lost) }) }
 
-// release stops sending on this lease (lost closes first) and closes its
-// connection, which frees the lock.
+// release stops sending on this lease (lost closes first), gives the lock
+// up and closes its connection.
 func (s *senderLease) release() {
 	s.markLost()
 	s.stop()
