@@ -200,7 +200,9 @@ func TestSenderLockLostOnSilentNetwork(t *testing.T) {
 	if !closedWithin(lost, 5*time.Second) {
 		t.Fatal("the holder was not told within 5 s that the database went silent")
 	}
-	if took := time.Since(cut); took > 3500*time.Millisecond {
+	took := time.Since(cut)
+	if took > 3500*time.Millisecond {
 		t.Errorf("the holder noticed the silence after %v, want within about 3 s", took.Round(time.Millisecond))
 	}
+	t.Logf("the holder noticed the silence after %v", took.Round(time.Millisecond))
 }
