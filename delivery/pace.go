@@ -35,6 +35,11 @@ type PaceOptions struct {
 	// a message claimed (a database transaction open); a longer wait puts
 	// the message back until then. Default 1s.
 	MaxWait time.Duration
+	// StartEmpty starts every bucket empty, not full, for the first
+	// minute (the longest span of a limit): a dispatcher taking over from
+	// another instance, which may have just spent the buckets Telegram
+	// keeps, does not add a burst of its own on top (see elect.go).
+	StartEmpty bool
 	// Now is the pacer's clock, default time.Now; Sleep waits, default a
 	// timer. Not the dispatcher's Now, which may stand still in tests.
 	Now   func() time.Time
@@ -91,21 +96,29 @@ type pacer struct {
 	pauseUntil time.Time           // a global flood: nothing goes before
 	floods     map[int64]time.Time // chats held by a 429, until
 	sweptAt    time.Time
+	emptyUntil time.Time // StartEmpty: a bucket made before starts empty
 }
 
 func newPacer(o PaceOptions) *pacer {
 	o = o.withDefaults()
 	burst := max(1, min(maxAlbum, o.PerSecond/2))
-	return &pacer{
+	p := &pacer{
 		opts:   o,
 		global: rate.NewLimiter(rate.Limit(max(1, o.PerSecond-burst)), burst),
 		chats:  map[int64]*rate.Limiter{},
 		floods: map[int64]time.Time{},
 	}
+	if o.StartEmpty {
+		now := o.Now()
+		p.emptyUntil = now.Add(time.Minute)
+		p.global.ReserveN(now, burst)
+	}
+	return p
 }
 
-// chat returns the chat's limiter, made on demand.
-func (p *pacer) chat(id int64) *rate.Limiter {
+// chat returns the chat's limiter, made on demand (empty while
+// StartEmpty holds).
+func (p *pacer) chat(id int64, now time.Time) *rate.Limiter {
 	l := p.chats[id]
 	if l != nil {
 		return l
@@ -115,6 +128,9 @@ func (p *pacer) chat(id int64) *rate.Limiter {
 		l = rate.NewLimiter(per, p.opts.GroupBurst)
 	} else {
 		l = rate.NewLimiter(rate.Every(p.opts.PrivateInterval), p.opts.PrivateBurst)
+	}
+	if now.Before(p.emptyUntil) {
+		l.ReserveN(now, l.Burst())
 	}
 	p.chats[id] = l
 	return l
@@ -159,7 +175,7 @@ func (p *pacer) reserve(chatID int64, n int) (time.Duration, error) {
 	if p.pauseUntil.After(now) {
 		return 0, errPaced{After: p.pauseUntil.Sub(now)}
 	}
-	ls := []*rate.Limiter{p.global, p.chat(chatID)}
+	ls := []*rate.Limiter{p.global, p.chat(chatID, now)}
 	var rs []*rate.Reservation
 	var wait time.Duration
 	for _, l := range ls {

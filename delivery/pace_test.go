@@ -163,3 +163,64 @@ func TestPacerDropsIdleChats(t *testing.T) {
 		t.Errorf("%d chats kept after they were idle, want 1", len(p.chats))
 	}
 }
+
+// A pacer taking over from another (StartEmpty) adds nothing to what the
+// other just sent: the two together keep every limit, whenever the
+// other stopped. After its first minute, a chat's bucket starts full
+// again.
+func TestPacerStartEmptyKeepsLimitsAcrossAHandover(t *testing.T) {
+	for _, gap := range []time.Duration{0, 3 * time.Second, 30 * time.Second} {
+		first, c := newTestPacer(PaceOptions{MaxWait: time.Hour})
+		start := c.now
+		sent := map[string][]time.Duration{} // group, private, all
+		send := func(p *pacer, chat int64) {
+			if err := p.wait(context.Background(), chat, 1); err != nil {
+				t.Fatal(err)
+			}
+			at := c.now.Sub(start)
+			switch {
+			case chat == -100:
+				sent["group"] = append(sent["group"], at)
+			case chat == 7:
+				sent["private"] = append(sent["private"], at)
+			}
+			sent["all"] = append(sent["all"], at)
+		}
+		// The first sends a burst everywhere, the group last, then stops.
+		for i := range 30 {
+			send(first, int64(1000+i))
+		}
+		for range 3 {
+			send(first, 7)
+		}
+		for range 12 {
+			send(first, -100)
+		}
+		c.now = c.now.Add(gap)
+		second := newPacer(PaceOptions{MaxWait: time.Hour, StartEmpty: true, Now: c.Now, Sleep: c.Sleep})
+		for i := range 30 {
+			send(second, int64(2000+i))
+			if i%10 == 0 {
+				send(second, 7)
+				send(second, -100)
+			}
+		}
+		for range 20 {
+			send(second, -100)
+		}
+		for _, l := range []struct {
+			what string
+			span time.Duration
+			most int
+		}{{"group", time.Minute, 20}, {"private", 3 * time.Second, 3 + 2}, {"all", time.Second, 30}} {
+			if got := maxInSpan(sent[l.what], 1, l.span); got > l.most {
+				t.Errorf("gap %v: %d messages (%s) in %v, want at most %d: %v", gap, got, l.what, l.span, l.most, sent[l.what])
+			}
+		}
+	}
+	p, c := newTestPacer(PaceOptions{MaxWait: time.Hour, StartEmpty: true})
+	c.now = c.now.Add(time.Minute)
+	if ts := sendTimes(t, p, c, -200, 10, 1); ts[9] != 0 {
+		t.Errorf("a group first sent to a minute after the start waits %v for its burst, want it at once", ts[9])
+	}
+}

@@ -37,6 +37,7 @@ type Metrics struct {
 	requests        *prometheus.CounterVec
 	latency         *prometheus.HistogramVec
 	retryAfter      *prometheus.HistogramVec
+	sender          prometheus.Gauge
 }
 
 // ScrapeTimeout bounds the queries of one scrape; on timeout or error
@@ -77,9 +78,13 @@ func New(reg prometheus.Registerer, src Source) *Metrics {
 			Help:    "Waits Telegram asked for in 429 answers (retry_after), by method.",
 			Buckets: []float64{1, 2, 5, 10, 30, 60, 300, 1800},
 		}, []string{"method"}),
+		sender: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "mcu_outbox_sender",
+			Help: "1 while this instance holds the outbox sender lock and sends the outbox; 0 while it stands by.",
+		}),
 	}
 	reg.MustRegister(m.updatesReceived, m.updatesFailed, m.eventsApplied, m.eventsRefused,
-		m.requests, m.latency, m.retryAfter)
+		m.requests, m.latency, m.retryAfter, m.sender)
 	if src != nil {
 		reg.MustRegister(newStoreCollector(src, time.Now))
 	}
@@ -99,6 +104,16 @@ func (m *Metrics) EventApplied(e workflow.Event) { m.eventsApplied.WithLabelValu
 // EventRefused counts an event refused (workflow.Observer).
 func (m *Metrics) EventRefused(e workflow.Event, code string) {
 	m.eventsRefused.WithLabelValues(string(e), code).Inc()
+}
+
+// OutboxSender records whether this instance is the outbox's sender
+// (delivery.ElectOptions.Observe).
+func (m *Metrics) OutboxSender(sender bool) {
+	if sender {
+		m.sender.Set(1)
+	} else {
+		m.sender.Set(0)
+	}
 }
 
 var _ workflow.Observer = (*Metrics)(nil)

@@ -44,7 +44,8 @@ const digestWait = 2 * time.Minute
 // sendDigest is mcu digest: it composes the digest now, queues it for the
 // head's chat (and the leader's, when bound) and delivers it, exiting
 // once Telegram accepted it. With no head chat bound it fails, saying so.
-// Delivering runs a dispatcher, which also sends whatever else is due.
+// A serve instance that sends the outbox delivers it; with none, this
+// command's own dispatcher does (and also sends whatever else is due).
 func sendDigest(ctx context.Context, _ []string, getenv func(string) string, logger *slog.Logger) error {
 	cfg, err := LoadConfig(getenv, true)
 	if err != nil {
@@ -70,16 +71,23 @@ func sendDigest(ctx context.Context, _ []string, getenv func(string) string, log
 	return deliver(ctx, db.DB, tg, cfg, logger, ids)
 }
 
-// deliver runs a dispatcher until the outbox messages ids are sent (nil)
-// or given up (their error), for at most digestWait.
+// deliver waits until the outbox messages ids are sent (nil) or given
+// up (their error), for at most digestWait. It runs a dispatcher of its
+// own that sends only while it holds the outbox sender lock: while a
+// serve instance is the sender, that instance sends them (and this one
+// only waits), and should it stop, this one takes over, as another serve
+// instance would. So Telegram's flood limits hold with a digest sent by
+// hand, too.
 func deliver(ctx context.Context, db *storage.DB, tg *tele.Bot, cfg *Config, logger *slog.Logger, ids []int64) error {
 	ctx, cancel := context.WithTimeout(ctx, digestWait)
 	defer cancel()
 	disp := delivery.NewDispatcher(db, tg, delivery.DispatcherOptions{Location: cfg.Location, Logger: logger, Admins: cfg.AdminIDs,
 		Pace: delivery.PaceOptions{PerSecond: cfg.SendPerSecond}})
+	lock := db.SenderLock()
+	defer lock.Close()
 	done := make(chan error, 1)
 	runCtx, stop := context.WithCancel(ctx)
-	go func() { done <- disp.Run(runCtx) }()
+	go func() { done <- disp.RunElected(runCtx, lock, delivery.ElectOptions{}) }()
 	defer func() { stop(); <-done }()
 	for _, id := range ids {
 		if err := waitDelivered(ctx, db, id); err != nil {

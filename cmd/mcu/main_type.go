@@ -38,6 +38,9 @@ type Main struct {
 	// MCU_SEND_PER_SECOND and Telegram's limits per chat); mcu demo's
 	// Telegram has no flood limits.
 	Pace *delivery.PaceOptions
+	// SenderRetry is how often an instance that does not send the outbox
+	// tries to become its sender; default 3s.
+	SenderRetry time.Duration
 
 	db        *database
 	registry  *prometheus.Registry // of /metrics; created once in Run
@@ -114,9 +117,21 @@ func (m *Main) Run(ctx context.Context) error {
 	runCtx, stop := context.WithCancel(context.WithoutCancel(ctx))
 	m.stop = stop
 	m.goPart("bot", receive, runCtx)
-	m.goPart("dispatcher", disp.Run, runCtx)
+	m.goPart("dispatcher", m.sendElected(disp), runCtx)
 	m.goPart("scheduler", sched.Run, runCtx)
 	return nil
+}
+
+// sendElected runs the dispatcher while this instance holds the outbox
+// sender lock, so that of several instances on one database one sends
+// and Telegram's flood limits hold for them all (delivery.RunElected);
+// mcu_outbox_sender says which.
+func (m *Main) sendElected(disp *delivery.Dispatcher) func(context.Context) error {
+	return func(ctx context.Context) error {
+		lock := m.db.SenderLock()
+		defer lock.Close()
+		return disp.RunElected(ctx, lock, delivery.ElectOptions{Retry: m.SenderRetry, Observe: m.metrics.OutboxSender})
+	}
 }
 
 // Done is closed when a part (the bot, the dispatcher, the scheduler,
