@@ -199,13 +199,17 @@ func execSQL(t testing.TB, dbURL, query string, args ...any) {
 	}
 }
 
-// bindHousing makes a group the chat of the housing direction, as an
-// admin's /bind would.
-func bindHousing(t testing.TB, srv *telegramtest.Server, dbURL string) telegramtest.Chat {
+// bindDirections makes a group the chat of each direction, as an
+// admin's /bind would, and returns them by direction code.
+func bindDirections(t testing.TB, srv *telegramtest.Server, dbURL string) map[string]telegramtest.Chat {
 	t.Helper()
-	housing := srv.NewGroup("Housing")
-	execSQL(t, dbURL, `INSERT INTO chat_bindings (chat_id, thread_id, purpose, direction, bound_by) VALUES ($1, 0, 'direction', 'housing', 0)`, housing.ID)
-	return housing
+	groups := map[string]telegramtest.Chat{}
+	for _, code := range loadtest.Directions {
+		g := srv.NewGroup("Direction " + code)
+		execSQL(t, dbURL, `INSERT INTO chat_bindings (chat_id, thread_id, purpose, direction, bound_by) VALUES ($1, 0, 'direction', $2, 0)`, g.ID, code)
+		groups[code] = g
+	}
+	return groups
 }
 
 // queryInt runs a query that returns one number, retrying for a while
@@ -248,7 +252,7 @@ func waitOutboxEmpty(t testing.TB, pool *pgxpool.Pool, within time.Duration) tim
 		time.Sleep(100 * time.Millisecond)
 	}
 	n := queryInt(t, pool, `SELECT count(*) FROM outbox WHERE sent_at IS NULL AND failed_at IS NULL AND chat_id IS NOT NULL`)
-	t.Fatalf("%d outbox messages still waiting after %s", n, within)
+	t.Fatalf("%d outbox messages still waiting after %s:\n%s", n, within, outboxDump(pool))
 	return 0
 }
 
@@ -265,7 +269,7 @@ type deliveryCheck struct {
 // a send Telegram accepted just before a crash); its card reached the
 // direction's chat once (twice at most likewise); and nobody else has a
 // second appeal.
-func checkDelivery(t testing.TB, srv *telegramtest.Server, pool *pgxpool.Pool, group telegramtest.Chat, done []*loadtest.Resident) deliveryCheck {
+func checkDelivery(t testing.TB, srv *telegramtest.Server, pool *pgxpool.Pool, groups map[string]telegramtest.Chat, done []*loadtest.Resident) deliveryCheck {
 	t.Helper()
 	var c deliveryCheck
 	sent := srv.AllSent()
@@ -294,7 +298,7 @@ func checkDelivery(t testing.TB, srv *telegramtest.Server, pool *pgxpool.Pool, g
 		case n != 1:
 			c.problems = append(c.problems, fmt.Sprintf("resident %d got number %s %d times", r.User.ID, r.Number, n))
 		}
-		switch n := count(group.ID, r.Number); {
+		switch n := count(groups[r.Plan().Direction].ID, r.Number); {
 		case n == 2:
 			c.cardRepeats++
 		case n != 1:
@@ -305,4 +309,27 @@ func checkDelivery(t testing.TB, srv *telegramtest.Server, pool *pgxpool.Pool, g
 		c.problems = append(c.problems, fmt.Sprintf("%d residents have more than one appeal", n))
 	}
 	return c
+}
+
+// outboxDump lists the outbox messages waiting, for a failure's output.
+func outboxDump(pool *pgxpool.Pool) string {
+	rows, err := pool.Query(context.Background(), `SELECT id, coalesce(appeal_id, 0), chat_id, kind, attempts,
+		next_attempt_at - now(), last_error, parts::text FROM outbox
+		WHERE sent_at IS NULL AND failed_at IS NULL AND chat_id IS NOT NULL ORDER BY id LIMIT 30`)
+	if err != nil {
+		return err.Error()
+	}
+	defer rows.Close()
+	var b strings.Builder
+	for rows.Next() {
+		var id, appeal, chat int64
+		var kind, lastErr, parts string
+		var attempts int
+		var next time.Duration
+		if err := rows.Scan(&id, &appeal, &chat, &kind, &attempts, &next, &lastErr, &parts); err != nil {
+			return err.Error()
+		}
+		fmt.Fprintf(&b, "\t#%d appeal %d chat %d %s attempts %d next in %s parts %s error %q\n", id, appeal, chat, kind, attempts, next, parts, lastErr)
+	}
+	return b.String()
 }

@@ -29,6 +29,18 @@ type Plan struct {
 	Phone string
 }
 
+// Directions are the codes of the directions the migrations create.
+var Directions = []string{"politics", "social", "housing", "economy", "property"}
+
+// SpreadPlan is DefaultPlan with the direction taken in turn from
+// Directions, so that no direction's chat gets more than a fifth of the
+// cards.
+func SpreadPlan(i int) Plan {
+	p := DefaultPlan(i)
+	p.Direction = Directions[i%len(Directions)]
+	return p
+}
+
 // DefaultPlan is a housing appeal with a location and no phone.
 func DefaultPlan(i int) Plan {
 	return Plan{
@@ -78,6 +90,9 @@ func (w *Watcher) NewResident(name string, plan Plan, nudge time.Duration) *Resi
 	w.register(u.ID, r.notify)
 	return r
 }
+
+// Plan returns what the resident means to submit.
+func (r *Resident) Plan() Plan { return r.plan }
 
 // action is one thing a resident does: a key so that it is not done twice
 // for the same thing shown, and the deed, which returns the update id.
