@@ -2,12 +2,14 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"math/rand/v2"
 	"testing"
 	"time"
 
 	"mcu/internal/dbtest"
 	"mcu/internal/loadtest"
+	"mcu/internal/telegramtest"
 )
 
 // TestResidentsGetNumbersThroughServe: the load harness's residents,
@@ -105,4 +107,68 @@ wait:
 	}
 	t.Logf("%d kills; %d numbers; repeated after a kill: %d numbers, %d cards; %s",
 		kills, check.numbers, check.noticeRepeats, check.cardRepeats, r.res)
+}
+
+// TestSlowTelegramBlocksNoOne: Telegram answering one resident's chat in
+// 2 s a call does not hold up the others' intake; and when every call
+// takes 2 s, ten residents writing at once are answered side by side,
+// not one after another.
+func TestSlowTelegramBlocksNoOne(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs the binary")
+	}
+	t.Parallel()
+	srv := quietServer(t, false)
+	dbURL := dbtest.URL(t)
+	groups := bindDirections(t, srv, dbURL)
+	startChild(t, buildMCU(t), srv, dbURL)
+	pool := openPool(t, dbURL)
+
+	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Second)
+	defer cancel()
+	w := loadtest.NewWatcher(ctx, srv)
+
+	// One resident whose chat is slow, the others at full speed.
+	slow := w.NewResident("Slow", loadtest.SpreadPlan(0), 0)
+	srv.AddFault(telegramtest.Fault{ChatID: slow.User.ID, Delay: 2 * time.Second, Times: 1 << 30})
+	slowCtx, stopSlow := context.WithCancel(ctx)
+	defer stopSlow()
+	go func() { _ = slow.Run(slowCtx, nil) }()
+	if _, err := srv.WaitCall(ctx, "", func(c telegramtest.Call) bool { return c.ChatID() == slow.User.ID && c.Duration >= 2*time.Second }); err != nil {
+		t.Fatal(err)
+	}
+	res, err := w.Closed(ctx, 10, 30*time.Second, false, loadtest.Options{Plan: loadtest.SpreadPlan, Nudge: 10 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("beside a chat answered in 2 s: %s", res)
+	if res.P50 >= time.Second {
+		t.Errorf("the others' median reply took %s beside a slow chat, want well under its 2 s", res.P50)
+	}
+	waitOutboxEmpty(t, pool, 20*time.Second)
+	for _, p := range checkDelivery(t, srv, pool, groups, res.Done).problems {
+		t.Error(p)
+	}
+	stopSlow()
+	srv.ClearFaults()
+
+	// Every call slow: ten residents write at once.
+	srv.AddFault(telegramtest.Fault{Delay: 2 * time.Second, Times: 1 << 30})
+	defer srv.ClearFaults()
+	var msgs []telegramtest.Message
+	for i := range 10 {
+		u := srv.NewUser(fmt.Sprintf("Patient %d", i))
+		msgs = append(msgs, srv.SendText(u, "/start"))
+	}
+	began := time.Now()
+	for _, m := range msgs {
+		if _, err := srv.WaitSent(ctx, telegramtest.After(m)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	took := time.Since(began)
+	t.Logf("ten /start answered in %s with every call taking 2 s", took)
+	if took > 8*time.Second {
+		t.Errorf("ten residents took %s to be answered with every call taking 2 s: handled one after another, not side by side", took)
+	}
 }
