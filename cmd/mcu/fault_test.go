@@ -3,12 +3,19 @@ package main
 import (
 	"context"
 	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"syscall"
 	"math/rand/v2"
 	"testing"
 	"time"
 
 	"mcu/internal/dbtest"
 	"mcu/internal/loadtest"
+	"mcu/internal/localpg"
 	"mcu/internal/telegramtest"
 )
 
@@ -170,5 +177,136 @@ func TestSlowTelegramBlocksNoOne(t *testing.T) {
 	t.Logf("ten /start answered in %s with every call taking 2 s", took)
 	if took > 8*time.Second {
 		t.Errorf("ten residents took %s to be answered with every call taking 2 s: handled one after another, not side by side", took)
+	}
+}
+
+// privateDir makes a directory for a PostgreSQL cluster of the test's
+// own, reachable by the postgres user when the test runs as root; a
+// server left running there is stopped at the end.
+func privateDir(t *testing.T) string {
+	t.Helper()
+	if _, _, err := localpg.FindBinaries(""); err != nil {
+		t.Skipf("no PostgreSQL binaries: %v", err)
+	}
+	base, err := os.MkdirTemp("", "mcu-fault-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chmod(base, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	dir := filepath.Join(base, "data")
+	t.Cleanup(func() {
+		if _, err := os.Stat(filepath.Join(dir, "postgres", "postmaster.pid")); err == nil {
+			if c, err := localpg.Start(context.Background(), localpg.Options{Dir: dir, Logger: quietLogger()}); err == nil {
+				_ = c.Stop(context.Background())
+			}
+		}
+		os.RemoveAll(base)
+	})
+	return dir
+}
+
+func quietLogger() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
+
+// TestPostgresRestartUnderLoad: the PostgreSQL server restarts (stop -m
+// fast, start) while 30 residents submit appeals; mcu serve reconnects by
+// itself, every resident gets a number once and every card reaches its
+// chat once.
+func TestPostgresRestartUnderLoad(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs the binary, starts a PostgreSQL cluster")
+	}
+	t.Parallel()
+	dir := privateDir(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 55*time.Second)
+	defer cancel()
+	cluster, err := localpg.Start(ctx, localpg.Options{Dir: dir, Logger: quietLogger()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = cluster.Stop(context.Background()) })
+	dbURL := cluster.URL()
+	srv := quietServer(t, false)
+	startChild(t, buildMCU(t), srv, dbURL) // migrates
+	groups := bindDirections(t, srv, dbURL)
+
+	w := loadtest.NewWatcher(ctx, srv)
+	done := runResidents(ctx, w, 30, 45*time.Second, loadtest.Options{Nudge: 10 * time.Second, Plan: loadtest.SpreadPlan})
+	// Restart once the residents are under way.
+	if _, err := srv.WaitCall(ctx, "sendMessage", func(c telegramtest.Call) bool { return c.ChatID() > 0 }); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(time.Duration(100+rand.IntN(300)) * time.Millisecond)
+	if err := cluster.Stop(ctx); err != nil {
+		t.Fatalf("stop PostgreSQL: %v", err)
+	}
+	down := time.Now()
+	cluster, err = localpg.Start(ctx, localpg.Options{Dir: dir, Logger: quietLogger()})
+	if err != nil {
+		t.Fatalf("start PostgreSQL again: %v", err)
+	}
+	t.Logf("PostgreSQL down for %s", time.Since(down).Round(time.Millisecond))
+	r := <-done
+	if r.err != nil {
+		t.Fatalf("after a PostgreSQL restart: %v", r.err)
+	}
+	pool := openPool(t, dbURL)
+	waitOutboxEmpty(t, pool, 30*time.Second)
+	check := checkDelivery(t, srv, pool, groups, r.res.Done)
+	for _, p := range check.problems {
+		t.Error(p)
+	}
+	nudges := 0
+	for _, d := range r.res.Done {
+		nudges += d.Nudges
+	}
+	t.Logf("%d numbers; repeated: %d numbers, %d cards; residents asked again %d times; %s",
+		check.numbers, check.noticeRepeats, check.cardRepeats, nudges, r.res)
+}
+
+// TestServeAdoptsClusterAfterCrash: mcu serve killed with -9 leaves its
+// private cluster running; the next serve recognises it (its owner is
+// gone), takes it over, and stops it on exit, so no PostgreSQL is left
+// orphaned. (A SIGHUP's clean stop: TestServeStopsPrivateClusterOnSIGHUP.)
+func TestServeAdoptsClusterAfterCrash(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs the binary, starts a PostgreSQL cluster")
+	}
+	t.Parallel()
+	dir := privateDir(t)
+	pidFile := filepath.Join(dir, "postgres", "postmaster.pid")
+	bin := buildMCU(t)
+	srv := quietServer(t, false)
+	first := startChild(t, bin, srv, "", "MCU_DATA_DIR="+dir)
+	postmaster := func() string {
+		raw, err := os.ReadFile(pidFile)
+		if err != nil {
+			return ""
+		}
+		pid, _, _ := strings.Cut(string(raw), "\n")
+		return pid
+	}
+	crashed := postmaster()
+	if crashed == "" {
+		t.Fatal("the private cluster is not running")
+	}
+	first.kill9()
+	if postmaster() != crashed {
+		t.Fatalf("the cluster did not outlive the crash (postmaster %q, was %s)", postmaster(), crashed)
+	}
+
+	second := startChild(t, bin, srv, "", "MCU_DATA_DIR="+dir)
+	if got := postmaster(); got != crashed {
+		t.Errorf("the next serve started postmaster %s instead of taking over %s", got, crashed)
+	}
+	if err := second.stop(syscall.SIGTERM); err != nil {
+		t.Fatalf("serve after the crash: %v", err)
+	}
+	if pid := postmaster(); pid != "" {
+		t.Errorf("the cluster left running after a crash and a clean stop (postmaster %s)", pid)
+	}
+	if !strings.Contains(second.stderr.String(), "started_here=true") {
+		t.Errorf("the second serve did not say it owns the cluster:\n%s", second.stderr.String())
 	}
 }
