@@ -44,7 +44,7 @@ type Messenger interface {
 
 // DispatcherOptions configure a Dispatcher.
 type DispatcherOptions struct {
-	Workers      int           // messages sent at once, each to a different chat; default 4
+	Workers      int           // messages sent at once, each to a different chat; default 10
 	Poll         time.Duration // how often to look for due retries without a wake-up; default 1s
 	DrainTimeout time.Duration // how long to keep sending after the context ends; default 5s
 	MaxBackoff   time.Duration // the longest wait between retries of a message; default 5m
@@ -85,7 +85,7 @@ type Dispatcher struct {
 // NewDispatcher returns a dispatcher sending from queue through tg.
 func NewDispatcher(queue Outbox, tg Messenger, opts DispatcherOptions) *Dispatcher {
 	if opts.Workers <= 0 {
-		opts.Workers = 4
+		opts.Workers = 10
 	}
 	if opts.Poll <= 0 {
 		opts.Poll = time.Second

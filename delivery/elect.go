@@ -168,3 +168,17 @@ func (f fencedMessenger) SendAlbum(to tele.Recipient, a tele.Album, opts ...any)
 	}
 	return f.Messenger.SendAlbum(to, a, opts...)
 }
+
+func (f fencedMessenger) EditReplyMarkup(msg tele.Editable, markup *tele.ReplyMarkup) (*tele.Message, error) {
+	if isLost(f.lost) {
+		return nil, errPaced{}
+	}
+	return f.Messenger.EditReplyMarkup(msg, markup)
+}
+
+func (f fencedMessenger) Delete(msg tele.Editable) error {
+	if isLost(f.lost) {
+		return errPaced{}
+	}
+	return f.Messenger.Delete(msg)
+}

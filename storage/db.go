@@ -19,7 +19,7 @@ import (
 )
 
 // defaultMaxConns is the pool's size unless the URL sets pool_max_conns.
-const defaultMaxConns = 20
+const defaultMaxConns = 30
 
 // DB is the database: a pgx pool and a logger.
 type DB struct {

@@ -50,6 +50,7 @@ var allowed = map[string][]string{
 	"internal/readmetest":   {},
 	"internal/golden":       {},
 	"internal/telegramtest": {},
+	"internal/loadtest":     {"internal/telegramtest", "render", "workflow"},
 }
 
 // goList runs go list in the module's root with args.

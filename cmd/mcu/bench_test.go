@@ -1,0 +1,249 @@
+package main
+
+import (
+	"context"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"testing"
+	"time"
+
+	"mcu/internal/dbtest"
+	"mcu/internal/loadtest"
+	"mcu/internal/telegramtest"
+)
+
+// The load benchmarks run only with MCU_LOAD=1 (they take minutes), once
+// each: go test -run '^$' -bench Load -benchtime 1x ./cmd/mcu. See
+// docs/benchmarks.md for what they measure and the numbers of a run.
+
+// needLoad skips a load benchmark unless MCU_LOAD=1.
+func needLoad(b *testing.B) {
+	b.Helper()
+	if os.Getenv("MCU_LOAD") != "1" {
+		b.Skip("a load benchmark: set MCU_LOAD=1")
+	}
+}
+
+// envSeconds reads a duration in seconds from the environment.
+func envSeconds(name string, def time.Duration) time.Duration {
+	if v, err := strconv.Atoi(os.Getenv(name)); err == nil && v > 0 {
+		return time.Duration(v) * time.Second
+	}
+	return def
+}
+
+// envInt reads a number from the environment.
+func envInt(name string, def int) int {
+	if v, err := strconv.Atoi(os.Getenv(name)); err == nil && v > 0 {
+		return v
+	}
+	return def
+}
+
+// buildBinary builds mcu into a temporary directory of tb.
+func buildBinary(tb testing.TB) string {
+	tb.Helper()
+	bin := filepath.Join(tb.TempDir(), "mcu")
+	out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput()
+	if err != nil {
+		tb.Fatalf("go build: %v\n%s", err, out)
+	}
+	return bin
+}
+
+// loadRig is mcu serve as a child against a test server and a fresh
+// database, with directions bound to groups.
+type loadRig struct {
+	srv    *telegramtest.Server
+	dbURL  string
+	child  *child
+	groups map[string]telegramtest.Chat
+	w      *loadtest.Watcher
+}
+
+func newLoadRig(b *testing.B, bin string, strict bool, env ...string) *loadRig {
+	b.Helper()
+	r := &loadRig{srv: quietServer(b, strict), dbURL: dbtest.URL(b)}
+	r.groups = bindDirections(b, r.srv, r.dbURL)
+	r.child = startChild(b, bin, r.srv, r.dbURL, env...)
+	ctx, cancel := context.WithCancel(context.Background())
+	b.Cleanup(cancel)
+	r.w = loadtest.NewWatcher(ctx, r.srv)
+	return r
+}
+
+// memory reads the child's memory, failing the benchmark if it cannot.
+func (r *loadRig) memory(b *testing.B) loadtest.Memory {
+	b.Helper()
+	m, err := loadtest.ReadMemory(r.child.pid())
+	if err != nil {
+		b.Fatal(err)
+	}
+	return m
+}
+
+// commits reads the transactions committed in the rig's database.
+func (r *loadRig) commits(b *testing.B) int64 {
+	b.Helper()
+	n, err := loadtest.Commits(context.Background(), r.dbURL)
+	if err != nil {
+		b.Fatal(err)
+	}
+	return n
+}
+
+// statsFlush is how long PostgreSQL 15 may keep a backend's counts before
+// pg_stat_database shows them.
+const statsFlush = 11 * time.Second
+
+// BenchmarkLoadIntake: intake throughput with 8 and 32 residents at a
+// time through the whole path (test server → mcu serve → PostgreSQL →
+// test server), beside pgbench's TPS on the same server in the same run;
+// commits per appeal; the memory of serve idle and at its peak.
+// MCU_LOAD_SECONDS (30) is each run's length, MCU_PGBENCH_SECONDS (30)
+// pgbench's.
+func BenchmarkLoadIntake(b *testing.B) {
+	needLoad(b)
+	pgbench, err := loadtest.FindPGBench()
+	if err != nil {
+		b.Skip(err)
+	}
+	tps, cmds, err := loadtest.PGBench(context.Background(), pgbench, dbtest.EmptyURL(b), 8, envSeconds("MCU_PGBENCH_SECONDS", 30*time.Second))
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Logf("pgbench: %.0f TPS (%v)", tps, cmds)
+	bin := buildBinary(b)
+	d := envSeconds("MCU_LOAD_SECONDS", 30*time.Second)
+	for _, n := range []int{8, 32} {
+		b.Run("residents="+strconv.Itoa(n), func(b *testing.B) {
+			rig := newLoadRig(b, bin, false)
+			time.Sleep(statsFlush) // idle: the start's commits counted, memory settled
+			idleFrom, c0 := time.Now(), rig.commits(b)
+			time.Sleep(10 * time.Second)
+			idle := rig.memory(b)
+			before := rig.commits(b)
+			idleRate := float64(before-c0) / time.Since(idleFrom).Seconds() // the dispatcher's and scheduler's own
+			loadFrom := time.Now()
+			res, err := rig.w.Closed(context.Background(), n, d, true, loadtest.Options{Plan: loadtest.SpreadPlan, Nudge: 30 * time.Second})
+			if err != nil {
+				b.Fatal(err)
+			}
+			peak := rig.memory(b)
+			time.Sleep(statsFlush)
+			commits := rig.commits(b) - before
+			net := float64(commits) - idleRate*time.Since(loadFrom).Seconds()
+			b.Logf("%d residents: %s; %d commits (%.1f/s when idle, so %.0f for the load); serve RSS idle %.1f MiB, peak %.1f MiB",
+				n, res, commits, idleRate, net, loadtest.MiB(idle.RSS), loadtest.MiB(peak.Peak))
+			b.ReportMetric(res.AppealsPerSec(), "appeals/s")
+			b.ReportMetric(res.UpdatesPerSec(), "updates/s")
+			b.ReportMetric(tps, "pgbench-tps")
+			b.ReportMetric(res.UpdatesPerSec()/tps, "updates/pgbench-tx")
+			b.ReportMetric(float64(commits)/float64(max(res.Appeals, 1)), "commits/appeal")
+			b.ReportMetric(net/float64(max(res.Appeals, 1)), "net-commits/appeal")
+			b.ReportMetric(float64(res.P50.Microseconds())/1000, "p50-ms")
+			b.ReportMetric(float64(res.P99.Microseconds())/1000, "p99-ms")
+			b.ReportMetric(res.MessagesPerSec(), "msgs/s")
+			b.ReportMetric(loadtest.MiB(idle.RSS), "rss-idle-MiB")
+			b.ReportMetric(loadtest.MiB(peak.Peak), "rss-peak-MiB")
+		})
+	}
+}
+
+// BenchmarkLoadLatency: the latency of a reply (an update's arrival at
+// the server to the bot's first send or edit in that chat) at 100, 300 and
+// 1,000 updates a second offered in open loop, and whether the backlog
+// grows. MCU_LOAD_SECONDS (20 here by default) is each rate's run.
+func BenchmarkLoadLatency(b *testing.B) {
+	needLoad(b)
+	bin := buildBinary(b)
+	d := envSeconds("MCU_LOAD_SECONDS", 20*time.Second)
+	for _, rate := range []int{100, 300, 1000} {
+		b.Run("rate="+strconv.Itoa(rate), func(b *testing.B) {
+			rig := newLoadRig(b, bin, false)
+			res, err := rig.w.Open(context.Background(), float64(rate), d, 5000, loadtest.Options{Plan: loadtest.SpreadPlan, Nudge: time.Minute})
+			if err != nil {
+				b.Fatal(err)
+			}
+			grows := 0.0
+			if res.BacklogGrows() {
+				grows = 1
+			}
+			b.Logf("%d/s offered: %s; %d residents; backlog each second %v; grows: %v; ticks missed %d",
+				rate, res, res.Residents, res.Backlog, res.BacklogGrows(), res.Missed)
+			b.ReportMetric(res.UpdatesPerSec(), "updates/s")
+			b.ReportMetric(res.RepliesPerSec(), "replies/s")
+			b.ReportMetric(float64(res.P50.Microseconds())/1000, "p50-ms")
+			b.ReportMetric(float64(res.P99.Microseconds())/1000, "p99-ms")
+			b.ReportMetric(grows, "backlog-grows")
+			if n := len(res.Backlog); n > 0 {
+				b.ReportMetric(float64(res.Backlog[n-1]), "backlog-end")
+			}
+		})
+	}
+}
+
+// BenchmarkLoadBurstStrict: 1,000 residents (MCU_LOAD_RESIDENTS) start at
+// once and each submits one housing appeal, against the test server
+// keeping Telegram's limits: messages a second, 429s, the time until
+// every resident has a number and until the outbox is empty, and the
+// housing group's most messages in any 60 s (Telegram allows 20).
+// MCU_LOAD_DRAIN_SECONDS (300) bounds the wait for the outbox; a drain
+// not done by then is reported with what is left.
+func BenchmarkLoadBurstStrict(b *testing.B) {
+	needLoad(b)
+	bin := buildBinary(b)
+	n := envInt("MCU_LOAD_RESIDENTS", 1000)
+	rig := newLoadRig(b, bin, true)
+	time.Sleep(2 * time.Second)
+	idle := rig.memory(b)
+	pool := openPool(b, rig.dbURL)
+	plan := func(i int) loadtest.Plan {
+		p := loadtest.DefaultPlan(i)
+		p.Location = false // a card without a map pin: one message each in the group
+		return p
+	}
+	start := time.Now()
+	res, err := rig.w.Closed(context.Background(), n, envSeconds("MCU_LOAD_BURST_SECONDS", 30*time.Minute), false,
+		loadtest.Options{Plan: plan, Nudge: 2 * time.Minute})
+	numbers := time.Since(start)
+	if err != nil {
+		b.Logf("not every resident got a number: %v", err)
+	}
+	peak := rig.memory(b)
+	b.Logf("%d residents: every number after %s; %s", n, numbers.Round(time.Second), res)
+
+	drain := envSeconds("MCU_LOAD_DRAIN_SECONDS", 300*time.Second)
+	left := -1
+	for time.Since(start) < numbers+drain {
+		left = queryInt(b, pool, `SELECT count(*) FROM outbox WHERE sent_at IS NULL AND failed_at IS NULL AND chat_id IS NOT NULL`)
+		if left == 0 {
+			break
+		}
+		time.Sleep(time.Second)
+	}
+	empty := time.Since(start)
+	all := rig.w.Snapshot()
+	housing := rig.groups["housing"].ID
+	cards := 0
+	for _, m := range rig.srv.Sent(housing) {
+		if loadtest.NumberPattern.MatchString(m.Content()) {
+			cards++
+		}
+	}
+	b.Logf("outbox: %d left after %s; %d cards in the housing group; its most in any 60 s: %d; bot messages %d, 429s %d in all; serve RSS idle %.1f MiB, peak %.1f MiB",
+		left, empty.Round(time.Second), cards, rig.w.GroupMaxPerMinute(housing), all.Messages, all.TooMany, loadtest.MiB(idle.RSS), loadtest.MiB(peak.Peak))
+	b.ReportMetric(float64(res.Appeals), "residents-with-number")
+	b.ReportMetric(numbers.Seconds(), "s-to-all-numbers")
+	b.ReportMetric(empty.Seconds(), "s-to-outbox-empty")
+	b.ReportMetric(float64(left), "outbox-left")
+	b.ReportMetric(res.MessagesPerSec(), "msgs/s")
+	b.ReportMetric(float64(all.TooMany), "429s")
+	b.ReportMetric(float64(rig.w.GroupMaxPerMinute(housing)), "group-max-per-60s")
+	b.ReportMetric(float64(res.P50.Microseconds())/1000, "p50-ms")
+	b.ReportMetric(float64(res.P99.Microseconds())/1000, "p99-ms")
+	b.ReportMetric(loadtest.MiB(idle.RSS), "rss-idle-MiB")
+	b.ReportMetric(loadtest.MiB(peak.Peak), "rss-peak-MiB")
+}
