@@ -1,0 +1,166 @@
+package bot_test
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+
+	"mcu/internal/telegramtest"
+	"mcu/workflow"
+)
+
+// newsPlayer consents and answers the news question.
+func (h *harness) newsPlayer(name string, news bool) *player {
+	p := h.newPlayer(name)
+	h.srv.OpenPrivateChat(p.u)
+	p.consent()
+	m := p.expect("Получать новости района")
+	if news {
+		p.press(m, "Получать новости района")
+		p.expectIn(m, "Новости района включены")
+	} else {
+		p.press(m, "Не сейчас")
+		p.expectIn(m, "больше не будут приходить")
+	}
+	return p
+}
+
+// draftAnnouncement plays the press secretary's dialog up to «На
+// согласование» for everyone who chose news, sent at once.
+func draftAnnouncement(t *testing.T, press *player, text string) {
+	t.Helper()
+	press.send("/announce")
+	press.expect("Отправьте текст объявления")
+	press.send(text)
+	m := press.expect("Кому отправить?")
+	press.press(m, "Всем, кто согласился на новости")
+	press.expectIn(m, "Когда отправить?")
+	press.press(m, "Сразу после согласования")
+	press.expectIn(m, "Кому: все, кто согласился на новости")
+	press.press(m, "На согласование")
+	press.expectIn(m, "отправлено на согласование")
+}
+
+func TestAnnouncementWholePath(t *testing.T) {
+	h, admin := newStaffHarness(t)
+	press := h.newPlayer("Пресса")
+	h.srv.OpenPrivateChat(press.u)
+	h.grant(press.u, workflow.RolePress, "")
+	leader := h.srv.NewUser("Лидия")
+	leaderChat := h.srv.NewGroup("Руководитель МЦУ")
+	h.bind(leaderChat, 0, "leader")
+	h.grant(leader, workflow.RoleLeader, "")
+	channel := h.srv.AddChat(telegramtest.Chat{ID: -1001777, Type: "channel", Title: "Новости МЦУ"})
+	if m := h.say(admin, fmt.Sprintf("/bind channel %d", channel.ID)); !strings.Contains(m.Content(), "Канал назначен") {
+		t.Fatalf("/bind channel: %q", m.Content())
+	}
+
+	alice := h.newsPlayer("Алиса", true)
+	bob := h.newsPlayer("Борис", false)
+	carol := h.newsPlayer("Вера", true)
+
+	// A resident may not announce.
+	alice.send("/announce")
+	alice.expect("Недостаточно прав.")
+
+	draftAnnouncement(t, press, "Завтра с 10 до 14 отключат воду на ул. Ленина.")
+	approval := h.srv.MustWaitSent(t, telegramtest.All(telegramtest.SentTo(leaderChat.ID), telegramtest.Contains("На согласование от Пресса")))
+	if got := view(approval); !strings.Contains(got, "[Согласовать] [Вернуть с комментарием]") {
+		t.Fatalf("approval message:\n%s", got)
+	}
+	// The press secretary may not approve their own announcement.
+	if got := h.answer(h.srv.MustPress(t, press.u, approval, "Согласовать")); got != "Недостаточно прав." {
+		t.Fatalf("press approving: %q", got)
+	}
+	if got := h.answer(h.srv.MustPress(t, leader, approval, "Согласовать")); !strings.Contains(got, "согласовано") {
+		t.Fatalf("leader approving: %q", got)
+	}
+	if got := h.answer(h.srv.PressData(leader, approval, "\fa_ok|1")); got != "Объявление уже рассмотрено." {
+		t.Fatalf("second approval: %q", got)
+	}
+
+	for _, p := range []*player{alice, carol} {
+		m := p.expect("отключат воду")
+		if got := view(m); !strings.Contains(got, "[Не присылать новости]") {
+			t.Fatalf("announcement to a resident:\n%s", got)
+		}
+	}
+	post := h.srv.MustWaitSent(t, telegramtest.All(telegramtest.SentTo(channel.ID), telegramtest.Contains("отключат воду")))
+	if len(post.ButtonTexts()) != 0 {
+		t.Fatalf("the channel's post has buttons: %v", post.ButtonTexts())
+	}
+	press.expect("Объявление № 1")
+	h.srv.MustWaitMessage(t, telegramtest.All(telegramtest.SentTo(press.u.ID),
+		telegramtest.Contains("Объявление № 1: отправлено 2 из 2, не доставлено 0.\nРассылка завершена.")))
+	bob.sync()
+	for _, m := range h.srv.Sent(bob.u.ID) {
+		if strings.Contains(m.Content(), "отключат воду") {
+			t.Fatal("a resident who declined the news got the announcement")
+		}
+	}
+	if n := h.count(`SELECT count(*) FROM announcement_events WHERE announcement_id = 1 AND event IN ('submit', 'approve', 'queued', 'done')`); n != 4 {
+		t.Fatalf("audit trail has %d of submit, approve, queued, done", n)
+	}
+}
+
+func TestAnnouncementReturn(t *testing.T) {
+	h, admin := newStaffHarness(t)
+	press := h.newPlayer("Пресса")
+	h.srv.OpenPrivateChat(press.u)
+	h.grant(press.u, workflow.RolePress, "")
+	h.newsPlayer("Алиса", true)
+
+	draftAnnouncement(t, press, "Черновик объявления")
+	// No leader bound: the admin gets it in private.
+	approval := h.srv.MustWaitSent(t, telegramtest.All(telegramtest.SentTo(admin.ID), telegramtest.Contains("На согласование от Пресса")))
+	if got := h.answer(h.srv.MustPress(t, press.u, approval, "Вернуть с комментарием")); got != "Недостаточно прав." {
+		t.Fatalf("press returning: %q", got)
+	}
+	h.answer(h.srv.MustPress(t, admin, approval, "Вернуть с комментарием"))
+	prompt := h.srv.MustWaitSent(t, telegramtest.All(telegramtest.SentTo(admin.ID), telegramtest.Contains("что исправить")))
+	h.srv.SendText(admin, "Уточните адрес", telegramtest.ReplyTo(prompt))
+	press.expect("возвращено на доработку.\nКомментарий: Уточните адрес")
+	if got := h.answer(h.srv.MustPress(t, admin, approval, "Согласовать")); got != "Объявление уже рассмотрено." {
+		t.Fatalf("approving a returned one: %q", got)
+	}
+	if n := h.count(`SELECT count(*) FROM announcement_events WHERE event = 'return' AND details = 'Уточните адрес'`); n != 1 {
+		t.Fatalf("return recorded %d times", n)
+	}
+	if n := h.count(`SELECT count(*) FROM outbox WHERE announcement_id IS NOT NULL`); n != 0 {
+		t.Fatalf("a returned announcement was queued for %d residents", n)
+	}
+}
+
+func TestNewsCommandAndStopButton(t *testing.T) {
+	h, admin := newStaffHarness(t)
+	alice := h.newsPlayer("Алиса", true)
+	alice.send("/news")
+	alice.expect("Новости района больше не будут приходить")
+	if n := h.count(`SELECT count(*) FROM residents WHERE news`); n != 0 {
+		t.Fatal("/news did not turn the news off")
+	}
+	alice.send("/news")
+	alice.expect("Новости района включены")
+	if n := h.count(`SELECT count(*) FROM residents WHERE news AND news_version <> '' AND news_at IS NOT NULL`); n != 1 {
+		t.Fatal("/news did not turn the news on with its version and time")
+	}
+
+	draftAnnouncementAsAdmin(t, h, admin)
+	m := alice.expect("Собрание жителей")
+	if got := alice.press(m, "Не присылать новости").Text; got != "Новости больше не будут приходить." {
+		t.Fatalf("stop button: %q", got)
+	}
+	if n := h.count(`SELECT count(*) FROM residents WHERE news`); n != 0 {
+		t.Fatal("the stop button did not turn the news off")
+	}
+}
+
+// draftAnnouncementAsAdmin has the admin draft and approve an
+// announcement.
+func draftAnnouncementAsAdmin(t *testing.T, h *harness, admin telegramtest.User) {
+	t.Helper()
+	p := &player{h: h, t: t, u: admin}
+	draftAnnouncement(t, p, "Собрание жителей в субботу")
+	approval := h.srv.MustWaitSent(t, telegramtest.All(telegramtest.SentTo(admin.ID), telegramtest.Contains("На согласование от")))
+	h.answer(h.srv.MustPress(t, admin, approval, "Согласовать"))
+}
