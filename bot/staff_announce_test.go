@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	"mcu/internal/telegramtest"
 	"mcu/workflow"
@@ -163,4 +164,34 @@ func draftAnnouncementAsAdmin(t *testing.T, h *harness, admin telegramtest.User)
 	draftAnnouncement(t, p, "Собрание жителей в субботу")
 	approval := h.srv.MustWaitSent(t, telegramtest.All(telegramtest.SentTo(admin.ID), telegramtest.Contains("На согласование от")))
 	h.answer(h.srv.MustPress(t, admin, approval, "Согласовать"))
+}
+
+// TestAnnouncementAtItsTime: an announcement with a send time typed in
+// the dialog waits for it after approval, then goes.
+func TestAnnouncementAtItsTime(t *testing.T) {
+	h, admin := newStaffHarness(t)
+	alice := h.newsPlayer("Алиса", true)
+	p := &player{h: h, t: t, u: admin}
+	p.send("/announce")
+	p.expect("Отправьте текст объявления")
+	p.send("Субботник в парке")
+	m := p.expect("Кому отправить?")
+	p.press(m, "Всем, кто согласился на новости")
+	p.expectIn(m, "Когда отправить?")
+	p.press(m, "Указать время")
+	p.expectIn(m, "Напишите дату и время")
+	p.send("вчера")
+	p.expect("Не понял дату и время")
+	p.send(h.clock().Add(2 * time.Hour).Format("02.01.2006 15:04"))
+	sum := p.expect("Когда: ")
+	p.press(sum, "На согласование")
+	approval := h.srv.MustWaitSent(t, telegramtest.All(telegramtest.SentTo(admin.ID), telegramtest.Contains("На согласование от")))
+	h.answer(h.srv.MustPress(t, admin, approval, "Согласовать"))
+	p.expect("будет отправлено")
+	alice.sync()
+	if n := h.count(`SELECT count(*) FROM outbox WHERE announcement_id IS NOT NULL`); n != 0 {
+		t.Fatalf("queued %d before its time", n)
+	}
+	h.advance(3 * time.Hour)
+	alice.expect("Субботник в парке")
 }
