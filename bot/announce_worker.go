@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"time"
+	"unicode/utf8"
 
 	"mcu/outbox"
 	"mcu/render"
@@ -55,10 +56,23 @@ func (b *Bot) SendAnnouncements(ctx context.Context) error {
 }
 
 // announcementMessage is what a resident gets: the text with «Не
-// присылать новости».
+// присылать новости». With a photo, a text that fits a caption (1024
+// characters) is its caption; a longer one follows the photo as a
+// message of its own, with the button.
 func announcementMessage(a *workflow.Announcement) outbox.Prepared {
-	return outbox.Prepared{Text: a.Text, Buttons: [][]outbox.Button{{{Text: render.BtnNewsStop, Unique: uniqueNewsStop}}}}
+	p := outbox.Prepared{Text: a.Text, Buttons: [][]outbox.Button{{{Text: render.BtnNewsStop, Unique: uniqueNewsStop}}}}
+	if a.Photo == "" {
+		return p
+	}
+	p.File = &outbox.File{Kind: outbox.FilePhoto, FileID: a.Photo}
+	if utf8.RuneCountInString(a.Text) <= maxCaption {
+		p.File.Caption, p.Text = a.Text, ""
+	}
+	return p
 }
+
+// maxCaption is Telegram's limit of a photo's caption.
+const maxCaption = 1024
 
 func (b *Bot) sendAnnouncement(ctx context.Context, a *workflow.Announcement) error {
 	now := b.now()

@@ -57,7 +57,7 @@ func (b *Bot) residentHandlers() map[string]tele.HandlerFunc {
 		"/my":           b.consented(b.onMy),
 		"/status":       b.consented(b.onStatus),
 		"/help":         b.onHelp,
-		"/cancel":       b.consented(b.onCancel),
+		"/cancel":       b.staffDialogFirst(b.consented(b.onCancel)),
 		tele.OnText:     b.staffDialogFirst(b.onResidentText),
 		tele.OnPhoto:    b.staffDialogFirst(b.consented(b.onResidentPhoto)),
 		"/news":         b.consented(b.onNews),

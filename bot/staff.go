@@ -93,7 +93,7 @@ func (b *Bot) staffHandlers() map[string]tele.HandlerFunc {
 		h["\f"+string(ev)] = b.onCardButton(ev)
 	}
 	h["\f"+render.UniqueShowCard] = b.onShowCard // staff_summary.go
-	for _, u := range []string{uniqueAnnAudience, uniqueAnnDir, uniqueAnnDays, uniqueAnnWhen, uniqueAnnSubmit, uniqueAnnCancel} {
+	for _, u := range []string{uniqueAnnNoPhoto, uniqueAnnAudience, uniqueAnnDir, uniqueAnnDays, uniqueAnnWhen, uniqueAnnSubmit, uniqueAnnCancel} {
 		h["\f"+u] = b.onAnnouncePress(u) // staff_announce.go
 	}
 	h["\f"+uniqueAnnApprove] = b.onAnnounceApprove

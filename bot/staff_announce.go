@@ -42,6 +42,7 @@ const (
 
 // Buttons of the announcement dialog and of its approval.
 const (
+	uniqueAnnNoPhoto  = "a_nophoto"
 	uniqueAnnAudience = "a_aud"
 	uniqueAnnDir      = "a_dir"
 	uniqueAnnDays     = "a_days"
@@ -59,6 +60,7 @@ const maxAnnouncement = 4096
 // comment is for.
 type announceData struct {
 	Text      string    `json:"text,omitempty"`
+	Photo     string    `json:"photo,omitempty"`
 	Audience  string    `json:"audience,omitempty"`
 	Direction string    `json:"direction,omitempty"`
 	Days      int       `json:"days,omitempty"`
@@ -135,9 +137,14 @@ func (b *Bot) onAnnounceInput(c tele.Context) error {
 	if err := json.Unmarshal(d.Data, &data); err != nil {
 		return fmt.Errorf("decode announcement dialog: %w", err)
 	}
-	text := strings.TrimSpace(c.Message().Text)
+	msg := c.Message()
+	text := strings.TrimSpace(msg.Text)
 	switch d.State {
 	case "text":
+		if msg.Photo != nil {
+			// A photo with its caption: both at once.
+			text = strings.TrimSpace(msg.Caption)
+		}
 		if text == "" {
 			return c.Send(render.TextAnnounceEmpty)
 		}
@@ -145,13 +152,22 @@ func (b *Bot) onAnnounceInput(c tele.Context) error {
 			return c.Send(fmt.Sprintf(render.TextAnnounceTooLong, n))
 		}
 		data.Text = text
-		if err := b.saveDialog(ctx, c, dialogAnnounce, "audience", data); err != nil {
+		if msg.Photo != nil {
+			data.Photo = msg.Photo.FileID
+			return b.announceAudience(c, data)
+		}
+		if err := b.saveDialog(ctx, c, dialogAnnounce, "photo", data); err != nil {
 			return err
 		}
 		m := &tele.ReplyMarkup{}
-		m.Inline(m.Row(m.Data(render.BtnAudienceAll, uniqueAnnAudience, workflow.AnnounceAll)),
-			m.Row(m.Data(render.BtnAudienceDirection, uniqueAnnAudience, workflow.AnnounceDirection)))
-		return c.Send(render.TextAnnounceAudience, m)
+		m.Inline(m.Row(m.Data(render.BtnAnnounceNoPhoto, uniqueAnnNoPhoto)))
+		return c.Send(render.TextAnnounceAskPhoto, m)
+	case "photo":
+		if msg.Photo == nil {
+			return c.Send(render.TextAnnounceAskPhoto)
+		}
+		data.Photo = msg.Photo.FileID
+		return b.announceAudience(c, data)
 	case "time":
 		at, err := time.ParseInLocation("02.01.2006 15:04", text, b.opts.Location)
 		if err != nil || !at.After(b.now()) {
@@ -161,6 +177,20 @@ func (b *Bot) onAnnounceInput(c tele.Context) error {
 		return b.announceSummary(c, data)
 	}
 	return nil
+}
+
+// announceAudience asks for the audience.
+func (b *Bot) announceAudience(c tele.Context, data announceData) error {
+	if err := b.saveDialog(contextOf(c), c, dialogAnnounce, "audience", data); err != nil {
+		return err
+	}
+	m := &tele.ReplyMarkup{}
+	m.Inline(m.Row(m.Data(render.BtnAudienceAll, uniqueAnnAudience, workflow.AnnounceAll)),
+		m.Row(m.Data(render.BtnAudienceDirection, uniqueAnnAudience, workflow.AnnounceDirection)))
+	if c.Callback() != nil {
+		return c.Edit(render.TextAnnounceAudience, m)
+	}
+	return c.Send(render.TextAnnounceAudience, m)
 }
 
 // onAnnouncePress answers the buttons of the dialog: audience, direction,
@@ -185,6 +215,8 @@ func (b *Bot) onAnnouncePress(step string) tele.HandlerFunc {
 				return err
 			}
 			return c.Edit(render.TextAnnounceCancelled)
+		case step == uniqueAnnNoPhoto && d.State == "photo":
+			return b.announceAudience(c, data)
 		case step == uniqueAnnAudience && d.State == "audience" && arg == workflow.AnnounceAll:
 			data.Audience = workflow.AnnounceAll
 			return b.announceWhen(c, data)
@@ -266,7 +298,7 @@ func (b *Bot) announceSummary(c tele.Context, data announceData) error {
 	}
 	m := &tele.ReplyMarkup{}
 	m.Inline(m.Row(m.Data(render.BtnAnnounceSubmit, uniqueAnnSubmit), m.Data(render.BtnAnnounceCancel, uniqueAnnCancel)))
-	text := render.AnnouncementSummary(0, aud, b.whenText(data.SendAt), data.Text)
+	text := render.AnnouncementSummary(0, aud, b.whenText(data.SendAt), data.Photo != "", data.Text)
 	if c.Callback() != nil {
 		return c.Edit(text, m)
 	}
@@ -313,7 +345,7 @@ func (b *Bot) announceSubmit(c tele.Context, d *tgstate.Dialog, data announceDat
 	if len(chats) == 0 {
 		return c.Send(render.TextAnnounceNoLeader)
 	}
-	a := &workflow.Announcement{AuthorID: c.Sender().ID, Text: data.Text, Audience: data.Audience,
+	a := &workflow.Announcement{AuthorID: c.Sender().ID, Text: data.Text, Photo: data.Photo, Audience: data.Audience,
 		Direction: data.Direction, Days: data.Days, SendAt: data.SendAt}
 	id, err := b.opts.Store.CreateAnnouncement(ctx, a, role, b.now())
 	if err != nil {
@@ -329,7 +361,7 @@ func (b *Bot) announceSubmit(c tele.Context, d *tgstate.Dialog, data announceDat
 	m := &tele.ReplyMarkup{}
 	idText := strconv.FormatInt(id, 10)
 	m.Inline(m.Row(m.Data(render.BtnAnnounceApprove, uniqueAnnApprove, idText), m.Data(render.BtnAnnounceReturn, uniqueAnnReturn, idText)))
-	text := render.AnnouncementForApproval(id, userName(c.Sender()), aud, b.whenText(data.SendAt), data.Text)
+	text := render.AnnouncementForApproval(id, userName(c.Sender()), aud, b.whenText(data.SendAt), data.Photo != "", data.Text)
 	for _, chat := range chats {
 		if err := b.sendTo(c, &tele.Chat{ID: chat.ChatID}, text, &tele.SendOptions{ReplyMarkup: m, ThreadID: chat.ThreadID}); err != nil {
 			return err

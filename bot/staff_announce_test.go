@@ -33,7 +33,9 @@ func draftAnnouncement(t *testing.T, press *player, text string) {
 	press.send("/announce")
 	press.expect("Отправьте текст объявления")
 	press.send(text)
-	m := press.expect("Кому отправить?")
+	m := press.expect("Прикрепите фото")
+	press.press(m, "Без фото")
+	press.expectIn(m, "Кому отправить?")
 	press.press(m, "Всем, кто согласился на новости")
 	press.expectIn(m, "Когда отправить?")
 	press.press(m, "Сразу после согласования")
@@ -175,7 +177,9 @@ func TestAnnouncementAtItsTime(t *testing.T) {
 	p.send("/announce")
 	p.expect("Отправьте текст объявления")
 	p.send("Субботник в парке")
-	m := p.expect("Кому отправить?")
+	m := p.expect("Прикрепите фото")
+	p.press(m, "Без фото")
+	p.expectIn(m, "Кому отправить?")
 	p.press(m, "Всем, кто согласился на новости")
 	p.expectIn(m, "Когда отправить?")
 	p.press(m, "Указать время")
@@ -194,4 +198,60 @@ func TestAnnouncementAtItsTime(t *testing.T) {
 	}
 	h.advance(3 * time.Hour)
 	alice.expect("Субботник в парке")
+}
+
+// TestAnnouncementWithPhoto: a photo with a short text goes as the
+// photo with its caption and the button; with a text longer than a
+// caption, the photo first, then the text with the button. /cancel ends
+// the dialog.
+func TestAnnouncementWithPhoto(t *testing.T) {
+	h, admin := newStaffHarness(t)
+	alice := h.newsPlayer("Алиса", true)
+	p := &player{h: h, t: t, u: admin}
+
+	p.send("/announce")
+	p.expect("Отправьте текст объявления")
+	p.send("/cancel")
+	p.expect("Ввод отменён.")
+	if kind, _, _ := h.dialog(admin.ID); kind != "" {
+		t.Fatalf("dialog %q after /cancel", kind)
+	}
+
+	approve := func(photoCaption, text string) {
+		t.Helper()
+		p.send("/announce")
+		p.expect("Отправьте текст объявления")
+		var m telegramtest.Message
+		if photoCaption != "" {
+			p.sent(h.srv.SendPhoto(admin, photoCaption))
+			m = p.expect("Кому отправить?")
+		} else {
+			p.send(text)
+			m = p.expect("Прикрепите фото")
+			p.sent(h.srv.SendPhoto(admin, ""))
+			m = p.expect("Кому отправить?")
+		}
+		p.press(m, "Всем, кто согласился на новости")
+		p.expectIn(m, "Когда отправить?")
+		p.press(m, "Сразу после согласования")
+		p.expectIn(m, "С фото")
+		p.press(m, "На согласование")
+		approval := h.srv.MustWaitSent(t, telegramtest.All(telegramtest.SentTo(admin.ID), telegramtest.Contains("На согласование от"),
+			func(x telegramtest.Message) bool { return x.MessageID > p.seen }))
+		h.answer(h.srv.MustPress(t, admin, approval, "Согласовать"))
+	}
+
+	approve("Ярмарка на площади", "")
+	m := alice.expect("Ярмарка на площади")
+	if len(m.Photo) == 0 || m.Caption != "Ярмарка на площади" || !strings.Contains(view(m), "[Не присылать новости]") {
+		t.Fatalf("short text with a photo:\n%s (photo %v)", view(m), len(m.Photo) > 0)
+	}
+
+	long := strings.Repeat("Длинный текст объявления. ", 60) // over 1024 characters
+	approve("", long)
+	text := alice.expect("Длинный текст объявления.")
+	photo := alice.botMessagesAfter(m.MessageID, text.MessageID)
+	if len(photo) != 2 || len(photo[0].Photo) == 0 || photo[0].Caption != "" || !strings.Contains(view(text), "[Не присылать новости]") {
+		t.Fatalf("a long text with a photo: %d messages, want the photo then the text with the button", len(photo))
+	}
 }

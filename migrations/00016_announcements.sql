@@ -6,6 +6,7 @@
 -- an admin approves or returns it; every step is an announcement_events
 -- row. An approved announcement is queued per resident in batches
 -- (queued_after is the last resident id queued; queued_at when all are).
+-- photo is the Telegram file id of its photo ('' for none).
 ALTER TABLE residents
     ADD COLUMN news         boolean NOT NULL DEFAULT false,
     ADD COLUMN news_version text NOT NULL DEFAULT '',
@@ -23,6 +24,7 @@ CREATE TABLE announcements (
     id            bigserial PRIMARY KEY,
     author_id     bigint NOT NULL,
     text          text NOT NULL CHECK (text <> ''),
+    photo         text NOT NULL DEFAULT '',
     audience      text NOT NULL CHECK (audience IN ('all', 'direction')),
     direction     text REFERENCES directions (code),
     days          int NOT NULL DEFAULT 0,

@@ -34,6 +34,8 @@ const (
 	TextAnnounceAskText   = "Новое объявление для жителей района.\nОтправьте текст объявления (до 4096 символов). /cancel — отменить."
 	TextAnnounceTooLong   = "Текст длиннее 4096 символов (%d). Сократите и отправьте снова."
 	TextAnnounceEmpty     = "Нужен текст объявления."
+	TextAnnounceAskPhoto  = "Прикрепите фото к объявлению или нажмите «Без фото». Текст до 1024 символов станет подписью к фото, длиннее — придёт сообщением после фото."
+	BtnAnnounceNoPhoto    = "Без фото"
 	TextAnnounceAudience  = "Кому отправить?"
 	BtnAudienceAll        = "Всем, кто согласился на новости"
 	BtnAudienceDirection  = "Писавшим по направлению"
@@ -72,20 +74,24 @@ var AnnouncementDays = []int{7, 30, 90}
 
 // AnnouncementSummary is the draft as it goes for approval: number (0
 // before it has one), audience, time, text.
-func AnnouncementSummary(id int64, audience, when, text string) string {
+func AnnouncementSummary(id int64, audience, when string, photo bool, text string) string {
 	var b strings.Builder
 	if id > 0 {
 		fmt.Fprintf(&b, "Объявление № %d\n", id)
 	} else {
 		b.WriteString("Объявление\n")
 	}
-	fmt.Fprintf(&b, "Кому: %s\nКогда: %s\n\n%s", audience, when, text)
+	fmt.Fprintf(&b, "Кому: %s\nКогда: %s\n", audience, when)
+	if photo {
+		b.WriteString("С фото\n")
+	}
+	fmt.Fprintf(&b, "\n%s", text)
 	return clip(b.String(), 4096)
 }
 
 // AnnouncementForApproval is what the leader or an admin sees.
-func AnnouncementForApproval(id int64, author, audience, when, text string) string {
-	return clip(fmt.Sprintf("На согласование от %s:\n", author)+AnnouncementSummary(id, audience, when, text), 4096)
+func AnnouncementForApproval(id int64, author, audience, when string, photo bool, text string) string {
+	return clip(fmt.Sprintf("На согласование от %s:\n", author)+AnnouncementSummary(id, audience, when, photo, text), 4096)
 }
 
 // AnnouncementProgress is the progress of an announcement's sending, as

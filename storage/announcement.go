@@ -39,14 +39,14 @@ func (db *DB) FindNews(ctx context.Context, userID int64) (bool, error) {
 	return on, nil
 }
 
-const announcementColumns = `id, author_id, text, audience, coalesce(direction, ''), days, send_at, status,
+const announcementColumns = `id, author_id, text, photo, audience, coalesce(direction, ''), days, send_at, status,
 	created_at, coalesce(decided_by, 0), comment, coalesce(progress_row, 0), progress_at, progress_text,
 	queued_after, queued_at, total`
 
 func scanAnnouncement(row pgx.Row) (*workflow.Announcement, error) {
 	a := &workflow.Announcement{}
 	var sendAt, progressAt, queuedAt *time.Time
-	err := row.Scan(&a.ID, &a.AuthorID, &a.Text, &a.Audience, &a.Direction, &a.Days, &sendAt, &a.Status,
+	err := row.Scan(&a.ID, &a.AuthorID, &a.Text, &a.Photo, &a.Audience, &a.Direction, &a.Days, &sendAt, &a.Status,
 		&a.CreatedAt, &a.DecidedBy, &a.Comment, &a.ProgressRow, &progressAt, &a.ProgressText,
 		&a.QueuedAfter, &queuedAt, &a.Total)
 	if err != nil {
@@ -70,9 +70,9 @@ func (db *DB) CreateAnnouncement(ctx context.Context, a *workflow.Announcement, 
 			sendAt = &a.SendAt
 		}
 		err := t.tx.QueryRow(ctx, `
-			INSERT INTO announcements (author_id, text, audience, direction, days, send_at, status, created_at)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id`,
-			a.AuthorID, a.Text, a.Audience, dir, a.Days, sendAt, workflow.AnnouncementPending, at).Scan(&id)
+			INSERT INTO announcements (author_id, text, photo, audience, direction, days, send_at, status, created_at)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id`,
+			a.AuthorID, a.Text, a.Photo, a.Audience, dir, a.Days, sendAt, workflow.AnnouncementPending, at).Scan(&id)
 		if err != nil {
 			return fmt.Errorf("storage: unable to create an announcement: %w", mapError(err))
 		}

@@ -10,6 +10,9 @@ type Announcement struct {
 	ID       int64
 	AuthorID int64
 	Text     string
+	// Photo is the Telegram file id of the announcement's photo ("" for
+	// none).
+	Photo string
 	// Audience is AnnounceAll or AnnounceDirection (with Direction and
 	// Days: the residents who wrote on that direction in the last Days).
 	Audience  string
