@@ -1,6 +1,7 @@
 package bot_test
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -38,11 +39,23 @@ func TestAnnouncementToThousands(t *testing.T) {
 			t.Fatalf("not done in 60 s: %d sent", h.count(`SELECT count(*) FROM outbox WHERE announcement_id = 1 AND sent_at IS NOT NULL`))
 		}
 		time.Sleep(50 * time.Millisecond)
+		h.advance(11 * time.Second) // the progress may be edited again
 	}
 	t.Logf("3,000 residents: done in %v", time.Since(start).Round(time.Millisecond))
 
 	report := "Объявление № 1: отправлено 2 988 из 3 000, не доставлено 12.\nРассылка завершена."
 	h.srv.MustWaitMessage(t, telegramtest.All(telegramtest.SentTo(admin.ID), telegramtest.Contains(report)))
+	// The progress was edited in place while sending, not only at the end.
+	var progress []string
+	for _, c := range h.srv.CallsOf("editMessageText") {
+		if c.Params["chat_id"] == fmt.Sprint(admin.ID) && strings.Contains(c.Params["text"], "отправлено") {
+			progress = append(progress, c.Params["text"])
+		}
+	}
+	if len(progress) < 2 || strings.Contains(progress[0], "завершена") {
+		t.Errorf("progress edits: %q", progress)
+	}
+	t.Logf("progress edits: %d", len(progress))
 	if n := h.count(`SELECT count(*) FROM residents WHERE blocked_at IS NOT NULL`); n != blocked {
 		t.Errorf("%d residents marked blocked, want %d", n, blocked)
 	}

@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"mcu/internal/dbtest"
 	"mcu/internal/telegramtest"
 	"mcu/workflow"
 )
@@ -253,5 +254,55 @@ func TestAnnouncementWithPhoto(t *testing.T) {
 	photo := alice.botMessagesAfter(m.MessageID, text.MessageID)
 	if len(photo) != 2 || len(photo[0].Photo) == 0 || photo[0].Caption != "" || !strings.Contains(view(text), "[Не присылать новости]") {
 		t.Fatalf("a long text with a photo: %d messages, want the photo then the text with the button", len(photo))
+	}
+}
+
+// TestAnnouncementToDirection: the audience «писавшим по направлению»
+// is the residents who chose news and wrote on that direction within the
+// days chosen.
+func TestAnnouncementToDirection(t *testing.T) {
+	h, admin := newStaffHarness(t)
+	recent := h.newsPlayer("Недавно ЖКХ", true)
+	old := h.newsPlayer("Давно ЖКХ", true)
+	other := h.newsPlayer("Недавно соцзащита", true)
+	declined := h.newsPlayer("ЖКХ без новостей", false)
+	appeal := func(p *player, direction string, ago time.Duration) {
+		at := h.clock().Add(-ago)
+		dbtest.Exec(t, h.db, `
+			INSERT INTO appeals (kind, source, state, direction, resident_id, text, created_at, updated_at)
+			SELECT 'message', 'bot', 'in_progress', $2, id, 'текст', $3, $3 FROM residents WHERE telegram_user_id = $1`,
+			p.u.ID, direction, at)
+	}
+	appeal(recent, "housing", 3*24*time.Hour)
+	appeal(old, "housing", 40*24*time.Hour)
+	appeal(other, "social", 3*24*time.Hour)
+	appeal(declined, "housing", 3*24*time.Hour)
+
+	p := &player{h: h, t: t, u: admin}
+	p.send("/announce")
+	p.expect("Отправьте текст объявления")
+	p.send("Плановый ремонт теплосетей")
+	m := p.expect("Прикрепите фото")
+	p.press(m, "Без фото")
+	p.expectIn(m, "Кому отправить?")
+	p.press(m, "Писавшим по направлению")
+	p.expectIn(m, "Выберите направление")
+	p.press(m, "ЖКХ")
+	p.expectIn(m, "За сколько последних дней?")
+	p.press(m, "30")
+	p.expectIn(m, "Когда отправить?")
+	p.press(m, "Сразу после согласования")
+	p.expectIn(m, "писавшие по направлению «ЖКХ» за 30 дн.")
+	p.press(m, "На согласование")
+	approval := h.srv.MustWaitSent(t, telegramtest.All(telegramtest.SentTo(admin.ID), telegramtest.Contains("На согласование от")))
+	h.answer(h.srv.MustPress(t, admin, approval, "Согласовать"))
+	h.srv.MustWaitMessage(t, telegramtest.All(telegramtest.SentTo(admin.ID), telegramtest.Contains("отправлено 1 из 1, не доставлено 0.\nРассылка завершена.")))
+	recent.expect("Плановый ремонт теплосетей")
+	for _, q := range []*player{old, other, declined} {
+		for _, x := range h.srv.Sent(q.u.ID) {
+			if strings.Contains(x.Content(), "теплосетей") {
+				t.Fatalf("%s got an announcement for another audience", q.u.FirstName)
+			}
+		}
 	}
 }
