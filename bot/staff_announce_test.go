@@ -2,6 +2,7 @@ package bot_test
 
 import (
 	"fmt"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -304,5 +305,74 @@ func TestAnnouncementToDirection(t *testing.T) {
 				t.Fatalf("%s got an announcement for another audience", q.u.FirstName)
 			}
 		}
+	}
+}
+
+// TestAnnouncementButtonsTwice: a dialog's button pressed again after
+// the dialog moved on changes nothing, one pressed with no dialog says it
+// no longer works, and «Не присылать новости» pressed twice leaves the
+// news off.
+func TestAnnouncementButtonsTwice(t *testing.T) {
+	h, admin := newStaffHarness(t)
+	alice := h.newsPlayer("Алиса", true)
+	p := &player{h: h, t: t, u: admin}
+	p.send("/announce")
+	p.expect("Отправьте текст объявления")
+	p.send("Текст")
+	m := p.expect("Прикрепите фото")
+	p.press(m, "Без фото")
+	p.expectIn(m, "Кому отправить?")
+	p.press(m, "Всем, кто согласился на новости")
+	p.expectIn(m, "Когда отправить?")
+	before := h.snapshot()
+	_, state, _ := h.dialog(admin.ID)
+	p.pressData(m, "\fa_aud|direction") // the audience's button again
+	p.pressData(m, "\fa_nophoto")
+	h.repliesSent()
+	if _, now, _ := h.dialog(admin.ID); now != state || h.snapshot() != before {
+		t.Fatalf("an old button changed the dialog: %q → %q", state, now)
+	}
+	p.press(m, "Сразу после согласования")
+	p.expectIn(m, "Кому:")
+	p.press(m, "На согласование")
+	p.expectIn(m, "отправлено на согласование")
+	if got := p.pressData(m, "\fa_sub").Text; got != "Эта кнопка уже не действует." {
+		t.Fatalf("«На согласование» twice: %q", got)
+	}
+	if n := h.count(`SELECT count(*) FROM announcements`); n != 1 {
+		t.Fatalf("%d announcements after pressing twice", n)
+	}
+	approval := h.srv.MustWaitSent(t, telegramtest.All(telegramtest.SentTo(admin.ID), telegramtest.Contains("На согласование от")))
+	if got := h.answer(h.srv.MustPress(t, alice.u, approval, "Согласовать")); got != "Недостаточно прав." {
+		t.Fatalf("a resident approving: %q", got)
+	}
+	h.answer(h.srv.MustPress(t, admin, approval, "Согласовать"))
+	news := alice.expect("Текст")
+	alice.press(news, "Не присылать новости")
+	if got := alice.pressData(news, "\fr_nstop").Text; got != "Новости больше не будут приходить." {
+		t.Fatalf("stop pressed twice: %q", got)
+	}
+	if n := h.count(`SELECT count(*) FROM residents WHERE news`); n != 0 {
+		t.Fatal("news on after the stop button")
+	}
+}
+
+// TestInvitePress: /invite press makes a press secretary, who may then
+// start an announcement.
+func TestInvitePress(t *testing.T) {
+	h, admin := newStaffHarness(t)
+	link := regexp.MustCompile(`https://t\.me/mcu_test_bot\?start=([A-Za-z0-9_-]+)`)
+	invite := h.say(admin, "/invite press")
+	m := link.FindStringSubmatch(invite.Text)
+	if m == nil || !strings.Contains(invite.Text, "администратор – пресс-секретарь МЦУ") {
+		t.Fatalf("/invite press: %q", invite.Text)
+	}
+	olga := h.srv.NewUser("Ольга")
+	h.srv.OpenPrivateChat(olga)
+	if got := h.say(olga, "/start "+m[1]).Text; got != "Добро пожаловать! Вам выдана роль: администратор – пресс-секретарь МЦУ." {
+		t.Fatalf("/start with the code: %q", got)
+	}
+	if got := h.say(olga, "/announce").Text; !strings.Contains(got, "Отправьте текст объявления") {
+		t.Fatalf("/announce by the new press secretary: %q", got)
 	}
 }
