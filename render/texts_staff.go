@@ -17,6 +17,7 @@ var staffCommands = []tele.Command{
 	{Text: "history", Description: "История обращения: /history 2026-000017"},
 	{Text: "digest", Description: "Сводка главы (в чате главы или руководителя МЦУ)"},
 	{Text: "report", Description: "Отчёт за месяц для ЦУР: /report 2026-11"},
+	{Text: "announce", Description: "Объявление жителям (в личном чате с ботом)"},
 	{Text: "cancel", Description: "Отменить ввод"},
 	{Text: "bindings", Description: "Привязанные чаты"},
 	{Text: "bind", Description: "Привязать чат: /bind <код>"},
