@@ -105,6 +105,9 @@ func (b *Bot) sendAnnouncement(ctx context.Context, a *workflow.Announcement) er
 	if text == a.ProgressText || (!done && now.Sub(a.ProgressAt) < progressEvery) {
 		return nil
 	}
+	if pending, err := b.opts.Store.OutboxPending(ctx, a.ProgressEdit); err != nil || pending {
+		return err // the last edit has not gone yet: the next waits for it
+	}
 	ids, err := b.opts.Store.SentMessageIDs(ctx, a.ProgressRow)
 	if err != nil {
 		return err
@@ -119,8 +122,9 @@ func (b *Bot) sendAnnouncement(ctx context.Context, a *workflow.Announcement) er
 		}
 		b.logger.InfoContext(ctx, "announcement sent", "announcement_id", a.ID, "sent", sent, "undelivered", failed)
 	}
-	if _, err := b.opts.Store.EnqueueReply(ctx, a.AuthorID, 0, outbox.Reply{Calls: []outbox.Call{{Edit: ids[0], Text: text}}}); err != nil {
+	edit, err := b.opts.Store.EnqueueReply(ctx, a.AuthorID, 0, outbox.Reply{Calls: []outbox.Call{{Edit: ids[0], Text: text}}})
+	if err != nil {
 		return err
 	}
-	return b.opts.Store.SetAnnouncementProgress(ctx, a.ID, 0, text, now)
+	return b.opts.Store.SetAnnouncementProgress(ctx, a.ID, 0, edit, text, now)
 }

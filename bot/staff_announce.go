@@ -25,7 +25,8 @@ type AnnouncementStore interface {
 	CreateAnnouncement(ctx context.Context, a *workflow.Announcement, role workflow.Role, at time.Time) (int64, error)
 	FindAnnouncement(ctx context.Context, id int64) (*workflow.Announcement, error)
 	DecideAnnouncement(ctx context.Context, id int64, status string, by int64, role workflow.Role, comment string, at time.Time) (bool, error)
-	SetAnnouncementProgress(ctx context.Context, id, row int64, text string, at time.Time) error
+	SetAnnouncementProgress(ctx context.Context, id, row, edit int64, text string, at time.Time) error
+	OutboxPending(ctx context.Context, id int64) (bool, error)
 	FindApprovedAnnouncements(ctx context.Context) ([]*workflow.Announcement, error)
 	QueueAnnouncementBatch(ctx context.Context, a *workflow.Announcement, p outbox.Prepared, since, at time.Time, limit int) (int, bool, error)
 	AnnouncementCounts(ctx context.Context, id int64) (sent, failed int, err error)
@@ -451,7 +452,7 @@ func (b *Bot) onAnnounceApprove(c tele.Context) error {
 	if err != nil {
 		return err
 	}
-	if err := b.opts.Store.SetAnnouncementProgress(ctx, id, row, text, time.Time{}); err != nil {
+	if err := b.opts.Store.SetAnnouncementProgress(ctx, id, row, 0, text, time.Time{}); err != nil {
 		return err
 	}
 	b.logger.InfoContext(ctx, "announcement approved", "announcement_id", id, "by", c.Sender().ID)

@@ -17,7 +17,7 @@ func (h *harness) newsPlayer(name string, news bool) *player {
 	p := h.newPlayer(name)
 	h.srv.OpenPrivateChat(p.u)
 	p.consent()
-	m := p.expect("Получать новости района")
+	m := p.newsQuestion
 	if news {
 		p.press(m, "Получать новости района")
 		p.expectIn(m, "Новости района включены")

@@ -6,7 +6,8 @@
 -- an admin approves or returns it; every step is an announcement_events
 -- row. An approved announcement is queued per resident in batches
 -- (queued_after is the last resident id queued; queued_at when all are).
--- photo is the Telegram file id of its photo ('' for none).
+-- progress_edit is the outbox row of the progress message's last edit:
+-- the next waits until it is sent. photo is the Telegram file id of its photo ('' for none).
 ALTER TABLE residents
     ADD COLUMN news         boolean NOT NULL DEFAULT false,
     ADD COLUMN news_version text NOT NULL DEFAULT '',
@@ -37,6 +38,7 @@ CREATE TABLE announcements (
     progress_row  bigint,
     progress_at   timestamptz,
     progress_text text NOT NULL DEFAULT '',
+    progress_edit bigint,
     queued_after  bigint NOT NULL DEFAULT 0,
     queued_at     timestamptz,
     total         int NOT NULL DEFAULT 0,

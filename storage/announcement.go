@@ -40,14 +40,14 @@ func (db *DB) FindNews(ctx context.Context, userID int64) (bool, error) {
 }
 
 const announcementColumns = `id, author_id, text, photo, audience, coalesce(direction, ''), days, send_at, status,
-	created_at, coalesce(decided_by, 0), comment, coalesce(progress_row, 0), progress_at, progress_text,
+	created_at, coalesce(decided_by, 0), comment, coalesce(progress_row, 0), progress_at, progress_text, coalesce(progress_edit, 0),
 	queued_after, queued_at, total`
 
 func scanAnnouncement(row pgx.Row) (*workflow.Announcement, error) {
 	a := &workflow.Announcement{}
 	var sendAt, progressAt, queuedAt *time.Time
 	err := row.Scan(&a.ID, &a.AuthorID, &a.Text, &a.Photo, &a.Audience, &a.Direction, &a.Days, &sendAt, &a.Status,
-		&a.CreatedAt, &a.DecidedBy, &a.Comment, &a.ProgressRow, &progressAt, &a.ProgressText,
+		&a.CreatedAt, &a.DecidedBy, &a.Comment, &a.ProgressRow, &progressAt, &a.ProgressText, &a.ProgressEdit,
 		&a.QueuedAfter, &queuedAt, &a.Total)
 	if err != nil {
 		return nil, err
@@ -129,11 +129,12 @@ func (db *DB) DecideAnnouncement(ctx context.Context, id int64, status string, b
 }
 
 // SetAnnouncementProgress records the press secretary's progress message:
-// its outbox row (0 keeps the one recorded), what it says and when.
-func (db *DB) SetAnnouncementProgress(ctx context.Context, id, row int64, text string, at time.Time) error {
+// its outbox row (0 keeps the one recorded), what it says and when; edit
+// is the outbox row of the edit that says it (0 for none).
+func (db *DB) SetAnnouncementProgress(ctx context.Context, id, row, edit int64, text string, at time.Time) error {
 	_, err := db.q(ctx).Exec(ctx, `
 		UPDATE announcements SET progress_row = CASE WHEN $2 = 0 THEN progress_row ELSE $2 END,
-			progress_text = $3, progress_at = $4 WHERE id = $1`, id, row, text, at)
+			progress_edit = nullif($5, 0), progress_text = $3, progress_at = $4 WHERE id = $1`, id, row, text, at, edit)
 	if err != nil {
 		return fmt.Errorf("storage: unable to record announcement %d's progress: %w", id, err)
 	}
@@ -245,6 +246,18 @@ func (db *DB) AnnouncementCounts(ctx context.Context, id int64) (sent, failed in
 		return 0, 0, fmt.Errorf("storage: unable to count announcement %d's messages: %w", id, err)
 	}
 	return sent, failed, nil
+}
+
+// OutboxPending reports whether an outbox row is still waiting to be
+// sent (neither sent nor given up); false for no row.
+func (db *DB) OutboxPending(ctx context.Context, id int64) (bool, error) {
+	var pending bool
+	err := db.q(ctx).QueryRow(ctx, `
+		SELECT EXISTS (SELECT 1 FROM outbox WHERE id = $1 AND sent_at IS NULL AND failed_at IS NULL)`, id).Scan(&pending)
+	if err != nil {
+		return false, fmt.Errorf("storage: unable to read outbox row %d: %w", id, err)
+	}
+	return pending, nil
 }
 
 // FinishAnnouncement marks an announcement done and records it; false

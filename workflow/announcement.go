@@ -29,6 +29,9 @@ type Announcement struct {
 	ProgressRow  int64
 	ProgressAt   time.Time
 	ProgressText string
+	// ProgressEdit is the outbox row of the last edit of the progress
+	// message; the next edit waits until it has gone.
+	ProgressEdit int64
 	// QueuedAfter is the last resident queued so far; QueuedAt is set
 	// once every recipient is queued, Total of them.
 	QueuedAfter int64
