@@ -31,6 +31,7 @@ import (
 type Store interface {
 	ResidentStore
 	StaffStore
+	AnnouncementStore
 	transport.InboxStore
 	// FailInbox records why handling an update failed; it stays in the
 	// inbox and is tried again.

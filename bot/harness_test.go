@@ -140,6 +140,7 @@ func (h *harness) start() {
 		}
 	})
 	wg.Go(func() { _ = disp.Run(ctx) })
+	wg.Go(func() { _ = b.RunAnnouncements(ctx, 50*time.Millisecond) })
 	go func() { wg.Wait(); close(done) }()
 	h.bot, h.cancel, h.done = b, cancel, done
 }

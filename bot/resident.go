@@ -57,9 +57,10 @@ func (b *Bot) residentHandlers() map[string]tele.HandlerFunc {
 		"/my":           b.consented(b.onMy),
 		"/status":       b.consented(b.onStatus),
 		"/help":         b.onHelp,
-		"/cancel":       b.consented(b.onCancel),
-		tele.OnText:     b.onResidentText,
-		tele.OnPhoto:    b.consented(b.onResidentPhoto),
+		"/cancel":       b.staffDialogFirst(b.consented(b.onCancel)),
+		tele.OnText:     b.staffDialogFirst(b.onResidentText),
+		tele.OnPhoto:    b.staffDialogFirst(b.consented(b.onResidentPhoto)),
+		"/news":         b.consented(b.onNews),
 		tele.OnLocation: b.consented(b.intakeOnly(b.intakeLocation)),
 		tele.OnContact:  b.consented(b.intakeOnly(b.intakeContact)),
 
@@ -76,6 +77,8 @@ func (b *Bot) residentHandlers() map[string]tele.HandlerFunc {
 		"\f" + render.UniqueRate:   b.consented(b.onRate),
 		"\fr_solv":                 b.consented(b.onSolved),
 		"\fr_cskip":                b.consented(b.onCommentSkip),
+		"\f" + uniqueNews:          b.consented(b.onNewsAnswer),
+		"\f" + uniqueNewsStop:      b.consented(b.onNewsStop),
 	}
 	// Whatever is not text, a photo, a place or a contact.
 	for _, e := range []string{tele.OnSticker, tele.OnVoice, tele.OnVideo, tele.OnVideoNote,

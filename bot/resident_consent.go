@@ -59,7 +59,10 @@ func (b *Bot) onConsent(c tele.Context) error {
 		if err := respond(c, ""); err != nil {
 			return err
 		}
-		return c.Send(render.TextConsentGiven, mainMenu())
+		if err := c.Send(render.TextConsentGiven, mainMenu()); err != nil {
+			return err
+		}
+		return b.askNews(c)
 	case "full":
 		if err := respond(c, ""); err != nil {
 			return err

@@ -20,6 +20,9 @@ type player struct {
 	t    *testing.T
 	u    telegramtest.User
 	seen int // the last message id of the chat already looked at
+	// newsQuestion is the question about the district's news that
+	// follows the consent.
+	newsQuestion telegramtest.Message
 }
 
 // newPlayer registers a Telegram user who is about to open the bot.
@@ -94,6 +97,7 @@ func (p *player) consent() {
 	m := p.expect("152-ФЗ")
 	p.press(m, "Согласен")
 	p.expect("Спасибо! Теперь можно отправить сообщение")
+	p.newsQuestion = p.expect("Получать новости района")
 }
 
 // sync sends /help and waits for its answer: everything the bot does for

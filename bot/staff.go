@@ -73,6 +73,7 @@ func (b *Bot) staffHandlers() map[string]tele.HandlerFunc {
 		"/digest":                      b.onDigest,
 		"/report":                      b.onReport,
 		"/cancel":                      b.onStaffCancel,
+		"/announce":                    b.onAnnounce,
 		tele.OnText:                    b.onStaffReply,
 		tele.OnPhoto:                   b.onStaffReply,
 		tele.OnMigration:               b.onMigration,
@@ -92,6 +93,11 @@ func (b *Bot) staffHandlers() map[string]tele.HandlerFunc {
 		h["\f"+string(ev)] = b.onCardButton(ev)
 	}
 	h["\f"+render.UniqueShowCard] = b.onShowCard // staff_summary.go
+	for _, u := range []string{uniqueAnnNoPhoto, uniqueAnnAudience, uniqueAnnDir, uniqueAnnDays, uniqueAnnWhen, uniqueAnnSubmit, uniqueAnnCancel} {
+		h["\f"+u] = b.onAnnouncePress(u) // staff_announce.go
+	}
+	h["\f"+uniqueAnnApprove] = b.onAnnounceApprove
+	h["\f"+uniqueAnnReturn] = b.onAnnounceReturn
 	return h
 }
 

@@ -3,6 +3,7 @@ package bot
 import (
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 
 	tele "gopkg.in/telebot.v3"
@@ -21,10 +22,21 @@ func (b *Bot) onBind(c tele.Context) error {
 		return err
 	}
 	args := c.Args()
-	if len(args) != 1 {
+	caller := callerOf(c)
+	if len(args) == 2 && strings.ToLower(args[0]) == workflow.BindChannel {
+		// /bind channel <id>: the official channel, named by its id (a
+		// channel sends no commands of its members).
+		id, err := strconv.ParseInt(args[1], 10, 64)
+		if err != nil || id >= 0 {
+			return reply(c, fmt.Sprintf(render.TextBindUsage, codes))
+		}
+		caller.ChatID, caller.ThreadID, caller.Private = id, 0, false
+		args = args[:1]
+	}
+	if len(args) != 1 || (strings.ToLower(args[0]) == workflow.BindChannel && caller.ChatID == c.Chat().ID) {
 		return reply(c, fmt.Sprintf(render.TextBindUsage, codes))
 	}
-	bnd, attached, err := b.opts.Staff.Bind(ctx, callerOf(c), strings.ToLower(args[0]))
+	bnd, attached, err := b.opts.Staff.Bind(ctx, caller, strings.ToLower(args[0]))
 	switch {
 	case errors.Is(err, workflow.ErrUnknownTarget):
 		return reply(c, fmt.Sprintf(render.TextBindUnknown, args[0], codes))
@@ -43,6 +55,8 @@ func (b *Bot) onBind(c tele.Context) error {
 		text = render.TextBoundHead
 	case workflow.BindLeader:
 		text = render.TextBoundLeader
+	case workflow.BindChannel:
+		text = render.TextBoundChannel
 	default:
 		text = fmt.Sprintf(render.TextBoundDirection, names[bnd.Direction])
 	}
@@ -123,6 +137,8 @@ func bindingName(bnd workflow.Binding, dirs map[string]string) string {
 		return render.TextHeadTarget
 	case workflow.BindLeader:
 		return render.TextLeaderTarget
+	case workflow.BindChannel:
+		return render.TextChannelTarget
 	}
 	return render.DirectionName(bnd.Direction, dirs)
 }

@@ -107,7 +107,10 @@ func (b *Bot) saveDialog(ctx context.Context, c tele.Context, kind, state string
 // (staff talking about a card) are left alone.
 func (b *Bot) onStaffReply(c tele.Context) error {
 	m := c.Message()
-	if c.Chat().Type == tele.ChatPrivate || m == nil || m.ReplyTo == nil {
+	if c.Chat().Type == tele.ChatPrivate && m != nil {
+		return b.onAnnounceInput(c) // staff_announce.go
+	}
+	if m == nil || m.ReplyTo == nil {
 		return nil
 	}
 	ctx := contextOf(c)
@@ -120,6 +123,9 @@ func (b *Bot) onStaffReply(c tele.Context) error {
 	}
 	if d.Kind == registerKind {
 		return b.registerReply(c, d)
+	}
+	if d.Kind == dialogAnnounceReturn {
+		return b.announceReturnReply(c, d)
 	}
 	var data promptData
 	if err := json.Unmarshal(d.Data, &data); err != nil {

@@ -303,11 +303,15 @@ func (d *Dispatcher) preparedParts(run *partRun, chat *tele.Chat, opts *tele.Sen
 			o.ReplyMarkup = markup
 		}
 		var what any
+		src := tele.FromReader(bytes.NewReader(f.Data))
+		if f.FileID != "" {
+			src = tele.File{FileID: f.FileID}
+		}
 		switch f.Kind {
 		case outbox.FilePhoto:
-			what = &tele.Photo{File: tele.FromReader(bytes.NewReader(f.Data)), Caption: f.Caption}
+			what = &tele.Photo{File: src, Caption: f.Caption}
 		case outbox.FileDocument:
-			what = &tele.Document{File: tele.FromReader(bytes.NewReader(f.Data)), FileName: f.Name, Caption: f.Caption}
+			what = &tele.Document{File: src, FileName: f.Name, Caption: f.Caption}
 		default:
 			return fmt.Errorf("prepared message: unknown file kind %q", f.Kind)
 		}

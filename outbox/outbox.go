@@ -154,6 +154,9 @@ type File struct {
 	Name    string `json:"name"`              // the document's file name (report-2026-11.xlsx)
 	Caption string `json:"caption,omitempty"` // at most 1024 characters
 	Data    []byte `json:"-"`                 // kept apart, in the outbox's file column
+	// FileID, when set, sends a file Telegram already has (a photo a
+	// staff member sent the bot) instead of Data.
+	FileID string `json:"file_id,omitempty"`
 }
 
 // Kinds of files.

@@ -389,6 +389,7 @@ var residentCommands = []tele.Command{
 	{Text: "new", Description: "Новое сообщение"},
 	{Text: "my", Description: "Мои сообщения"},
 	{Text: "status", Description: "Статус сообщения по номеру"},
+	{Text: "news", Description: "Новости района: включить или выключить"},
 	{Text: "help", Description: "Справка"},
 	{Text: "cancel", Description: "Отменить ввод"},
 }

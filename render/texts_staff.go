@@ -17,6 +17,7 @@ var staffCommands = []tele.Command{
 	{Text: "history", Description: "История обращения: /history 2026-000017"},
 	{Text: "digest", Description: "Сводка главы (в чате главы или руководителя МЦУ)"},
 	{Text: "report", Description: "Отчёт за месяц для ЦУР: /report 2026-11"},
+	{Text: "announce", Description: "Объявление жителям (в личном чате с ботом)"},
 	{Text: "cancel", Description: "Отменить ввод"},
 	{Text: "bindings", Description: "Привязанные чаты"},
 	{Text: "bind", Description: "Привязать чат: /bind <код>"},
@@ -63,6 +64,7 @@ var roleNames = map[workflow.Role]string{
 	workflow.RoleExecutor: "исполнитель",
 	workflow.RoleHead:     "глава администрации",
 	workflow.RoleLeader:   "руководитель МЦУ",
+	workflow.RolePress:    "администратор – пресс-секретарь МЦУ",
 }
 
 // sourceNames are the channels an appeal came by, in words.
@@ -157,8 +159,8 @@ const (
 	TextDone           = "Готово"
 	textNotStaff       = "Команда доступна только сотрудникам МЦУ."
 	TextGroupOnly      = "Эта команда работает в группе сотрудников."
-	TextBindUsage      = "Укажите, к чему привязать чат: /bind <код>.\nКоды: %s, triage (сортировка), head (глава администрации), leader (руководитель МЦУ)."
-	TextBindUnknown    = "Неизвестный код «%s».\nКоды: %s, triage (сортировка), head (глава администрации), leader (руководитель МЦУ)."
+	TextBindUsage      = "Укажите, к чему привязать чат: /bind <код>.\nКоды: %s, triage (сортировка), head (глава администрации), leader (руководитель МЦУ); канал новостей: /bind channel <id канала> в личном чате."
+	TextBindUnknown    = "Неизвестный код «%s».\nКоды: %s, triage (сортировка), head (глава администрации), leader (руководитель МЦУ); канал новостей: /bind channel <id канала> в личном чате."
 	TextBoundDirection = "Чат привязан к направлению «%s». Сюда будут приходить карточки обращений."
 	TextBoundTriage    = "Чат назначен для сортировки: сюда будут приходить обращения без направления."
 	TextBoundHead      = "Чат назначен для сводок главе администрации."
@@ -175,7 +177,7 @@ const (
 	TextTriageTarget    = "сортировка"
 	TextHeadTarget      = "глава администрации"
 	TextLeaderTarget    = "руководитель МЦУ"
-	TextInviteUsage     = "Укажите роль: /invite <роль> [<направление>].\nРоли: admin, operator, curator, executor, head, leader. Для curator и executor нужно направление: %s."
+	TextInviteUsage     = "Укажите роль: /invite <роль> [<направление>].\nРоли: admin, operator, curator, executor, head, leader, press. Для curator и executor нужно направление: %s."
 	TextInviteCreated   = "Приглашение: %s. Ссылка одноразовая, действует до %s:\n%s"
 	TextInviteAccepted  = "Добро пожаловать! Вам выдана роль: %s."
 	TextHeadChatBound   = "Сводка для главы администрации будет приходить в этот чат."

@@ -13,12 +13,16 @@ const (
 	RoleExecutor Role = "executor"
 	RoleHead     Role = "head"
 	RoleLeader   Role = "leader"
+	// RolePress is the МЦУ's administrator–press secretary: drafts
+	// announcements to the district's residents (the leader or an admin
+	// approves them).
+	RolePress Role = "press"
 )
 
 // Roles returns every role in a stable order, in a slice of the caller's
 // own.
 func Roles() []Role {
-	return []Role{RoleAdmin, RoleOperator, RoleCurator, RoleExecutor, RoleHead, RoleLeader}
+	return []Role{RoleAdmin, RoleOperator, RoleCurator, RoleExecutor, RoleHead, RoleLeader, RolePress}
 }
 
 // Valid reports whether r is a known role.

@@ -11,6 +11,7 @@ const (
 	BindTriage    = "triage"    // the operators' chat for appeals with no direction
 	BindHead      = "head"      // the head of administration's digest
 	BindLeader    = "leader"    // the МЦУ leader's copy of the digest
+	BindChannel   = "channel"   // the official channel that gets announcements as posts
 )
 
 // personalPurpose reports whether a chat bound to purpose may be a

@@ -268,7 +268,7 @@ func (s *StaffService) Bind(ctx context.Context, by Caller, target string) (Bind
 			return err
 		}
 		switch target {
-		case BindTriage, BindHead, BindLeader:
+		case BindTriage, BindHead, BindLeader, BindChannel:
 			b.Purpose = target
 		default:
 			ok, err := tx.DirectionExists(ctx, target)

@@ -119,6 +119,7 @@ func (m *Main) Run(ctx context.Context) error {
 	m.goPart("bot", receive, runCtx)
 	m.goPart("dispatcher", m.sendElected(disp), runCtx)
 	m.goPart("scheduler", sched.Run, runCtx)
+	m.goPart("announcements", func(ctx context.Context) error { return b.RunAnnouncements(ctx, 2*time.Second) }, runCtx)
 	return nil
 }
 
