@@ -128,40 +128,40 @@ func (d *Dispatcher) Run(ctx context.Context) error {
 	// Workers run on a context that outlives ctx by the drain timeout.
 	workCtx, cancelWork := context.WithCancel(context.WithoutCancel(ctx))
 	defer cancelWork()
-	kicks := make([]chan struct{}, d.opts.Workers)
-	for i := range kicks {
-		kicks[i] = make(chan struct{}, 1)
-	}
-	kickAll := func() {
-		for _, k := range kicks {
-			select {
-			case k <- struct{}{}:
-			default:
-			}
+	// A kick wakes one idle worker; a worker that finds a message kicks
+	// another, so as many work as there is work for, and a wake-up with
+	// nothing due costs one claim, not one per worker.
+	kicks := make(chan struct{}, d.opts.Workers)
+	kickOne := func() {
+		select {
+		case kicks <- struct{}{}:
+		default:
 		}
 	}
-	d.kick = kickAll // before the workers, who read it
+	d.kick = kickOne // before the workers, who read it
 	var wg sync.WaitGroup
-	for i := range kicks {
-		wg.Go(func() { d.work(workCtx, ctx, kicks[i]) })
+	for range d.opts.Workers {
+		wg.Go(func() { d.work(workCtx, ctx, kicks) })
 	}
 	ticker := time.NewTicker(d.opts.Poll)
 	defer ticker.Stop()
-	kickAll()
+	kickOne()
 loop:
 	for {
 		select {
 		case <-ctx.Done():
 			break loop
 		case <-wake:
-			kickAll()
+			kickOne()
 		case <-ticker.C:
-			kickAll()
+			kickOne()
 		}
 	}
 	// Drain: the workers see ctx done and stop once nothing is due; the
 	// deadline cuts a long drain short.
-	kickAll()
+	for range d.opts.Workers {
+		kickOne()
+	}
 	timer := time.AfterFunc(d.opts.DrainTimeout, cancelWork)
 	defer timer.Stop()
 	wg.Wait()
@@ -204,6 +204,7 @@ func (d *Dispatcher) work(ctx, stop context.Context, kick <-chan struct{}) {
 			if !found {
 				break
 			}
+			d.kick() // there may be more: another worker joins
 		}
 		if stop.Err() != nil {
 			return

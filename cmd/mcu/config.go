@@ -11,6 +11,8 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"mcu/delivery"
+
 	"mcu/schedule"
 	"mcu/workflow"
 )
@@ -31,7 +33,8 @@ type Config struct {
 	SummaryCron    string // the working-day summary
 	AppealsPerHour int
 	// SendPerSecond is how many messages the dispatcher sends per second
-	// overall, at most (MCU_SEND_PER_SECOND).
+	// overall, at most (MCU_SEND_PER_SECOND); 0 sends without pacing, for
+	// a Telegram that keeps no flood limits (the test server).
 	SendPerSecond int
 	CalendarFile  string
 	CalendarDays  []workflow.CalendarDay
@@ -159,8 +162,8 @@ func LoadConfig(getenv func(string) string, needToken bool) (*Config, error) {
 		return nil, bad("MCU_APPEALS_PER_HOUR", "%q is not a whole number ≥ 0 (0 turns the limit off)", perHour)
 	}
 	perSecond := get("MCU_SEND_PER_SECOND", strconv.Itoa(defaultPerSecond))
-	if c.SendPerSecond, err = strconv.Atoi(perSecond); err != nil || c.SendPerSecond < 1 || c.SendPerSecond > 1000 {
-		return nil, bad("MCU_SEND_PER_SECOND", "%q is not a whole number from 1 to 1000 (Telegram's limit is 30)", perSecond)
+	if c.SendPerSecond, err = strconv.Atoi(perSecond); err != nil || c.SendPerSecond < 0 || c.SendPerSecond > 1000 {
+		return nil, bad("MCU_SEND_PER_SECOND", "%q is not a whole number from 0 (no pacing) to 1000 (Telegram's limit is 30)", perSecond)
 	}
 	queueAge := get("MCU_READY_MAX_QUEUE_AGE", defaultQueueAge)
 	if c.ReadyMaxQueueAge, err = time.ParseDuration(queueAge); err != nil || c.ReadyMaxQueueAge <= 0 {
@@ -232,4 +235,10 @@ func checkCron(spec string) error {
 		return fmt.Errorf("%q: leave the time zone out, MCU_TIMEZONE sets it", spec)
 	}
 	return schedule.CheckSpec(spec)
+}
+
+// pace is the dispatcher's pacing: Telegram's flood limits with
+// SendPerSecond for the bot overall, or none when it is 0.
+func (c *Config) pace() delivery.PaceOptions {
+	return delivery.PaceOptions{PerSecond: c.SendPerSecond, Off: c.SendPerSecond == 0}
 }

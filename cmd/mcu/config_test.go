@@ -45,7 +45,7 @@ func TestLoadConfigRejectsBadValues(t *testing.T) {
 		{map[string]string{"MCU_ADMIN_IDS": "-5"}, "MCU_ADMIN_IDS"},
 		{map[string]string{"MCU_APPEALS_PER_HOUR": "-1"}, "MCU_APPEALS_PER_HOUR"},
 		{map[string]string{"MCU_APPEALS_PER_HOUR": "five"}, "MCU_APPEALS_PER_HOUR"},
-		{map[string]string{"MCU_SEND_PER_SECOND": "0"}, "MCU_SEND_PER_SECOND"},
+		{map[string]string{"MCU_SEND_PER_SECOND": "-1"}, "MCU_SEND_PER_SECOND"},
 		{map[string]string{"MCU_SEND_PER_SECOND": "thirty"}, "MCU_SEND_PER_SECOND"},
 		{map[string]string{"MCU_HTTP_ADDR": "8080"}, "MCU_HTTP_ADDR"},
 		{map[string]string{"MCU_TELEGRAM_API_URL": "ftp://x"}, "MCU_TELEGRAM_API_URL"},

@@ -82,7 +82,7 @@ func deliver(ctx context.Context, db *storage.DB, tg *tele.Bot, cfg *Config, log
 	ctx, cancel := context.WithTimeout(ctx, digestWait)
 	defer cancel()
 	disp := delivery.NewDispatcher(db, tg, delivery.DispatcherOptions{Location: cfg.Location, Logger: logger, Admins: cfg.AdminIDs,
-		Pace: delivery.PaceOptions{PerSecond: cfg.SendPerSecond}})
+		Pace: cfg.pace()})
 	lock := db.SenderLock()
 	defer lock.Close()
 	done := make(chan error, 1)

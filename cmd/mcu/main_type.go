@@ -100,7 +100,7 @@ func (m *Main) Run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	pace := delivery.PaceOptions{PerSecond: cfg.SendPerSecond}
+	pace := cfg.pace()
 	if m.Pace != nil {
 		pace = *m.Pace
 	}
