@@ -119,7 +119,12 @@ func NormalAddress(s string) Address {
 // words splits s, in lower case with ё as е, into words of letters and
 // digits; address words keep '-' and '/' inside (пр-т, 5/1).
 func words(s string, address bool) []string {
-	s = strings.NewReplacer("ё", "е").Replace(strings.ToLower(s))
+	s = strings.Map(func(r rune) rune {
+		if r == '\u0451' { // ё
+			return '\u0435' // е
+		}
+		return r
+	}, strings.ToLower(s))
 	return strings.FieldsFunc(s, func(r rune) bool {
 		if unicode.IsLetter(r) || unicode.IsDigit(r) {
 			return false

@@ -1,0 +1,111 @@
+package storage_test
+
+import (
+	"context"
+	"encoding/json"
+	"os"
+	"testing"
+	"time"
+
+	"mcu/internal/dbtest"
+	"mcu/storage"
+	"mcu/workflow"
+)
+
+// testAppeal is one appeal of testdata/similar_appeals.json: what a
+// resident wrote, where, when (seconds after the first) and the problem
+// it is about (its cluster: one problem in one place).
+type testAppeal struct {
+	Cluster   string   `json:"cluster"`
+	At        int64    `json:"at"`
+	Text      string   `json:"text"`
+	Address   string   `json:"address"`
+	Latitude  *float64 `json:"latitude"`
+	Longitude *float64 `json:"longitude"`
+}
+
+func loadTestAppeals(t *testing.T) []testAppeal {
+	t.Helper()
+	raw, err := os.ReadFile("testdata/similar_appeals.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var set []testAppeal
+	if err := json.Unmarshal(raw, &set); err != nil {
+		t.Fatal(err)
+	}
+	return set
+}
+
+// registerTestAppeal creates a registered appeal of ta at base + ta.At
+// and returns its id.
+func registerTestAppeal(t *testing.T, db *storage.DB, base time.Time, seq int, ta testAppeal) int64 {
+	t.Helper()
+	ctx := t.Context()
+	at := base.Add(time.Duration(ta.At) * time.Second)
+	a := &workflow.Appeal{Kind: workflow.KindMessage, Source: workflow.SourceBot, State: workflow.StateReceived,
+		Text: ta.Text, Address: ta.Address, Version: 1, CreatedAt: at, UpdatedAt: at}
+	if ta.Latitude != nil && ta.Longitude != nil {
+		a.Location = &workflow.Location{Latitude: *ta.Latitude, Longitude: *ta.Longitude}
+	}
+	err := db.InTx(ctx, func(ctx context.Context, tx workflow.Tx) error { return tx.CreateAppeal(ctx, a, "", "") })
+	if err != nil {
+		t.Fatal(err)
+	}
+	dbtest.Exec(t, db, `UPDATE appeals SET year = 2026, seq = $2, state = 'registered', registered_at = created_at WHERE id = $1`, a.ID, seq)
+	return a.ID
+}
+
+// TestFindSimilarPrecisionAndRecall registers the appeals of the test set
+// in order and asks, for each as it is registered, for the most similar
+// open appeal: the suggestion is right when it is about the same problem
+// in the same place. Precision: the right suggestions of all made;
+// recall: the right suggestions of the appeals that had an earlier one of
+// their cluster within the window.
+func TestFindSimilarPrecisionAndRecall(t *testing.T) {
+	t.Parallel()
+	set := loadTestAppeals(t)
+	if len(set) < 300 {
+		t.Fatalf("the test set has %d appeals, want at least 300", len(set))
+	}
+	db := dbtest.New(t)
+	base := time.Date(2026, 11, 18, 9, 0, 0, 0, time.UTC)
+	window := storage.DefaultSimilarWindow
+	cluster := map[int64]string{}
+	var seen []testAppeal
+	var made, right, expected int
+	for i, ta := range set {
+		id := registerTestAppeal(t, db, base, i+1, ta)
+		cluster[id] = ta.Cluster
+		for _, earlier := range seen {
+			if earlier.Cluster == ta.Cluster && time.Duration(ta.At-earlier.At)*time.Second <= window {
+				expected++
+				break
+			}
+		}
+		seen = append(seen, ta)
+		found, total, err := db.FindSimilar(t.Context(), id, window, 1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(found) == 0 {
+			continue
+		}
+		made++
+		if total < len(found) {
+			t.Errorf("appeal %d: %d similar in all, fewer than the %d returned", i, total, len(found))
+		}
+		if cluster[found[0].ID] == ta.Cluster {
+			right++
+		} else if testing.Verbose() {
+			t.Logf("wrong: %q (%s) -> %s %q (%.2f)", ta.Text, ta.Cluster, cluster[found[0].ID], found[0].Address, found[0].Score)
+		}
+	}
+	precision := float64(right) / float64(max(made, 1))
+	recall := float64(right) / float64(max(expected, 1))
+	t.Logf("%d appeals, threshold %.2f: %d suggestions, %d right; %d could be suggested: precision %.3f, recall %.3f",
+		len(set), storage.SimilarThreshold, made, right, expected, precision, recall)
+	if precision < 0.9 || recall < 0.7 {
+		t.Errorf("precision %.3f, recall %.3f; want at least 0.9 and 0.7", precision, recall)
+	}
+}
