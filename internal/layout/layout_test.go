@@ -129,7 +129,7 @@ func TestMetricsLibraryStaysOut(t *testing.T) {
 var programPackages = []string{
 	"cmd/mcu", "bot", "control", "digest", "transport", "delivery", "schedule", "render", "storage", "tgstate", "outbox",
 	"report", "reportrow", "workflow", "migrations", "internal/localpg", "internal/redact", "internal/backoff",
-	"metrics",
+	"metrics", "similar",
 }
 
 // TestReadmeImportDiagram keeps docs/architecture.md's diagram of which package
