@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"mcu/internal/dbtest"
+	"mcu/outbox"
 	"mcu/storage"
 	"mcu/workflow"
 )
@@ -107,5 +108,46 @@ func TestFindSimilarPrecisionAndRecall(t *testing.T) {
 		len(set), storage.SimilarThreshold, made, right, expected, precision, recall)
 	if precision < 0.9 || recall < 0.7 {
 		t.Errorf("precision %.3f, recall %.3f; want at least 0.9 and 0.7", precision, recall)
+	}
+}
+
+// TestCardShowsSimilarOpenAppeals: the card of an appeal about heating
+// in a house names the earlier open appeal about it in the same street
+// and how many there are; an appeal about garbage in the same street, one
+// about heating in another settlement, a closed one and one older than
+// the window are not counted.
+func TestCardShowsSimilarOpenAppeals(t *testing.T) {
+	t.Parallel()
+	db := dbtest.New(t)
+	db.SetSimilarWindow(48 * time.Hour)
+	base := time.Date(2026, 11, 18, 9, 0, 0, 0, time.UTC)
+	const day = 24 * 3600
+	reg := func(seq int, at int64, text, address string) int64 {
+		return registerTestAppeal(t, db, base, seq, testAppeal{At: at, Text: text, Address: address})
+	}
+	reg(1, 0, "Нет отопления, батареи холодные", "г. Гатчина, ул. Ленина, д. 3")                      // older than the window
+	reg(2, 2*day, "Отопления нет, батареи ледяные", "Гатчина, улица Ленина, 7")                       // the best match
+	closed := reg(3, 2*day+60, "Нет отопления в доме, батареи холодные", "г. Гатчина, ул. Ленина, 9") // closed
+	reg(4, 2*day+120, "Не вывозят мусор, контейнеры полные", "г. Гатчина, ул. Ленина, 3")             // another problem
+	reg(5, 2*day+180, "Нет отопления, батареи холодные", "пос. Сиверский, ул. Ленина, 3")             // another settlement
+	reg(6, 2*day+240, "Холодные батареи, отопление не работает", "г. Гатчина, ул Ленина, д.5")        // similar too
+	dbtest.Exec(t, db, `UPDATE appeals SET state = 'closed' WHERE id = $1`, closed)
+	me := reg(7, 3*day+300, "Здравствуйте! Нет отопления, батареи холодные", "г. Гатчина, ул. Ленина, д. 5, кв. 4")
+	_ = me
+
+	m, err := db.FindCard(t.Context(), "2026-000007")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := outbox.Similar{Number: "2026-000006", Address: "г. Гатчина, ул Ленина, д.5", Count: 2}
+	if m.Similar != want {
+		t.Errorf("the card's similar appeals: %+v, want %+v", m.Similar, want)
+	}
+	m, err = db.FindCard(t.Context(), "2026-000004")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.Similar.Count != 0 {
+		t.Errorf("the garbage appeal's card shows similar appeals: %+v", m.Similar)
 	}
 }
