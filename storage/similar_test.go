@@ -25,7 +25,7 @@ type testAppeal struct {
 	Longitude *float64 `json:"longitude"`
 }
 
-func loadTestAppeals(t *testing.T) []testAppeal {
+func loadTestAppeals(t testing.TB) []testAppeal {
 	t.Helper()
 	raw, err := os.ReadFile("testdata/similar_appeals.json")
 	if err != nil {
@@ -40,7 +40,7 @@ func loadTestAppeals(t *testing.T) []testAppeal {
 
 // registerTestAppeal creates a registered appeal of ta at base + ta.At
 // and returns its id.
-func registerTestAppeal(t *testing.T, db *storage.DB, base time.Time, seq int, ta testAppeal) int64 {
+func registerTestAppeal(t testing.TB, db *storage.DB, base time.Time, seq int, ta testAppeal) int64 {
 	t.Helper()
 	ctx := t.Context()
 	at := base.Add(time.Duration(ta.At) * time.Second)
