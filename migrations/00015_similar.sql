@@ -1,7 +1,7 @@
 -- +goose Up
 -- Similar appeals: an appeal's text and address in their normal forms
--- (package similar), compared with pg_trgm among the open appeals of the
--- last days in the same place. pg_trgm is a trusted extension: the owner
+-- (package similar), compared with pg_trgm's similarity() among the open
+-- appeals of the last days in the same place. pg_trgm is a trusted extension: the owner
 -- of the database may create it.
 CREATE EXTENSION IF NOT EXISTS pg_trgm;
 
@@ -19,11 +19,16 @@ UPDATE appeals SET
     address_key = btrim(regexp_replace(translate(lower(address), 'ё', 'е'), '[^[:alnum:]]+', ' ', 'g')),
     street_key = btrim(regexp_replace(translate(lower(address), 'ё', 'е'), '[^[:alpha:]]+', ' ', 'g'));
 
-CREATE INDEX appeals_similar_text ON appeals USING gin (similar_text gin_trgm_ops);
-CREATE INDEX appeals_created_open ON appeals (created_at)
-    WHERE state NOT IN ('closed', 'rejected', 'redirected', 'withdrawn', 'answered');
+-- The candidates are found by place and time among the open appeals, then
+-- compared. No trigram index: at the similarity threshold a third of all
+-- appeals share enough trigrams with any text, so the place and the time
+-- are what narrow them down (docs/similar.md).
+CREATE INDEX appeals_similar_street ON appeals (street_key, created_at)
+    WHERE state NOT IN ('closed', 'rejected', 'redirected', 'withdrawn', 'answered') AND street_key <> '';
+CREATE INDEX appeals_similar_pin ON appeals (latitude, created_at)
+    WHERE state NOT IN ('closed', 'rejected', 'redirected', 'withdrawn', 'answered') AND latitude IS NOT NULL;
 
 -- +goose Down
-DROP INDEX appeals_created_open;
-DROP INDEX appeals_similar_text;
+DROP INDEX appeals_similar_pin;
+DROP INDEX appeals_similar_street;
 ALTER TABLE appeals DROP COLUMN similar_text, DROP COLUMN address_key, DROP COLUMN street_key;

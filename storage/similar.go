@@ -45,8 +45,8 @@ type SimilarAppeal struct {
 // appealID, the most similar first, and how many there are in all. An
 // appeal is similar when it was registered within window of appealID
 // (before or after), is not in a final state, is in the same place (its
-// location within SimilarDistance, or the same address key, or the same
-// street of the same settlement) and its normal text is at least
+// location within SimilarDistance, or the same street of the same
+// settlement: the same house included) and its normal text is at least
 // SimilarThreshold similar.
 func (db *DB) FindSimilar(ctx context.Context, appealID int64, window time.Duration, limit int) ([]SimilarAppeal, int, error) {
 	var out []SimilarAppeal
@@ -59,45 +59,55 @@ func (db *DB) FindSimilar(ctx context.Context, appealID int64, window time.Durat
 	return out, total, err
 }
 
-// similarQuery finds the appeals similar to $1 within $2 seconds, $3 at
-// most. The trigram operator % (pg_trgm.similarity_threshold, set for the
-// transaction) can use the GIN index; the bounding box narrows the
-// haversine distance.
+// similarQuery finds the open appeals similar to $1 within $2 seconds
+// of it, $3 at most, at least $4 similar: the candidates in the same
+// place first, by two indexes (the same street: appeals_similar_street;
+// a pin within a bounding box: appeals_similar_pin, then the haversine
+// distance), then pg_trgm's similarity() over the few found. A trigram
+// index would not help: at the threshold a third of all appeals share
+// enough trigrams with any text (docs/similar.md).
 var similarQuery = `
 	WITH me AS (
-		SELECT id, created_at, similar_text, address_key, street_key, latitude, longitude,
-			` + strconv.Itoa(SimilarDistance) + ` / 111320.0 AS dlat,
-			` + strconv.Itoa(SimilarDistance) + ` / (111320.0 * greatest(cos(radians(coalesce(latitude, 0))), 0.01)) AS dlon
-		FROM appeals WHERE id = $1 AND similar_text <> '')
-	SELECT a.id, a.number, a.address, similarity(a.similar_text, me.similar_text) AS score, count(*) OVER ()
-	FROM appeals a, me
-	WHERE a.id <> me.id AND a.number IS NOT NULL
-		AND a.state NOT IN ('closed', 'rejected', 'redirected', 'withdrawn', 'answered') -- openAppeals, as the index appeals_created_open
-		AND a.created_at >= me.created_at - make_interval(secs => $2)
-		AND a.created_at <= me.created_at + make_interval(secs => $2)
-		AND a.similar_text % me.similar_text
-		AND ((me.latitude IS NOT NULL
-				AND a.latitude BETWEEN me.latitude - me.dlat AND me.latitude + me.dlat
-				AND a.longitude BETWEEN me.longitude - me.dlon AND me.longitude + me.dlon
-				AND 2 * 6371000 * asin(sqrt(
-					power(sin(radians(a.latitude - me.latitude) / 2), 2) +
-					cos(radians(me.latitude)) * cos(radians(a.latitude)) *
-					power(sin(radians(a.longitude - me.longitude) / 2), 2))) <= ` + strconv.Itoa(SimilarDistance) + `)
-			OR (me.address_key <> '' AND a.address_key = me.address_key)
-			OR (me.street_key <> '' AND a.street_key = me.street_key))
-	ORDER BY score DESC, a.id
+		SELECT id, created_at - make_interval(secs => $2) AS since, created_at + make_interval(secs => $2) AS until,
+			similar_text, street_key, latitude, longitude,
+			` + distance + ` / 111320.0 AS dlat,
+			` + distance + ` / (111320.0 * greatest(cos(radians(coalesce(latitude, 0))), 0.01)) AS dlon
+		FROM appeals WHERE id = $1 AND similar_text <> ''),
+	near AS (
+		SELECT a.id, a.number, a.address, a.similar_text
+		FROM appeals a, me
+		WHERE a.street_key <> '' AND a.street_key = me.street_key
+			AND a.created_at BETWEEN me.since AND me.until
+			AND a.` + openAppeals + `
+		UNION
+		SELECT a.id, a.number, a.address, a.similar_text
+		FROM appeals a, me
+		WHERE a.latitude BETWEEN me.latitude - me.dlat AND me.latitude + me.dlat
+			AND a.longitude BETWEEN me.longitude - me.dlon AND me.longitude + me.dlon
+			AND a.created_at BETWEEN me.since AND me.until
+			AND a.` + openAppeals + `
+			AND 2 * 6371000 * asin(sqrt(
+				power(sin(radians(a.latitude - me.latitude) / 2), 2) +
+				cos(radians(me.latitude)) * cos(radians(a.latitude)) *
+				power(sin(radians(a.longitude - me.longitude) / 2), 2))) <= ` + distance + `),
+	scored AS MATERIALIZED ( -- similarity() once a row
+		SELECT n.id, n.number, n.address, similarity(n.similar_text, me.similar_text) AS score
+		FROM near n, me
+		WHERE n.id <> me.id AND n.number IS NOT NULL)
+	SELECT id, number, address, score, count(*) OVER ()
+	FROM scored
+	WHERE score >= $4
+	ORDER BY score DESC, id
 	LIMIT $3`
+
+// distance is SimilarDistance in SQL.
+var distance = strconv.Itoa(SimilarDistance)
 
 func findSimilar(ctx context.Context, q querier, appealID int64, window time.Duration, limit int) ([]SimilarAppeal, int, error) {
 	if window <= 0 {
 		window = DefaultSimilarWindow
 	}
-	_, err := q.Exec(ctx, `SELECT set_config('pg_trgm.similarity_threshold', $1, true)`,
-		strconv.FormatFloat(SimilarThreshold, 'f', -1, 64))
-	if err != nil {
-		return nil, 0, fmt.Errorf("storage: unable to set the similarity threshold: %w", err)
-	}
-	rows, err := q.Query(ctx, similarQuery, appealID, window.Seconds(), limit)
+	rows, err := q.Query(ctx, similarQuery, appealID, window.Seconds(), limit, SimilarThreshold)
 	if err != nil {
 		return nil, 0, fmt.Errorf("storage: unable to find appeals similar to %d: %w", appealID, err)
 	}
