@@ -49,14 +49,7 @@ type SimilarAppeal struct {
 // settlement: the same house included) and its normal text is at least
 // SimilarThreshold similar.
 func (db *DB) FindSimilar(ctx context.Context, appealID int64, window time.Duration, limit int) ([]SimilarAppeal, int, error) {
-	var out []SimilarAppeal
-	var total int
-	err := pgx.BeginTxFunc(ctx, db.pool, pgx.TxOptions{AccessMode: pgx.ReadOnly}, func(ptx pgx.Tx) error {
-		var err error
-		out, total, err = findSimilar(ctx, ptx, appealID, window, limit)
-		return err
-	})
-	return out, total, err
+	return findSimilar(ctx, db.pool, appealID, window, limit)
 }
 
 // similarQuery finds the open appeals similar to $1 within $2 seconds

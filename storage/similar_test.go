@@ -125,7 +125,7 @@ func TestCardShowsSimilarOpenAppeals(t *testing.T) {
 	reg := func(seq int, at int64, text, address string) int64 {
 		return registerTestAppeal(t, db, base, seq, testAppeal{At: at, Text: text, Address: address})
 	}
-	reg(1, 0, "Нет отопления, батареи холодные", "г. Гатчина, ул. Ленина, д. 3")                      // older than the window
+	reg(1, day, "Нет отопления, батареи холодные", "г. Гатчина, ул. Ленина, д. 3")                    // older than the window of 48h (not than 72h)
 	reg(2, 2*day, "Отопления нет, батареи ледяные", "Гатчина, улица Ленина, 7")                       // the best match
 	closed := reg(3, 2*day+60, "Нет отопления в доме, батареи холодные", "г. Гатчина, ул. Ленина, 9") // closed
 	reg(4, 2*day+120, "Не вывозят мусор, контейнеры полные", "г. Гатчина, ул. Ленина, 3")             // another problem
