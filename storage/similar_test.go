@@ -9,9 +9,14 @@ import (
 
 	"mcu/internal/dbtest"
 	"mcu/outbox"
+	"mcu/render"
 	"mcu/storage"
 	"mcu/workflow"
 )
+
+// The dispatcher renders a card's similar line from outbox.Similar as
+// render.Similar: the two keep the same fields.
+var _ = render.Similar(outbox.Similar{})
 
 // testAppeal is one appeal of testdata/similar_appeals.json: what a
 // resident wrote, where, when (seconds after the first) and the problem
