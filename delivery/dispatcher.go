@@ -510,6 +510,6 @@ func cardView(m outbox.Message) render.CardView {
 	return render.CardView{
 		Appeal: m.Appeal, ChatDirection: m.ChatDirection, History: m.History,
 		ExecutorName: m.ExecutorName, DraftAttachments: m.DraftAttachments,
-		ContactName: m.ContactName, Contact: m.Contact,
+		ContactName: m.ContactName, Contact: m.Contact, Similar: render.Similar(m.Similar),
 	}
 }

@@ -40,6 +40,7 @@ type Message struct {
 	DraftAttachments []workflow.Attachment // evidence attached to the latest draft (also for the resident's answer)
 	ContactName      string                // the citizen of an appeal from another channel
 	Contact          string
+	Similar          Similar // open appeals about the same problem in the same place
 	// CardMediaIDs are the messages in ChatID that hold the appeal's
 	// photos and location, sent with the card; a card sent anew replies
 	// to them instead of sending them again.
@@ -58,6 +59,15 @@ type Message struct {
 	// cannot keep up gets as one list.
 	Backlog int
 	Waiting []Waiting
+}
+
+// Similar is what a card says of the open appeals similar to its own: the
+// most similar one's number and address, and how many there are (0:
+// none). render.Similar has the same fields.
+type Similar struct {
+	Number  string
+	Address string
+	Count   int
 }
 
 // Waiting is a new card waiting in a chat's queue.

@@ -79,6 +79,16 @@ type CardView struct {
 	DraftAttachments []workflow.Attachment // evidence attached to the latest draft
 	ContactName      string                // the citizen of an appeal from another channel
 	Contact          string
+	Similar          Similar // open appeals about the same problem in the same place
+}
+
+// Similar is what a card says of the open appeals similar to its own:
+// the most similar one's number and address, and how many there are (0:
+// none, and no line). outbox.Similar has the same fields.
+type Similar struct {
+	Number  string
+	Address string
+	Count   int
 }
 
 // Card renders an appeal's card for the chat of v (bound to

@@ -164,6 +164,14 @@ func TestCardGolden(t *testing.T) {
 			a.Direction = "economy"
 			return render.CardView{Appeal: a, ChatDirection: "housing"}
 		}, now},
+		{"similar", func() render.CardView {
+			return render.CardView{Appeal: base(), ChatDirection: "housing", History: history,
+				Similar: render.Similar{Number: "2026-000123", Address: "ул. Ленина, 5", Count: 12}}
+		}, now},
+		{"similar_one_on_the_map", func() render.CardView {
+			return render.CardView{Appeal: base(), ChatDirection: "housing",
+				Similar: render.Similar{Number: "2026-000123", Count: 1}}
+		}, now},
 		{"long_text", func() render.CardView {
 			a := base()
 			a.Text = strings.Repeat("Очень длинное описание проблемы. ", 60)

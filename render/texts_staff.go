@@ -319,6 +319,9 @@ func cardText(m CardView, directions map[string]string, loc *time.Location, now 
 		}
 		fmt.Fprintf(&b, "Вложения над карточкой — %s\n", strings.Join(parts, ", "))
 	}
+	if m.Similar.Count > 0 {
+		b.WriteString(similarLine(m.Similar))
+	}
 	switch {
 	case a.Answer != "" && !a.State.Open():
 		fmt.Fprintf(&b, "\nОтвет:\n%s\n", Shorten(a.Answer, cardDraftRunes))
@@ -351,6 +354,16 @@ func cardText(m CardView, directions map[string]string, loc *time.Location, now 
 		fmt.Fprintf(&b, "\nПередано: %s", dir)
 	}
 	return Shorten(strings.TrimRight(b.String(), "\n"), MaxMessageRunes)
+}
+
+// similarLine is the card's line about the similar open appeals: «Похоже
+// на № 2026-000123 (ул. Ленина, 5; 12 похожих)».
+func similarLine(s Similar) string {
+	count := fmt.Sprintf("%d %s", s.Count, plural(s.Count, "похожее", "похожих", "похожих"))
+	if s.Address != "" {
+		return fmt.Sprintf("Похоже на № %s (%s; %s)\n", s.Number, s.Address, count)
+	}
+	return fmt.Sprintf("Похоже на № %s (%s)\n", s.Number, count)
 }
 
 // HistoryLine is one event of a card's or /history's list, without the

@@ -8,6 +8,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"mcu/similar"
 	"mcu/workflow"
 )
 
@@ -85,13 +86,16 @@ func (t *Tx) CreateAppeal(ctx context.Context, a *workflow.Appeal, contactName, 
 	if a.Rating != 0 {
 		rating = &a.Rating
 	}
+	addr := similar.NormalAddress(a.Address)
 	err := t.tx.QueryRow(ctx, `
 		INSERT INTO appeals (kind, source, state, direction, resident_id, text, address,
-			latitude, longitude, rating, version, created_at, updated_at, received_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
+			latitude, longitude, rating, version, created_at, updated_at, received_at,
+			similar_text, address_key, street_key)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)
 		RETURNING id`,
 		a.Kind, a.Source, a.State, nullString(a.Direction), nullInt(a.ResidentID), a.Text, a.Address,
-		lat, lon, rating, a.Version, a.CreatedAt, a.UpdatedAt, nullTime(a.ReceivedAt)).Scan(&a.ID)
+		lat, lon, rating, a.Version, a.CreatedAt, a.UpdatedAt, nullTime(a.ReceivedAt),
+		similar.Text(a.Text), addr.Key, addr.Street).Scan(&a.ID)
 	if err != nil {
 		return fmt.Errorf("storage: unable to create appeal: %w", mapError(err))
 	}

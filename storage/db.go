@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"log/slog"
 	"strings"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -25,6 +26,9 @@ const defaultMaxConns = 30
 type DB struct {
 	pool   *pgxpool.Pool
 	logger *slog.Logger
+	// similarWindow is how far apart in time similar appeals are looked
+	// for (SetSimilarWindow).
+	similarWindow time.Duration
 }
 
 // Open connects to the database at url and checks it answers.
@@ -50,7 +54,7 @@ func Open(ctx context.Context, url string, logger *slog.Logger) (*DB, error) {
 		pool.Close()
 		return nil, fmt.Errorf("storage: unable to reach database: %w", err)
 	}
-	return &DB{pool: pool, logger: logger}, nil
+	return &DB{pool: pool, logger: logger, similarWindow: DefaultSimilarWindow}, nil
 }
 
 // redact drops the parse error's details, which may quote a password.
@@ -107,7 +111,7 @@ func (db *DB) inTx(ctx context.Context, fn func(ctx context.Context, t *Tx) erro
 			}
 		}
 	}()
-	if err := fn(ctx, &Tx{tx: ptx}); err != nil {
+	if err := fn(ctx, &Tx{tx: ptx, similarWindow: db.similarWindow}); err != nil {
 		return err
 	}
 	if err := ptx.Commit(ctx); err != nil {
@@ -118,7 +122,8 @@ func (db *DB) inTx(ctx context.Context, fn func(ctx context.Context, t *Tx) erro
 
 // Tx is one transaction. It implements workflow.Tx and more.
 type Tx struct {
-	tx pgx.Tx
+	tx            pgx.Tx
+	similarWindow time.Duration
 }
 
 func parseConnConfig(url string) (*pgx.ConnConfig, error) {

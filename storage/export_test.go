@@ -38,3 +38,6 @@ func DigestQueries(w workflow.DigestWindow) []DigestQuery {
 	}
 	return out
 }
+
+// SimilarQuery is FindSimilar's query, for EXPLAIN.
+var SimilarQuery = similarQuery

@@ -229,8 +229,9 @@ func (t *Tx) loadDraftAttachments(ctx context.Context, m *outbox.Message) error 
 const cardHistory = 6
 
 // loadCardContext loads what a card shows besides the appeal: the latest
-// history with staff names, the executor, the draft's evidence and the
-// contact of a citizen who wrote by another channel.
+// history with staff names, the executor, the draft's evidence, the
+// contact of a citizen who wrote by another channel and the similar
+// appeals.
 func (t *Tx) loadCardContext(ctx context.Context, m *outbox.Message) error {
 	a := m.Appeal
 	rows, err := t.tx.Query(ctx, `
@@ -267,7 +268,7 @@ func (t *Tx) loadCardContext(ctx context.Context, m *outbox.Message) error {
 	if err != nil && !errors.Is(err, pgx.ErrNoRows) {
 		return fmt.Errorf("storage: unable to load contact of appeal %d: %w", a.ID, err)
 	}
-	return nil
+	return t.loadSimilar(ctx, m)
 }
 
 // finishOutbox records the outcome of an attempt: the parts it sent

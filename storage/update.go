@@ -44,7 +44,7 @@ func (db *DB) HandleUpdate(ctx context.Context, id int64, fn func(ctx context.Co
 			}
 		}
 	}()
-	t := &Tx{tx: ptx}
+	t := &Tx{tx: ptx, similarWindow: db.similarWindow}
 	if err := t.recordUpdate(ctx, id); err != nil {
 		return err
 	}

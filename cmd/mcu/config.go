@@ -42,6 +42,9 @@ type Config struct {
 	// ReadyMaxQueueAge: /readyz fails while the oldest unsent outbox
 	// message is older (MCU_READY_MAX_QUEUE_AGE).
 	ReadyMaxQueueAge time.Duration
+	// SimilarWindow: how far apart in time appeals a card calls similar
+	// were registered (MCU_SIMILAR_WINDOW).
+	SimilarWindow time.Duration
 }
 
 // ConfigError names the variable that is wrong and what is wrong with it.
@@ -93,6 +96,7 @@ const (
 	defaultPerHour     = 5
 	defaultPerSecond   = 30
 	defaultQueueAge    = "5m"
+	defaultSimilar     = "72h"
 )
 
 var (
@@ -168,6 +172,10 @@ func LoadConfig(getenv func(string) string, needToken bool) (*Config, error) {
 	queueAge := get("MCU_READY_MAX_QUEUE_AGE", defaultQueueAge)
 	if c.ReadyMaxQueueAge, err = time.ParseDuration(queueAge); err != nil || c.ReadyMaxQueueAge <= 0 {
 		return nil, bad("MCU_READY_MAX_QUEUE_AGE", "%q is not a positive Go duration such as 5m or 90s", queueAge)
+	}
+	similarWindow := get("MCU_SIMILAR_WINDOW", defaultSimilar)
+	if c.SimilarWindow, err = time.ParseDuration(similarWindow); err != nil || c.SimilarWindow <= 0 {
+		return nil, bad("MCU_SIMILAR_WINDOW", "%q is not a positive Go duration such as 72h or 24h", similarWindow)
 	}
 	if n := utf8.RuneCountInString(c.OperatorName); n > 300 {
 		return nil, bad("MCU_OPERATOR_NAME", "is %d characters long; the operator's name fits in 300", n)

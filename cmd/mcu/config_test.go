@@ -17,7 +17,7 @@ func TestLoadConfigDefaults(t *testing.T) {
 	}
 	if c.TelegramAPIURL != "https://api.telegram.org" || c.DataDir != "./data" || c.Location.String() != "Europe/Moscow" ||
 		c.HTTPAddr != "127.0.0.1:8080" || c.DigestCron != "0 9 * * *" || c.SummaryCron != "0 8 * * 1-5" || c.AppealsPerHour != 5 ||
-		c.ReadyMaxQueueAge != 5*time.Minute {
+		c.ReadyMaxQueueAge != 5*time.Minute || c.SimilarWindow != 72*time.Hour {
 		t.Errorf("defaults: %+v", c)
 	}
 }
@@ -57,6 +57,8 @@ func TestLoadConfigRejectsBadValues(t *testing.T) {
 		{map[string]string{"MCU_READY_MAX_QUEUE_AGE": "5"}, "MCU_READY_MAX_QUEUE_AGE"},
 		{map[string]string{"MCU_READY_MAX_QUEUE_AGE": "0s"}, "MCU_READY_MAX_QUEUE_AGE"},
 		{map[string]string{"MCU_READY_MAX_QUEUE_AGE": "-1m"}, "MCU_READY_MAX_QUEUE_AGE"},
+		{map[string]string{"MCU_SIMILAR_WINDOW": "3d"}, "MCU_SIMILAR_WINDOW"},
+		{map[string]string{"MCU_SIMILAR_WINDOW": "0h"}, "MCU_SIMILAR_WINDOW"},
 	}
 	for _, c := range cases {
 		if _, ok := c.env["MCU_TELEGRAM_TOKEN"]; !ok && c.want != "MCU_TELEGRAM_TOKEN" {

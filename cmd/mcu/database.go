@@ -56,6 +56,7 @@ func openDatabase(ctx context.Context, cfg *Config, logger *slog.Logger) (*datab
 		}
 		return nil, err
 	}
+	db.SetSimilarWindow(cfg.SimilarWindow)
 	d.DB = db
 	if err := storage.Migrate(ctx, url, logger); err != nil {
 		d.close()

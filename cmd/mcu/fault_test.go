@@ -31,7 +31,9 @@ func TestResidentsGetNumbersThroughServe(t *testing.T) {
 	srv := quietServer(t, false)
 	dbURL := dbtest.URL(t)
 	groups := bindDirections(t, srv, dbURL)
-	startChild(t, buildMCU(t), srv, dbURL)
+	// Unpaced (the server keeps no limits here), so that what a reply
+	// waits for is the slow chat, not a private chat's one a second.
+	startChild(t, buildMCU(t), srv, dbURL, "MCU_SEND_PER_SECOND=0")
 	pool := openPool(t, dbURL)
 
 	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Second)
@@ -131,7 +133,9 @@ func TestSlowTelegramBlocksNoOne(t *testing.T) {
 	srv := quietServer(t, false)
 	dbURL := dbtest.URL(t)
 	groups := bindDirections(t, srv, dbURL)
-	startChild(t, buildMCU(t), srv, dbURL)
+	// Unpaced (the server keeps no limits here), so that what a reply
+	// waits for is the slow chat, not a private chat's one a second.
+	startChild(t, buildMCU(t), srv, dbURL, "MCU_SEND_PER_SECOND=0")
 	pool := openPool(t, dbURL)
 
 	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Second)

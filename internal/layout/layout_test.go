@@ -37,16 +37,17 @@ var allowed = map[string][]string{
 	"schedule":              {"internal/backoff", "internal/redact"},
 	"reportrow":             {"workflow"},
 	"report":                {"reportrow", "render", "workflow"},
-	"storage":               {"workflow", "tgstate", "outbox", "reportrow", "migrations", "schedule", "internal/backoff", "internal/redact"},
+	"similar":               {},
+	"storage":               {"similar", "workflow", "tgstate", "outbox", "reportrow", "migrations", "schedule", "internal/backoff", "internal/redact"},
 	"transport":             {"tgstate", "internal/backoff", "internal/redact"},
 	"delivery":              {"render", "outbox", "workflow", "internal/backoff", "internal/redact"},
 	"bot":                   {"transport", "delivery", "render", "tgstate", "outbox", "workflow", "internal/backoff", "internal/redact"},
 	"control":               {"render", "outbox", "workflow"},
 	"metrics":               {"workflow"},
 	"cmd/mcu":               {"*"},
-	"demo":                  {"storage", "workflow", "render", "internal/telegramtest", "tgstate", "outbox", "reportrow", "migrations", "schedule", "internal/backoff", "internal/redact", "internal/fakeclock"},
+	"demo":                  {"storage", "similar", "workflow", "render", "internal/telegramtest", "tgstate", "outbox", "reportrow", "migrations", "schedule", "internal/backoff", "internal/redact", "internal/fakeclock"},
 	"internal/layout":       {},
-	"internal/dbtest":       {"storage", "migrations", "workflow", "tgstate", "outbox", "reportrow", "schedule", "internal/backoff", "internal/redact"},
+	"internal/dbtest":       {"storage", "similar", "migrations", "workflow", "tgstate", "outbox", "reportrow", "schedule", "internal/backoff", "internal/redact"},
 	"internal/readmetest":   {},
 	"internal/golden":       {},
 	"internal/telegramtest": {},
@@ -129,7 +130,7 @@ func TestMetricsLibraryStaysOut(t *testing.T) {
 var programPackages = []string{
 	"cmd/mcu", "bot", "control", "digest", "transport", "delivery", "schedule", "render", "storage", "tgstate", "outbox",
 	"report", "reportrow", "workflow", "migrations", "internal/localpg", "internal/redact", "internal/backoff",
-	"metrics",
+	"metrics", "similar",
 }
 
 // TestReadmeImportDiagram keeps docs/architecture.md's diagram of which package
