@@ -140,14 +140,6 @@ func (w *Watcher) Open(ctx context.Context, rate float64, d time.Duration, maxRe
 	ctx, cancel := context.WithTimeout(ctx, d)
 	defer cancel()
 	tokens := make(chan struct{})
-	gate := func(ctx context.Context) error {
-		select {
-		case <-tokens:
-			return nil
-		case <-ctx.Done():
-			return ctx.Err()
-		}
-	}
 	var (
 		mu     sync.Mutex
 		res    Result
@@ -171,7 +163,7 @@ func (w *Watcher) Open(ctx context.Context, rate float64, d time.Duration, maxRe
 					first = false
 					return nil
 				}
-				return gate(ctx)
+				return take(ctx, tokens)
 			})
 			mu.Lock()
 			defer mu.Unlock()
@@ -194,8 +186,7 @@ loop:
 		select {
 		case <-ctx.Done():
 			break loop
-		case now := <-sample.C:
-			_ = now
+		case <-sample.C:
 			res.Backlog = append(res.Backlog, w.Snapshot().Backlog)
 		case now := <-ticker.C:
 			due := int(now.Sub(start.At).Seconds() * rate)
@@ -218,7 +209,17 @@ loop:
 	return res, nil
 }
 
-// Backlog tells whether the backlog grew over an open-loop run: its mean
+// take waits for a token of the open loop.
+func take(ctx context.Context, tokens <-chan struct{}) error {
+	select {
+	case <-tokens:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// BacklogGrows tells whether the backlog grew over an open-loop run: its mean
 // over the last third against the first third.
 func (r Result) BacklogGrows() bool {
 	n := len(r.Backlog)
