@@ -199,7 +199,8 @@ func BenchmarkLoadLatency(b *testing.B) {
 // every resident has a number and until the outbox is empty, and the
 // housing group's most messages in any 60 s (Telegram allows 20).
 // MCU_LOAD_DRAIN_SECONDS (300) bounds the wait for the outbox; a drain
-// not done by then is reported with what is left.
+// not done by then is reported with what is left. MCU_LOAD_THINK_MS has
+// each resident pause so long before each update, as a person would.
 func BenchmarkLoadBurstStrict(b *testing.B) {
 	needLoad(b)
 	bin := buildBinary(b)
@@ -215,7 +216,7 @@ func BenchmarkLoadBurstStrict(b *testing.B) {
 	}
 	start := time.Now()
 	res, err := rig.w.Closed(context.Background(), n, envSeconds("MCU_LOAD_BURST_SECONDS", 30*time.Minute), false,
-		loadtest.Options{Plan: plan, Nudge: 2 * time.Minute})
+		loadtest.Options{Plan: plan, Nudge: 2 * time.Minute, Think: time.Duration(envInt("MCU_LOAD_THINK_MS", 0)) * time.Millisecond})
 	numbers := time.Since(start)
 	if err != nil {
 		b.Logf("not every resident got a number: %v", err)

@@ -18,6 +18,9 @@ type Options struct {
 	Nudge time.Duration
 	// Name prefixes the residents' first names; default "Resident".
 	Name string
+	// Think is each resident's pause before each update after the first
+	// (Resident.Think).
+	Think time.Duration
 }
 
 func (o Options) withDefaults() Options {
@@ -100,6 +103,7 @@ func (w *Watcher) Closed(ctx context.Context, n int, d time.Duration, replace bo
 		defer wg.Done()
 		i := int(seq.Add(1))
 		r := w.NewResident(fmt.Sprintf("%s %d", opts.Name, i), opts.Plan(i), opts.Nudge)
+		r.Think = opts.Think
 		err := r.Run(ctx, nil)
 		mu.Lock()
 		defer mu.Unlock()
