@@ -73,6 +73,9 @@ func newLoadRig(b *testing.B, bin string, strict bool, env ...string) *loadRig {
 	}
 	r.groups = bindDirections(b, r.srv, r.dbURL)
 	r.child = startChild(b, bin, r.srv, r.dbURL, env...)
+	if path := os.Getenv("MCU_LOAD_LOG"); path != "" {
+		b.Cleanup(func() { _ = os.WriteFile(path, []byte(r.child.stderr.String()), 0o600) })
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	b.Cleanup(cancel)
 	r.w = loadtest.NewWatcher(ctx, r.srv)
@@ -160,12 +163,17 @@ func BenchmarkLoadIntake(b *testing.B) {
 // BenchmarkLoadLatency: the latency of a reply (an update's arrival at
 // the server to the bot's first send or edit in that chat) at 100, 300 and
 // 1,000 updates a second offered in open loop, and whether the backlog
-// grows. MCU_LOAD_SECONDS (20 here by default) is each rate's run.
+// grows. MCU_LOAD_SECONDS (20 here by default) is each rate's run;
+// MCU_LOAD_RATE runs one rate only; MCU_LOAD_LOG=<file> keeps serve's log there.
 func BenchmarkLoadLatency(b *testing.B) {
 	needLoad(b)
 	bin := buildBinary(b)
 	d := envSeconds("MCU_LOAD_SECONDS", 20*time.Second)
-	for _, rate := range []int{100, 300, 1000} {
+	rates := []int{100, 300, 1000}
+	if r := envInt("MCU_LOAD_RATE", 0); r > 0 {
+		rates = []int{r}
+	}
+	for _, rate := range rates {
 		b.Run("rate="+strconv.Itoa(rate), func(b *testing.B) {
 			rig := newLoadRig(b, bin, false)
 			res, err := rig.w.Open(context.Background(), float64(rate), d, 5000, loadtest.Options{Plan: loadtest.SpreadPlan, Nudge: time.Minute})
@@ -196,7 +204,8 @@ func BenchmarkLoadLatency(b *testing.B) {
 // every resident has a number and until the outbox is empty, and the
 // housing group's most messages in any 60 s (Telegram allows 20).
 // MCU_LOAD_DRAIN_SECONDS (300) bounds the wait for the outbox; a drain
-// not done by then is reported with what is left.
+// not done by then is reported with what is left. MCU_LOAD_THINK_MS has
+// each resident pause so long before each update, as a person would.
 func BenchmarkLoadBurstStrict(b *testing.B) {
 	needLoad(b)
 	bin := buildBinary(b)
@@ -212,7 +221,7 @@ func BenchmarkLoadBurstStrict(b *testing.B) {
 	}
 	start := time.Now()
 	res, err := rig.w.Closed(context.Background(), n, envSeconds("MCU_LOAD_BURST_SECONDS", 30*time.Minute), false,
-		loadtest.Options{Plan: plan, Nudge: 2 * time.Minute})
+		loadtest.Options{Plan: plan, Nudge: 2 * time.Minute, Think: time.Duration(envInt("MCU_LOAD_THINK_MS", 0)) * time.Millisecond})
 	numbers := time.Since(start)
 	if err != nil {
 		b.Logf("not every resident got a number: %v", err)

@@ -3,8 +3,6 @@ package loadtest
 import (
 	"context"
 	"fmt"
-	"net/url"
-	"strings"
 
 	"github.com/jackc/pgx/v5"
 )
@@ -29,13 +27,4 @@ func Commits(ctx context.Context, dbURL string) (int64, error) {
 		return 0, fmt.Errorf("commits: %w", err)
 	}
 	return n, nil
-}
-
-// DatabaseName returns the database a PostgreSQL URL names.
-func DatabaseName(dbURL string) string {
-	u, err := url.Parse(dbURL)
-	if err != nil {
-		return ""
-	}
-	return strings.TrimPrefix(u.Path, "/")
 }

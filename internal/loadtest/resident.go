@@ -57,6 +57,9 @@ type Resident struct {
 	User  telegramtest.User
 	plan  Plan
 	nudge time.Duration
+	// Think is how long the resident takes before each update after the
+	// first, as a person reads and taps; 0 acts at once.
+	Think time.Duration
 
 	notify chan struct{}
 	// seen is the state of each bot message at the last action:
@@ -156,6 +159,13 @@ func (r *Resident) Run(ctx context.Context, gate func(context.Context) error) er
 // perform takes an action: it remembers what the chat showed, waits for
 // the gate, and sends the update, telling the watcher when it arrived.
 func (r *Resident) perform(ctx context.Context, a action, gate func(context.Context) error) error {
+	if r.Think > 0 && r.Actions > 0 {
+		select {
+		case <-time.After(r.Think):
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
 	if gate != nil {
 		if err := gate(ctx); err != nil {
 			return err

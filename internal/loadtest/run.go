@@ -18,6 +18,9 @@ type Options struct {
 	Nudge time.Duration
 	// Name prefixes the residents' first names; default "Resident".
 	Name string
+	// Think is each resident's pause before each update after the first
+	// (Resident.Think).
+	Think time.Duration
 }
 
 func (o Options) withDefaults() Options {
@@ -100,6 +103,7 @@ func (w *Watcher) Closed(ctx context.Context, n int, d time.Duration, replace bo
 		defer wg.Done()
 		i := int(seq.Add(1))
 		r := w.NewResident(fmt.Sprintf("%s %d", opts.Name, i), opts.Plan(i), opts.Nudge)
+		r.Think = opts.Think
 		err := r.Run(ctx, nil)
 		mu.Lock()
 		defer mu.Unlock()
@@ -140,14 +144,6 @@ func (w *Watcher) Open(ctx context.Context, rate float64, d time.Duration, maxRe
 	ctx, cancel := context.WithTimeout(ctx, d)
 	defer cancel()
 	tokens := make(chan struct{})
-	gate := func(ctx context.Context) error {
-		select {
-		case <-tokens:
-			return nil
-		case <-ctx.Done():
-			return ctx.Err()
-		}
-	}
 	var (
 		mu     sync.Mutex
 		res    Result
@@ -171,7 +167,7 @@ func (w *Watcher) Open(ctx context.Context, rate float64, d time.Duration, maxRe
 					first = false
 					return nil
 				}
-				return gate(ctx)
+				return take(ctx, tokens)
 			})
 			mu.Lock()
 			defer mu.Unlock()
@@ -194,8 +190,7 @@ loop:
 		select {
 		case <-ctx.Done():
 			break loop
-		case now := <-sample.C:
-			_ = now
+		case <-sample.C:
 			res.Backlog = append(res.Backlog, w.Snapshot().Backlog)
 		case now := <-ticker.C:
 			due := int(now.Sub(start.At).Seconds() * rate)
@@ -218,7 +213,17 @@ loop:
 	return res, nil
 }
 
-// Backlog tells whether the backlog grew over an open-loop run: its mean
+// take waits for a token of the open loop.
+func take(ctx context.Context, tokens <-chan struct{}) error {
+	select {
+	case <-tokens:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// BacklogGrows tells whether the backlog grew over an open-loop run: its mean
 // over the last third against the first third.
 func (r Result) BacklogGrows() bool {
 	n := len(r.Backlog)
