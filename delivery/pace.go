@@ -79,19 +79,22 @@ func (o PaceOptions) withDefaults() PaceOptions {
 // for the bot overall and one per chat, made on demand and dropped once
 // full again (idle), so memory stays bounded by the chats sent to lately.
 //
-// Telegram counts "at most N in any span"; a bucket of rate r and burst b
-// lets b + r·span through in a span, so the rate is N minus the burst per
-// span. An album larger than the burst would let more through (it goes
-// when the burst is there and leaves a debt), so the bot's and groups'
-// bursts hold the largest album: groups 20 a minute are 10 at once, then
-// 10 a minute (one every 6s); the bot 30 a second are 10 at once, then
-// 20 a second. Private chats keep Telegram's own bucket (3 at once, one
-// a second), which lets an album through when full, debt and all.
+// Telegram counts "at most N in any span". The bot's 30 a second are kept
+// with a sliding window of the times sent (window.go), less one for the
+// jitter between the bot's clock and Telegram's: 29 in any second, every
+// second, an album at once. A group's 20 a minute are a token bucket: a
+// bucket of rate r and burst b lets b + r·span through in a span, so the
+// rate is N minus the burst per span, and an album larger than the burst
+// would let more through (it goes when the burst is there and leaves a
+// debt), so a group's burst holds the largest album: 10 at once, then 10
+// a minute (one every 6s). Private chats keep Telegram's own bucket (3 at
+// once, one a second), which lets an album through when full, debt and
+// all.
 type pacer struct {
 	opts PaceOptions
 
 	mu         sync.Mutex
-	global     *rate.Limiter
+	global     *window
 	chats      map[int64]*rate.Limiter
 	pauseUntil time.Time           // a global flood: nothing goes before
 	floods     map[int64]time.Time // chats held by a 429, until
@@ -101,17 +104,16 @@ type pacer struct {
 
 func newPacer(o PaceOptions) *pacer {
 	o = o.withDefaults()
-	burst := max(1, min(maxAlbum, o.PerSecond/2))
 	p := &pacer{
 		opts:   o,
-		global: rate.NewLimiter(rate.Limit(max(1, o.PerSecond-burst)), burst),
+		global: &window{limit: max(1, o.PerSecond-1), per: time.Second},
 		chats:  map[int64]*rate.Limiter{},
 		floods: map[int64]time.Time{},
 	}
 	if o.StartEmpty {
 		now := o.Now()
 		p.emptyUntil = now.Add(time.Minute)
-		p.global.ReserveN(now, burst)
+		p.global.fill(now)
 	}
 	return p
 }
@@ -175,24 +177,20 @@ func (p *pacer) reserve(chatID int64, n int) (time.Duration, error) {
 	if p.pauseUntil.After(now) {
 		return 0, errPaced{After: p.pauseUntil.Sub(now)}
 	}
-	ls := []*rate.Limiter{p.global, p.chat(chatID, now)}
-	var rs []*rate.Reservation
-	var wait time.Duration
-	for _, l := range ls {
-		r := l.ReserveN(now, min(n, l.Burst()))
-		rs = append(rs, r)
-		wait = max(wait, r.DelayFrom(now))
+	chat := p.chat(chatID, now)
+	r := chat.ReserveN(now, min(n, chat.Burst()))
+	at := p.global.next(now, n)
+	if d := r.DelayFrom(now); now.Add(d).After(at) {
+		at = now.Add(d)
 	}
+	wait := at.Sub(now)
 	if wait > p.opts.MaxWait {
-		for _, r := range rs {
-			r.CancelAt(now)
-		}
+		r.CancelAt(now)
 		return 0, errPaced{After: wait}
 	}
-	for _, l := range ls {
-		for range n - min(n, l.Burst()) {
-			l.ReserveN(now, 1) // the debt: not waited for here
-		}
+	p.global.take(at, n)
+	for range n - min(n, chat.Burst()) {
+		chat.ReserveN(now, 1) // the debt: not waited for here
 	}
 	return wait, nil
 }
