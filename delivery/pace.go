@@ -80,9 +80,9 @@ func (o PaceOptions) withDefaults() PaceOptions {
 // full again (idle), so memory stays bounded by the chats sent to lately.
 //
 // Telegram counts "at most N in any span". The bot's 30 a second are kept
-// with a sliding window of the times sent (window.go), less one for the
-// jitter between the bot's clock and Telegram's: 29 in any second, every
-// second, an album at once. A group's 20 a minute are a token bucket: a
+// with a sliding window of the times sent (window.go), less two for the
+// jitter between when a message is let go and when Telegram counts it:
+// 28 in any second, every second, an album at once. A group's 20 a minute are a token bucket: a
 // bucket of rate r and burst b lets b + r·span through in a span, so the
 // rate is N minus the burst per span, and an album larger than the burst
 // would let more through (it goes when the burst is there and leaves a
@@ -106,7 +106,7 @@ func newPacer(o PaceOptions) *pacer {
 	o = o.withDefaults()
 	p := &pacer{
 		opts:   o,
-		global: &window{limit: max(1, o.PerSecond-1), per: time.Second},
+		global: &window{limit: max(1, o.PerSecond-2), per: time.Second},
 		chats:  map[int64]*rate.Limiter{},
 		floods: map[int64]time.Time{},
 	}
