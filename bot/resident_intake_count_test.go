@@ -32,6 +32,11 @@ func TestPlainAppealCostsSixMessages(t *testing.T) {
 	h.bind(housing, 0, "housing")
 	alice := h.newPlayer("Алиса")
 	alice.consent()
+	// The server records a call once it has answered it, a moment after
+	// the message shows: count from the consent's last message on.
+	h.srv.MustWaitCall(t, "sendMessage", func(c telegramtest.Call) bool {
+		return c.ChatID() == alice.u.ID && strings.Contains(c.Param("text"), "Получать новости")
+	})
 	from := len(h.srv.Calls())
 
 	alice.send("/new")
