@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"io/fs"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -50,6 +51,12 @@ func runDemo(ctx context.Context, args []string, getenv func(string) string, log
 	dir := strings.TrimSpace(getenv("MCU_DATA_DIR"))
 	if dir == "" {
 		dir = defaultDemoDir
+	}
+	if !*reset && seedInterrupted(dir) {
+		// A start stopped (Ctrl-C) while it seeded left half a world,
+		// which cannot be seeded again: start afresh.
+		logger.Warn("demo: the last start was stopped while it seeded the world; starting afresh", "data_dir", dir)
+		*reset = true
 	}
 	if *reset {
 		if err := resetDemo(ctx, dir, logger); err != nil {
@@ -146,6 +153,16 @@ func demoEnv(getenv func(string) string, dir string, srv *telegramtest.Server, w
 // seededMark is the file that says the world was seeded into the database
 // of the data directory.
 const seededMark = ".demo-seeded"
+
+// seedInterrupted reports whether dir holds a demo's database that was
+// never seeded to the end (no seededMark).
+func seedInterrupted(dir string) bool {
+	if _, err := os.Stat(filepath.Join(dir, "postgres")); err != nil {
+		return false
+	}
+	_, err := os.Stat(filepath.Join(dir, seededMark))
+	return errors.Is(err, fs.ErrNotExist)
+}
 
 // seedOnce makes the groups of the directions known to the test server
 // and the page, and seeds the world unless it was seeded before.

@@ -3,6 +3,8 @@ package main
 import (
 	"context"
 	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -37,5 +39,26 @@ func TestDemoRefusesUnknownArguments(t *testing.T) {
 		if code := run(context.Background(), args, func(string) string { return "" }, &stderr); code != 2 || !strings.Contains(stderr.String(), "mcu demo [--reset]") {
 			t.Errorf("%v: exit %d, stderr %q; want 2 and the usage", args, code, stderr.String())
 		}
+	}
+}
+
+// A start stopped while it seeded leaves a database with no seeded mark:
+// the next start resets it rather than failing on half a world.
+func TestDemoSeedInterrupted(t *testing.T) {
+	dir := t.TempDir()
+	if seedInterrupted(dir) {
+		t.Error("an empty directory taken for an interrupted seeding")
+	}
+	if err := os.MkdirAll(filepath.Join(dir, "postgres"), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if !seedInterrupted(dir) {
+		t.Error("a database with no seeded mark not taken for an interrupted seeding")
+	}
+	if err := os.WriteFile(filepath.Join(dir, seededMark), []byte("x\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if seedInterrupted(dir) {
+		t.Error("a seeded world taken for an interrupted seeding")
 	}
 }
