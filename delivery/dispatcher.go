@@ -381,10 +381,12 @@ func (d *Dispatcher) sendCard(ctx context.Context, chat *tele.Chat, opts *tele.S
 	}
 	text, markup := render.Card(cardView(m), dirs, d.opts.Location, d.opts.Now())
 	if m.CardMessageID != 0 {
-		if err := d.pace.wait(ctx, m.ChatID, 1); err != nil {
+		answered, err := d.pace.wait(ctx, m.ChatID, 1)
+		if err != nil {
 			return outbox.Outcome{}, err
 		}
-		_, err := d.tg.Edit(&tele.Message{ID: m.CardMessageID, Chat: chat}, text, markup)
+		_, err = d.tg.Edit(&tele.Message{ID: m.CardMessageID, Chat: chat}, text, markup)
+		answered()
 		switch {
 		case err == nil, errors.Is(err, tele.ErrMessageNotModified), errors.Is(err, tele.ErrSameMessageContent):
 			return outbox.Outcome{}, nil

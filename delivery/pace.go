@@ -80,9 +80,9 @@ func (o PaceOptions) withDefaults() PaceOptions {
 // full again (idle), so memory stays bounded by the chats sent to lately.
 //
 // Telegram counts "at most N in any span". The bot's 30 a second are kept
-// with a sliding window of the times sent (window.go), less two for the
-// jitter between when a message is let go and when Telegram counts it:
-// 28 in any second, every second, an album at once. A group's 20 a minute are a token bucket: a
+// with a sliding window over the messages in flight and the times they
+// were answered (window.go), less one to be safe: 29 in any second, an
+// album at once. A group's 20 a minute are a token bucket: a
 // bucket of rate r and burst b lets b + r·span through in a span, so the
 // rate is N minus the burst per span, and an album larger than the burst
 // would let more through (it goes when the burst is there and leaves a
@@ -106,7 +106,7 @@ func newPacer(o PaceOptions) *pacer {
 	o = o.withDefaults()
 	p := &pacer{
 		opts:   o,
-		global: &window{limit: max(1, o.PerSecond-2), per: time.Second},
+		global: &window{limit: max(1, o.PerSecond-1), per: time.Second},
 		chats:  map[int64]*rate.Limiter{},
 		floods: map[int64]time.Time{},
 	}
@@ -177,9 +177,13 @@ func (p *pacer) reserve(chatID int64, n int) (time.Duration, error) {
 	if p.pauseUntil.After(now) {
 		return 0, errPaced{After: p.pauseUntil.Sub(now)}
 	}
+	at, ok := p.global.next(now, n)
+	if !ok {
+		// As many in flight as the bot may send: some must be answered.
+		return 0, errPaced{After: inFlightWait}
+	}
 	chat := p.chat(chatID, now)
 	r := chat.ReserveN(now, min(n, chat.Burst()))
-	at := p.global.next(now, n)
 	if d := r.DelayFrom(now); now.Add(d).After(at) {
 		at = now.Add(d)
 	}
@@ -188,25 +192,41 @@ func (p *pacer) reserve(chatID int64, n int) (time.Duration, error) {
 		r.CancelAt(now)
 		return 0, errPaced{After: wait}
 	}
-	p.global.take(at, n)
+	p.global.take(n)
 	for range n - min(n, chat.Burst()) {
 		chat.ReserveN(now, 1) // the debt: not waited for here
 	}
 	return wait, nil
 }
 
+// inFlightWait is how long a message waits for answers when as many
+// messages are in flight as the bot may send in a second.
+const inFlightWait = 50 * time.Millisecond
+
 // wait waits for the limiters before n messages go to the chat (an album
 // of n photos, an edit being one), or returns errPaced when that would
-// take longer than MaxWait.
-func (p *pacer) wait(ctx context.Context, chatID int64, n int) error {
+// take longer than MaxWait. The messages count as in flight until answered
+// is called, once Telegram has answered the call (or it failed).
+func (p *pacer) wait(ctx context.Context, chatID int64, n int) (answered func(), err error) {
 	if p == nil {
-		return nil
+		return func() {}, nil
 	}
 	d, err := p.reserve(chatID, n)
-	if err != nil || d <= 0 {
-		return err
+	if err != nil {
+		return nil, err
 	}
-	return p.opts.Sleep(ctx, d)
+	answered = func() {
+		p.mu.Lock()
+		defer p.mu.Unlock()
+		p.global.answer(n, p.opts.Now())
+	}
+	if d > 0 {
+		if err := p.opts.Sleep(ctx, d); err != nil {
+			answered()
+			return nil, err
+		}
+	}
+	return answered, nil
 }
 
 // paused returns how long every send is held by a global flood.

@@ -30,7 +30,7 @@ func sendTimes(t *testing.T, p *pacer, c *fakeClock, chat int64, count, n int) [
 	start := c.now
 	var out []time.Duration
 	for range count {
-		if err := p.wait(context.Background(), chat, n); err != nil {
+		if err := waitAnswered(p, chat, n); err != nil {
 			t.Fatalf("wait: %v", err)
 		}
 		out = append(out, c.now.Sub(start))
@@ -85,7 +85,7 @@ func TestPacerGlobal(t *testing.T) {
 	start := c.now
 	var ts []time.Duration
 	for i := range 200 {
-		if err := p.wait(context.Background(), int64(1000+i), 1); err != nil {
+		if err := waitAnswered(p, int64(1000+i), 1); err != nil {
 			t.Fatal(err)
 		}
 		ts = append(ts, c.now.Sub(start))
@@ -101,12 +101,12 @@ func TestPacerGlobal(t *testing.T) {
 func TestPacerPutsOffLongWaits(t *testing.T) {
 	p, c := newTestPacer(PaceOptions{}) // MaxWait 1s
 	for range 10 {
-		if err := p.wait(context.Background(), -5, 1); err != nil {
+		if err := waitAnswered(p, -5, 1); err != nil {
 			t.Fatal(err)
 		}
 	}
 	before := c.now
-	err := p.wait(context.Background(), -5, 1)
+	err := waitAnswered(p, -5, 1)
 	var paced errPaced
 	if !errors.As(err, &paced) || paced.After <= time.Second || paced.After > 6*time.Second {
 		t.Fatalf("11th message to a group: %v, want put off by about 6s", err)
@@ -120,7 +120,7 @@ func TestPacerPutsOffLongWaits(t *testing.T) {
 		t.Errorf("after the wait: %v, %v; want at once", d, err)
 	}
 	// Other chats go on meanwhile.
-	if err := p.wait(context.Background(), -6, 1); err != nil {
+	if err := waitAnswered(p, -6, 1); err != nil {
 		t.Errorf("another group: %v", err)
 	}
 }
@@ -131,7 +131,7 @@ func TestPacerGlobalFlood(t *testing.T) {
 	if d := p.paused(); d != 0 {
 		t.Fatalf("one chat's 429 paused everyone for %v", d)
 	}
-	if err := p.wait(context.Background(), 2, 1); err != nil {
+	if err := waitAnswered(p, 2, 1); err != nil {
 		t.Fatalf("another chat after one chat's 429: %v", err)
 	}
 	c.now = c.now.Add(time.Second)
@@ -140,11 +140,11 @@ func TestPacerGlobalFlood(t *testing.T) {
 		t.Fatalf("a second chat's 429: paused %v, want 10s", d)
 	}
 	var paced errPaced
-	if err := p.wait(context.Background(), 3, 1); !errors.As(err, &paced) {
+	if err := waitAnswered(p, 3, 1); !errors.As(err, &paced) {
 		t.Fatalf("a third chat during a global flood: %v, want put off", err)
 	}
 	c.now = c.now.Add(10 * time.Second)
-	if err := p.wait(context.Background(), 3, 1); err != nil {
+	if err := waitAnswered(p, 3, 1); err != nil {
 		t.Fatalf("after the flood: %v", err)
 	}
 }
@@ -152,13 +152,13 @@ func TestPacerGlobalFlood(t *testing.T) {
 func TestPacerDropsIdleChats(t *testing.T) {
 	p, c := newTestPacer(PaceOptions{})
 	for i := range 100 {
-		if err := p.wait(context.Background(), int64(i+1), 1); err != nil {
+		if err := waitAnswered(p, int64(i+1), 1); err != nil {
 			t.Fatal(err)
 		}
 		c.now = c.now.Add(50 * time.Millisecond)
 	}
 	c.now = c.now.Add(2 * time.Minute)
-	_ = p.wait(context.Background(), 1000, 1)
+	_ = waitAnswered(p, 1000, 1)
 	if len(p.chats) > 1 {
 		t.Errorf("%d chats kept after they were idle, want 1", len(p.chats))
 	}
@@ -174,7 +174,7 @@ func TestPacerStartEmptyKeepsLimitsAcrossAHandover(t *testing.T) {
 		start := c.now
 		sent := map[string][]time.Duration{} // group, private, all
 		send := func(p *pacer, chat int64) {
-			if err := p.wait(context.Background(), chat, 1); err != nil {
+			if err := waitAnswered(p, chat, 1); err != nil {
 				t.Fatal(err)
 			}
 			at := c.now.Sub(start)
@@ -223,4 +223,13 @@ func TestPacerStartEmptyKeepsLimitsAcrossAHandover(t *testing.T) {
 	if ts := sendTimes(t, p, c, -200, 10, 1); ts[9] != 0 {
 		t.Errorf("a group first sent to a minute after the start waits %v for its burst, want it at once", ts[9])
 	}
+}
+
+// waitAnswered has the pacer let n messages go to chat, answered at once.
+func waitAnswered(p *pacer, chat int64, n int) error {
+	answered, err := p.wait(context.Background(), chat, n)
+	if err == nil {
+		answered()
+	}
+	return err
 }

@@ -136,10 +136,12 @@ func (d *Dispatcher) sendParts(ctx context.Context, m outbox.Message, run *partR
 			}
 			// The chat's and the bot's limiters first; a long wait puts
 			// the message off (errPaced), to resume at this part.
-			if err := d.pace.wait(ctx, m.ChatID, p.n); err != nil {
+			answered, err := d.pace.wait(ctx, m.ChatID, p.n)
+			if err != nil {
 				return err
 			}
 			ids, err := p.send()
+			answered()
 			if err == nil {
 				run.done[p.key] = outbox.Part{IDs: ids}
 				continue

@@ -1,42 +1,59 @@
 package delivery
 
-import "time"
+import (
+	"slices"
+	"time"
+)
 
 // window keeps "at most limit messages in any span of per", as Telegram
-// counts the bot's 30 messages a second: the times of the messages sent
-// (or reserved: a time may lie ahead, when the message waits for it),
-// oldest first. Unlike a token bucket, which has to choose between a
-// burst that holds an album and a rate near the limit, it sustains the
-// whole limit and still lets an album through at once.
+// counts the bot's 30 messages a second. Telegram counts a message when
+// it receives it, which the bot does not see: somewhere between letting
+// the request go and reading the answer. So a message counts from the
+// moment it is let go (in flight) and, once answered, until per after
+// its answer — an upper bound of when Telegram counted it. However late a
+// request reaches Telegram, and however the requests bunch on the way, no
+// span of per then holds more than limit of them there. Unlike a token
+// bucket, which has to choose between a burst that holds an album and a
+// rate near the limit, it sustains the whole limit (less the requests'
+// round trip) and lets an album through at once.
 type window struct {
-	limit int
-	per   time.Duration
-	times []time.Time
+	limit    int
+	per      time.Duration
+	answered []time.Time // when Telegram answered, oldest first
+	flying   int         // let go, not answered yet
 }
 
-// next returns the earliest time, not before now nor before the latest
-// time reserved (messages keep their order), at which n more messages
-// fit. An album larger than the limit goes alone once the window is
-// empty.
-func (w *window) next(now time.Time, n int) time.Time {
+// next returns the earliest time, not before now, at which n more
+// messages fit; false when they cannot fit before some in flight are
+// answered. An album larger than the limit goes alone once the window
+// is empty.
+func (w *window) next(now time.Time, n int) (time.Time, bool) {
 	w.expire(now)
-	t := now
-	if k := len(w.times); k > 0 && w.times[k-1].After(t) {
-		t = w.times[k-1]
+	room := w.limit - w.flying - n // answered messages that may stay in the span
+	if room < 0 {
+		if w.flying > 0 {
+			return time.Time{}, false
+		}
+		room = 0
 	}
-	keep := max(0, w.limit-n) // messages that may stay in the span with them
-	if over := len(w.times) - keep; over > 0 {
-		if free := w.times[over-1].Add(w.per); free.After(t) {
+	t := now
+	if over := len(w.answered) - room; over > 0 {
+		if free := w.answered[over-1].Add(w.per); free.After(t) {
 			t = free
 		}
 	}
-	return t
+	return t, true
 }
 
-// take records n messages at t (a time next returned).
-func (w *window) take(t time.Time, n int) {
+// take counts n messages let go.
+func (w *window) take(n int) { w.flying += n }
+
+// answer records n messages Telegram answered (or failed to) at.
+func (w *window) answer(n int, at time.Time) {
+	w.flying = max(0, w.flying-n)
+	i, _ := slices.BinarySearchFunc(w.answered, at, func(a, b time.Time) int { return a.Compare(b) })
 	for range n {
-		w.times = append(w.times, t)
+		w.answered = slices.Insert(w.answered, i, at)
 	}
 }
 
@@ -44,14 +61,16 @@ func (w *window) take(t time.Time, n int) {
 // has passed (a sender taking over from another, which may have just
 // sent that many).
 func (w *window) fill(now time.Time) {
-	w.times = w.times[:0]
-	w.take(now, w.limit)
+	w.answered = w.answered[:0]
+	for range w.limit {
+		w.answered = append(w.answered, now)
+	}
 }
 
 func (w *window) expire(now time.Time) {
 	i := 0
-	for i < len(w.times) && !w.times[i].Add(w.per).After(now) {
+	for i < len(w.answered) && !w.answered[i].Add(w.per).After(now) {
 		i++
 	}
-	w.times = w.times[i:]
+	w.answered = w.answered[i:]
 }
