@@ -186,6 +186,14 @@ func DecodeUpdate(raw []byte) (tele.Update, error) {
 	if u.ID <= 0 {
 		return tele.Update{}, errors.New("no update_id")
 	}
+	// telebot reads the chat of every message it routes (a migration's
+	// among them) without looking: Telegram never sends a message without
+	// one.
+	for _, m := range []*tele.Message{u.Message, u.EditedMessage, u.ChannelPost, u.EditedChannelPost} {
+		if m != nil && m.Chat == nil {
+			return tele.Update{ID: u.ID}, errors.New("a message without its chat")
+		}
+	}
 	return u, nil
 }
 
