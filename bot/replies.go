@@ -307,21 +307,25 @@ func markupJSON(m *tele.ReplyMarkup) (json.RawMessage, error) {
 }
 
 // sendTo sends text to chat along with the update's replies (see
-// replyContext); straight away outside processOnce.
+// replyContext).
 func (b *Bot) sendTo(c tele.Context, chat *tele.Chat, text string, opts ...interface{}) error {
-	if rc := replyOf(c); rc != nil {
-		return rc.sendTo(chat, text, opts...)
+	rc := replyOf(c)
+	if rc == nil {
+		return errNoUpdate
 	}
-	_, err := b.tg.Send(chat, text, opts...)
-	return err
+	return rc.sendTo(chat, text, opts...)
 }
+
+// errNoUpdate is a send asked for outside the handling of an update:
+// nothing goes to Telegram but through the outbox.
+var errNoUpdate = errors.New("bot: a message sent outside the handling of an update")
 
 // sendTracked sends text to chat as an outbox row of its own and returns
 // the row (see replyContext.sendTracked).
 func (b *Bot) sendTracked(c tele.Context, chat *tele.Chat, text string, opts ...interface{}) (int64, error) {
 	rc := replyOf(c)
 	if rc == nil {
-		return 0, errors.New("bot: a tracked message outside the handling of an update")
+		return 0, errNoUpdate
 	}
 	return rc.sendTracked(contextOf(c), b.opts.Store, chat, text, opts...)
 }

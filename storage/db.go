@@ -104,13 +104,7 @@ func (db *DB) inTx(ctx context.Context, fn func(ctx context.Context, t *Tx) erro
 	if err != nil {
 		return fmt.Errorf("storage: unable to begin transaction: %w", mapError(err))
 	}
-	defer func() {
-		if err != nil {
-			if rbErr := ptx.Rollback(context.WithoutCancel(ctx)); rbErr != nil && !errors.Is(rbErr, pgx.ErrTxClosed) {
-				db.logger.WarnContext(ctx, "rollback failed", "error", rbErr)
-			}
-		}
-	}()
+	defer db.rollbackOnError(ctx, ptx, &err)
 	if err := fn(ctx, &Tx{tx: ptx, similarWindow: db.similarWindow}); err != nil {
 		return err
 	}
@@ -118,6 +112,17 @@ func (db *DB) inTx(ctx context.Context, fn func(ctx context.Context, t *Tx) erro
 		return fmt.Errorf("storage: unable to commit: %w", mapError(err))
 	}
 	return nil
+}
+
+// rollbackOnError rolls tx back when *err is set (deferred by those who
+// begin a transaction or a savepoint).
+func (db *DB) rollbackOnError(ctx context.Context, tx pgx.Tx, err *error) {
+	if *err == nil {
+		return
+	}
+	if rbErr := tx.Rollback(context.WithoutCancel(ctx)); rbErr != nil && !errors.Is(rbErr, pgx.ErrTxClosed) {
+		db.logger.WarnContext(ctx, "rollback failed", "error", rbErr)
+	}
 }
 
 // Tx is one transaction. It implements workflow.Tx and more.

@@ -2,7 +2,6 @@ package storage
 
 import (
 	"context"
-	"errors"
 	"fmt"
 
 	"github.com/jackc/pgx/v5"
@@ -37,13 +36,7 @@ func (db *DB) HandleUpdate(ctx context.Context, id int64, fn func(ctx context.Co
 	if err != nil {
 		return fmt.Errorf("storage: unable to begin the transaction of update %d: %w", id, mapError(err))
 	}
-	defer func() {
-		if err != nil {
-			if rbErr := ptx.Rollback(context.WithoutCancel(ctx)); rbErr != nil && !errors.Is(rbErr, pgx.ErrTxClosed) {
-				db.logger.WarnContext(ctx, "rollback failed", "error", rbErr)
-			}
-		}
-	}()
+	defer db.rollbackOnError(ctx, ptx, &err)
 	t := &Tx{tx: ptx, similarWindow: db.similarWindow}
 	if err := t.recordUpdate(ctx, id); err != nil {
 		return err
@@ -100,15 +93,4 @@ func (t *Tx) recordUpdate(ctx context.Context, id int64) error {
 		return fmt.Errorf("storage: unable to clear update %d from the inbox: %w", id, err)
 	}
 	return nil
-}
-
-// UpdateProcessed reports whether the update was processed before.
-func (db *DB) UpdateProcessed(ctx context.Context, id int64) (bool, error) {
-	var ok bool
-	err := db.pool.QueryRow(ctx,
-		`SELECT EXISTS (SELECT 1 FROM processed_updates WHERE update_id = $1)`, id).Scan(&ok)
-	if err != nil {
-		return false, fmt.Errorf("storage: unable to check update %d: %w", id, err)
-	}
-	return ok, nil
 }
