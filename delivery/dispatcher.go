@@ -25,8 +25,9 @@ import (
 type Outbox interface {
 	// SendOutbox claims the next message whose turn has come (the oldest
 	// unsent one of its chat), calls send, and records the outcome in the
-	// same transaction. It reports whether there was a message.
-	SendOutbox(ctx context.Context, send func(ctx context.Context, m outbox.Message) outbox.Outcome) (bool, error)
+	// same transaction. It reports whether there was a message, and
+	// whether another was due beside it (more).
+	SendOutbox(ctx context.Context, send func(ctx context.Context, m outbox.Message) outbox.Outcome) (found, more bool, err error)
 	// ListenOutbox returns a channel that receives after new messages are
 	// enqueued; it is closed when ctx ends.
 	ListenOutbox(ctx context.Context) <-chan struct{}
@@ -190,9 +191,9 @@ func (d *Dispatcher) work(ctx, stop context.Context, kick <-chan struct{}) {
 			// them then could wait for another forever when every
 			// connection of the pool is held the same way.
 			err := d.loadDirections(ctx)
-			found := false
+			found, more := false, false
 			if err == nil {
-				found, err = d.queue.SendOutbox(ctx, d.sendUntilDone)
+				found, more, err = d.queue.SendOutbox(ctx, d.sendUntilDone)
 			}
 			if err != nil {
 				if ctx.Err() == nil {
@@ -201,10 +202,12 @@ func (d *Dispatcher) work(ctx, stop context.Context, kick <-chan struct{}) {
 				}
 				break
 			}
-			if !found {
+			if !found || !more {
+				// Nothing else was due: asking again would find nothing;
+				// what comes next wakes a worker.
 				break
 			}
-			d.kick() // there may be more: another worker joins
+			d.kick() // more is due: another worker joins
 		}
 		if stop.Err() != nil {
 			return

@@ -36,6 +36,7 @@ type fixture struct {
 	db         *storage.DB
 	svc        *workflow.Service
 	tg         *tele.Bot
+	queue      delivery.Outbox // what dispatchers send from: db unless a test wraps it
 	alice      telegramtest.User
 	housing    telegramtest.Chat
 	residentID int64
@@ -128,7 +129,11 @@ func (f *fixture) startOn(tg delivery.Messenger, opts delivery.DispatcherOptions
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	d := &dispatcher{cancel: cancel, done: make(chan struct{})}
-	disp := delivery.NewDispatcher(f.db, tg, opts)
+	var queue delivery.Outbox = f.db
+	if f.queue != nil {
+		queue = f.queue
+	}
+	disp := delivery.NewDispatcher(queue, tg, opts)
 	go func() {
 		defer close(d.done)
 		if err := disp.Run(ctx); err != nil {

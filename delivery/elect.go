@@ -133,9 +133,9 @@ type fencedOutbox struct {
 	lost <-chan struct{}
 }
 
-func (f fencedOutbox) SendOutbox(ctx context.Context, send func(ctx context.Context, m outbox.Message) outbox.Outcome) (bool, error) {
+func (f fencedOutbox) SendOutbox(ctx context.Context, send func(ctx context.Context, m outbox.Message) outbox.Outcome) (found, more bool, err error) {
 	if isLost(f.lost) {
-		return false, nil
+		return false, false, nil
 	}
 	return f.Outbox.SendOutbox(ctx, send)
 }

@@ -28,18 +28,24 @@ func (db *DB) FindDialog(ctx context.Context, userID, chatID int64) (*tgstate.Di
 	return d, nil
 }
 
-// SaveDialog creates or replaces the dialog of a user in a chat.
+// SaveDialog creates or replaces the dialog of a user in a chat: one
+// statement, so in the transaction of an update it needs no savepoint (a
+// failure fails the update).
 func (db *DB) SaveDialog(ctx context.Context, d *tgstate.Dialog) error {
-	return db.InTxStore(ctx, func(ctx context.Context, t *Tx) error { return t.SaveDialog(ctx, d) })
+	return saveDialog(ctx, db.q(ctx), d)
 }
 
 // SaveDialog creates or replaces the dialog inside the transaction.
 func (t *Tx) SaveDialog(ctx context.Context, d *tgstate.Dialog) error {
+	return saveDialog(ctx, t.tx, d)
+}
+
+func saveDialog(ctx context.Context, q querier, d *tgstate.Dialog) error {
 	data := d.Data
 	if len(data) == 0 {
 		data = json.RawMessage(`{}`)
 	}
-	_, err := t.tx.Exec(ctx, `
+	_, err := q.Exec(ctx, `
 		INSERT INTO dialogs (user_id, chat_id, kind, state, data, updated_at) VALUES ($1, $2, $3, $4, $5, now())
 		ON CONFLICT (user_id, chat_id) DO UPDATE SET kind = $3, state = $4, data = $5, updated_at = now()`,
 		d.UserID, d.ChatID, d.Kind, d.State, data)
@@ -50,13 +56,18 @@ func (t *Tx) SaveDialog(ctx context.Context, d *tgstate.Dialog) error {
 }
 
 // DeleteDialog ends the dialog of a user in a chat; ending none is fine.
+// One statement, as SaveDialog.
 func (db *DB) DeleteDialog(ctx context.Context, userID, chatID int64) error {
-	return db.InTxStore(ctx, func(ctx context.Context, t *Tx) error { return t.DeleteDialog(ctx, userID, chatID) })
+	return deleteDialog(ctx, db.q(ctx), userID, chatID)
 }
 
 // DeleteDialog ends the dialog inside the transaction.
 func (t *Tx) DeleteDialog(ctx context.Context, userID, chatID int64) error {
-	if _, err := t.tx.Exec(ctx, `DELETE FROM dialogs WHERE user_id = $1 AND chat_id = $2`, userID, chatID); err != nil {
+	return deleteDialog(ctx, t.tx, userID, chatID)
+}
+
+func deleteDialog(ctx context.Context, q querier, userID, chatID int64) error {
+	if _, err := q.Exec(ctx, `DELETE FROM dialogs WHERE user_id = $1 AND chat_id = $2`, userID, chatID); err != nil {
 		return fmt.Errorf("storage: unable to delete dialog: %w", err)
 	}
 	return nil

@@ -108,22 +108,27 @@ func (t *Tx) AttachOutbox(ctx context.Context, ids []int64, chatID int64, thread
 // outcome in the same transaction. Only the head of each chat's queue is
 // eligible, so a chat's messages go out in order, and a claimed message is
 // locked, so several dispatchers never send it twice. It reports whether a
-// message was found.
-func (db *DB) SendOutbox(ctx context.Context, send func(ctx context.Context, m outbox.Message) outbox.Outcome) (bool, error) {
-	found := false
-	err := db.InTxStore(ctx, func(ctx context.Context, t *Tx) error {
+// message was found, and whether another was due beside it then (more):
+// a dispatcher that finds nothing more waits for a wake-up instead of
+// asking again.
+func (db *DB) SendOutbox(ctx context.Context, send func(ctx context.Context, m outbox.Message) outbox.Outcome) (found, more bool, err error) {
+	err = db.InTxStore(ctx, func(ctx context.Context, t *Tx) error {
 		var m outbox.Message
 		var kind string
 		var payload, file, parts []byte
 		err := t.tx.QueryRow(ctx, `
-			SELECT o.id, o.chat_id, o.thread_id, o.attempts, o.created_at, o.kind, o.payload, o.file, o.parts FROM outbox o
+			SELECT o.id, o.chat_id, o.thread_id, o.attempts, o.created_at, o.kind, o.payload, o.file, o.parts,
+				EXISTS (SELECT 1 FROM outbox x
+				        WHERE x.sent_at IS NULL AND x.failed_at IS NULL AND x.chat_id IS NOT NULL
+				          AND x.next_attempt_at <= now() AND x.id <> o.id)
+			FROM outbox o
 			WHERE o.sent_at IS NULL AND o.failed_at IS NULL AND o.chat_id IS NOT NULL
 			  AND o.next_attempt_at <= now()
 			  AND o.id = (SELECT min(h.id) FROM outbox h
 			              WHERE h.chat_id = o.chat_id AND h.sent_at IS NULL AND h.failed_at IS NULL)
 			ORDER BY o.priority, o.next_attempt_at, o.id
 			LIMIT 1
-			FOR UPDATE SKIP LOCKED`).Scan(&m.ID, &m.ChatID, &m.ThreadID, &m.Attempts, &m.CreatedAt, &kind, &payload, &file, &parts)
+			FOR UPDATE OF o SKIP LOCKED`).Scan(&m.ID, &m.ChatID, &m.ThreadID, &m.Attempts, &m.CreatedAt, &kind, &payload, &file, &parts, &more)
 		if errors.Is(err, pgx.ErrNoRows) {
 			return nil
 		}
@@ -154,7 +159,7 @@ func (db *DB) SendOutbox(ctx context.Context, send func(ctx context.Context, m o
 		}
 		return t.finishOutbox(ctx, m, send(ctx, m))
 	})
-	return found, err
+	return found, more, err
 }
 
 // loadOutboxContext loads the appeal, its card in the chat and the chat's

@@ -203,7 +203,7 @@ func TestOutboxOrderPerChat(t *testing.T) {
 	var sent []int64 // outbox ids in the order they were sent
 	failFirst := true
 	for {
-		found, err := db.SendOutbox(ctx, func(ctx context.Context, m outbox.Message) outbox.Outcome {
+		found, _, err := db.SendOutbox(ctx, func(ctx context.Context, m outbox.Message) outbox.Outcome {
 			if m.ChatID == -1 && failFirst {
 				// The housing chat's head fails: its later messages wait,
 				// the social chat goes on.
@@ -266,7 +266,7 @@ func drainOutbox(t *testing.T, db *storage.DB, send func(m outbox.Message) outbo
 	t.Helper()
 	var sent []int64
 	for {
-		found, err := db.SendOutbox(context.Background(), func(_ context.Context, m outbox.Message) outbox.Outcome {
+		found, _, err := db.SendOutbox(context.Background(), func(_ context.Context, m outbox.Message) outbox.Outcome {
 			o := send(m)
 			if o.RetryAfter == 0 && !o.Failed && !o.Blocked {
 				sent = append(sent, m.ID)
@@ -346,7 +346,7 @@ func TestOutboxNeverSendsTwiceConcurrently(t *testing.T) {
 	for range 4 {
 		wg.Go(func() {
 			for {
-				found, err := db.SendOutbox(ctx, func(ctx context.Context, m outbox.Message) outbox.Outcome {
+				found, _, err := db.SendOutbox(ctx, func(ctx context.Context, m outbox.Message) outbox.Outcome {
 					mu.Lock()
 					seen[m.ID]++
 					mu.Unlock()
