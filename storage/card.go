@@ -33,7 +33,7 @@ func (db *DB) FindCard(ctx context.Context, number string) (outbox.Message, erro
 				return err
 			}
 			m.Appeal = a
-			return (&Tx{tx: ptx, similarWindow: db.similarWindow}).loadCardContext(ctx, &m)
+			return (&Tx{tx: ptx, similarWindow: db.similarWindow, db: db, woke: new(bool)}).loadCardContext(ctx, &m)
 		})
 	if errors.Is(err, pgx.ErrNoRows) {
 		return outbox.Message{}, workflow.Errorf(workflow.ENotFound, "appeal %s not found", number)

@@ -119,9 +119,10 @@ func (db *DB) PostListedCard(ctx context.Context, appealID, chatID int64) (bool,
 	batch := &pgx.Batch{}
 	batch.Queue(`INSERT INTO outbox (appeal_id, chat_id, thread_id, kind, payload, priority) VALUES ($1, $2, $3, $4, $5, $6)`,
 		appealID, chatID, thread, workflow.AudienceCard, payload, replyPriority)
-	batch.Queue(`SELECT pg_notify($1, '')`, outboxChannel)
+	after := db.wakeDispatcher(ctx, batch)
 	if err := db.q(ctx).SendBatch(ctx, batch).Close(); err != nil {
 		return false, fmt.Errorf("storage: unable to enqueue the card of appeal %d: %w", appealID, mapError(err))
 	}
+	after()
 	return true, nil
 }

@@ -26,6 +26,8 @@ const defaultMaxConns = 30
 type DB struct {
 	pool   *pgxpool.Pool
 	logger *slog.Logger
+	// listeners are the outbox's listeners in this process (see wake.go).
+	listeners listeners
 	// similarWindow is how far apart in time similar appeals are looked
 	// for (SetSimilarWindow).
 	similarWindow time.Duration
@@ -96,8 +98,11 @@ func (db *DB) InTxStore(ctx context.Context, fn func(ctx context.Context, tx *Tx
 
 func (db *DB) inTx(ctx context.Context, fn func(ctx context.Context, t *Tx) error) (err error) {
 	var ptx pgx.Tx
-	if u := updateFrom(ctx); u != nil {
+	woke := new(bool) // whether the transaction enqueued for the dispatcher
+	u := updateFrom(ctx)
+	if u != nil {
 		ptx, err = u.tx.Begin(ctx) // a savepoint
+		woke = &u.woke
 	} else {
 		ptx, err = db.pool.BeginTx(ctx, pgx.TxOptions{})
 	}
@@ -105,11 +110,14 @@ func (db *DB) inTx(ctx context.Context, fn func(ctx context.Context, t *Tx) erro
 		return fmt.Errorf("storage: unable to begin transaction: %w", mapError(err))
 	}
 	defer db.rollbackOnError(ctx, ptx, &err)
-	if err := fn(ctx, &Tx{tx: ptx, similarWindow: db.similarWindow}); err != nil {
+	if err := fn(ctx, &Tx{tx: ptx, similarWindow: db.similarWindow, db: db, woke: woke}); err != nil {
 		return err
 	}
 	if err := ptx.Commit(ctx); err != nil {
 		return fmt.Errorf("storage: unable to commit: %w", mapError(err))
+	}
+	if u == nil && *woke {
+		db.listeners.wake()
 	}
 	return nil
 }
@@ -129,6 +137,11 @@ func (db *DB) rollbackOnError(ctx context.Context, tx pgx.Tx, err *error) {
 type Tx struct {
 	tx            pgx.Tx
 	similarWindow time.Duration
+	db            *DB
+	// woke is set when the transaction enqueued messages for a
+	// dispatcher of this process, which is woken after the commit (see
+	// wakeDispatcher).
+	woke *bool
 }
 
 func parseConnConfig(url string) (*pgx.ConnConfig, error) {

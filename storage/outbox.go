@@ -48,7 +48,7 @@ func (t *Tx) Enqueue(ctx context.Context, ns ...workflow.Notification) error {
 				ON (b.purpose = 'direction' AND b.direction = $4) OR (b.purpose = 'triage' AND $4 = '')`,
 			nullInt(n.AppealID), n.Audience, payload, n.Direction)
 	}
-	batch.Queue(`SELECT pg_notify($1, '')`, outboxChannel)
+	t.wakeDispatcher(batch)
 	if err := t.tx.SendBatch(ctx, batch).Close(); err != nil {
 		return fmt.Errorf("storage: unable to enqueue notifications: %w", mapError(err))
 	}
@@ -419,8 +419,10 @@ func errText(err error) string {
 // Wake-ups may be coalesced, so the receiver drains the outbox each time.
 func (db *DB) ListenOutbox(ctx context.Context) <-chan struct{} {
 	wake := make(chan struct{}, 1)
+	stop := db.listeners.add(wake)
 	go func() {
 		defer close(wake)
+		defer stop()
 		backoff := 100 * time.Millisecond
 		for ctx.Err() == nil {
 			err := db.listen(ctx, wake)

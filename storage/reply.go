@@ -31,10 +31,11 @@ func (db *DB) EnqueueReply(ctx context.Context, chatID int64, threadID int, r ou
 	batch := &pgx.Batch{}
 	batch.Queue(`INSERT INTO outbox (chat_id, thread_id, kind, payload, priority) VALUES ($1, $2, $3, $4, $5) RETURNING id`,
 		chatID, threadID, outbox.KindReply, payload, replyPriority).QueryRow(func(row pgx.Row) error { return row.Scan(&id) })
-	batch.Queue(`SELECT pg_notify($1, '')`, outboxChannel)
+	after := db.wakeDispatcher(ctx, batch)
 	if err := db.q(ctx).SendBatch(ctx, batch).Close(); err != nil {
 		return 0, fmt.Errorf("storage: unable to enqueue a reply to chat %d: %w", chatID, mapError(err))
 	}
+	after()
 	return id, nil
 }
 

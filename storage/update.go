@@ -17,6 +17,9 @@ type updateKey struct{}
 type updateTx struct {
 	id int64
 	tx pgx.Tx
+	// woke: the update enqueued messages for a dispatcher of this
+	// process, woken after the commit.
+	woke bool
 }
 
 // HandleUpdate handles the Telegram update id in one transaction: the
@@ -37,15 +40,19 @@ func (db *DB) HandleUpdate(ctx context.Context, id int64, fn func(ctx context.Co
 		return fmt.Errorf("storage: unable to begin the transaction of update %d: %w", id, mapError(err))
 	}
 	defer db.rollbackOnError(ctx, ptx, &err)
-	t := &Tx{tx: ptx, similarWindow: db.similarWindow}
+	u := &updateTx{id: id, tx: ptx}
+	t := &Tx{tx: ptx, similarWindow: db.similarWindow, db: db, woke: &u.woke}
 	if err := t.recordUpdate(ctx, id); err != nil {
 		return err
 	}
-	if err := fn(context.WithValue(ctx, updateKey{}, &updateTx{id: id, tx: ptx})); err != nil {
+	if err := fn(context.WithValue(ctx, updateKey{}, u)); err != nil {
 		return err
 	}
 	if err := ptx.Commit(ctx); err != nil {
 		return fmt.Errorf("storage: unable to commit update %d: %w", id, mapError(err))
+	}
+	if u.woke {
+		db.listeners.wake()
 	}
 	return nil
 }
