@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"mcu/delivery"
+	"mcu/internal/telegramtest"
 	"mcu/outbox"
 )
 
@@ -18,13 +19,13 @@ type countingOutbox struct {
 	claims, empty atomic.Int64
 }
 
-func (c *countingOutbox) SendOutbox(ctx context.Context, send func(ctx context.Context, m outbox.Message) outbox.Outcome) (bool, bool, error) {
-	found, more, err := c.Outbox.SendOutbox(ctx, send)
+func (c *countingOutbox) ClaimOutbox(ctx context.Context, limit int, lease time.Duration) ([]outbox.Message, int, error) {
+	ms, n, err := c.Outbox.ClaimOutbox(ctx, limit, lease)
 	c.claims.Add(1)
-	if !found {
+	if n == 0 {
 		c.empty.Add(1)
 	}
-	return found, more, err
+	return ms, n, err
 }
 
 // An idle dispatcher asks the database for nothing: a wake-up costs the
@@ -50,5 +51,28 @@ func TestDispatcherClaimsOnlyWhatIsThere(t *testing.T) {
 	t.Logf("%d claims for %d messages, %d of them empty", claims, 2*appeals, empty)
 	if empty > appeals+1 {
 		t.Errorf("%d claims found nothing for %d wake-ups: the dispatcher asks again after every message", empty, appeals)
+	}
+}
+
+// A message enqueued behind one in flight in the same chat goes as soon
+// as the one in flight is done, not at the next poll: the claim made when
+// it was enqueued found its chat busy, and the record of the one in
+// flight asks again.
+func TestDispatcherSendsWhatWaitedBehindAMessageInFlight(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	hold := make(chan struct{})
+	f.srv.AddFault(telegramtest.Fault{Method: "sendMessage", ChatID: f.housing.ID, Hold: hold})
+	f.start(delivery.DispatcherOptions{Poll: time.Hour, Pace: delivery.PaceOptions{Off: true}})
+	first := f.submit("Первое обращение")
+	f.waitSent(f.alice.ID, first.Number()) // its card is held in flight
+	second := f.submit("Второе обращение")
+	f.waitSent(f.alice.ID, second.Number())
+	close(hold)
+	f.waitSent(f.housing.ID, first.Number())
+	start := time.Now()
+	f.waitSent(f.housing.ID, second.Number())
+	if took := time.Since(start); took > 5*time.Second {
+		t.Errorf("the second card went %v after the first: it waited for a poll", took)
 	}
 }

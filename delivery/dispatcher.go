@@ -23,11 +23,15 @@ import (
 // Outbox is the queue of messages the dispatcher sends. storage.DB
 // implements it.
 type Outbox interface {
-	// SendOutbox claims the next message whose turn has come (the oldest
-	// unsent one of its chat), calls send, and records the outcome in the
-	// same transaction. It reports whether there was a message, and
-	// whether another was due beside it (more).
-	SendOutbox(ctx context.Context, send func(ctx context.Context, m outbox.Message) outbox.Outcome) (found, more bool, err error)
+	// ClaimOutbox claims up to limit messages whose turn has come (the
+	// oldest unsent one of each chat), leasing them for lease; it returns
+	// those to send and how many it claimed.
+	ClaimOutbox(ctx context.Context, limit int, lease time.Duration) ([]outbox.Message, int, error)
+	// FinishOutbox records what became of claimed messages, ending their
+	// leases.
+	FinishOutbox(ctx context.Context, done []outbox.Done) error
+	// RenewOutbox extends the leases of messages still being sent.
+	RenewOutbox(ctx context.Context, ids []int64, lease time.Duration) error
 	// ListenOutbox returns a channel that receives after new messages are
 	// enqueued; it is closed when ctx ends.
 	ListenOutbox(ctx context.Context) <-chan struct{}
@@ -49,9 +53,13 @@ type DispatcherOptions struct {
 	Poll         time.Duration // how often to look for due retries without a wake-up; default 1s
 	DrainTimeout time.Duration // how long to keep sending after the context ends; default 5s
 	MaxBackoff   time.Duration // the longest wait between retries of a message; default 5m
-	Location     *time.Location
-	Now          func() time.Time
-	Logger       *slog.Logger
+	// Lease is how long a claimed message is kept from other senders
+	// while it is sent; renewed while it is in flight, so it bounds only
+	// how long a sender that died holds its messages. Default 15s.
+	Lease    time.Duration
+	Location *time.Location
+	Now      func() time.Time
+	Logger   *slog.Logger
 	// Admins are the bootstrap admins' user ids: with the staff holding
 	// the admin role, they are told in private when a staff chat refuses
 	// the bot (403).
@@ -75,7 +83,7 @@ type Dispatcher struct {
 	tg    Messenger
 	opts  DispatcherOptions
 	pace  *pacer // nil when Pace.Off
-	// kick wakes every worker (set by Run): a message put off by the
+	// kick wakes the claimer (set by Run): a message put off by the
 	// pacer is looked for again when its turn comes, not at the next
 	// Poll.
 	kick func()
@@ -96,6 +104,9 @@ func NewDispatcher(queue Outbox, tg Messenger, opts DispatcherOptions) *Dispatch
 	}
 	if opts.MaxBackoff <= 0 {
 		opts.MaxBackoff = 5 * time.Minute
+	}
+	if opts.Lease <= 0 {
+		opts.Lease = 15 * time.Second
 	}
 	if opts.ListAfter <= 0 {
 		opts.ListAfter = 2 * time.Minute
@@ -121,97 +132,288 @@ func NewDispatcher(queue Outbox, tg Messenger, opts DispatcherOptions) *Dispatch
 
 // Run sends messages until ctx ends, then keeps sending what is due for
 // at most DrainTimeout, and returns.
+//
+// One claimer takes due messages from the outbox in batches, as many as
+// there are free workers (Workers messages in flight at most), each
+// leased to this sender; each message is sent by a worker of its own,
+// outside any transaction, and a recorder writes the outcomes of
+// whatever messages are done in one transaction. A claim that finds
+// fewer messages than it asked for waits for a wake-up: an enqueue, a
+// message recorded whose chat has more queued, a message put off by the
+// pacer, or Poll.
 func (d *Dispatcher) Run(ctx context.Context) error {
 	listenCtx, stopListening := context.WithCancel(context.WithoutCancel(ctx))
 	defer stopListening()
 	wake := d.queue.ListenOutbox(listenCtx)
 
-	// Workers run on a context that outlives ctx by the drain timeout.
+	// Sending runs on a context that outlives ctx by the drain timeout.
 	workCtx, cancelWork := context.WithCancel(context.WithoutCancel(ctx))
 	defer cancelWork()
-	// A kick wakes one idle worker; a worker that finds a message kicks
-	// another, so as many work as there is work for, and a wake-up with
-	// nothing due costs one claim, not one per worker.
-	kicks := make(chan struct{}, d.opts.Workers)
-	kickOne := func() {
+	kicks := make(chan struct{}, 1)
+	d.kick = func() {
 		select {
 		case kicks <- struct{}{}:
 		default:
 		}
 	}
-	d.kick = kickOne // before the workers, who read it
-	var wg sync.WaitGroup
-	for range d.opts.Workers {
-		wg.Go(func() { d.work(workCtx, ctx, kicks) })
+	c := &claimer{
+		d: d, slots: make(chan struct{}, d.opts.Workers),
+		done: make(chan outbox.Done, d.opts.Workers), flying: map[int64]bool{},
 	}
+	recorded := make(chan struct{})
+	go func() {
+		defer close(recorded)
+		c.record(workCtx)
+	}()
+	claimed := make(chan struct{})
+	go func() {
+		defer close(claimed)
+		c.run(workCtx, ctx, kicks)
+	}()
 	ticker := time.NewTicker(d.opts.Poll)
 	defer ticker.Stop()
-	kickOne()
+	d.kick()
 loop:
 	for {
 		select {
 		case <-ctx.Done():
 			break loop
 		case <-wake:
-			kickOne()
+			d.kick()
 		case <-ticker.C:
-			kickOne()
+			d.kick()
 		}
 	}
-	// Drain: the workers see ctx done and stop once nothing is due; the
-	// deadline cuts a long drain short.
-	for range d.opts.Workers {
-		kickOne()
-	}
+	// Drain: the claimer sends what is due until a claim finds nothing
+	// with nothing in flight; the deadline cuts a long drain short.
+	d.kick()
 	timer := time.AfterFunc(d.opts.DrainTimeout, cancelWork)
 	defer timer.Stop()
-	wg.Wait()
+	<-claimed
+	c.sending.Wait()
+	close(c.done)
+	<-recorded
 	return nil
 }
 
-// work sends due messages whenever kicked, until there are none; after
-// stop ends it sends what is due once more and returns.
-func (d *Dispatcher) work(ctx, stop context.Context, kick <-chan struct{}) {
+// claimer claims batches of due messages for the free workers, and
+// records what they did.
+type claimer struct {
+	d *Dispatcher
+	// slots holds a token for each message claimed and not yet recorded
+	// (Workers at most).
+	slots chan struct{}
+	// done takes the outcomes of the workers to the recorder.
+	done    chan outbox.Done
+	sending sync.WaitGroup // the workers
+	mu      sync.Mutex
+	flying  map[int64]bool // the messages claimed and not recorded, whose leases are renewed
+	// missed: a claim found less than it asked for while messages were
+	// in flight; the next record kicks the claimer, since what it missed
+	// may have waited behind them.
+	missed bool
+}
+
+// run claims whenever kicked, while whole batches are found; after stop
+// ends it drains what is due and returns.
+func (c *claimer) run(ctx, stop context.Context, kicks <-chan struct{}) {
 	for {
 		select {
 		case <-ctx.Done():
 			return
-		case <-kick:
+		case <-kicks:
 		}
+		c.claimWhileDue(ctx)
+		if stop.Err() == nil {
+			continue
+		}
+		// Draining: a message in flight may leave its chat's next one
+		// due; claim until nothing is found and nothing is in flight.
 		for ctx.Err() == nil {
-			// A global flood holds every send: wait for its end before
-			// claiming anything, not with a message claimed.
-			if p := d.pace.paused(); p > 0 {
-				if d.pace.opts.Sleep(ctx, p) != nil {
-					break
-				}
+			c.waitIdle(ctx)
+			if c.claimWhileDue(ctx) == 0 {
+				return
 			}
-			// The directions' names are read before a message is claimed:
-			// a claimed message holds a database connection, and reading
-			// them then could wait for another forever when every
-			// connection of the pool is held the same way.
-			err := d.loadDirections(ctx)
-			found, more := false, false
-			if err == nil {
-				found, more, err = d.queue.SendOutbox(ctx, d.sendUntilDone)
-			}
-			if err != nil {
-				if ctx.Err() == nil {
-					d.opts.Logger.ErrorContext(ctx, "outbox: unable to send", "error", redact.URL(err))
-					_ = backoff.Sleep(ctx, time.Second)
-				}
-				break
-			}
-			if !found || !more {
-				// Nothing else was due: asking again would find nothing;
-				// what comes next wakes a worker.
-				break
-			}
-			d.kick() // more is due: another worker joins
 		}
-		if stop.Err() != nil {
+		return
+	}
+}
+
+// waitIdle waits until every claimed message is recorded (or ctx ends).
+func (c *claimer) waitIdle(ctx context.Context) {
+	for range cap(c.slots) {
+		select {
+		case c.slots <- struct{}{}:
+		case <-ctx.Done():
 			return
 		}
+	}
+	c.release(cap(c.slots))
+}
+
+// claimWhileDue claims batches until one finds fewer messages than there
+// were free workers, and returns how many it claimed in all.
+func (c *claimer) claimWhileDue(ctx context.Context) int {
+	d := c.d
+	total := 0
+	for ctx.Err() == nil {
+		// A global flood holds every send: wait for its end before
+		// claiming anything.
+		if p := d.pace.paused(); p > 0 {
+			if d.pace.opts.Sleep(ctx, p) != nil {
+				break
+			}
+		}
+		n := c.takeSlots(ctx)
+		if n == 0 {
+			break
+		}
+		// A claim made while messages are in flight may miss what waits
+		// behind them in their chats.
+		c.mu.Lock()
+		busy := len(c.flying) > 0
+		c.mu.Unlock()
+		err := d.loadDirections(ctx)
+		var ms []outbox.Message
+		claimed := 0
+		if err == nil {
+			ms, claimed, err = d.queue.ClaimOutbox(ctx, n, d.opts.Lease)
+		}
+		if err != nil {
+			c.release(n)
+			if ctx.Err() == nil {
+				d.opts.Logger.ErrorContext(ctx, "outbox: unable to claim", "error", redact.URL(err))
+				_ = backoff.Sleep(ctx, time.Second)
+			}
+			break
+		}
+		total += claimed
+		c.release(n - len(ms))
+		c.mu.Lock()
+		for _, m := range ms {
+			c.flying[m.ID] = true
+		}
+		c.mu.Unlock()
+		for _, m := range ms {
+			c.sending.Go(func() { c.done <- outbox.Done{Message: m, Outcome: d.sendUntilDone(ctx, m)} })
+		}
+		if claimed < n {
+			// Fewer were due than workers are free: asking again would
+			// find nothing; what comes next kicks, and so does the record
+			// of a message that was in flight during the claim.
+			if busy {
+				c.mu.Lock()
+				c.missed = true
+				c.mu.Unlock()
+			}
+			if claimed > len(ms) {
+				d.kick() // what it gave up made room for what was behind
+			}
+			break
+		}
+	}
+	return total
+}
+
+// takeSlots waits for a free worker and takes every free one; it returns
+// how many (0 when ctx ended).
+func (c *claimer) takeSlots(ctx context.Context) int {
+	select {
+	case c.slots <- struct{}{}:
+	case <-ctx.Done():
+		return 0
+	}
+	n := 1
+	for n < cap(c.slots) {
+		select {
+		case c.slots <- struct{}{}:
+			n++
+		default:
+			return n
+		}
+	}
+	return n
+}
+
+// release frees n workers.
+func (c *claimer) release(n int) {
+	for range n {
+		<-c.slots
+	}
+}
+
+// record writes the workers' outcomes, as many at once as are done, and
+// renews the leases of the messages still in flight, until done is
+// closed. A record that fails is tried again (the messages stay leased
+// meanwhile) until ctx ends; what is left then is claimed again once
+// its lease ends, and may be sent twice, as after a crash.
+func (c *claimer) record(ctx context.Context) {
+	d := c.d
+	renew := time.NewTicker(d.opts.Lease / 3)
+	defer renew.Stop()
+	for {
+		var batch []outbox.Done
+		select {
+		case x, ok := <-c.done:
+			if !ok {
+				return
+			}
+			batch = append(batch, x)
+		case <-renew.C:
+			c.renew(ctx)
+			continue
+		}
+	more:
+		for len(batch) < 64 {
+			select {
+			case x, ok := <-c.done:
+				if !ok {
+					break more
+				}
+				batch = append(batch, x)
+			default:
+				break more
+			}
+		}
+		for attempt := 0; ; attempt++ {
+			err := d.queue.FinishOutbox(ctx, batch)
+			if err == nil {
+				break
+			}
+			if ctx.Err() != nil {
+				break
+			}
+			d.opts.Logger.ErrorContext(ctx, "outbox: unable to record what was sent; trying again", "error", redact.URL(err))
+			_ = backoff.Sleep(ctx, backoff.Exponential(attempt, 100*time.Millisecond, 5*time.Second))
+		}
+		c.mu.Lock()
+		next := c.missed
+		c.missed = false
+		for _, x := range batch {
+			delete(c.flying, x.Message.ID)
+			next = next || x.Message.Next || x.Outcome.MigratedTo != 0
+		}
+		c.mu.Unlock()
+		c.release(len(batch))
+		if next {
+			d.kick()
+		}
+	}
+}
+
+// renew extends the leases of the messages in flight.
+func (c *claimer) renew(ctx context.Context) {
+	c.mu.Lock()
+	ids := make([]int64, 0, len(c.flying))
+	for id := range c.flying {
+		ids = append(ids, id)
+	}
+	c.mu.Unlock()
+	if len(ids) == 0 {
+		return
+	}
+	if err := c.d.queue.RenewOutbox(ctx, ids, c.d.opts.Lease); err != nil && ctx.Err() == nil {
+		c.d.opts.Logger.WarnContext(ctx, "outbox: unable to renew leases", "error", redact.URL(err))
 	}
 }
 

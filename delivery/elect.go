@@ -126,18 +126,18 @@ func isLost(lost <-chan struct{}) bool {
 // fencedOutbox claims nothing once lost is closed. A message claimed
 // before is finished: the Telegram call in flight ends and its outcome
 // is recorded with the parts done, so that nothing Telegram accepted is
-// sent again by the next sender (the row stays locked until then, and the
+// sent again by the next sender (the row stays leased until then, and the
 // next sender skips its chat).
 type fencedOutbox struct {
 	Outbox
 	lost <-chan struct{}
 }
 
-func (f fencedOutbox) SendOutbox(ctx context.Context, send func(ctx context.Context, m outbox.Message) outbox.Outcome) (found, more bool, err error) {
+func (f fencedOutbox) ClaimOutbox(ctx context.Context, limit int, lease time.Duration) ([]outbox.Message, int, error) {
 	if isLost(f.lost) {
-		return false, false, nil
+		return nil, 0, nil
 	}
-	return f.Outbox.SendOutbox(ctx, send)
+	return f.Outbox.ClaimOutbox(ctx, limit, lease)
 }
 
 // fencedMessenger makes no Telegram call once lost is closed: the message

@@ -22,6 +22,9 @@ type Message struct {
 	Attempts     int
 	CreatedAt    time.Time
 	Notification workflow.Notification
+	// Next: the chat had more messages queued behind this one when it was
+	// claimed, to be claimed once this one is done.
+	Next bool
 	// Prepared is the content of a prepared message (nil for a
 	// notification, rendered from the appeal when sent).
 	Prepared *Prepared
@@ -81,6 +84,12 @@ type Waiting struct {
 type Part struct {
 	IDs     []int  `json:"ids,omitempty"`
 	Skipped string `json:"skipped,omitempty"`
+}
+
+// Done is a claimed message and what became of it, to be recorded.
+type Done struct {
+	Message Message
+	Outcome Outcome
 }
 
 // Outcome is what became of one attempt to send an outbox message.

@@ -103,63 +103,163 @@ func (t *Tx) AttachOutbox(ctx context.Context, ids []int64, chatID int64, thread
 	return int(tag.RowsAffected()), nil
 }
 
-// SendOutbox claims the oldest unsent message of some chat whose turn has
-// come and calls send with it inside a transaction, then records the
-// outcome in the same transaction. Only the head of each chat's queue is
-// eligible, so a chat's messages go out in order, and a claimed message is
-// locked, so several dispatchers never send it twice. It reports whether a
-// message was found, and whether another was due beside it then (more):
-// a dispatcher that finds nothing more waits for a wake-up instead of
-// asking again.
-func (db *DB) SendOutbox(ctx context.Context, send func(ctx context.Context, m outbox.Message) outbox.Outcome) (found, more bool, err error) {
-	err = db.InTxStore(ctx, func(ctx context.Context, t *Tx) error {
-		var m outbox.Message
-		var kind string
-		var payload, file, parts []byte
-		err := t.tx.QueryRow(ctx, `
+// ClaimOutbox claims up to limit messages whose turn has come — each the
+// oldest unsent message of its chat, so at most one a chat, replies
+// first — in one short transaction, leasing each for lease: a leased
+// message is claimed by nobody else until FinishOutbox records it or the
+// lease ends (RenewOutbox extends it), and its chat's next messages wait
+// behind it. It returns the messages to send and how many it claimed
+// (a message whose record cannot be read is given up at once, and one
+// whose appeal cannot be loaded put off, not returned).
+func (db *DB) ClaimOutbox(ctx context.Context, limit int, lease time.Duration) ([]outbox.Message, int, error) {
+	var ms []outbox.Message
+	claimed := 0
+	err := db.InTxStore(ctx, func(ctx context.Context, t *Tx) error {
+		ms = nil
+		rows, err := t.tx.Query(ctx, `
 			SELECT o.id, o.chat_id, o.thread_id, o.attempts, o.created_at, o.kind, o.payload, o.file, o.parts,
 				EXISTS (SELECT 1 FROM outbox x
-				        WHERE x.sent_at IS NULL AND x.failed_at IS NULL AND x.chat_id IS NOT NULL
-				          AND x.next_attempt_at <= now() AND x.id <> o.id)
+				        WHERE x.chat_id = o.chat_id AND x.id > o.id AND x.sent_at IS NULL AND x.failed_at IS NULL)
 			FROM outbox o
 			WHERE o.sent_at IS NULL AND o.failed_at IS NULL AND o.chat_id IS NOT NULL
 			  AND o.next_attempt_at <= now()
+			  AND (o.claimed_until IS NULL OR o.claimed_until <= now())
 			  AND o.id = (SELECT min(h.id) FROM outbox h
 			              WHERE h.chat_id = o.chat_id AND h.sent_at IS NULL AND h.failed_at IS NULL)
 			ORDER BY o.priority, o.next_attempt_at, o.id
-			LIMIT 1
-			FOR UPDATE OF o SKIP LOCKED`).Scan(&m.ID, &m.ChatID, &m.ThreadID, &m.Attempts, &m.CreatedAt, &kind, &payload, &file, &parts, &more)
-		if errors.Is(err, pgx.ErrNoRows) {
+			LIMIT $1
+			FOR UPDATE OF o SKIP LOCKED`, max(limit, 1))
+		if err != nil {
+			return fmt.Errorf("storage: unable to claim outbox messages: %w", err)
+		}
+		type claim struct {
+			m                    outbox.Message
+			kind                 string
+			payload, file, parts []byte
+		}
+		claims, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (claim, error) {
+			var c claim
+			err := row.Scan(&c.m.ID, &c.m.ChatID, &c.m.ThreadID, &c.m.Attempts, &c.m.CreatedAt, &c.kind, &c.payload, &c.file, &c.parts, &c.m.Next)
+			return c, err
+		})
+		if err != nil {
+			return fmt.Errorf("storage: unable to read claimed outbox messages: %w", err)
+		}
+		claimed = len(claims)
+		if claimed == 0 {
 			return nil
 		}
+		ids := make([]int64, len(claims))
+		for i, c := range claims {
+			ids[i] = c.m.ID
+		}
+		_, err = t.tx.Exec(ctx, `UPDATE outbox SET claimed_until = now() + make_interval(secs => $2) WHERE id = ANY($1)`,
+			ids, lease.Seconds())
 		if err != nil {
-			return fmt.Errorf("storage: unable to claim outbox message: %w", err)
+			return fmt.Errorf("storage: unable to lease outbox messages: %w", err)
 		}
-		found = true
-		if err := json.Unmarshal(parts, &m.Parts); err != nil {
-			return t.finishOutbox(ctx, m, outbox.Outcome{Failed: true, Err: fmt.Errorf("bad parts: %w", err)})
-		}
-		if kind == outbox.KindReply {
-			if m.Reply, err = decodeReply(payload); err != nil {
-				return t.finishOutbox(ctx, m, outbox.Outcome{Failed: true, Err: err})
+		for _, c := range claims {
+			m, err := t.readClaimed(ctx, c.m, c.kind, c.payload, c.file, c.parts)
+			if err != nil {
+				return err
 			}
-			return t.finishOutbox(ctx, m, send(ctx, m))
-		}
-		if kind == outbox.KindPrepared {
-			if m.Prepared, err = decodePrepared(payload, file); err != nil {
-				return t.finishOutbox(ctx, m, outbox.Outcome{Failed: true, Err: err})
+			if m != nil {
+				ms = append(ms, *m)
 			}
-			return t.finishOutbox(ctx, m, send(ctx, m))
 		}
-		if err := json.Unmarshal(payload, &m.Notification); err != nil {
-			return t.finishOutbox(ctx, m, outbox.Outcome{Failed: true, Err: fmt.Errorf("bad payload: %w", err)})
-		}
-		if err := t.loadOutboxContext(ctx, &m); err != nil {
-			return err
-		}
-		return t.finishOutbox(ctx, m, send(ctx, m))
+		return nil
 	})
-	return found, more, err
+	if err != nil {
+		return nil, 0, err
+	}
+	return ms, claimed, nil
+}
+
+// FinishOutbox records the outcomes of claimed messages, ending their
+// leases, in one transaction; when that fails, it records them one by
+// one, so that one bad record does not leave the others to be sent
+// again. It returns the first error.
+func (db *DB) FinishOutbox(ctx context.Context, done []outbox.Done) error {
+	err := db.InTxStore(ctx, func(ctx context.Context, t *Tx) error {
+		for _, d := range done {
+			if err := t.finishOutbox(ctx, d.Message, d.Outcome); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err == nil || len(done) == 1 || ctx.Err() != nil {
+		return err
+	}
+	var first error
+	for _, d := range done {
+		err := db.InTxStore(ctx, func(ctx context.Context, t *Tx) error {
+			return t.finishOutbox(ctx, d.Message, d.Outcome)
+		})
+		if err != nil && first == nil {
+			first = err
+		}
+	}
+	return first
+}
+
+// RenewOutbox extends the leases of claimed messages still being sent.
+func (db *DB) RenewOutbox(ctx context.Context, ids []int64, lease time.Duration) error {
+	_, err := db.pool.Exec(ctx, `
+		UPDATE outbox SET claimed_until = now() + make_interval(secs => $2)
+		WHERE id = ANY($1) AND sent_at IS NULL AND failed_at IS NULL`, ids, lease.Seconds())
+	if err != nil {
+		return fmt.Errorf("storage: unable to renew the leases of %d outbox messages: %w", len(ids), err)
+	}
+	return nil
+}
+
+// readClaimed decodes a claimed row and loads what sending it needs; a
+// row that cannot be decoded is given up (and nil returned).
+func (t *Tx) readClaimed(ctx context.Context, m outbox.Message, kind string, payload, file, parts []byte) (*outbox.Message, error) {
+	giveUp := func(err error) (*outbox.Message, error) {
+		return nil, t.finishOutbox(ctx, m, outbox.Outcome{Failed: true, Err: err})
+	}
+	if err := json.Unmarshal(parts, &m.Parts); err != nil {
+		return giveUp(fmt.Errorf("bad parts: %w", err))
+	}
+	var err error
+	switch kind {
+	case outbox.KindReply:
+		if m.Reply, err = decodeReply(payload); err != nil {
+			return giveUp(err)
+		}
+	case outbox.KindPrepared:
+		if m.Prepared, err = decodePrepared(payload, file); err != nil {
+			return giveUp(err)
+		}
+	default:
+		if err := json.Unmarshal(payload, &m.Notification); err != nil {
+			return giveUp(fmt.Errorf("bad payload: %w", err))
+		}
+		// In a savepoint: a message whose appeal cannot be loaded waits
+		// and is tried again later, without failing the batch with it.
+		sp, err := t.tx.Begin(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("storage: unable to begin loading outbox message %d: %w", m.ID, err)
+		}
+		if err := (&Tx{tx: sp, similarWindow: t.similarWindow, db: t.db, woke: t.woke}).loadOutboxContext(ctx, &m); err != nil {
+			if rbErr := sp.Rollback(ctx); rbErr != nil {
+				return nil, fmt.Errorf("storage: unable to load outbox message %d: %w (and to roll back: %w)", m.ID, err, rbErr)
+			}
+			return nil, t.finishOutbox(ctx, m, outbox.Outcome{RetryAfter: loadRetry(m.Attempts), Err: err})
+		}
+		if err := sp.Commit(ctx); err != nil {
+			return nil, fmt.Errorf("storage: unable to load outbox message %d: %w", m.ID, err)
+		}
+	}
+	return &m, nil
+}
+
+// loadRetry is the wait before a message whose context could not be
+// loaded is claimed again: 2^attempts seconds, at most 256.
+func loadRetry(attempts int) time.Duration {
+	return time.Second << min(attempts, 8) // 256 s
 }
 
 // loadOutboxContext loads the appeal, its card in the chat and the chat's
@@ -335,16 +435,16 @@ func (t *Tx) finishOutbox(ctx context.Context, m outbox.Message, o outbox.Outcom
 			}
 		}
 		_, err = t.tx.Exec(ctx, `
-			UPDATE outbox SET attempts = attempts + 1, last_error = $2, parts = parts || $3, next_attempt_at = now()
+			UPDATE outbox SET attempts = attempts + 1, last_error = $2, parts = parts || $3, next_attempt_at = now(), claimed_until = NULL
 			WHERE id = $1`, id, errText(o.Err), parts)
 	case o.Failed:
-		_, err = t.tx.Exec(ctx, `UPDATE outbox SET failed_at = now(), attempts = attempts + 1, last_error = $2, parts = parts || $3 WHERE id = $1`,
+		_, err = t.tx.Exec(ctx, `UPDATE outbox SET failed_at = now(), attempts = attempts + 1, last_error = $2, parts = parts || $3, claimed_until = NULL WHERE id = $1`,
 			id, errText(o.Err), parts)
 	case o.Deferred && o.RetryAfter > 0:
 		// Paced, not failed: the parts done are kept, the attempt is not
 		// counted.
 		_, err = t.tx.Exec(ctx, `
-			UPDATE outbox SET parts = parts || $3, next_attempt_at = clock_timestamp() + make_interval(secs => $2)
+			UPDATE outbox SET parts = parts || $3, next_attempt_at = clock_timestamp() + make_interval(secs => $2), claimed_until = NULL
 			WHERE id = $1`, id, o.RetryAfter.Seconds(), parts)
 	case o.RetryAfter > 0:
 		// From clock_timestamp(), when Telegram has answered, not now(),
@@ -352,11 +452,11 @@ func (t *Tx) finishOutbox(ctx context.Context, m outbox.Message, o outbox.Outcom
 		// send: Telegram counts retry_after from its answer.
 		_, err = t.tx.Exec(ctx, `
 			UPDATE outbox SET attempts = attempts + 1, last_error = $2, parts = parts || $4,
-				next_attempt_at = clock_timestamp() + make_interval(secs => $3)
+				next_attempt_at = clock_timestamp() + make_interval(secs => $3), claimed_until = NULL
 			WHERE id = $1`, id, errText(o.Err), o.RetryAfter.Seconds(), parts)
 	default:
 		// Err, when set, tells of parts skipped.
-		_, err = t.tx.Exec(ctx, `UPDATE outbox SET sent_at = now(), attempts = attempts + 1, last_error = $2, parts = parts || $3 WHERE id = $1`,
+		_, err = t.tx.Exec(ctx, `UPDATE outbox SET sent_at = now(), attempts = attempts + 1, last_error = $2, parts = parts || $3, claimed_until = NULL WHERE id = $1`,
 			id, errText(o.Err), parts)
 	}
 	if err != nil {

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 
@@ -41,17 +42,31 @@ func (db *DB) EnqueueReply(ctx context.Context, chatID int64, threadID int, r ou
 
 // SentMessageIDs returns the Telegram messages an outbox row has sent so
 // far (none while it waits): how a handler knows its earlier prompt when
-// somebody replies to it. A row being sent right now is waited for (FOR
-// SHARE), so that a press on a message Telegram has just shown is not
-// taken for a press on some other message.
+// somebody replies to it. A row being sent right now (leased, see
+// ClaimOutbox) is waited for, up to sentWait, so that a press on a
+// message Telegram has just shown is not taken for a press on some other
+// message.
 func (db *DB) SentMessageIDs(ctx context.Context, outboxID int64) ([]int, error) {
 	var raw []byte
-	err := db.q(ctx).QueryRow(ctx, `SELECT parts FROM outbox WHERE id = $1 FOR SHARE`, outboxID).Scan(&raw)
-	if errors.Is(err, pgx.ErrNoRows) {
-		return nil, nil
-	}
-	if err != nil {
-		return nil, fmt.Errorf("storage: unable to read outbox message %d: %w", outboxID, err)
+	for waited := time.Duration(0); ; waited += sentPoll {
+		var inFlight bool
+		err := db.q(ctx).QueryRow(ctx, `
+			SELECT parts, coalesce(claimed_until > now() AND sent_at IS NULL AND failed_at IS NULL, false)
+			FROM outbox WHERE id = $1`, outboxID).Scan(&raw, &inFlight)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return nil, nil
+		}
+		if err != nil {
+			return nil, fmt.Errorf("storage: unable to read outbox message %d: %w", outboxID, err)
+		}
+		if !inFlight || waited >= sentWait {
+			break
+		}
+		select {
+		case <-ctx.Done():
+			return nil, fmt.Errorf("storage: waiting for outbox message %d: %w", outboxID, ctx.Err())
+		case <-time.After(sentPoll):
+		}
 	}
 	var parts map[string]outbox.Part
 	if err := json.Unmarshal(raw, &parts); err != nil {
@@ -63,6 +78,13 @@ func (db *DB) SentMessageIDs(ctx context.Context, outboxID int64) ([]int, error)
 	}
 	return ids, nil
 }
+
+// sentWait is how long SentMessageIDs waits for a row being sent, and
+// sentPoll how often it looks.
+const (
+	sentWait = 5 * time.Second
+	sentPoll = 20 * time.Millisecond
+)
 
 // decodeReply reads a reply's payload.
 func decodeReply(payload []byte) (*outbox.Reply, error) {

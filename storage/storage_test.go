@@ -203,7 +203,7 @@ func TestOutboxOrderPerChat(t *testing.T) {
 	var sent []int64 // outbox ids in the order they were sent
 	failFirst := true
 	for {
-		found, _, err := db.SendOutbox(ctx, func(ctx context.Context, m outbox.Message) outbox.Outcome {
+		found, err := sendOne(ctx, db, func(ctx context.Context, m outbox.Message) outbox.Outcome {
 			if m.ChatID == -1 && failFirst {
 				// The housing chat's head fails: its later messages wait,
 				// the social chat goes on.
@@ -260,13 +260,23 @@ func pending(t *testing.T, db *storage.DB) int {
 	return n
 }
 
+// sendOne claims one message whose turn has come, if any, and records
+// what send made of it.
+func sendOne(ctx context.Context, db *storage.DB, send func(ctx context.Context, m outbox.Message) outbox.Outcome) (bool, error) {
+	ms, n, err := db.ClaimOutbox(ctx, 1, time.Minute)
+	if err != nil || len(ms) == 0 {
+		return n > 0, err
+	}
+	return true, db.FinishOutbox(ctx, []outbox.Done{{Message: ms[0], Outcome: send(ctx, ms[0])}})
+}
+
 // drainOutbox hands every message whose turn has come to send and
 // returns the ids of those it sent (not retried nor given up), in order.
 func drainOutbox(t *testing.T, db *storage.DB, send func(m outbox.Message) outbox.Outcome) []int64 {
 	t.Helper()
 	var sent []int64
 	for {
-		found, _, err := db.SendOutbox(context.Background(), func(_ context.Context, m outbox.Message) outbox.Outcome {
+		found, err := sendOne(context.Background(), db, func(_ context.Context, m outbox.Message) outbox.Outcome {
 			o := send(m)
 			if o.RetryAfter == 0 && !o.Failed && !o.Blocked {
 				sent = append(sent, m.ID)
@@ -346,7 +356,7 @@ func TestOutboxNeverSendsTwiceConcurrently(t *testing.T) {
 	for range 4 {
 		wg.Go(func() {
 			for {
-				found, _, err := db.SendOutbox(ctx, func(ctx context.Context, m outbox.Message) outbox.Outcome {
+				found, err := sendOne(ctx, db, func(ctx context.Context, m outbox.Message) outbox.Outcome {
 					mu.Lock()
 					seen[m.ID]++
 					mu.Unlock()
@@ -370,5 +380,51 @@ func TestOutboxNeverSendsTwiceConcurrently(t *testing.T) {
 		if n != 1 {
 			t.Errorf("message %d sent %d times", id, n)
 		}
+	}
+}
+
+// A claimed message is nobody else's while its lease runs (renewed while
+// it is sent); a sender that died leaves it to the next one when the
+// lease ends, and its chat's later messages wait behind it meanwhile.
+func TestOutboxLeaseHoldsAClaimUntilItEnds(t *testing.T) {
+	t.Parallel()
+	db := dbtest.New(t)
+	ctx := context.Background()
+	dbtest.Exec(t, db, `INSERT INTO outbox (chat_id, kind, payload) VALUES (-1, 'chat', '{}'), (-1, 'chat', '{}')`)
+	const lease = 500 * time.Millisecond
+	ms, n, err := db.ClaimOutbox(ctx, 10, lease)
+	if err != nil || n != 1 || len(ms) != 1 || !ms[0].Next {
+		t.Fatalf("first claim: %d messages (%v), err %v; want the chat's head, with more behind it", n, ms, err)
+	}
+	claimAgain := func() int {
+		t.Helper()
+		_, n, err := db.ClaimOutbox(ctx, 10, lease)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	if n := claimAgain(); n != 0 {
+		t.Fatalf("claimed %d while the lease runs, want none (the head is leased, the next waits behind it)", n)
+	}
+	time.Sleep(lease / 2)
+	if err := db.RenewOutbox(ctx, []int64{ms[0].ID}, lease); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(lease * 3 / 4)
+	if n := claimAgain(); n != 0 {
+		t.Fatalf("claimed %d after a renewal, want none", n)
+	}
+	time.Sleep(lease)
+	// The sender died: the lease has ended and the head goes again.
+	again, n, err := db.ClaimOutbox(ctx, 10, lease)
+	if err != nil || n != 1 || again[0].ID != ms[0].ID {
+		t.Fatalf("after the lease: %d claimed (%v), err %v; want the same head again", n, again, err)
+	}
+	if err := db.FinishOutbox(ctx, []outbox.Done{{Message: again[0]}}); err != nil {
+		t.Fatal(err)
+	}
+	if next, n, _ := db.ClaimOutbox(ctx, 10, lease); n != 1 || next[0].ID == ms[0].ID {
+		t.Fatalf("after the head was recorded: %d claimed (%v), want the next message", n, next)
 	}
 }
