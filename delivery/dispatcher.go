@@ -258,6 +258,8 @@ func (d *Dispatcher) send(ctx context.Context, m outbox.Message) outbox.Outcome 
 		if err == nil {
 			err = d.sendParts(ctx, m, run)
 		}
+	case m.Notification.Audience == workflow.AudienceIncidentCard && m.Incident != nil:
+		outcome, err = d.sendIncidentCard(ctx, chat, opts, m, run) // incident.go
 	case m.Appeal == nil:
 		return outbox.Outcome{Failed: true, Err: errors.New("notification without an appeal")}
 	case m.Notification.Audience == workflow.AudienceCard:
@@ -513,5 +515,6 @@ func cardView(m outbox.Message) render.CardView {
 		Appeal: m.Appeal, ChatDirection: m.ChatDirection, History: m.History,
 		ExecutorName: m.ExecutorName, DraftAttachments: m.DraftAttachments,
 		ContactName: m.ContactName, Contact: m.Contact, Similar: render.Similar(m.Similar),
+		Incident: m.Incident,
 	}
 }
