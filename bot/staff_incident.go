@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"html"
 	"slices"
 
 	tele "gopkg.in/telebot.v3"
@@ -279,8 +280,9 @@ func (b *Bot) onIncidentNewTerm(c tele.Context) error {
 func incidentArgs(args []string) (int64, int, bool) { return appealArgs(args) }
 
 // onIncidentPress handles a button of an incident's card: approve at
-// once; draft and return ask for a text; term opens its menu. The
-// presser's right is checked at the press.
+// once; draft and return ask for a text (the prompt is HTML: the title is
+// escaped); term opens its menu. The presser's right is checked at the
+// press.
 func (b *Bot) onIncidentPress(act workflow.IncidentAction) tele.HandlerFunc {
 	return func(c tele.Context) error {
 		ctx := contextOf(c)
@@ -303,10 +305,10 @@ func (b *Bot) onIncidentPress(act workflow.IncidentAction) tele.HandlerFunc {
 		who := mention(c.Sender())
 		switch act {
 		case workflow.IncidentDraft:
-			return b.incidentPrompt(c, dialogIncidentDraft, fmt.Sprintf(render.TextPromptIncidentDraft, who, inc.Title),
+			return b.incidentPrompt(c, dialogIncidentDraft, fmt.Sprintf(render.TextPromptIncidentDraft, who, html.EscapeString(inc.Title)),
 				incidentData{IncidentID: id, Version: version})
 		case workflow.IncidentReturn:
-			return b.incidentPrompt(c, dialogIncidentReturn, fmt.Sprintf(render.TextPromptIncidentRet, who, inc.Title),
+			return b.incidentPrompt(c, dialogIncidentReturn, fmt.Sprintf(render.TextPromptIncidentRet, who, html.EscapeString(inc.Title)),
 				incidentData{IncidentID: id, Version: version})
 		case workflow.IncidentTerm:
 			return b.openMenu(c, fmt.Sprintf(render.TextChooseIncidentTerm, inc.Title), b.termButtons(render.UniqueIncidentSetTerm, id, version))

@@ -190,7 +190,8 @@ func TestIncidentAnswerReachesEveryone(t *testing.T) {
 	zoya, lev := h.newPlayer("Зоя"), h.newPlayer("Лев")
 	zoya.consent()
 	lev.consent()
-	const title = "Нет отопления, ул. Ленина 1–15"
+	// The title goes into an HTML prompt: «<» and «&» are escaped there.
+	const title = "Нет отопления & <горячей воды>, ул. Ленина 1–15"
 	a1 := h.submitAt(zoya.u, heatingText, "ул. Ленина, 1")
 	a2 := h.submitAt(lev.u, heatingText, "ул. Ленина, 3")
 	h.staffApply(ivan, a2.ID, workflow.EventTake, workflow.Input{}) // one taken, one not
@@ -205,7 +206,7 @@ func TestIncidentAnswerReachesEveryone(t *testing.T) {
 	if got := h.answer(h.srv.MustPress(t, ivan, card, "Подготовить ответ")); got != "" {
 		t.Fatalf("«Подготовить ответ» answered %q", got)
 	}
-	prompt := h.srv.MustWaitSent(t, telegramtest.All(telegramtest.After(last), telegramtest.Contains("ответ всем заявителям")))
+	prompt := h.srv.MustWaitSent(t, telegramtest.All(telegramtest.After(last), telegramtest.Contains("ответ всем заявителям инцидента «"+title+"»")))
 	const answer = "Отопление восстановлено 2 марта в 16:00 после ремонта трубы."
 	if got := h.say(ivan, answer, telegramtest.In(housing), telegramtest.ReplyTo(prompt)); !strings.Contains(got.Text, "отправлен на утверждение") {
 		t.Errorf("draft sent: %q", got.Text)
