@@ -160,6 +160,21 @@ func TestIncidentGathersAppeals(t *testing.T) {
 		t.Errorf("%d join_incident audit rows by the curator, want 3", n)
 	}
 
+	// A new term reaches every resident of the incident.
+	last, _ := h.srv.LastSent(housing.ID)
+	if got := h.answer(h.srv.MustPress(t, olga, card, "Изменить срок")); got != "" {
+		t.Fatalf("«Изменить срок» answered %q", got)
+	}
+	menu := h.srv.MustWaitSent(t, telegramtest.All(telegramtest.After(last), telegramtest.Contains("Ожидаемый срок устранения")))
+	if got := h.answer(h.srv.MustPress(t, olga, menu, "Через 3 дня")); got != "Готово" {
+		t.Fatalf("«Через 3 дня» answered %q", got)
+	}
+	card = h.incidentCard(housing.ID, telegramtest.Contains("Ожидаемый срок: 05.03.2026 18:00"))
+	for _, u := range []telegramtest.User{team.alice, boris, vera} {
+		h.srv.MustWaitSent(t, telegramtest.All(telegramtest.SentTo(u.ID),
+			telegramtest.Contains("По проблеме «"+title+"» (сообщение № "), telegramtest.Contains("новый ожидаемый срок: 05.03.2026 18:00.")))
+	}
+
 	// «Отделить» undoes the join of the third: its card expands again.
 	coll3 := h.collapsed(housing.ID, a3.Number(), title)
 	if got := h.answer(h.srv.MustPress(t, olga, coll3, "Отделить")); got != "Готово" {
