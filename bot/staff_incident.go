@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"html"
 	"slices"
+	"strconv"
 
 	tele "gopkg.in/telebot.v3"
 
@@ -41,6 +42,11 @@ type incidentData struct {
 	Version    int                  `json:"version,omitempty"`
 	// PromptRow is the outbox row of the prompt (see Bot.sentAs).
 	PromptRow int64 `json:"prompt_row"`
+	// Photos, Text and Album keep an answer's photos sent before its
+	// text, or an album sent with «Отправить проект».
+	Photos []workflow.Attachment `json:"photos,omitempty"`
+	Text   string                `json:"text,omitempty"`
+	Album  string                `json:"album,omitempty"`
 }
 
 // incidentHandlers are the handlers of the incident buttons, by endpoint.
@@ -54,6 +60,7 @@ func (b *Bot) incidentHandlers(h map[string]tele.HandlerFunc) {
 	h["\f"+render.UniqueIncidentApprove] = b.onIncidentPress(workflow.IncidentApprove)
 	h["\f"+render.UniqueIncidentReturn] = b.onIncidentPress(workflow.IncidentReturn)
 	h["\f"+render.UniqueIncidentSetTerm] = b.onIncidentSetTerm
+	h["\f"+render.UniqueIncidentDraftSend] = b.onIncidentDraftSend
 }
 
 // onIncidentMake asks for the title of an incident made from the pressed
@@ -170,11 +177,24 @@ func (b *Bot) incidentReply(c tele.Context, d *tgstate.Dialog) error {
 			[]tele.InlineButton{{Unique: uniqueMenuExit, Text: render.LabelCancel}})
 		return reply(c, fmt.Sprintf(render.TextChooseIncidentTerm, text), &tele.ReplyMarkup{InlineKeyboard: rows})
 	case dialogIncidentDraft:
+		photos := data.Photos
+		if m.Photo != nil {
+			photos = append(photos, workflow.Attachment{Kind: "photo", FileID: m.Photo.FileID, FileUniqueID: m.Photo.UniqueID})
+		}
+		if m.AlbumID != "" {
+			return b.incidentAlbumPart(c, data, text, photos)
+		}
 		if text == "" {
+			if m.Photo != nil {
+				data.Photos = photos
+				if err := b.saveDialog(ctx, c, d.Kind, d.State, data); err != nil {
+					return err
+				}
+				return reply(c, render.TextPhotoKept)
+			}
 			return reply(c, render.TextIncidentDraftEmpty)
 		}
-		inc, err := b.opts.Service.SubmitIncidentDraft(ctx, actor, data.IncidentID, text)
-		return b.incidentDone(c, err, func() string { return fmt.Sprintf(render.TextIncidentDraftSent, inc.Title) })
+		return b.submitIncidentDraft(c, data.IncidentID, text, photos)
 	case dialogIncidentReturn:
 		if text == "" {
 			return reply(c, render.TextStaffReplyEmpty)
@@ -183,6 +203,62 @@ func (b *Bot) incidentReply(c tele.Context, d *tgstate.Dialog) error {
 		return b.incidentDone(c, err, func() string { return "" })
 	}
 	return nil
+}
+
+// submitIncidentDraft submits the answer of an incident with its photos
+// and ends the sender's dialog.
+func (b *Bot) submitIncidentDraft(c tele.Context, id int64, text string, photos []workflow.Attachment) error {
+	inc, err := b.opts.Service.SubmitIncidentDraft(contextOf(c), workflow.Staff(c.Sender().ID), id, text, photos)
+	return b.incidentDone(c, err, func() string { return fmt.Sprintf(render.TextIncidentDraftSent, inc.Title) })
+}
+
+// incidentAlbumPart keeps a photo of an album sent as an incident's
+// answer: an album arrives as one message per photo, the caption on one
+// of them, so the answer waits for «Отправить проект» under the bot's
+// reply to the first (as an appeal's draft does).
+func (b *Bot) incidentAlbumPart(c tele.Context, data incidentData, text string, photos []workflow.Attachment) error {
+	m := c.Message()
+	first := data.Album != m.AlbumID
+	data.Photos, data.Album = photos, m.AlbumID
+	if text != "" {
+		data.Text = text
+	}
+	if err := b.saveDialog(contextOf(c), c, dialogIncidentDraft, "reply", data); err != nil {
+		return err
+	}
+	if !first {
+		return nil
+	}
+	mk := &tele.ReplyMarkup{}
+	mk.Inline(mk.Row(mk.Data(render.BtnDraftSend, render.UniqueIncidentDraftSend, strconv.FormatInt(data.IncidentID, 10))))
+	return reply(c, render.TextDraftAlbumKept, mk)
+}
+
+// onIncidentDraftSend sends an incident's answer collected from an album:
+// "<incident id>", pressed by the one who wrote it.
+func (b *Bot) onIncidentDraftSend(c tele.Context) error {
+	ctx := contextOf(c)
+	d, err := b.opts.Store.FindDialog(ctx, c.Sender().ID, c.Chat().ID)
+	if workflow.ErrorCode(err) == workflow.ENotFound {
+		return respond(c, render.TextDraftNothing)
+	}
+	if err != nil {
+		return err
+	}
+	var data incidentData
+	if err := json.Unmarshal(d.Data, &data); err != nil {
+		return fmt.Errorf("decode dialog: %w", err)
+	}
+	if d.Kind != dialogIncidentDraft || strconv.FormatInt(data.IncidentID, 10) != c.Callback().Data {
+		return respond(c, render.TextDraftNothing)
+	}
+	if data.Text == "" {
+		return respond(c, render.TextDraftNeedsText)
+	}
+	if err := respond(c, ""); err != nil {
+		return err
+	}
+	return b.submitIncidentDraft(c, data.IncidentID, data.Text, data.Photos)
 }
 
 // incidentDone ends the sender's dialog after its reply was used, and

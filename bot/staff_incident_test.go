@@ -216,17 +216,21 @@ func TestIncidentAnswerReachesEveryone(t *testing.T) {
 	}
 	card := h.incidentCard(housing.ID, telegramtest.Contains("Обращений: 2"), telegramtest.WithButton("Подготовить ответ"))
 
-	// The executor prepares the answer, text only.
+	// The executor prepares the answer: a photo first, then the text.
 	last, _ := h.srv.LastSent(housing.ID)
 	if got := h.answer(h.srv.MustPress(t, ivan, card, "Подготовить ответ")); got != "" {
 		t.Fatalf("«Подготовить ответ» answered %q", got)
 	}
 	prompt := h.srv.MustWaitSent(t, telegramtest.All(telegramtest.After(last), telegramtest.Contains("ответ всем заявителям инцидента «"+title+"»")))
 	const answer = "Отопление восстановлено 2 марта в 16:00 после ремонта трубы."
+	photo := h.srv.SendPhoto(ivan, "", telegramtest.In(housing), telegramtest.ReplyTo(prompt))
+	if got := h.srv.MustWaitSent(t, telegramtest.After(photo)); got.Text != "Фото добавлено. Теперь напишите текст ответом на то же сообщение." {
+		t.Errorf("photo kept: %q", got.Text)
+	}
 	if got := h.say(ivan, answer, telegramtest.In(housing), telegramtest.ReplyTo(prompt)); !strings.Contains(got.Text, "отправлен на утверждение") {
 		t.Errorf("draft sent: %q", got.Text)
 	}
-	card = h.incidentCard(housing.ID, telegramtest.Contains("Проект ответа:\n"+answer), telegramtest.WithButton("Утвердить"))
+	card = h.incidentCard(housing.ID, telegramtest.Contains("Проект ответа:\n"+answer+"\nФото к ответу: 1"), telegramtest.WithButton("Утвердить"))
 	// The executor may not approve.
 	before := h.snapshot()
 	if got := h.answer(h.srv.MustPress(t, ivan, card, "Утвердить")); got != "Недостаточно прав." {
@@ -254,6 +258,16 @@ func TestIncidentAnswerReachesEveryone(t *testing.T) {
 		answerMsg = p.expectExact("Ответ на сообщение № " + num + ":\n\n" + answer + "\n\nОцените, пожалуйста, ответ от 1 до 5:")
 		if b := answerMsg.ButtonTexts(); len(b) != 1 || len(b[0]) != 5 {
 			t.Errorf("%s: rating buttons %v", p.u.FirstName, b)
+		}
+		// The draft's photo comes just above the answer.
+		var photos []telegramtest.Message
+		for _, m := range h.srv.Sent(p.u.ID) {
+			if len(m.Photo) > 0 {
+				photos = append(photos, m)
+			}
+		}
+		if len(photos) != 1 || photos[0].MessageID != answerMsg.MessageID-1 || photos[0].Caption != "№ "+num+": фото к ответу" {
+			t.Errorf("%s got photos %v before the answer %d", p.u.FirstName, photos, answerMsg.MessageID)
 		}
 	}
 	if got := inc.ID; got == 0 {
@@ -312,7 +326,7 @@ func TestIncidentAnswerTo200(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := h.svc.SubmitIncidentDraft(ctx, workflow.Staff(olga.ID), inc.ID, "Отопление восстановлено."); err != nil {
+	if _, err := h.svc.SubmitIncidentDraft(ctx, workflow.Staff(olga.ID), inc.ID, "Отопление восстановлено.", nil); err != nil {
 		t.Fatal(err)
 	}
 	// 200 cards, lists and edits go to the group at 20 a minute of
@@ -403,7 +417,7 @@ func TestIncidentButtonsRefused(t *testing.T) {
 		}
 	}
 	// Forged presses of the menus' choices and the approval are refused too.
-	if _, err := h.svc.SubmitIncidentDraft(ctx, workflow.Staff(olga.ID), inc.ID, "Отопление восстановлено."); err != nil {
+	if _, err := h.svc.SubmitIncidentDraft(ctx, workflow.Staff(olga.ID), inc.ID, "Отопление восстановлено.", nil); err != nil {
 		t.Fatal(err)
 	}
 	approval := h.incidentCard(housing.ID, telegramtest.WithButton("Утвердить"))
@@ -434,4 +448,44 @@ func TestIncidentButtonsRefused(t *testing.T) {
 // incidentVersion returns an incident's version as stored.
 func (h *harness) incidentVersion(id int64) int {
 	return h.count(`SELECT version FROM incidents WHERE id = $1`, id)
+}
+
+// TestIncidentAnswerAsAlbum: the answer of an incident sent as an album
+// captioned with the text waits for «Отправить проект» and keeps every
+// photo; the resident gets them all with the answer.
+func TestIncidentAnswerAsAlbum(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, harnessOptions{})
+	team := h.housingTeam()
+	ivan, olga, housing := team.ivan, team.olga, team.housing
+	a := h.submitAt(team.alice, heatingText, "ул. Ленина, 1")
+	if _, err := h.svc.MakeIncident(context.Background(), workflow.Staff(olga.ID), "Нет отопления", time.Time{}, []workflow.AppealRef{{ID: a.ID}}); err != nil {
+		t.Fatal(err)
+	}
+	card := h.incidentCard(housing.ID, telegramtest.WithButton("Подготовить ответ"))
+	last, _ := h.srv.LastSent(housing.ID)
+	h.answer(h.srv.MustPress(t, ivan, card, "Подготовить ответ"))
+	prompt := h.srv.MustWaitSent(t, telegramtest.All(telegramtest.After(last), telegramtest.Contains("ответ всем заявителям")))
+	const text = "Отопление дали, фото котельной."
+	album := h.srv.SendAlbum(ivan, 3, text, telegramtest.In(housing), telegramtest.ReplyTo(prompt))
+	kept := h.srv.MustWaitSent(t, telegramtest.All(telegramtest.After(album[0]), telegramtest.WithButton("Отправить проект")))
+	h.srv.MustWaitDelivered(t, album[len(album)-1].UpdateID)
+	if got := h.answer(h.srv.MustPress(t, olga, kept, "Отправить проект")); got != "Этот проект уже отправлен или отменён." {
+		t.Errorf("another's press answered %q", got)
+	}
+	if got := h.answer(h.srv.MustPress(t, ivan, kept, "Отправить проект")); got != "" {
+		t.Errorf("press answered %q", got)
+	}
+	card = h.incidentCard(housing.ID, telegramtest.Contains("Фото к ответу: 3"), telegramtest.WithButton("Утвердить"))
+	h.answer(h.srv.MustPress(t, olga, card, "Утвердить"))
+	answer := h.srv.MustWaitSent(t, telegramtest.All(telegramtest.SentTo(team.alice.ID), telegramtest.Contains("Ответ на сообщение")))
+	photos := 0
+	for _, m := range h.srv.Sent(team.alice.ID) {
+		if len(m.Photo) > 0 && m.MessageID < answer.MessageID {
+			photos++
+		}
+	}
+	if photos != 3 {
+		t.Errorf("resident got %d photos with the answer, want 3", photos)
+	}
 }

@@ -270,6 +270,10 @@ func (d *Dispatcher) send(ctx context.Context, m outbox.Message) outbox.Outcome 
 			// The answer's evidence (photos, an act) comes just above it.
 			d.fileParts(run, "evidence", chat, opts, fmt.Sprintf(render.TextAnswerFiles, m.Appeal.Number()), m.DraftAttachments)
 		}
+		if text != "" && m.Notification.Event == workflow.EventAnswerIncident {
+			// An incident's answer brings the photos of its draft.
+			d.fileParts(run, "evidence", chat, opts, fmt.Sprintf(render.TextAnswerFiles, m.Appeal.Number()), m.Notification.Input.Attachments)
+		}
 		d.textParts(run, "text", chat, opts, text, markup)
 		err = d.sendParts(ctx, m, run)
 	default:

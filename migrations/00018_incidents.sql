@@ -10,6 +10,7 @@ CREATE TABLE incidents (
     expected_at timestamptz,
     state       text NOT NULL DEFAULT 'open' CHECK (state IN ('open', 'on_approval', 'answered')),
     draft       text NOT NULL DEFAULT '',
+    draft_files jsonb NOT NULL DEFAULT '[]', -- photos of the draft (Telegram file ids)
     draft_by    bigint,
     returned    text NOT NULL DEFAULT '',
     answer      text NOT NULL DEFAULT '',

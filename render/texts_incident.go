@@ -27,6 +27,9 @@ const (
 	// UniqueIncidentSetTerm is a new term of an incident:
 	// "<incident id>|<version>|<choice>".
 	UniqueIncidentSetTerm = "inc_t"
+	// UniqueIncidentDraftSend sends an incident's answer collected from an
+	// album: "<incident id>".
+	UniqueIncidentDraftSend = "inc_send"
 )
 
 // Labels of the incident buttons.
@@ -42,11 +45,11 @@ const (
 	TextPromptIncidentTitle = "%s, название инцидента по № %s — коротко, что и где (например: «Нет отопления, ул. Ленина 1–15»):"
 	TextPromptIncidentJoin  = "%s, № %s и № %s будут объединены в новый инцидент. Название — коротко, что и где (например: «Нет отопления, ул. Ленина 1–15»):"
 	TextChooseIncidentTerm  = "Ожидаемый срок устранения для инцидента «%s»?"
-	TextPromptIncidentDraft = "%s, ответ всем заявителям инцидента «%s» (один текст, без фото):"
+	TextPromptIncidentDraft = "%s, ответ всем заявителям инцидента «%s» (текст; фото — по желанию, с подписью-текстом или до него):"
 	TextPromptIncidentRet   = "%s, почему ответ по инциденту «%s» возвращается?"
 	TextIncidentNoSimilar   = "Похожих открытых обращений уже нет."
 	TextIncidentTitleEmpty  = "Напишите название инцидента текстом."
-	TextIncidentDraftEmpty  = "Напишите ответ текстом (фото к ответу инцидента не прикладываются)."
+	TextIncidentDraftEmpty  = "Напишите ответ текстом."
 	TextIncidentMade        = "Инцидент «%s» создан: обращений — %d."
 	TextIncidentDraftSent   = "Ответ по инциденту «%s» отправлен на утверждение."
 	TextIncidentApproved    = "Ответ утверждён и отправлен заявителям: %d."
@@ -140,6 +143,9 @@ func IncidentCard(v IncidentCardView, directions map[string]string, loc *time.Lo
 		fmt.Fprintf(&b, "\nПроект ответа:\n%s\n", Shorten(inc.Draft, cardDraftRunes))
 	case inc.Returned != "":
 		fmt.Fprintf(&b, "\nПроект возвращён: %s\n", inc.Returned)
+	}
+	if n := len(inc.DraftFiles); n > 0 && inc.State != workflow.IncidentOpen {
+		fmt.Fprintf(&b, "Фото к ответу: %d\n", n)
 	}
 	return Shorten(strings.TrimRight(b.String(), "\n"), MaxMessageRunes), incidentKeyboard(inc)
 }

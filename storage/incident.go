@@ -2,6 +2,7 @@ package storage
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"time"
@@ -14,16 +15,20 @@ import (
 
 // incidentColumns are selected by every query that returns incidents, in
 // the order scanIncident reads them.
-const incidentColumns = `i.id, i.direction, i.title, i.expected_at, i.state, i.draft, coalesce(i.draft_by, 0),
+const incidentColumns = `i.id, i.direction, i.title, i.expected_at, i.state, i.draft, i.draft_files, coalesce(i.draft_by, 0),
 	i.returned, i.answer, i.created_by, i.version, i.created_at, i.updated_at, i.answered_at`
 
 func scanIncident(row pgx.Row) (*workflow.Incident, error) {
 	var inc workflow.Incident
 	var expected, answered *time.Time
-	err := row.Scan(&inc.ID, &inc.Direction, &inc.Title, &expected, &inc.State, &inc.Draft, &inc.DraftBy,
+	var files []byte
+	err := row.Scan(&inc.ID, &inc.Direction, &inc.Title, &expected, &inc.State, &inc.Draft, &files, &inc.DraftBy,
 		&inc.Returned, &inc.Answer, &inc.CreatedBy, &inc.Version, &inc.CreatedAt, &inc.UpdatedAt, &answered)
 	if err != nil {
 		return nil, err
+	}
+	if err := json.Unmarshal(files, &inc.DraftFiles); err != nil {
+		return nil, fmt.Errorf("storage: unable to decode the draft's photos of incident %d: %w", inc.ID, err)
 	}
 	inc.ExpectedAt, inc.AnsweredAt = deref(expected), deref(answered)
 	return &inc, nil
@@ -56,12 +61,16 @@ func (t *Tx) LockIncident(ctx context.Context, id int64) (*workflow.Incident, er
 // UpdateIncident writes the mutable fields of inc; the stored version
 // must be inc.Version-1, or it fails with a conflict.
 func (t *Tx) UpdateIncident(ctx context.Context, inc *workflow.Incident) error {
+	files, err := json.Marshal(inc.DraftFiles)
+	if err != nil || inc.DraftFiles == nil {
+		files = []byte("[]")
+	}
 	tag, err := t.tx.Exec(ctx, `
 		UPDATE incidents SET title = $2, expected_at = $3, state = $4, draft = $5, draft_by = $6,
-			returned = $7, answer = $8, version = $9, updated_at = $10, answered_at = $11
+			returned = $7, answer = $8, version = $9, updated_at = $10, answered_at = $11, draft_files = $12
 		WHERE id = $1 AND version = $9 - 1`,
 		inc.ID, inc.Title, nullTime(inc.ExpectedAt), inc.State, inc.Draft, nullInt(inc.DraftBy),
-		inc.Returned, inc.Answer, inc.Version, inc.UpdatedAt, nullTime(inc.AnsweredAt))
+		inc.Returned, inc.Answer, inc.Version, inc.UpdatedAt, nullTime(inc.AnsweredAt), files)
 	if err != nil {
 		return fmt.Errorf("storage: unable to update incident %d: %w", inc.ID, mapError(err))
 	}

@@ -28,6 +28,9 @@ type Incident struct {
 	ExpectedAt time.Time
 	State      IncidentState
 	Draft      string // the answer prepared for every joined appeal
+	// DraftFiles are the photos sent with the draft: every resident gets
+	// them just above the answer, as with an appeal's evidence.
+	DraftFiles []Attachment
 	DraftBy    int64  // Telegram id of who prepared it
 	Returned   string // why the curator returned the last draft
 	Answer     string

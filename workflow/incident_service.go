@@ -243,9 +243,10 @@ func (s *Service) SetIncidentTerm(ctx context.Context, actor Actor, id int64, ve
 	return out, err
 }
 
-// SubmitIncidentDraft prepares the one answer of incident id; the
-// curator approves or returns it on the incident's card. Text only.
-func (s *Service) SubmitIncidentDraft(ctx context.Context, actor Actor, id int64, draft string) (*Incident, error) {
+// SubmitIncidentDraft prepares the one answer of incident id, with its
+// photos (files, may be none); the curator approves or returns it on the
+// incident's card.
+func (s *Service) SubmitIncidentDraft(ctx context.Context, actor Actor, id int64, draft string, files []Attachment) (*Incident, error) {
 	draft, err := text(draft, "draft", MaxTextRunes)
 	if err != nil {
 		return nil, err
@@ -256,7 +257,7 @@ func (s *Service) SubmitIncidentDraft(ctx context.Context, actor Actor, id int64
 		if err != nil {
 			return err
 		}
-		inc.Draft, inc.DraftBy, inc.Returned, inc.State = draft, actor.UserID, "", IncidentOnApproval
+		inc.Draft, inc.DraftFiles, inc.DraftBy, inc.Returned, inc.State = draft, files, actor.UserID, "", IncidentOnApproval
 		if err := s.touchIncident(ctx, tx, inc); err != nil {
 			return err
 		}
@@ -314,7 +315,8 @@ func (s *Service) ApproveIncident(ctx context.Context, actor Actor, id int64, ve
 			if _, ok := Next(a.State, EventAnswerIncident); !ok {
 				continue // answered or closed meanwhile by other means
 			}
-			cmd := Command{AppealID: aid, Event: EventAnswerIncident, Actor: actor, Input: Input{Text: inc.Draft, Incident: id}}
+			cmd := Command{AppealID: aid, Event: EventAnswerIncident, Actor: actor,
+				Input: Input{Text: inc.Draft, Incident: id, Attachments: inc.DraftFiles}}
 			if err := s.apply(ctx, tx, a, cmd); err != nil {
 				return err
 			}

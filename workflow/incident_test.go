@@ -170,7 +170,7 @@ func TestIncidentLifecycle(t *testing.T) {
 	if _, _, err := f.svc.ApproveIncident(ctx, curator, inc.ID, 0); workflow.ErrorCode(err) != workflow.EInvalid {
 		t.Errorf("approving with no draft: %v", err)
 	}
-	if _, err := f.svc.SubmitIncidentDraft(ctx, curator, inc.ID, "Отопление дали."); err != nil {
+	if _, err := f.svc.SubmitIncidentDraft(ctx, curator, inc.ID, "Отопление дали.", nil); err != nil {
 		t.Fatal(err)
 	}
 	got, n, err := f.svc.ApproveIncident(ctx, curator, inc.ID, 0)

@@ -76,7 +76,7 @@ const (
 	EventJoinIncident  Event = "join_incident"
 	EventLeaveIncident Event = "leave_incident"
 	// EventAnswerIncident answers the appeal with its incident's approved
-	// answer (Input.Text).
+	// answer (Input.Text) and its photos (Input.Attachments).
 	EventAnswerIncident Event = "answer_incident"
 )
 
