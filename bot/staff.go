@@ -57,6 +57,8 @@ type StaffStore interface {
 	// FindCard returns an appeal by number with what its card shows, or
 	// not found.
 	FindCard(ctx context.Context, number string) (outbox.Message, error)
+	// IncidentStore reads incidents (staff_incident.go).
+	IncidentStore
 }
 
 // staffHandlers are the handlers of staff chats, by endpoint.
@@ -96,6 +98,7 @@ func (b *Bot) staffHandlers() map[string]tele.HandlerFunc {
 	for _, u := range []string{uniqueAnnNoPhoto, uniqueAnnAudience, uniqueAnnDir, uniqueAnnDays, uniqueAnnWhen, uniqueAnnSubmit, uniqueAnnCancel} {
 		h["\f"+u] = b.onAnnouncePress(u) // staff_announce.go
 	}
+	b.incidentHandlers(h) // staff_incident.go
 	h["\f"+uniqueAnnApprove] = b.onAnnounceApprove
 	h["\f"+uniqueAnnReturn] = b.onAnnounceReturn
 	return h

@@ -127,6 +127,10 @@ func (b *Bot) onStaffReply(c tele.Context) error {
 	if d.Kind == dialogAnnounceReturn {
 		return b.announceReturnReply(c, d)
 	}
+	switch d.Kind {
+	case dialogIncidentTitle, dialogIncidentDraft, dialogIncidentReturn:
+		return b.incidentReply(c, d) // staff_incident.go
+	}
 	var data promptData
 	if err := json.Unmarshal(d.Data, &data); err != nil {
 		return fmt.Errorf("decode dialog: %w", err)

@@ -69,7 +69,7 @@ func (h *harness) snapshot() string {
 		(SELECT coalesce(sum(version), 0) FROM appeals), (SELECT count(*) FROM appeal_events),
 		(SELECT count(*) FROM outbox WHERE kind <> 'reply'), (SELECT count(*) FROM dialogs), (SELECT count(*) FROM staff_actions),
 		(SELECT count(*) FROM chat_bindings), (SELECT count(*) FROM staff_roles),
-		(SELECT count(*) FROM invites WHERE used_by IS NOT NULL))`).Scan(&s)
+		(SELECT count(*) FROM invites WHERE used_by IS NOT NULL), (SELECT coalesce(sum(version), 0) FROM incidents))`).Scan(&s)
 	if err != nil {
 		h.t.Fatal(err)
 	}

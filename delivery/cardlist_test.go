@@ -97,3 +97,34 @@ func TestGroupThatCannotKeepUpGetsAList(t *testing.T) {
 		t.Errorf("edits in the group: %v, want the posted card %d once", edited, card.MessageID)
 	}
 }
+
+// TestListNamesAnAppealOnce: appeals changed again before their first
+// card went (joined to an incident at once, say) have two card rows
+// waiting; the list names each appeal once and is sent once.
+func TestListNamesAnAppealOnce(t *testing.T) {
+	t.Parallel()
+	clock := fakeclock.New(time.Date(2026, 3, 2, 7, 0, 0, 0, time.UTC))
+	f := newFixtureWith(t, telegramtest.Options{WaitTimeout: 15 * time.Second,
+		Limits: telegramtest.Limits{On: true, Now: clock.Now}})
+	photos := f.photos(3)
+	const n = 20
+	ctx := context.Background()
+	for i := range n {
+		a := f.submitWith(fmt.Sprintf("Во дворе дома %d по ул. Ленина не вывозят мусор", i+1), photos, nil)
+		err := f.db.InTxStore(ctx, func(ctx context.Context, tx *storage.Tx) error {
+			return tx.Enqueue(ctx, workflow.Notification{AppealID: a.ID, Audience: workflow.AudienceCard, Direction: "housing", Event: workflow.EventJoinIncident})
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	f.start(delivery.DispatcherOptions{Pace: delivery.PaceOptions{Now: clock.Now, Sleep: clock.Sleep, MaxWait: time.Hour}})
+	f.waitNothingPending(t)
+	sent := f.sentTo(f.housing.ID)
+	if len(sent) != 1 || !strings.HasPrefix(sent[0].Text, "Новые обращения по направлению «ЖКХ»: 20") {
+		t.Fatalf("the housing group got %v, want one list of 20", kinds(sent))
+	}
+	if got := len(sent[0].Buttons()); got != n {
+		t.Errorf("the list has %d buttons, want %d", got, n)
+	}
+}

@@ -463,6 +463,8 @@ func (d *Dispatcher) send(ctx context.Context, m outbox.Message) outbox.Outcome 
 		if err == nil {
 			err = d.sendParts(ctx, m, run)
 		}
+	case m.Notification.Audience == workflow.AudienceIncidentCard && m.Incident != nil:
+		outcome, err = d.sendIncidentCard(ctx, chat, opts, m, run) // incident.go
 	case m.Appeal == nil:
 		return outbox.Outcome{Failed: true, Err: errors.New("notification without an appeal")}
 	case m.Notification.Audience == workflow.AudienceCard:
@@ -472,6 +474,10 @@ func (d *Dispatcher) send(ctx context.Context, m outbox.Message) outbox.Outcome 
 		if text != "" && m.Notification.Event == workflow.EventApprove {
 			// The answer's evidence (photos, an act) comes just above it.
 			d.fileParts(run, "evidence", chat, opts, fmt.Sprintf(render.TextAnswerFiles, m.Appeal.Number()), m.DraftAttachments)
+		}
+		if text != "" && m.Notification.Event == workflow.EventAnswerIncident {
+			// An incident's answer brings the photos of its draft.
+			d.fileParts(run, "evidence", chat, opts, fmt.Sprintf(render.TextAnswerFiles, m.Appeal.Number()), m.Notification.Input.Attachments)
 		}
 		d.textParts(run, "text", chat, opts, text, markup)
 		err = d.sendParts(ctx, m, run)
@@ -718,5 +724,6 @@ func cardView(m outbox.Message) render.CardView {
 		Appeal: m.Appeal, ChatDirection: m.ChatDirection, History: m.History,
 		ExecutorName: m.ExecutorName, DraftAttachments: m.DraftAttachments,
 		ContactName: m.ContactName, Contact: m.Contact, Similar: render.Similar(m.Similar),
+		Incident: m.Incident,
 	}
 }

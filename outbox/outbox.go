@@ -44,6 +44,13 @@ type Message struct {
 	ContactName      string                // the citizen of an appeal from another channel
 	Contact          string
 	Similar          Similar // open appeals about the same problem in the same place
+	// Incident is the incident of an incident's card (audience
+	// incident_card), or the one an appeal's card is joined to (its card
+	// then collapses into one line); nil for none.
+	Incident *workflow.Incident
+	// IncidentAppeals are the appeals an incident's card gathers, oldest
+	// first.
+	IncidentAppeals []IncidentAppeal
 	// CardMediaIDs are the messages in ChatID that hold the appeal's
 	// photos and location, sent with the card; a card sent anew replies
 	// to them instead of sending them again.
@@ -71,6 +78,18 @@ type Similar struct {
 	Number  string
 	Address string
 	Count   int
+	// IncidentID, IncidentTitle and IncidentCount name the open incident
+	// a similar appeal is joined to (0: none): the card offers to join it.
+	IncidentID    int64
+	IncidentTitle string
+	IncidentCount int
+}
+
+// IncidentAppeal is an appeal as its incident's card lists it.
+type IncidentAppeal struct {
+	Number  string
+	Address string
+	State   workflow.State
 }
 
 // Waiting is a new card waiting in a chat's queue.

@@ -80,6 +80,9 @@ type CardView struct {
 	ContactName      string                // the citizen of an appeal from another channel
 	Contact          string
 	Similar          Similar // open appeals about the same problem in the same place
+	// Incident is the incident the appeal is joined to (nil for none):
+	// the card collapses into one line naming it.
+	Incident *workflow.Incident
 }
 
 // Similar is what a card says of the open appeals similar to its own:
@@ -89,6 +92,11 @@ type Similar struct {
 	Number  string
 	Address string
 	Count   int
+	// IncidentID, IncidentTitle and IncidentCount name the open incident
+	// a similar appeal is joined to (0: none): the card offers to join it.
+	IncidentID    int64
+	IncidentTitle string
+	IncidentCount int
 }
 
 // Card renders an appeal's card for the chat of v (bound to
@@ -98,8 +106,14 @@ type Similar struct {
 // where it went.
 func Card(m CardView, directions map[string]string, loc *time.Location, now time.Time) (string, *tele.ReplyMarkup) {
 	markup := &tele.ReplyMarkup{}
+	if m.Incident != nil && m.Appeal.IncidentID != 0 {
+		if CardBelongs(m.Appeal, m.ChatDirection) {
+			markup.InlineKeyboard = joinedKeyboard(m.Appeal)
+		}
+		return joinedCardText(m, directions), markup // texts_incident.go
+	}
 	if CardBelongs(m.Appeal, m.ChatDirection) {
-		markup.InlineKeyboard = cardKeyboard(m.Appeal, m.ChatDirection, now)
+		markup.InlineKeyboard = cardKeyboard(m, now)
 	}
 	return cardText(m, directions, loc, now), markup
 }
@@ -109,7 +123,8 @@ func Card(m CardView, directions map[string]string, loc *time.Location, now time
 // and «Показать полностью» when the card shortens a text. An event the
 // appeal itself refuses at now (workflow.Guard: no resident to ask, a
 // deadline extended already or past) has no button.
-func cardKeyboard(a *workflow.Appeal, chatDirection string, now time.Time) [][]tele.InlineButton {
+func cardKeyboard(m CardView, now time.Time) [][]tele.InlineButton {
+	a, chatDirection := m.Appeal, m.ChatDirection
 	id, version := strconv.FormatInt(a.ID, 10), strconv.Itoa(a.Version)
 	allowed := map[workflow.Event]bool{}
 	for _, e := range workflow.AllowedEvents(a.State) {
@@ -127,6 +142,7 @@ func cardKeyboard(a *workflow.Appeal, chatDirection string, now time.Time) [][]t
 		}
 		btns = append(btns, tele.InlineButton{Unique: string(cb.event), Text: cb.label, Data: id + "|" + version})
 	}
+	btns = append(btns, incidentButtons(m, now)...) // texts_incident.go
 	var rows [][]tele.InlineButton
 	for i := 0; i < len(btns); i += 2 {
 		rows = append(rows, btns[i:min(i+2, len(btns))])

@@ -25,7 +25,7 @@ func ResidentMessage(a *workflow.Appeal, n workflow.Notification, loc *time.Loca
 	switch {
 	case n.Event == workflow.EventAskResident && a.State == workflow.StateClarification:
 		mk.Inline(mk.Row(mk.Data(BtnAnswer, UniqueAnswer, strconv.FormatInt(a.ID, 10))))
-	case n.Event == workflow.EventApprove && a.State == workflow.StateAnswered && a.Rating == 0:
+	case (n.Event == workflow.EventApprove || n.Event == workflow.EventAnswerIncident) && a.State == workflow.StateAnswered && a.Rating == 0:
 		mk.Inline(RatingRow(mk, a.ID))
 	default:
 		return text, nil

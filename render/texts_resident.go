@@ -359,7 +359,10 @@ func residentText(a *workflow.Appeal, n workflow.Notification, loc *time.Locatio
 		return fmt.Sprintf("Сообщение № %s взято в работу.", num)
 	case workflow.EventAskResident:
 		return fmt.Sprintf("По сообщению № %s у сотрудника вопрос:\n\n%s\n\nНажмите «%s», чтобы ответить.", num, n.Input.Text, BtnAnswer)
-	case workflow.EventApprove:
+	case workflow.EventJoinIncident, workflow.EventIncidentTerm:
+		return incidentResidentText(a, n, loc) // texts_incident.go
+	case workflow.EventApprove, workflow.EventAnswerIncident:
+		// An incident's one answer reaches its resident as any answer.
 		return fmt.Sprintf("Ответ на сообщение № %s:\n\n%s\n\nОцените, пожалуйста, ответ от 1 до 5:", num, a.Answer)
 	case workflow.EventExtend:
 		return fmt.Sprintf("Срок ответа на сообщение № %s продлён до %s. Причина: %s",

@@ -96,6 +96,9 @@ var eventNames = map[workflow.Event]string{
 	workflow.EventReject:            "отклонено",
 	workflow.EventRedirect:          "переадресовано",
 	workflow.EventWithdraw:          "отозвано заявителем",
+	workflow.EventJoinIncident:      "в инциденте",
+	workflow.EventLeaveIncident:     "отделено от инцидента",
+	workflow.EventAnswerIncident:    "ответ по инциденту",
 }
 
 // Reason is a reason from a fixed list: a short code for callback data,
@@ -359,6 +362,9 @@ func cardText(m CardView, directions map[string]string, loc *time.Location, now 
 // similarLine is the card's line about the similar open appeals: «Похоже
 // на № 2026-000123 (ул. Ленина, 5; 12 похожих)».
 func similarLine(s Similar) string {
+	if s.IncidentID != 0 {
+		return incidentSimilarLine(s) // texts_incident.go
+	}
 	count := fmt.Sprintf("%d %s", s.Count, plural(s.Count, "похожее", "похожих", "похожих"))
 	if s.Address != "" {
 		return fmt.Sprintf("Похоже на № %s (%s; %s)\n", s.Number, s.Address, count)
@@ -389,6 +395,10 @@ func HistoryLine(e workflow.CardEvent, directions map[string]string, loc *time.L
 		}
 	case workflow.EventRate:
 		s += fmt.Sprintf(": %d", p.Rating)
+	case workflow.EventJoinIncident:
+		s += " «" + Shorten(p.Text, 80) + "»"
+	case workflow.EventLeaveIncident:
+		s += leaveReason(p.Reason) // texts_incident.go
 	}
 	switch e.Actor.Kind {
 	case workflow.ActorStaff:

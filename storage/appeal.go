@@ -19,7 +19,7 @@ const appealColumns = `a.id, coalesce(a.year, 0), coalesce(a.seq, 0), a.kind, a.
 	a.text, a.address, a.latitude, a.longitude, coalesce(a.executor_id, 0),
 	a.draft, a.answer, a.reason, a.due_at, a.extended, coalesce(a.rating, 0), a.solved,
 	a.reopen_count, a.version, a.created_at, a.registered_at, a.answered_at, a.closed_at, a.updated_at,
-	a.received_at`
+	a.received_at, coalesce(a.incident_id, 0)`
 
 const appealFrom = ` FROM appeals a LEFT JOIN residents r ON r.id = a.resident_id`
 
@@ -32,7 +32,7 @@ func scanAppeal(row pgx.Row) (*workflow.Appeal, error) {
 		&a.Text, &a.Address, &lat, &lon, &a.ExecutorID,
 		&a.Draft, &a.Answer, &a.Reason, &due, &a.Extended, &a.Rating, &a.Solved,
 		&a.ReopenCount, &a.Version, &a.CreatedAt, &registered, &answered, &closed, &a.UpdatedAt,
-		&received)
+		&received, &a.IncidentID)
 	if err != nil {
 		return nil, err
 	}
@@ -139,12 +139,12 @@ func (t *Tx) UpdateAppeal(ctx context.Context, a *workflow.Appeal) error {
 		UPDATE appeals SET year = $2, seq = $3, state = $4, direction = $5, executor_id = $6,
 			draft = $7, answer = $8, reason = $9, due_at = $10, extended = $11, rating = $12,
 			solved = $13, reopen_count = $14, version = $15, registered_at = $16,
-			answered_at = $17, closed_at = $18, updated_at = $19
+			answered_at = $17, closed_at = $18, updated_at = $19, incident_id = $20
 		WHERE id = $1 AND version = $15 - 1`,
 		a.ID, year, seq, a.State, nullString(a.Direction), nullInt(a.ExecutorID),
 		a.Draft, a.Answer, a.Reason, nullTime(a.DueAt), a.Extended, rating,
 		a.Solved, a.ReopenCount, a.Version, nullTime(a.RegisteredAt),
-		nullTime(a.AnsweredAt), nullTime(a.ClosedAt), a.UpdatedAt)
+		nullTime(a.AnsweredAt), nullTime(a.ClosedAt), a.UpdatedAt, nullInt(a.IncidentID))
 	if err != nil {
 		return fmt.Errorf("storage: unable to update appeal %d: %w", a.ID, mapError(err))
 	}

@@ -150,6 +150,7 @@ func (t *Tx) moveChat(ctx context.Context, from, to int64) (bool, error) {
 	bound := tag.RowsAffected() > 0
 	for _, q := range []string{
 		`UPDATE cards SET chat_id = $2 WHERE chat_id = $1`,
+		`UPDATE incident_cards SET chat_id = $2 WHERE chat_id = $1`,
 		`UPDATE outbox SET chat_id = $2 WHERE chat_id = $1 AND sent_at IS NULL AND failed_at IS NULL`,
 		`UPDATE dialogs SET chat_id = $2 WHERE chat_id = $1`,
 	} {

@@ -63,8 +63,13 @@ func (t *Tx) loadWaiting(ctx context.Context, m *outbox.Message) error {
 		appeals[r.appealID] = a
 	}
 	m.Waiting = append(m.Waiting, outbox.Waiting{OutboxID: m.ID, Appeal: m.Appeal})
+	// An appeal changed again before its first card went (joined to an
+	// incident, say) has several rows waiting: it is listed once, by its
+	// first; the others find it listed and are done.
+	listed := map[int64]bool{m.Appeal.ID: true}
 	for _, r := range list {
-		if a, ok := appeals[r.appealID]; ok && r.id != m.ID {
+		if a, ok := appeals[r.appealID]; ok && r.id != m.ID && !listed[r.appealID] {
+			listed[r.appealID] = true
 			m.Waiting = append(m.Waiting, outbox.Waiting{OutboxID: r.id, Appeal: a})
 		}
 	}

@@ -265,7 +265,11 @@ func loadRetry(attempts int) time.Duration {
 // loadOutboxContext loads the appeal, its card in the chat and the chat's
 // direction.
 func (t *Tx) loadOutboxContext(ctx context.Context, m *outbox.Message) error {
-	if id := m.Notification.AppealID; id != 0 {
+	if m.Notification.Audience == workflow.AudienceIncidentCard && m.Notification.IncidentID != 0 {
+		if err := t.loadIncidentCard(ctx, m); err != nil {
+			return err
+		}
+	} else if id := m.Notification.AppealID; id != 0 {
 		a, err := scanAppeal(t.tx.QueryRow(ctx, `SELECT `+appealColumns+appealFrom+` WHERE a.id = $1`, id))
 		if err != nil {
 			return fmt.Errorf("storage: unable to load appeal %d of outbox message %d: %w", id, m.ID, err)
@@ -373,6 +377,10 @@ func (t *Tx) loadCardContext(ctx context.Context, m *outbox.Message) error {
 	if err != nil && !errors.Is(err, pgx.ErrNoRows) {
 		return fmt.Errorf("storage: unable to load contact of appeal %d: %w", a.ID, err)
 	}
+	if a.IncidentID != 0 {
+		// Joined: the card collapses into a line naming the incident.
+		return t.loadAppealIncident(ctx, m)
+	}
 	return t.loadSimilar(ctx, m)
 }
 
@@ -390,6 +398,11 @@ func (t *Tx) finishOutbox(ctx context.Context, m outbox.Message, o outbox.Outcom
 	}
 	// The dispatcher sets the card's media only with a message done, so
 	// a message retried sees the same media on every attempt.
+	if o.CardMessageID != 0 && m.Notification.AppealID == 0 && m.Notification.IncidentID != 0 {
+		if err := t.rememberIncidentCard(ctx, m, o.CardMessageID); err != nil {
+			return err
+		}
+	}
 	if (o.CardMessageID != 0 || len(o.CardMediaIDs) > 0) && m.Notification.AppealID != 0 {
 		_, err := t.tx.Exec(ctx, `
 			INSERT INTO cards (appeal_id, chat_id, thread_id, message_id, media_ids) VALUES ($1, $2, $3, $4, $5)

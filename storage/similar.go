@@ -116,15 +116,16 @@ func findSimilar(ctx context.Context, q querier, appealID int64, window time.Dur
 	return out, total, nil
 }
 
-// loadSimilar sets m.Similar: the appeal most similar to m's and how many
-// there are.
+// loadSimilar sets m.Similar: the appeal most similar to m's, how many
+// there are, and the open incident of the most similar one joined to one.
 func (t *Tx) loadSimilar(ctx context.Context, m *outbox.Message) error {
-	found, total, err := findSimilar(ctx, t.tx, m.Appeal.ID, t.similarWindow, 1)
+	found, total, err := findSimilar(ctx, t.tx, m.Appeal.ID, t.similarWindow, similarLooked)
 	if err != nil {
 		return err
 	}
 	if len(found) > 0 {
 		m.Similar = outbox.Similar{Number: found[0].Number, Address: found[0].Address, Count: total}
 	}
-	return nil
+	// A similar appeal in an open incident: the card offers to join it.
+	return similarIncident(ctx, t.tx, found, &m.Similar)
 }

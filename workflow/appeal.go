@@ -86,6 +86,8 @@ type Appeal struct {
 	Rating      int    // 1–5, 0 when not rated
 	Solved      string // "yes", "no", "partly" or ""
 	ReopenCount int
+	// IncidentID is the incident the appeal is joined to; 0 for none.
+	IncidentID int64
 
 	Version   int // incremented by every change; for optimistic concurrency
 	CreatedAt time.Time

@@ -34,6 +34,7 @@ type Input struct {
 	Attachments []Attachment `json:"attachments,omitempty"` // photos of a reply or a draft
 	DueAt       string       `json:"due_at,omitempty"`      // register, extend: the new deadline (RFC 3339)
 	Number      string       `json:"number,omitempty"`      // register: the registration number
+	Incident    int64        `json:"incident,omitempty"`    // join_incident, leave_incident, answer_incident: the incident
 }
 
 // Answers of the resident to «Проблема решена?».

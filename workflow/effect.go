@@ -49,6 +49,8 @@ func (s *Service) effect(ctx context.Context, tx Tx, a *Appeal, cmd *Command, no
 		return err
 	case EventWithdraw:
 		a.ClosedAt = now
+	case EventJoinIncident, EventLeaveIncident, EventAnswerIncident:
+		return incidentEffect(ctx, tx, a, cmd.Event, in, now)
 	}
 	return nil
 }

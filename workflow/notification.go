@@ -12,6 +12,9 @@ const (
 	AudienceCard Audience = "card"
 	// AudienceChat is a message in the chat of Direction (triage when "").
 	AudienceChat Audience = "chat"
+	// AudienceIncidentCard is the card of incident IncidentID in the
+	// chat of Direction: created or edited in place.
+	AudienceIncidentCard Audience = "incident_card"
 )
 
 // Notification is something a change has to tell someone. It is written to
@@ -23,6 +26,8 @@ type Notification struct {
 	Direction string
 	Event     Event
 	Input     Input
+	// IncidentID is the incident of an incident's card (AppealID is 0).
+	IncidentID int64 `json:",omitempty"`
 }
 
 // notifications returns what the change of a by cmd, from state from,
@@ -50,7 +55,7 @@ func notifications(a *Appeal, cmd Command, from State, prevDirection string) []N
 	case EventTake, EventAskResident, EventExtend, EventReject, EventRedirect:
 		resident()
 		out = append(out, card)
-	case EventApprove:
+	case EventApprove, EventJoinIncident, EventAnswerIncident:
 		resident()
 		out = append(out, card)
 	case EventReturn, EventResidentReplied, EventReopen, EventResidentCommented, EventWithdraw:

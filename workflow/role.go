@@ -94,6 +94,10 @@ var permissions = map[Event]map[Role]scope{
 	EventReject:   {RoleOperator: anywhere, RoleCurator: ownDirection},
 	EventRedirect: {RoleOperator: anywhere, RoleCurator: ownDirection},
 	EventWithdraw: {roleResident: anywhere},
+	// Incidents: who makes and joins them, and approves their answer.
+	EventJoinIncident:   {RoleCurator: ownDirection, RoleOperator: anywhere, RoleAdmin: anywhere},
+	EventLeaveIncident:  {RoleCurator: ownDirection, RoleOperator: anywhere, RoleAdmin: anywhere},
+	EventAnswerIncident: {RoleCurator: ownDirection, RoleAdmin: anywhere},
 }
 
 // Pseudo-roles for actors who are not staff.
@@ -124,17 +128,26 @@ func Authorize(e Event, actor Actor, grants []Grant, a *Appeal) (Role, error) {
 			return "", Errorf(ENotFound, "appeal %d not found", a.ID)
 		}
 	case ActorStaff:
-		for _, g := range grants {
-			sc, ok := allowed[g.Role]
-			if !ok {
-				continue
-			}
-			if sc == anywhere || (g.Direction != "" && g.Direction == a.Direction) {
-				return g.Role, nil
-			}
+		if role, ok := staffRole(allowed, grants, a.Direction); ok {
+			return role, nil
 		}
 	}
 	return "", Errorf(EForbidden, "%s %d may not %s appeal %d", actor.Kind, actor.UserID, e, a.ID)
+}
+
+// staffRole returns the first of grants that allowed lets act on
+// something of direction.
+func staffRole(allowed map[Role]scope, grants []Grant, direction string) (Role, bool) {
+	for _, g := range grants {
+		sc, ok := allowed[g.Role]
+		if !ok {
+			continue
+		}
+		if sc == anywhere || (g.Direction != "" && g.Direction == direction) {
+			return g.Role, true
+		}
+	}
+	return "", false
 }
 
 // SeesAppeal reports whether a staff member holding grants may see the

@@ -222,6 +222,22 @@ func Guard(a *Appeal, e Event, now time.Time) error {
 		if a.Rating != 0 {
 			return Errorf(EInvalid, "appeal %d is already rated", a.ID)
 		}
+	case EventJoinIncident:
+		if a.IncidentID != 0 {
+			return Errorf(EInvalid, "appeal %d is already in incident %d", a.ID, a.IncidentID)
+		}
+		if a.Direction == "" {
+			return Errorf(EInvalid, "appeal %d has no direction", a.ID)
+		}
+	case EventLeaveIncident, EventAnswerIncident:
+		if a.IncidentID == 0 {
+			return Errorf(EInvalid, "appeal %d is in no incident", a.ID)
+		}
+	case EventSubmitDraft, EventApprove:
+		// An appeal in an incident gets the incident's one answer.
+		if a.IncidentID != 0 {
+			return Errorf(EInvalid, "appeal %d is in incident %d, answered with it", a.ID, a.IncidentID)
+		}
 	}
 	return nil
 }
@@ -239,6 +255,10 @@ func (s *Service) apply(ctx context.Context, tx Tx, a *Appeal, cmd Command) (err
 	if err := s.effect(ctx, tx, a, &cmd, now); err != nil {
 		return err
 	}
+	detached := leavesIncident(a, cmd.Event)
+	if detached != 0 {
+		a.IncidentID = 0
+	}
 	a.State = to
 	a.Version++
 	a.UpdatedAt = now
@@ -253,6 +273,11 @@ func (s *Service) apply(ctx context.Context, tx Tx, a *Appeal, cmd Command) (err
 	}
 	if err := tx.Enqueue(ctx, notifications(a, cmd, from, prevDirection)...); err != nil {
 		return fmt.Errorf("enqueue notifications: %w", err)
+	}
+	if detached != 0 {
+		if err := s.recordDetached(ctx, tx, a, cmd, role, detached, prevDirection, now); err != nil {
+			return err
+		}
 	}
 	s.logger().InfoContext(ctx, "appeal changed", "appeal_id", a.ID, "event", cmd.Event,
 		"from", from, "to", to, "actor_kind", cmd.Actor.Kind, "actor_id", cmd.Actor.UserID, "role", role)

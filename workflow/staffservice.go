@@ -326,11 +326,16 @@ func (s *StaffService) attachQueued(ctx context.Context, tx StaffTx, b Binding) 
 }
 
 // Receives reports whether a notification queued while no chat had the
-// binding's purpose belongs to the chat bound now: a card of its
-// direction, or, for triage, a card of no direction. Head and leader
-// receive none (their digest is not queued).
+// binding's purpose belongs to the chat bound now: a card (an appeal's
+// or an incident's) of its direction, or, for triage, an appeal's card of
+// no direction. Head and leader receive none (their digest is not
+// queued).
 func (b Binding) Receives(n Notification) bool {
-	if n.Audience != AudienceCard {
+	switch n.Audience {
+	case AudienceCard:
+	case AudienceIncidentCard:
+		return b.Purpose == BindDirection && n.Direction == b.Direction
+	default:
 		return false
 	}
 	switch b.Purpose {

@@ -533,6 +533,13 @@ func TestBindingReceives(t *testing.T) {
 		{workflow.Binding{Purpose: workflow.BindTriage}, card("housing"), false},
 		{workflow.Binding{Purpose: workflow.BindTriage}, workflow.Notification{Audience: workflow.AudienceResident}, false},
 		{workflow.Binding{Purpose: workflow.BindHead}, card(""), false},
+		// An incident's card made while its direction had no chat.
+		{workflow.Binding{Purpose: workflow.BindDirection, Direction: "housing"},
+			workflow.Notification{Audience: workflow.AudienceIncidentCard, IncidentID: 1, Direction: "housing"}, true},
+		{workflow.Binding{Purpose: workflow.BindDirection, Direction: "social"},
+			workflow.Notification{Audience: workflow.AudienceIncidentCard, IncidentID: 1, Direction: "housing"}, false},
+		{workflow.Binding{Purpose: workflow.BindTriage},
+			workflow.Notification{Audience: workflow.AudienceIncidentCard, IncidentID: 1, Direction: ""}, false},
 	}
 	for _, c := range cases {
 		if got := c.b.Receives(c.n); got != c.want {

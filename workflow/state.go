@@ -70,7 +70,20 @@ const (
 	EventReject            Event = "reject"
 	EventRedirect          Event = "redirect"
 	EventWithdraw          Event = "withdraw"
+	// EventJoinIncident joins the appeal to an incident (Input.Incident):
+	// a self-transition in the states staff work in; the incident's one
+	// answer will answer it. EventLeaveIncident detaches it again.
+	EventJoinIncident  Event = "join_incident"
+	EventLeaveIncident Event = "leave_incident"
+	// EventAnswerIncident answers the appeal with its incident's approved
+	// answer (Input.Text) and its photos (Input.Attachments).
+	EventAnswerIncident Event = "answer_incident"
 )
+
+// EventIncidentTerm names the notice a resident gets when the expected
+// time of the incident their appeal is in changes. It is a notification,
+// not a transition of the appeal: it is not in Events().
+const EventIncidentTerm Event = "incident_term"
 
 // Events returns every event in a stable order, in a slice of the
 // caller's own.
@@ -80,6 +93,14 @@ func Events() []Event {
 		EventSubmitDraft, EventApprove, EventReturn, EventReroute, EventExtend,
 		EventRate, EventReopen, EventResidentCommented, EventClose, EventReject, EventRedirect, EventWithdraw,
 	}
+}
+
+// IncidentEvents returns the events of an appeal that the incident
+// service fires (incident_service.go), each with its incident locked
+// before the appeal: they are in the transition table and the audit
+// trail, but not in Events(), the commands an appeal takes by itself.
+func IncidentEvents() []Event {
+	return []Event{EventJoinIncident, EventLeaveIncident, EventAnswerIncident}
 }
 
 // beingWorked are the states in which staff are working on an appeal.
@@ -121,6 +142,20 @@ var transitions = fsm.Events{
 	{Name: string(EventReject), Src: []string{string(StateRegistered), string(StateAssigned), string(StateInProgress), string(StateClarification)}, Dst: string(StateRejected)},
 	{Name: string(EventRedirect), Src: []string{string(StateRegistered), string(StateAssigned), string(StateInProgress), string(StateClarification)}, Dst: string(StateRedirected)},
 	{Name: string(EventWithdraw), Src: append([]string{string(StateReceived), string(StateRegistered)}, beingWorked...), Dst: string(StateWithdrawn)},
+	// join_incident and leave_incident keep the state, in any state of the
+	// appeal being worked on: one event per source state, each a
+	// self-transition. answer_incident answers from the same states.
+	{Name: string(EventJoinIncident), Src: []string{string(StateAssigned)}, Dst: string(StateAssigned)},
+	{Name: string(EventJoinIncident), Src: []string{string(StateInProgress)}, Dst: string(StateInProgress)},
+	{Name: string(EventJoinIncident), Src: []string{string(StateClarification)}, Dst: string(StateClarification)},
+	{Name: string(EventJoinIncident), Src: []string{string(StateOnApproval)}, Dst: string(StateOnApproval)},
+	{Name: string(EventJoinIncident), Src: []string{string(StateReopened)}, Dst: string(StateReopened)},
+	{Name: string(EventLeaveIncident), Src: []string{string(StateAssigned)}, Dst: string(StateAssigned)},
+	{Name: string(EventLeaveIncident), Src: []string{string(StateInProgress)}, Dst: string(StateInProgress)},
+	{Name: string(EventLeaveIncident), Src: []string{string(StateClarification)}, Dst: string(StateClarification)},
+	{Name: string(EventLeaveIncident), Src: []string{string(StateOnApproval)}, Dst: string(StateOnApproval)},
+	{Name: string(EventLeaveIncident), Src: []string{string(StateReopened)}, Dst: string(StateReopened)},
+	{Name: string(EventAnswerIncident), Src: beingWorked, Dst: string(StateAnswered)},
 }
 
 // newMachine returns an FSM over the transition table, in state s.

@@ -14,6 +14,8 @@ type Store interface {
 
 // Tx is what the workflow reads and writes inside one transaction.
 type Tx interface {
+	// IncidentTx reads and writes incidents (incident_service.go).
+	IncidentTx
 	// CreateAppeal inserts a in state received and sets its ID. The
 	// contact, when not empty, is stored apart as personal data.
 	CreateAppeal(ctx context.Context, a *Appeal, contactName, contact string) error

@@ -1,0 +1,58 @@
+package delivery
+
+import (
+	"context"
+	"errors"
+
+	tele "gopkg.in/telebot.v3"
+
+	"mcu/outbox"
+	"mcu/render"
+)
+
+// sendIncidentCard edits the incident's card in the chat, or sends it
+// when there is none yet (or Telegram can no longer edit it), as
+// sendCard does for an appeal's card.
+func (d *Dispatcher) sendIncidentCard(ctx context.Context, chat *tele.Chat, opts *tele.SendOptions, m outbox.Message, run *partRun) (outbox.Outcome, error) {
+	var dirs map[string]string
+	if p := d.dirs.Load(); p != nil {
+		dirs = *p
+	}
+	v := render.IncidentCardView{Incident: m.Incident}
+	for _, a := range m.IncidentAppeals {
+		v.Appeals = append(v.Appeals, render.IncidentAppeal(a))
+	}
+	text, markup := render.IncidentCard(v, dirs, d.opts.Location)
+	if m.CardMessageID != 0 {
+		answered, err := d.pace.wait(ctx, m.ChatID, 1)
+		if err != nil {
+			return outbox.Outcome{}, err
+		}
+		_, err = d.tg.Edit(&tele.Message{ID: m.CardMessageID, Chat: chat}, text, markup)
+		answered()
+		switch {
+		case err == nil, errors.Is(err, tele.ErrMessageNotModified), errors.Is(err, tele.ErrSameMessageContent):
+			return outbox.Outcome{}, nil
+		case !cannotEdit(err):
+			return outbox.Outcome{}, err
+		}
+		// Too old or deleted: a new card takes its place.
+	}
+	var cardID int
+	run.add("card", func() ([]int, error) {
+		o := *opts
+		o.ReplyMarkup = markup
+		ids, err := d.sendOne(chat, text, &o)
+		if err == nil {
+			cardID = ids[0]
+		}
+		return ids, err
+	})
+	if err := d.sendParts(ctx, m, run); err != nil {
+		return outbox.Outcome{}, err
+	}
+	if p, ok := run.result("card"); ok && cardID == 0 && len(p.IDs) > 0 {
+		cardID = p.IDs[0]
+	}
+	return outbox.Outcome{CardMessageID: cardID}, nil
+}
