@@ -81,8 +81,10 @@ func (o PaceOptions) withDefaults() PaceOptions {
 //
 // Telegram counts "at most N in any span". The bot's 30 a second are kept
 // with a sliding window over the messages in flight and the times they
-// were answered (window.go), less one to be safe: 29 in any second, an
-// album at once. A group's 20 a minute are a token bucket: a
+// were answered (window.go): a message counts from its let-go until a
+// second after its answer, which covers every second Telegram may count
+// it in, so the window needs no margin below the limit: 30 in any
+// second, an album at once. A group's 20 a minute are a token bucket: a
 // bucket of rate r and burst b lets b + r·span through in a span, so the
 // rate is N minus the burst per span, and an album larger than the burst
 // would let more through (it goes when the burst is there and leaves a
@@ -106,7 +108,7 @@ func newPacer(o PaceOptions) *pacer {
 	o = o.withDefaults()
 	p := &pacer{
 		opts:   o,
-		global: &window{limit: max(1, o.PerSecond-1), per: time.Second},
+		global: &window{limit: o.PerSecond, per: time.Second},
 		chats:  map[int64]*rate.Limiter{},
 		floods: map[int64]time.Time{},
 	}
