@@ -376,3 +376,52 @@ func TestInvitePress(t *testing.T) {
 		t.Fatalf("/announce by the new press secretary: %q", got)
 	}
 }
+
+func TestAnnouncementToIncident(t *testing.T) {
+	h, admin := newStaffHarness(t)
+	inIncident := h.newsPlayer("Жилец инцидента", true)
+	declined := h.newsPlayer("Жилец инцидента без новостей", false)
+	elsewhere := h.newsPlayer("Другой жилец", true)
+	var incident int64
+	err := h.db.Pool().QueryRow(t.Context(), `
+		INSERT INTO incidents (direction, title, state, created_by) VALUES ('housing', 'Нет отопления, ул. Ленина 1–15', 'open', 1)
+		RETURNING id`).Scan(&incident)
+	if err != nil {
+		t.Fatal(err)
+	}
+	appeal := func(p *player, incidentID any) {
+		dbtest.Exec(t, h.db, `
+			INSERT INTO appeals (kind, source, state, direction, resident_id, text, incident_id, created_at, updated_at)
+			SELECT 'message', 'bot', 'in_progress', 'housing', id, 'нет отопления', $2, $3, $3 FROM residents WHERE telegram_user_id = $1`,
+			p.u.ID, incidentID, h.clock())
+	}
+	appeal(inIncident, incident)
+	appeal(declined, incident)
+	appeal(elsewhere, nil)
+
+	p := &player{h: h, t: t, u: admin}
+	p.send("/announce")
+	p.expect("Отправьте текст объявления")
+	p.send("Отопление дадут к 18:00")
+	m := p.expect("Прикрепите фото")
+	p.press(m, "Без фото")
+	p.expectIn(m, "Кому отправить?")
+	p.press(m, "Жителям инцидента")
+	p.expectIn(m, "Выберите инцидент")
+	p.press(m, "Нет отопления, ул. Ленина 1–15 (2 обр.)")
+	p.expectIn(m, "Когда отправить?")
+	p.press(m, "Сразу после согласования")
+	p.expectIn(m, "жители инцидента «Нет отопления, ул. Ленина 1–15»")
+	p.press(m, "На согласование")
+	approval := h.srv.MustWaitSent(t, telegramtest.All(telegramtest.SentTo(admin.ID), telegramtest.Contains("На согласование от")))
+	h.answer(h.srv.MustPress(t, admin, approval, "Согласовать"))
+	h.srv.MustWaitMessage(t, telegramtest.All(telegramtest.SentTo(admin.ID), telegramtest.Contains("отправлено 1 из 1, не доставлено 0.\nРассылка завершена.")))
+	inIncident.expect("Отопление дадут к 18:00")
+	for _, q := range []*player{declined, elsewhere} {
+		for _, x := range h.srv.Sent(q.u.ID) {
+			if strings.Contains(x.Content(), "Отопление дадут") {
+				t.Fatalf("%s got an announcement for another audience", q.u.FirstName)
+			}
+		}
+	}
+}

@@ -32,6 +32,9 @@ type Outbox interface {
 	FinishOutbox(ctx context.Context, done []outbox.Done) error
 	// RenewOutbox extends the leases of messages still being sent.
 	RenewOutbox(ctx context.Context, ids []int64, lease time.Duration) error
+	// LoadOutbox loads what sending a claimed notification needs (its
+	// appeal, card and chat), by the worker that sends it.
+	LoadOutbox(ctx context.Context, m *outbox.Message) error
 	// ListenOutbox returns a channel that receives after new messages are
 	// enqueued; it is closed when ctx ends.
 	ListenOutbox(ctx context.Context) <-chan struct{}
@@ -49,7 +52,11 @@ type Messenger interface {
 
 // DispatcherOptions configure a Dispatcher.
 type DispatcherOptions struct {
-	Workers      int           // messages sent at once, each to a different chat; default 10
+	// Workers is how many messages are sent at once, each to a different
+	// chat; default 32. A message in flight holds no database connection
+	// (it is leased, see Run), so this bounds only the goroutines and the
+	// HTTP requests in flight; the pacer keeps the rate.
+	Workers      int
 	Poll         time.Duration // how often to look for due retries without a wake-up; default 1s
 	DrainTimeout time.Duration // how long to keep sending after the context ends; default 5s
 	MaxBackoff   time.Duration // the longest wait between retries of a message; default 5m
@@ -94,7 +101,7 @@ type Dispatcher struct {
 // NewDispatcher returns a dispatcher sending from queue through tg.
 func NewDispatcher(queue Outbox, tg Messenger, opts DispatcherOptions) *Dispatcher {
 	if opts.Workers <= 0 {
-		opts.Workers = 10
+		opts.Workers = 32
 	}
 	if opts.Poll <= 0 {
 		opts.Poll = time.Second
@@ -200,7 +207,7 @@ loop:
 // records what they did.
 type claimer struct {
 	d *Dispatcher
-	// slots holds a token for each message claimed and not yet recorded
+	// slots holds a token for each message claimed and not yet sent
 	// (Workers at most).
 	slots chan struct{}
 	// done takes the outcomes of the workers to the recorder.
@@ -239,16 +246,21 @@ func (c *claimer) run(ctx, stop context.Context, kicks <-chan struct{}) {
 	}
 }
 
-// waitIdle waits until every claimed message is recorded (or ctx ends).
+// waitIdle waits until every claimed message is sent and recorded (or
+// ctx ends).
 func (c *claimer) waitIdle(ctx context.Context) {
-	for range cap(c.slots) {
-		select {
-		case c.slots <- struct{}{}:
-		case <-ctx.Done():
+	for ctx.Err() == nil {
+		c.mu.Lock()
+		n := len(c.flying)
+		c.mu.Unlock()
+		if n == 0 {
 			return
 		}
+		select {
+		case <-ctx.Done():
+		case <-time.After(10 * time.Millisecond):
+		}
 	}
-	c.release(cap(c.slots))
 }
 
 // claimWhileDue claims batches until one finds fewer messages than there
@@ -295,7 +307,11 @@ func (c *claimer) claimWhileDue(ctx context.Context) int {
 		}
 		c.mu.Unlock()
 		for _, m := range ms {
-			c.sending.Go(func() { c.done <- outbox.Done{Message: m, Outcome: d.sendUntilDone(ctx, m)} })
+			c.sending.Go(func() {
+				o := d.sendUntilDone(ctx, m)
+				c.release(1) // the worker is free; the record follows
+				c.done <- outbox.Done{Message: m, Outcome: o}
+			})
 		}
 		if claimed < n {
 			// Fewer were due than workers are free: asking again would
@@ -394,7 +410,6 @@ func (c *claimer) record(ctx context.Context) {
 			next = next || x.Message.Next || x.Outcome.MigratedTo != 0
 		}
 		c.mu.Unlock()
-		c.release(len(batch))
 		if next {
 			d.kick()
 		}
@@ -449,6 +464,11 @@ func (d *Dispatcher) sendUntilDone(ctx context.Context, m outbox.Message) outbox
 // send renders one outbox message and sends it, part by part (see
 // parts.go): a retry resumes at the part that failed.
 func (d *Dispatcher) send(ctx context.Context, m outbox.Message) outbox.Outcome {
+	if err := d.queue.LoadOutbox(ctx, &m); err != nil {
+		// Tried again later, like a failed send: the appeal may be
+		// locked for long, or the database away.
+		return outbox.Outcome{RetryAfter: backoff.Exponential(m.Attempts, time.Second, d.opts.MaxBackoff), Err: fmt.Errorf("load: %w", err)}
+	}
 	chat := &tele.Chat{ID: m.ChatID}
 	opts := &tele.SendOptions{ThreadID: m.ThreadID, DisableWebPagePreview: true}
 	run := newPartRun(m)

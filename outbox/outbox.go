@@ -25,6 +25,9 @@ type Message struct {
 	// Next: the chat had more messages queued behind this one when it was
 	// claimed, to be claimed once this one is done.
 	Next bool
+	// NeedsContext: a notification, whose appeal, card and chat are
+	// loaded (LoadOutbox) before it is rendered.
+	NeedsContext bool
 	// Prepared is the content of a prepared message (nil for a
 	// notification, rendered from the appeal when sent).
 	Prepared *Prepared

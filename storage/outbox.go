@@ -214,8 +214,10 @@ func (db *DB) RenewOutbox(ctx context.Context, ids []int64, lease time.Duration)
 	return nil
 }
 
-// readClaimed decodes a claimed row and loads what sending it needs; a
-// row that cannot be decoded is given up (and nil returned).
+// readClaimed decodes a claimed row; a row that cannot be decoded is
+// given up (and nil returned). What sending a notification needs besides
+// (its appeal, card, chat) is loaded by LoadOutbox, by the worker that
+// sends it, not by the claim: the claim stays one short transaction.
 func (t *Tx) readClaimed(ctx context.Context, m outbox.Message, kind string, payload, file, parts []byte) (*outbox.Message, error) {
 	giveUp := func(err error) (*outbox.Message, error) {
 		return nil, t.finishOutbox(ctx, m, outbox.Outcome{Failed: true, Err: err})
@@ -237,29 +239,22 @@ func (t *Tx) readClaimed(ctx context.Context, m outbox.Message, kind string, pay
 		if err := json.Unmarshal(payload, &m.Notification); err != nil {
 			return giveUp(fmt.Errorf("bad payload: %w", err))
 		}
-		// In a savepoint: a message whose appeal cannot be loaded waits
-		// and is tried again later, without failing the batch with it.
-		sp, err := t.tx.Begin(ctx)
-		if err != nil {
-			return nil, fmt.Errorf("storage: unable to begin loading outbox message %d: %w", m.ID, err)
-		}
-		if err := (&Tx{tx: sp, similarWindow: t.similarWindow, db: t.db, woke: t.woke}).loadOutboxContext(ctx, &m); err != nil {
-			if rbErr := sp.Rollback(ctx); rbErr != nil {
-				return nil, fmt.Errorf("storage: unable to load outbox message %d: %w (and to roll back: %w)", m.ID, err, rbErr)
-			}
-			return nil, t.finishOutbox(ctx, m, outbox.Outcome{RetryAfter: loadRetry(m.Attempts), Err: err})
-		}
-		if err := sp.Commit(ctx); err != nil {
-			return nil, fmt.Errorf("storage: unable to load outbox message %d: %w", m.ID, err)
-		}
+		m.NeedsContext = true
 	}
 	return &m, nil
 }
 
-// loadRetry is the wait before a message whose context could not be
-// loaded is claimed again: 2^attempts seconds, at most 256.
-func loadRetry(attempts int) time.Duration {
-	return time.Second << min(attempts, 8) // 256 s
+// LoadOutbox loads what sending a claimed notification needs: its
+// appeal, the appeal's card in the chat, the chat's direction and, for a
+// card, what the card shows. A message that is not a notification needs
+// nothing.
+func (db *DB) LoadOutbox(ctx context.Context, m *outbox.Message) error {
+	if !m.NeedsContext {
+		return nil
+	}
+	return db.InTxStore(ctx, func(ctx context.Context, t *Tx) error {
+		return t.loadOutboxContext(ctx, m)
+	})
 }
 
 // loadOutboxContext loads the appeal, its card in the chat and the chat's

@@ -267,7 +267,11 @@ func sendOne(ctx context.Context, db *storage.DB, send func(ctx context.Context,
 	if err != nil || len(ms) == 0 {
 		return n > 0, err
 	}
-	return true, db.FinishOutbox(ctx, []outbox.Done{{Message: ms[0], Outcome: send(ctx, ms[0])}})
+	m := ms[0]
+	if err := db.LoadOutbox(ctx, &m); err != nil {
+		return true, err
+	}
+	return true, db.FinishOutbox(ctx, []outbox.Done{{Message: m, Outcome: send(ctx, m)}})
 }
 
 // drainOutbox hands every message whose turn has come to send and

@@ -13,11 +13,14 @@ type Announcement struct {
 	// Photo is the Telegram file id of the announcement's photo ("" for
 	// none).
 	Photo string
-	// Audience is AnnounceAll or AnnounceDirection (with Direction and
-	// Days: the residents who wrote on that direction in the last Days).
-	Audience  string
-	Direction string
-	Days      int
+	// Audience is AnnounceAll, AnnounceDirection (with Direction and
+	// Days: the residents who wrote on that direction in the last Days)
+	// or AnnounceIncident (with IncidentID: the residents whose appeals
+	// the incident gathers).
+	Audience   string
+	Direction  string
+	Days       int
+	IncidentID int64
 	SendAt    time.Time // zero: as soon as approved
 	Status    string
 	CreatedAt time.Time
@@ -39,10 +42,19 @@ type Announcement struct {
 	Total       int
 }
 
+// IncidentBrief names an incident an announcement may go to: its title
+// and how many appeals it gathers.
+type IncidentBrief struct {
+	ID      int64
+	Title   string
+	Appeals int
+}
+
 // Audiences of an announcement.
 const (
 	AnnounceAll       = "all"
 	AnnounceDirection = "direction"
+	AnnounceIncident  = "incident"
 )
 
 // States of an announcement.

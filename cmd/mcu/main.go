@@ -39,6 +39,7 @@ configuration is read from MCU_* environment variables; see docs/configuration.m
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)
+	limitMemory(os.Getenv)
 	code := run(ctx, os.Args[1:], os.Getenv, os.Stderr)
 	stop()
 	os.Exit(code)
