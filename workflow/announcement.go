@@ -21,11 +21,11 @@ type Announcement struct {
 	Direction  string
 	Days       int
 	IncidentID int64
-	SendAt    time.Time // zero: as soon as approved
-	Status    string
-	CreatedAt time.Time
-	DecidedBy int64
-	Comment   string
+	SendAt     time.Time // zero: as soon as approved
+	Status     string
+	CreatedAt  time.Time
+	DecidedBy  int64
+	Comment    string
 	// ProgressRow is the outbox row of the press secretary's message that
 	// shows the progress (edited in place); ProgressAt when it was last
 	// edited and ProgressText what it says.
