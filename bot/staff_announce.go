@@ -32,9 +32,6 @@ type AnnouncementStore interface {
 	AnnouncementCounts(ctx context.Context, id int64) (sent, failed int, err error)
 	FinishAnnouncement(ctx context.Context, id int64, details string, at time.Time) (bool, error)
 	FindStaff(ctx context.Context) ([]workflow.StaffMember, error)
-	// FindAnnounceableIncidents returns the incidents an announcement
-	// may go to, newest first.
-	FindAnnounceableIncidents(ctx context.Context, limit int) ([]workflow.IncidentBrief, error)
 }
 
 // Dialog kinds of announcements: the press secretary's draft (in the
@@ -49,7 +46,6 @@ const (
 	uniqueAnnNoPhoto  = "a_nophoto"
 	uniqueAnnAudience = "a_aud"
 	uniqueAnnDir      = "a_dir"
-	uniqueAnnIncident = "a_inc"
 	uniqueAnnDays     = "a_days"
 	uniqueAnnWhen     = "a_when"
 	uniqueAnnSubmit   = "a_sub"
@@ -57,9 +53,6 @@ const (
 	uniqueAnnApprove  = "a_ok"
 	uniqueAnnReturn   = "a_ret"
 )
-
-// maxIncidentChoices is how many incidents the audience menu offers.
-const maxIncidentChoices = 10
 
 // maxAnnouncement is Telegram's limit of a message's text.
 const maxAnnouncement = 4096
@@ -72,7 +65,6 @@ type announceData struct {
 	Audience  string    `json:"audience,omitempty"`
 	Direction string    `json:"direction,omitempty"`
 	Days      int       `json:"days,omitempty"`
-	Incident  int64     `json:"incident,omitempty"`
 	SendAt    time.Time `json:"send_at,omitzero"`
 	ID        int64     `json:"id,omitempty"`
 	PromptRow int64     `json:"prompt_row,omitempty"`
@@ -195,8 +187,7 @@ func (b *Bot) announceAudience(c tele.Context, data announceData) error {
 	}
 	m := &tele.ReplyMarkup{}
 	m.Inline(m.Row(m.Data(render.BtnAudienceAll, uniqueAnnAudience, workflow.AnnounceAll)),
-		m.Row(m.Data(render.BtnAudienceDirection, uniqueAnnAudience, workflow.AnnounceDirection)),
-		m.Row(m.Data(render.BtnAudienceIncident, uniqueAnnAudience, workflow.AnnounceIncident)))
+		m.Row(m.Data(render.BtnAudienceDirection, uniqueAnnAudience, workflow.AnnounceDirection)))
 	if c.Callback() != nil {
 		return c.Edit(render.TextAnnounceAudience, m)
 	}
@@ -246,39 +237,6 @@ func (b *Bot) onAnnouncePress(step string) tele.HandlerFunc {
 				return err
 			}
 			return c.Edit(render.TextAnnounceDirection, m)
-		case step == uniqueAnnAudience && d.State == "audience" && arg == workflow.AnnounceIncident:
-			list, err := b.opts.Store.FindAnnounceableIncidents(ctx, maxIncidentChoices)
-			if err != nil {
-				return err
-			}
-			if len(list) == 0 {
-				return c.Edit(render.TextAnnounceNoIncidents, c.Message().ReplyMarkup)
-			}
-			data.Audience = workflow.AnnounceIncident
-			m := &tele.ReplyMarkup{}
-			var rows []tele.Row
-			for _, inc := range list {
-				label := render.IncidentChoice(inc.Title, inc.Appeals)
-				rows = append(rows, m.Row(m.Data(label, uniqueAnnIncident, strconv.FormatInt(inc.ID, 10))))
-			}
-			m.Inline(rows...)
-			if err := b.saveDialog(ctx, c, dialogAnnounce, "incident", data); err != nil {
-				return err
-			}
-			return c.Edit(render.TextAnnounceIncident, m)
-		case step == uniqueAnnIncident && d.State == "incident":
-			id, err := strconv.ParseInt(arg, 10, 64)
-			if err != nil || id <= 0 {
-				return nil
-			}
-			if _, err := b.opts.Store.FindIncident(ctx, id); err != nil {
-				if workflow.ErrorCode(err) == workflow.ENotFound {
-					return nil
-				}
-				return err
-			}
-			data.Incident = id
-			return b.announceWhen(c, data)
 		case step == uniqueAnnDir && d.State == "direction":
 			dirs, err := b.Directions(ctx)
 			if err != nil {
@@ -335,7 +293,7 @@ func (b *Bot) announceSummary(c tele.Context, data announceData) error {
 	if err := b.saveDialog(ctx, c, dialogAnnounce, "summary", data); err != nil {
 		return err
 	}
-	aud, err := b.audienceText(ctx, data.Audience, data.Direction, data.Days, data.Incident)
+	aud, err := b.audienceText(ctx, data.Audience, data.Direction, data.Days)
 	if err != nil {
 		return err
 	}
@@ -349,14 +307,7 @@ func (b *Bot) announceSummary(c tele.Context, data announceData) error {
 }
 
 // audienceText names an audience in words.
-func (b *Bot) audienceText(ctx context.Context, audience, direction string, days int, incident int64) (string, error) {
-	if audience == workflow.AnnounceIncident {
-		inc, err := b.opts.Store.FindIncident(ctx, incident)
-		if err != nil {
-			return "", err
-		}
-		return fmt.Sprintf(render.TextAnnounceAudIncident, inc.Title), nil
-	}
+func (b *Bot) audienceText(ctx context.Context, audience, direction string, days int) (string, error) {
 	if audience != workflow.AnnounceDirection {
 		return render.TextAnnounceAudAll, nil
 	}
@@ -395,7 +346,7 @@ func (b *Bot) announceSubmit(c tele.Context, d *tgstate.Dialog, data announceDat
 	if len(chats) == 0 {
 		return c.Send(render.TextAnnounceNoLeader)
 	}
-	a := &workflow.Announcement{AuthorID: c.Sender().ID, Text: data.Text, Photo: data.Photo, Audience: data.Audience, IncidentID: data.Incident,
+	a := &workflow.Announcement{AuthorID: c.Sender().ID, Text: data.Text, Photo: data.Photo, Audience: data.Audience,
 		Direction: data.Direction, Days: data.Days, SendAt: data.SendAt}
 	id, err := b.opts.Store.CreateAnnouncement(ctx, a, role, b.now())
 	if err != nil {
@@ -404,7 +355,7 @@ func (b *Bot) announceSubmit(c tele.Context, d *tgstate.Dialog, data announceDat
 	if err := b.opts.Store.DeleteDialog(ctx, d.UserID, d.ChatID); err != nil {
 		return err
 	}
-	aud, err := b.audienceText(ctx, data.Audience, data.Direction, data.Days, data.Incident)
+	aud, err := b.audienceText(ctx, data.Audience, data.Direction, data.Days)
 	if err != nil {
 		return err
 	}

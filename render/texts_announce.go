@@ -30,41 +30,37 @@ const (
 
 // The press secretary's announcement dialog (/announce).
 const (
-	TextAnnouncePrivate     = "Объявления готовятся в личном чате с ботом: напишите /announce там."
-	TextAnnounceAskText     = "Новое объявление для жителей района.\nОтправьте текст объявления (до 4096 символов). /cancel — отменить."
-	TextAnnounceTooLong     = "Текст длиннее 4096 символов (%d). Сократите и отправьте снова."
-	TextAnnounceEmpty       = "Нужен текст объявления."
-	TextAnnounceAskPhoto    = "Прикрепите фото к объявлению или нажмите «Без фото». Текст до 1024 символов станет подписью к фото, длиннее — придёт сообщением после фото."
-	BtnAnnounceNoPhoto      = "Без фото"
-	TextAnnounceAudience    = "Кому отправить?"
-	BtnAudienceAll          = "Всем, кто согласился на новости"
-	BtnAudienceDirection    = "Писавшим по направлению"
-	BtnAudienceIncident     = "Жителям инцидента"
-	TextAnnounceIncident    = "Выберите инцидент:"
-	TextAnnounceNoIncidents = "Инцидентов нет. Кому отправить?"
-	TextAnnounceDirection   = "Выберите направление:"
-	TextAnnounceDays        = "За сколько последних дней?"
-	TextAnnounceWhen        = "Когда отправить?"
-	BtnAnnounceNow          = "Сразу после согласования"
-	BtnAnnounceLater        = "Указать время"
-	TextAnnounceAskTime     = "Напишите дату и время отправки, например 05.12.2026 10:00 (время %s)."
-	TextAnnounceBadTime     = "Не понял дату и время. Пример: 05.12.2026 10:00. Время должно быть в будущем."
-	BtnAnnounceSubmit       = "На согласование"
-	BtnAnnounceCancel       = "Отменить"
-	TextAnnounceCancelled   = "Объявление отменено."
-	TextAnnounceSubmitted   = "Объявление № %d отправлено на согласование."
-	TextAnnounceNoLeader    = "Некому согласовать: нет руководителя МЦУ и администраторов."
-	BtnAnnounceApprove      = "Согласовать"
-	BtnAnnounceReturn       = "Вернуть с комментарием"
-	TextAnnounceApproved    = "Объявление № %d согласовано."
-	TextAnnounceDecided     = "Объявление уже рассмотрено."
-	TextAnnouncePromptRet   = "%s, напишите ответом на это сообщение, что исправить в объявлении № %d."
-	TextAnnounceReturned    = "Объявление № %d возвращено."
-	TextAnnounceReturnFor   = "Объявление № %d возвращено на доработку.\nКомментарий: %s\nПодготовьте новое: /announce."
-	TextAnnounceAudAll      = "все, кто согласился на новости"
-	TextAnnounceAudDir      = "писавшие по направлению «%s» за %d дн."
-	TextAnnounceAudIncident = "жители инцидента «%s», согласившиеся на новости"
-	TextAnnounceNow         = "сразу после согласования"
+	TextAnnouncePrivate   = "Объявления готовятся в личном чате с ботом: напишите /announce там."
+	TextAnnounceAskText   = "Новое объявление для жителей района.\nОтправьте текст объявления (до 4096 символов). /cancel — отменить."
+	TextAnnounceTooLong   = "Текст длиннее 4096 символов (%d). Сократите и отправьте снова."
+	TextAnnounceEmpty     = "Нужен текст объявления."
+	TextAnnounceAskPhoto  = "Прикрепите фото к объявлению или нажмите «Без фото». Текст до 1024 символов станет подписью к фото, длиннее — придёт сообщением после фото."
+	BtnAnnounceNoPhoto    = "Без фото"
+	TextAnnounceAudience  = "Кому отправить?"
+	BtnAudienceAll        = "Всем, кто согласился на новости"
+	BtnAudienceDirection  = "Писавшим по направлению"
+	TextAnnounceDirection = "Выберите направление:"
+	TextAnnounceDays      = "За сколько последних дней?"
+	TextAnnounceWhen      = "Когда отправить?"
+	BtnAnnounceNow        = "Сразу после согласования"
+	BtnAnnounceLater      = "Указать время"
+	TextAnnounceAskTime   = "Напишите дату и время отправки, например 05.12.2026 10:00 (время %s)."
+	TextAnnounceBadTime   = "Не понял дату и время. Пример: 05.12.2026 10:00. Время должно быть в будущем."
+	BtnAnnounceSubmit     = "На согласование"
+	BtnAnnounceCancel     = "Отменить"
+	TextAnnounceCancelled = "Объявление отменено."
+	TextAnnounceSubmitted = "Объявление № %d отправлено на согласование."
+	TextAnnounceNoLeader  = "Некому согласовать: нет руководителя МЦУ и администраторов."
+	BtnAnnounceApprove    = "Согласовать"
+	BtnAnnounceReturn     = "Вернуть с комментарием"
+	TextAnnounceApproved  = "Объявление № %d согласовано."
+	TextAnnounceDecided   = "Объявление уже рассмотрено."
+	TextAnnouncePromptRet = "%s, напишите ответом на это сообщение, что исправить в объявлении № %d."
+	TextAnnounceReturned  = "Объявление № %d возвращено."
+	TextAnnounceReturnFor = "Объявление № %d возвращено на доработку.\nКомментарий: %s\nПодготовьте новое: /announce."
+	TextAnnounceAudAll    = "все, кто согласился на новости"
+	TextAnnounceAudDir    = "писавшие по направлению «%s» за %d дн."
+	TextAnnounceNow       = "сразу после согласования"
 )
 
 // The official channel (/bind channel).
@@ -72,12 +68,6 @@ const (
 	TextBoundChannel  = "Канал назначен для публикации объявлений МЦУ."
 	TextChannelTarget = "канал объявлений"
 )
-
-// IncidentChoice is an incident's button in the audience menu: its title
-// (shortened) and how many appeals it gathers.
-func IncidentChoice(title string, appeals int) string {
-	return fmt.Sprintf("%s (%d обр.)", clip(title, 48), appeals)
-}
 
 // AnnouncementDays are the spans offered for the audience of a direction.
 var AnnouncementDays = []int{7, 30, 90}

@@ -41,14 +41,14 @@ func (db *DB) FindNews(ctx context.Context, userID int64) (bool, error) {
 
 const announcementColumns = `id, author_id, text, photo, audience, coalesce(direction, ''), days, send_at, status,
 	created_at, coalesce(decided_by, 0), comment, coalesce(progress_row, 0), progress_at, progress_text, coalesce(progress_edit, 0),
-	queued_after, queued_at, total, coalesce(incident_id, 0)`
+	queued_after, queued_at, total`
 
 func scanAnnouncement(row pgx.Row) (*workflow.Announcement, error) {
 	a := &workflow.Announcement{}
 	var sendAt, progressAt, queuedAt *time.Time
 	err := row.Scan(&a.ID, &a.AuthorID, &a.Text, &a.Photo, &a.Audience, &a.Direction, &a.Days, &sendAt, &a.Status,
 		&a.CreatedAt, &a.DecidedBy, &a.Comment, &a.ProgressRow, &progressAt, &a.ProgressText, &a.ProgressEdit,
-		&a.QueuedAfter, &queuedAt, &a.Total, &a.IncidentID)
+		&a.QueuedAfter, &queuedAt, &a.Total)
 	if err != nil {
 		return nil, err
 	}
@@ -69,14 +69,10 @@ func (db *DB) CreateAnnouncement(ctx context.Context, a *workflow.Announcement, 
 		if !a.SendAt.IsZero() {
 			sendAt = &a.SendAt
 		}
-		var incident *int64
-		if a.IncidentID != 0 {
-			incident = &a.IncidentID
-		}
 		err := t.tx.QueryRow(ctx, `
-			INSERT INTO announcements (author_id, text, photo, audience, direction, days, send_at, status, created_at, incident_id)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id`,
-			a.AuthorID, a.Text, a.Photo, a.Audience, dir, a.Days, sendAt, workflow.AnnouncementPending, at, incident).Scan(&id)
+			INSERT INTO announcements (author_id, text, photo, audience, direction, days, send_at, status, created_at)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id`,
+			a.AuthorID, a.Text, a.Photo, a.Audience, dir, a.Days, sendAt, workflow.AnnouncementPending, at).Scan(&id)
 		if err != nil {
 			return fmt.Errorf("storage: unable to create an announcement: %w", mapError(err))
 		}
@@ -163,8 +159,7 @@ func (db *DB) FindApprovedAnnouncements(ctx context.Context) ([]*workflow.Announ
 // QueueAnnouncementBatch queues the announcement's message p for the
 // next at most limit recipients (by resident id, after those queued
 // before) in one transaction: residents who chose news, have not blocked
-// the bot and, for a direction's audience, wrote on it since since, for
-// an incident's, have an appeal it gathers. A
+// the bot and, for a direction's audience, wrote on it since since. A
 // resident already queued is not queued again. It returns how many were
 // queued and whether every recipient now is (then the announcement's
 // queued_at is set, and the chat bound to channel, if any, gets the
@@ -195,8 +190,6 @@ func (db *DB) QueueAnnouncementBatch(ctx context.Context, a *workflow.Announceme
 					AND r.anonymised_at IS NULL AND r.chat_id IS NOT NULL
 					AND ($3 = '' OR EXISTS (SELECT 1 FROM appeals ap WHERE ap.resident_id = r.id
 						AND ap.direction = $3 AND ap.created_at >= $4))
-					AND ($8 = 0 OR EXISTS (SELECT 1 FROM appeals ap WHERE ap.resident_id = r.id
-						AND ap.incident_id = $8))
 				ORDER BY r.id LIMIT $5),
 			ins AS (
 				INSERT INTO outbox (chat_id, kind, payload, announcement_id)
@@ -204,7 +197,7 @@ func (db *DB) QueueAnnouncementBatch(ctx context.Context, a *workflow.Announceme
 				ON CONFLICT (announcement_id, chat_id) WHERE announcement_id IS NOT NULL DO NOTHING
 				RETURNING 1)
 			SELECT (SELECT count(*) FROM batch), (SELECT coalesce(max(id), 0) FROM batch), (SELECT count(*) FROM ins)`,
-			a.ID, after, a.Direction, since, limit, outbox.KindPrepared, payload, a.IncidentID).Scan(&picked, &last, &queued)
+			a.ID, after, a.Direction, since, limit, outbox.KindPrepared, payload).Scan(&picked, &last, &queued)
 		if err != nil {
 			return fmt.Errorf("storage: unable to queue announcement %d: %w", a.ID, err)
 		}
@@ -283,26 +276,4 @@ func (db *DB) FinishAnnouncement(ctx context.Context, id int64, details string, 
 		return t.announcementEvent(ctx, id, at, 0, "", workflow.AnnounceEventDone, details)
 	})
 	return ok, err
-}
-
-// FindAnnounceableIncidents returns the incidents an announcement may go
-// to, newest first, at most limit: those not answered yet and those
-// answered within the last 30 days, with how many appeals each gathers.
-func (db *DB) FindAnnounceableIncidents(ctx context.Context, limit int) ([]workflow.IncidentBrief, error) {
-	rows, err := db.q(ctx).Query(ctx, `
-		SELECT i.id, i.title, (SELECT count(*) FROM appeals a WHERE a.incident_id = i.id)
-		FROM incidents i
-		WHERE i.state <> 'answered' OR i.answered_at >= now() - interval '30 days'
-		ORDER BY i.id DESC LIMIT $1`, limit)
-	if err != nil {
-		return nil, fmt.Errorf("storage: unable to find incidents: %w", err)
-	}
-	list, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (workflow.IncidentBrief, error) {
-		var b workflow.IncidentBrief
-		return b, row.Scan(&b.ID, &b.Title, &b.Appeals)
-	})
-	if err != nil {
-		return nil, fmt.Errorf("storage: unable to read incidents: %w", err)
-	}
-	return list, nil
 }

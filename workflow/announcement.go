@@ -13,19 +13,16 @@ type Announcement struct {
 	// Photo is the Telegram file id of the announcement's photo ("" for
 	// none).
 	Photo string
-	// Audience is AnnounceAll, AnnounceDirection (with Direction and
-	// Days: the residents who wrote on that direction in the last Days)
-	// or AnnounceIncident (with IncidentID: the residents whose appeals
-	// the incident gathers).
-	Audience   string
-	Direction  string
-	Days       int
-	IncidentID int64
-	SendAt     time.Time // zero: as soon as approved
-	Status     string
-	CreatedAt  time.Time
-	DecidedBy  int64
-	Comment    string
+	// Audience is AnnounceAll or AnnounceDirection (with Direction and
+	// Days: the residents who wrote on that direction in the last Days).
+	Audience  string
+	Direction string
+	Days      int
+	SendAt    time.Time // zero: as soon as approved
+	Status    string
+	CreatedAt time.Time
+	DecidedBy int64
+	Comment   string
 	// ProgressRow is the outbox row of the press secretary's message that
 	// shows the progress (edited in place); ProgressAt when it was last
 	// edited and ProgressText what it says.
@@ -42,19 +39,10 @@ type Announcement struct {
 	Total       int
 }
 
-// IncidentBrief names an incident an announcement may go to: its title
-// and how many appeals it gathers.
-type IncidentBrief struct {
-	ID      int64
-	Title   string
-	Appeals int
-}
-
 // Audiences of an announcement.
 const (
 	AnnounceAll       = "all"
 	AnnounceDirection = "direction"
-	AnnounceIncident  = "incident"
 )
 
 // States of an announcement.
