@@ -261,7 +261,7 @@ func (b *Bot) onAnnouncePress(step string) tele.HandlerFunc {
 				return err
 			}
 			if len(list) == 0 {
-				return b.askAudience(c, data, render.TextAnnounceNoInc)
+				return b.askAudience(c, data, fmt.Sprintf(render.TextAnnounceNoInc, workflow.AnnounceIncidentDays))
 			}
 			data.Audience = workflow.AnnounceIncident
 			m := &tele.ReplyMarkup{}
@@ -274,7 +274,7 @@ func (b *Bot) onAnnouncePress(step string) tele.HandlerFunc {
 			if err := b.saveDialog(ctx, c, dialogAnnounce, "incident", data); err != nil {
 				return err
 			}
-			return c.Edit(render.TextAnnounceIncident, m)
+			return c.Edit(fmt.Sprintf(render.TextAnnounceIncident, workflow.AnnounceIncidentDays), m)
 		case step == uniqueAnnIncident && d.State == "incident":
 			id, err := strconv.ParseInt(arg, 10, 64)
 			if err != nil {
@@ -285,7 +285,7 @@ func (b *Bot) onAnnouncePress(step string) tele.HandlerFunc {
 				return err
 			}
 			if !slices.ContainsFunc(list, func(i workflow.IncidentCount) bool { return i.ID == id }) {
-				return b.askAudience(c, data, render.TextAnnounceNoInc)
+				return b.askAudience(c, data, fmt.Sprintf(render.TextAnnounceNoInc, workflow.AnnounceIncidentDays))
 			}
 			data.Incident = id
 			return b.announceWhen(c, data)

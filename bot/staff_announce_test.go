@@ -398,7 +398,7 @@ func TestAnnouncementToIncident(t *testing.T) {
 	p.expectIn(m, "Кому отправить?")
 	// No incident yet: the audience is asked again.
 	p.press(m, "Жителям инцидента")
-	p.expectIn(m, "Открытых инцидентов за последние 7 дней нет.")
+	p.expectIn(m, "Открытых инцидентов за последние 7 дн. нет.")
 
 	now := h.clock()
 	dbtest.Exec(t, h.db, `
