@@ -95,7 +95,7 @@ func (b *Bot) staffHandlers() map[string]tele.HandlerFunc {
 		h["\f"+string(ev)] = b.onCardButton(ev)
 	}
 	h["\f"+render.UniqueShowCard] = b.onShowCard // staff_summary.go
-	for _, u := range []string{uniqueAnnNoPhoto, uniqueAnnAudience, uniqueAnnDir, uniqueAnnDays, uniqueAnnWhen, uniqueAnnSubmit, uniqueAnnCancel} {
+	for _, u := range []string{uniqueAnnNoPhoto, uniqueAnnAudience, uniqueAnnDir, uniqueAnnDays, uniqueAnnIncident, uniqueAnnWhen, uniqueAnnSubmit, uniqueAnnCancel} {
 		h["\f"+u] = b.onAnnouncePress(u) // staff_announce.go
 	}
 	b.incidentHandlers(h) // staff_incident.go

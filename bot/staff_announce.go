@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -32,6 +33,9 @@ type AnnouncementStore interface {
 	AnnouncementCounts(ctx context.Context, id int64) (sent, failed int, err error)
 	FinishAnnouncement(ctx context.Context, id int64, details string, at time.Time) (bool, error)
 	FindStaff(ctx context.Context) ([]workflow.StaffMember, error)
+	// FindAnnounceIncidents returns the open incidents made since since,
+	// newest first, at most limit: an announcement's audiences.
+	FindAnnounceIncidents(ctx context.Context, since time.Time, limit int) ([]workflow.IncidentCount, error)
 }
 
 // Dialog kinds of announcements: the press secretary's draft (in the
@@ -47,6 +51,7 @@ const (
 	uniqueAnnAudience = "a_aud"
 	uniqueAnnDir      = "a_dir"
 	uniqueAnnDays     = "a_days"
+	uniqueAnnIncident = "a_inc"
 	uniqueAnnWhen     = "a_when"
 	uniqueAnnSubmit   = "a_sub"
 	uniqueAnnCancel   = "a_cancel"
@@ -65,6 +70,7 @@ type announceData struct {
 	Audience  string    `json:"audience,omitempty"`
 	Direction string    `json:"direction,omitempty"`
 	Days      int       `json:"days,omitempty"`
+	Incident  int64     `json:"incident,omitempty"`
 	SendAt    time.Time `json:"send_at,omitzero"`
 	ID        int64     `json:"id,omitempty"`
 	PromptRow int64     `json:"prompt_row,omitempty"`
@@ -182,16 +188,28 @@ func (b *Bot) onAnnounceInput(c tele.Context) error {
 
 // announceAudience asks for the audience.
 func (b *Bot) announceAudience(c tele.Context, data announceData) error {
+	return b.askAudience(c, data, render.TextAnnounceAudience)
+}
+
+// askAudience asks for the audience with text.
+func (b *Bot) askAudience(c tele.Context, data announceData, text string) error {
 	if err := b.saveDialog(contextOf(c), c, dialogAnnounce, "audience", data); err != nil {
 		return err
 	}
 	m := &tele.ReplyMarkup{}
 	m.Inline(m.Row(m.Data(render.BtnAudienceAll, uniqueAnnAudience, workflow.AnnounceAll)),
-		m.Row(m.Data(render.BtnAudienceDirection, uniqueAnnAudience, workflow.AnnounceDirection)))
+		m.Row(m.Data(render.BtnAudienceDirection, uniqueAnnAudience, workflow.AnnounceDirection)),
+		m.Row(m.Data(render.BtnAudienceIncident, uniqueAnnAudience, workflow.AnnounceIncident)))
 	if c.Callback() != nil {
-		return c.Edit(render.TextAnnounceAudience, m)
+		return c.Edit(text, m)
 	}
-	return c.Send(render.TextAnnounceAudience, m)
+	return c.Send(text, m)
+}
+
+// announceIncidents are the incidents an announcement may go to now.
+func (b *Bot) announceIncidents(ctx context.Context) ([]workflow.IncidentCount, error) {
+	since := b.now().AddDate(0, 0, -workflow.AnnounceIncidentDays)
+	return b.opts.Store.FindAnnounceIncidents(ctx, since, workflow.AnnounceIncidentsShown)
 }
 
 // onAnnouncePress answers the buttons of the dialog: audience, direction,
@@ -237,6 +255,40 @@ func (b *Bot) onAnnouncePress(step string) tele.HandlerFunc {
 				return err
 			}
 			return c.Edit(render.TextAnnounceDirection, m)
+		case step == uniqueAnnAudience && d.State == "audience" && arg == workflow.AnnounceIncident:
+			list, err := b.announceIncidents(ctx)
+			if err != nil {
+				return err
+			}
+			if len(list) == 0 {
+				return b.askAudience(c, data, fmt.Sprintf(render.TextAnnounceNoInc, workflow.AnnounceIncidentDays))
+			}
+			data.Audience = workflow.AnnounceIncident
+			m := &tele.ReplyMarkup{}
+			var rows []tele.Row
+			for _, inc := range list {
+				rows = append(rows, m.Row(m.Data(render.AnnounceIncidentButton(inc.Title, inc.Appeals), uniqueAnnIncident,
+					strconv.FormatInt(inc.ID, 10))))
+			}
+			m.Inline(rows...)
+			if err := b.saveDialog(ctx, c, dialogAnnounce, "incident", data); err != nil {
+				return err
+			}
+			return c.Edit(fmt.Sprintf(render.TextAnnounceIncident, workflow.AnnounceIncidentDays), m)
+		case step == uniqueAnnIncident && d.State == "incident":
+			id, err := strconv.ParseInt(arg, 10, 64)
+			if err != nil {
+				return nil
+			}
+			list, err := b.announceIncidents(ctx)
+			if err != nil {
+				return err
+			}
+			if !slices.ContainsFunc(list, func(i workflow.IncidentCount) bool { return i.ID == id }) {
+				return b.askAudience(c, data, fmt.Sprintf(render.TextAnnounceNoInc, workflow.AnnounceIncidentDays))
+			}
+			data.Incident = id
+			return b.announceWhen(c, data)
 		case step == uniqueAnnDir && d.State == "direction":
 			dirs, err := b.Directions(ctx)
 			if err != nil {
@@ -293,7 +345,7 @@ func (b *Bot) announceSummary(c tele.Context, data announceData) error {
 	if err := b.saveDialog(ctx, c, dialogAnnounce, "summary", data); err != nil {
 		return err
 	}
-	aud, err := b.audienceText(ctx, data.Audience, data.Direction, data.Days)
+	aud, err := b.audienceText(ctx, data)
 	if err != nil {
 		return err
 	}
@@ -306,16 +358,23 @@ func (b *Bot) announceSummary(c tele.Context, data announceData) error {
 	return c.Send(text, m)
 }
 
-// audienceText names an audience in words.
-func (b *Bot) audienceText(ctx context.Context, audience, direction string, days int) (string, error) {
-	if audience != workflow.AnnounceDirection {
-		return render.TextAnnounceAudAll, nil
+// audienceText names a draft's audience in words.
+func (b *Bot) audienceText(ctx context.Context, data announceData) (string, error) {
+	switch data.Audience {
+	case workflow.AnnounceDirection:
+		dirs, err := b.Directions(ctx)
+		if err != nil {
+			return "", err
+		}
+		return fmt.Sprintf(render.TextAnnounceAudDir, render.DirectionName(data.Direction, dirs), data.Days), nil
+	case workflow.AnnounceIncident:
+		inc, err := b.opts.Store.FindIncident(ctx, data.Incident)
+		if err != nil {
+			return "", err
+		}
+		return fmt.Sprintf(render.TextAnnounceAudInc, inc.Title), nil
 	}
-	dirs, err := b.Directions(ctx)
-	if err != nil {
-		return "", err
-	}
-	return fmt.Sprintf(render.TextAnnounceAudDir, render.DirectionName(direction, dirs), days), nil
+	return render.TextAnnounceAudAll, nil
 }
 
 // whenText names the send time.
@@ -347,7 +406,7 @@ func (b *Bot) announceSubmit(c tele.Context, d *tgstate.Dialog, data announceDat
 		return c.Send(render.TextAnnounceNoLeader)
 	}
 	a := &workflow.Announcement{AuthorID: c.Sender().ID, Text: data.Text, Photo: data.Photo, Audience: data.Audience,
-		Direction: data.Direction, Days: data.Days, SendAt: data.SendAt}
+		Direction: data.Direction, Days: data.Days, IncidentID: data.Incident, SendAt: data.SendAt}
 	id, err := b.opts.Store.CreateAnnouncement(ctx, a, role, b.now())
 	if err != nil {
 		return err
@@ -355,7 +414,7 @@ func (b *Bot) announceSubmit(c tele.Context, d *tgstate.Dialog, data announceDat
 	if err := b.opts.Store.DeleteDialog(ctx, d.UserID, d.ChatID); err != nil {
 		return err
 	}
-	aud, err := b.audienceText(ctx, data.Audience, data.Direction, data.Days)
+	aud, err := b.audienceText(ctx, data)
 	if err != nil {
 		return err
 	}

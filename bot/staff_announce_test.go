@@ -376,3 +376,75 @@ func TestInvitePress(t *testing.T) {
 		t.Fatalf("/announce by the new press secretary: %q", got)
 	}
 }
+
+// TestAnnouncementToIncident: the audience «Жителям инцидента» offers the
+// open incidents of the last 7 days, and goes to the residents of the
+// chosen one's appeals, whether or not they chose news, except those who
+// blocked the bot; nobody else gets it.
+func TestAnnouncementToIncident(t *testing.T) {
+	h, admin := newStaffHarness(t)
+	noNews := h.newsPlayer("Без новостей", false)
+	withNews := h.newsPlayer("С новостями", true)
+	blocked := h.newsPlayer("Заблокировал", true)
+	outside := h.newsPlayer("Не в инциденте", true)
+	other := h.newsPlayer("В старом инциденте", true)
+
+	p := &player{h: h, t: t, u: admin}
+	p.send("/announce")
+	p.expect("Отправьте текст объявления")
+	p.send("Горячую воду дадут к 18:00")
+	m := p.expect("Прикрепите фото")
+	p.press(m, "Без фото")
+	p.expectIn(m, "Кому отправить?")
+	// No incident yet: the audience is asked again.
+	p.press(m, "Жителям инцидента")
+	p.expectIn(m, "Открытых инцидентов за последние 7 дн. нет.")
+
+	now := h.clock()
+	dbtest.Exec(t, h.db, `
+		INSERT INTO incidents (id, direction, title, state, created_by, created_at) VALUES
+		(1, 'housing', 'Нет горячей воды, ул. Ленина', 'open', $1, $2),
+		(2, 'housing', 'Старый инцидент', 'open', $1, $3),
+		(3, 'housing', 'Отвеченный', 'answered', $1, $2)`, admin.ID, now.Add(-24*time.Hour), now.Add(-10*24*time.Hour))
+	appeal := func(q *player, incident any) {
+		dbtest.Exec(t, h.db, `
+			INSERT INTO appeals (kind, source, state, direction, resident_id, text, created_at, updated_at, incident_id)
+			SELECT 'message', 'bot', 'in_progress', 'housing', id, 'текст', $2, $2, $3 FROM residents WHERE telegram_user_id = $1`,
+			q.u.ID, now.Add(-24*time.Hour), incident)
+	}
+	appeal(noNews, 1)
+	appeal(withNews, 1)
+	appeal(blocked, 1)
+	appeal(outside, nil)
+	appeal(other, 2)
+	dbtest.Exec(t, h.db, `UPDATE residents SET blocked_at = $2 WHERE telegram_user_id = $1`, blocked.u.ID, now)
+
+	p.press(m, "Жителям инцидента")
+	p.expectIn(m, "Выберите инцидент")
+	if got := h.srv.MustMessage(t, m.Chat.ID, m.MessageID).ButtonTexts(); fmt.Sprint(got) != "[[Нет горячей воды, ул. Ленина (3)]]" {
+		t.Fatalf("incidents offered: %q, want only the open one of the last 7 days", got)
+	}
+	p.press(m, "Нет горячей воды, ул. Ленина (3)")
+	p.expectIn(m, "Когда отправить?")
+	p.press(m, "Сразу после согласования")
+	p.expectIn(m, "жители, писавшие по инциденту «Нет горячей воды, ул. Ленина»")
+	p.press(m, "На согласование")
+	approval := h.srv.MustWaitSent(t, telegramtest.All(telegramtest.SentTo(admin.ID), telegramtest.Contains("На согласование от")))
+	if !strings.Contains(approval.Content(), "по инциденту «Нет горячей воды, ул. Ленина»") {
+		t.Fatalf("the approver is not told the audience:\n%s", approval.Content())
+	}
+	h.answer(h.srv.MustPress(t, admin, approval, "Согласовать"))
+	h.srv.MustWaitMessage(t, telegramtest.All(telegramtest.SentTo(admin.ID), telegramtest.Contains("отправлено 2 из 2, не доставлено 0.\nРассылка завершена.")))
+	noNews.expect("Горячую воду дадут")
+	withNews.expect("Горячую воду дадут")
+	for _, q := range []*player{blocked, outside, other} {
+		for _, x := range h.srv.Sent(q.u.ID) {
+			if strings.Contains(x.Content(), "Горячую воду") {
+				t.Fatalf("%s got an announcement for another audience", q.u.FirstName)
+			}
+		}
+	}
+	if n := h.count(`SELECT count(*) FROM announcements WHERE audience = 'incident' AND incident_id = 1`); n != 1 {
+		t.Fatalf("%d announcements to incident 1", n)
+	}
+}

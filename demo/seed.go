@@ -65,11 +65,23 @@ func (w *World) Seed(ctx context.Context, o SeedOptions) error {
 		Logger: o.Logger, Admins: []int64{head.ID}}
 	appeals := slices.Clone(w.Appeals)
 	slices.SortStableFunc(appeals, func(a, b SeedAppeal) int { return cmp.Compare(b.DaysAgo, a.DaysAgo) })
+	incidents := map[string][]workflow.AppealRef{} // by title
+	var titles []string
 	for i, a := range appeals {
 		r := i % len(w.Residents)
-		if err := w.seedAppeal(ctx, svc, clk, o, i, a, w.Residents[r], residents[r]); err != nil {
+		id, err := w.seedAppeal(ctx, svc, clk, o, i, a, w.Residents[r], residents[r])
+		if err != nil {
 			return fmt.Errorf("demo: appeal %d (%s): %w", i+1, a.State, err)
 		}
+		if a.Incident != "" {
+			if incidents[a.Incident] == nil {
+				titles = append(titles, a.Incident)
+			}
+			incidents[a.Incident] = append(incidents[a.Incident], workflow.AppealRef{ID: id})
+		}
+	}
+	if err := w.seedIncidents(ctx, svc, clk, o, titles, incidents, appeals); err != nil {
+		return err
 	}
 	o.Logger.Info("demo world seeded", "staff", len(w.AllStaff()), "appeals", len(appeals))
 	return nil
@@ -153,7 +165,7 @@ func (w *World) steps(a SeedAppeal, resident int64) []step {
 // seedAppeal submits one appeal on its day (the i-th of the day's
 // minutes past 9:00) and fires its steps, spread evenly between then and
 // now (a day apart at most).
-func (w *World) seedAppeal(ctx context.Context, svc *workflow.Service, clk *fakeclock.Clock, o SeedOptions, i int, a SeedAppeal, r Person, residentID int64) error {
+func (w *World) seedAppeal(ctx context.Context, svc *workflow.Service, clk *fakeclock.Clock, o SeedOptions, i int, a SeedAppeal, r Person, residentID int64) (int64, error) {
 	day := o.Now.In(o.Location).AddDate(0, 0, -a.DaysAgo)
 	start := time.Date(day.Year(), day.Month(), day.Day(), 9, 0, 0, 0, o.Location).Add(time.Duration(i*17) * time.Minute)
 	if latest := o.Now.Add(-2 * time.Hour); start.After(latest) {
@@ -169,12 +181,38 @@ func (w *World) seedAppeal(ctx context.Context, svc *workflow.Service, clk *fake
 	}
 	ap, err := svc.Submit(ctx, workflow.Resident(r.ID), n)
 	if err != nil {
-		return err
+		return 0, err
 	}
 	for k, s := range steps {
 		clk.Set(start.Add(time.Duration(k+1) * gap))
 		if _, err := svc.Apply(ctx, workflow.Command{AppealID: ap.ID, Event: s.event, Actor: s.actor, Input: s.input}); err != nil {
-			return fmt.Errorf("%s: %w", s.event, err)
+			return 0, fmt.Errorf("%s: %w", s.event, err)
+		}
+	}
+	return ap.ID, nil
+}
+
+// seedIncidents makes each incident of the world (titles in the order of
+// their first appeal) of its appeals, half an hour before now, by the
+// curator of the first appeal's direction, expected to be solved at
+// 18:00 the next day.
+func (w *World) seedIncidents(ctx context.Context, svc *workflow.Service, clk *fakeclock.Clock, o SeedOptions,
+	titles []string, refs map[string][]workflow.AppealRef, appeals []SeedAppeal) error {
+	direction := func(title string) string {
+		for _, a := range appeals {
+			if a.Incident == title {
+				return a.Direction
+			}
+		}
+		return ""
+	}
+	clk.Set(o.Now.Add(-30 * time.Minute))
+	tomorrow := o.Now.In(o.Location).AddDate(0, 0, 1)
+	expected := time.Date(tomorrow.Year(), tomorrow.Month(), tomorrow.Day(), 18, 0, 0, 0, o.Location)
+	for _, title := range titles {
+		curator := workflow.Staff(w.staffOf(workflow.RoleCurator, direction(title)).ID)
+		if _, err := svc.MakeIncident(ctx, curator, title, expected, refs[title]); err != nil {
+			return fmt.Errorf("demo: incident %q: %w", title, err)
 		}
 	}
 	return nil

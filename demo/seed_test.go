@@ -64,6 +64,13 @@ func TestSeedMakesTheWorld(t *testing.T) {
 	if oldest.After(now.AddDate(0, 0, -35)) || events < 3*len(w.Appeals) {
 		t.Errorf("audit trail: %d events, the oldest at %s; want the steps of every appeal, the first weeks ago", events, oldest)
 	}
+	// The incident of world.json gathers its three open appeals.
+	var incidents, joined int
+	err = db.Pool().QueryRow(ctx, `SELECT count(DISTINCT i.id), count(a.id) FROM incidents i
+		LEFT JOIN appeals a ON a.incident_id = i.id WHERE i.state = 'open' AND i.direction = 'housing'`).Scan(&incidents, &joined)
+	if err != nil || incidents != 1 || joined != 3 {
+		t.Errorf("incidents: %d open with %d appeals (%v), want 1 with 3", incidents, joined, err)
+	}
 	bindings, err := db.FindBindings(ctx)
 	if err != nil {
 		t.Fatal(err)

@@ -64,6 +64,10 @@ type SeedAppeal struct {
 	Rating    int            `json:"rating"`
 	Solved    string         `json:"solved"`
 	Comment   string         `json:"comment"`
+	// Incident is the title of the incident the appeal is joined to, ""
+	// for none: the appeals with one title (open ones, of one direction)
+	// are made one incident by their direction's curator.
+	Incident string `json:"incident"`
 }
 
 // World is the demo's world.

@@ -225,6 +225,39 @@ func (d *district) seed() {
 	a17 := d.message(at(3, 16, 12, 0), "housing") // 000017, new, withdrawn
 	d.fire(a17, at(3, 16, 13, 0), workflow.EventWithdraw, workflow.Input{})
 	d.message(at(3, 17, 8, 30), "") // 000018, new in triage
+
+	// Two incidents in housing since the previous digest: one answered
+	// (000019 and 000020 answered by it, on the day of registration, on
+	// time), one still open (000021, 000022). All four are new.
+	a19 := d.message(at(3, 17, 8, 31), "housing")
+	a20 := d.message(at(3, 17, 8, 32), "housing")
+	answered := d.incident(at(3, 17, 8, 33), a19, a20)
+	d.clock(at(3, 17, 8, 40))
+	if _, err := d.svc.SubmitIncidentDraft(d.ctx, workflow.Staff(staffUser), answered.ID, "Отопление дали.", nil); err != nil {
+		d.t.Fatal(err)
+	}
+	d.clock(at(3, 17, 8, 45))
+	if _, _, err := d.svc.ApproveIncident(d.ctx, workflow.Staff(staffUser), answered.ID, 0); err != nil {
+		d.t.Fatal(err)
+	}
+	a21 := d.message(at(3, 17, 8, 50), "housing")
+	a22 := d.message(at(3, 17, 8, 51), "housing")
+	d.incident(at(3, 17, 8, 52), a21, a22)
+}
+
+// incident makes an incident of appeals at when, with no term.
+func (d *district) incident(when time.Time, appeals ...*workflow.Appeal) *workflow.Incident {
+	d.t.Helper()
+	d.clock(when)
+	refs := make([]workflow.AppealRef, len(appeals))
+	for i, a := range appeals {
+		refs[i] = workflow.AppealRef{ID: a.ID, Version: a.Version}
+	}
+	inc, err := d.svc.MakeIncident(d.ctx, workflow.Staff(staffUser), "Нет отопления, ул. Ленина 1–15", time.Time{}, refs)
+	if err != nil {
+		d.t.Fatal(err)
+	}
+	return inc
 }
 
 // TestDigestGolden builds the digest of a seeded district at a fixed
@@ -250,13 +283,13 @@ func TestDigestGolden(t *testing.T) {
 			{Code: "politics", Name: "Внутренняя политика", Open: 2, Overdue: 1}, // 000009, 000011
 			{Code: "social", Name: "Безопасность, социальная политика, образование, культура и спорт", // 000010, 000016
 				New: 1, Open: 2},
-			{Code: "housing", Name: "ЖКХ", New: 1, Open: 2, Overdue: 2},         // 000005, 000006; 000017 withdrawn
+			{Code: "housing", Name: "ЖКХ", New: 5, Open: 4, Overdue: 2},         // 000005, 000006, 000021, 000022; 000017 withdrawn
 			{Code: "economy", Name: "Экономика и финансы", Open: 3, Overdue: 1}, // 000007, 000012, 000013
 			{Code: "property", Name: "Имущество, земельные ресурсы, жилищный контроль, архитектура", // 000003
 				Open: 1, Overdue: 1},
 			{Code: "", New: 1, Open: 3, Overdue: 1}, // 000008, 000015, 000018
 		},
-		New: 3, Open: 13, Overdue: 6,
+		New: 7, Open: 15, Overdue: 6,
 		Worst: []workflow.OverdueAppeal{
 			{ID: 3, Number: "2026-000003", Direction: "property", DueAt: due(3, 5), DaysLate: 12},
 			{ID: 5, Number: "2026-000005", Direction: "housing", DueAt: due(3, 11), DaysLate: 6},
@@ -265,7 +298,8 @@ func TestDigestGolden(t *testing.T) {
 			{ID: 8, Number: "2026-000008", Direction: "", DueAt: due(3, 16), DaysLate: 1},
 		},
 		DueSoon: 3, DueBy: due(3, 19), // 000010, 000011, 000012
-		Answered: 1, Closed: 1, // 000014
+		Answered: 3, Closed: 1, // 000014; 000019 and 000020 by their incident
+		Incidents: workflow.IncidentFigures{Open: 1, Appeals: 2, Made: 2, Answered: 1},
 		// At 08:00 on 17 March: 000010 and 000011 on their last day,
 		// 000015 on day 7 in triage; 000008 and 000009 were escalated an
 		// hour before the previous digest.
@@ -275,15 +309,16 @@ func TestDigestGolden(t *testing.T) {
 			{ID: 11, Number: "2026-000011", Direction: "politics", SentAt: at(3, 17, 8, 0)},
 			{ID: 15, Number: "2026-000015", Direction: "", Redirect: true, SentAt: at(3, 17, 8, 0)},
 		},
-		// Current: 19 + 8 + 2 + 4 = 33 working days in 4 answers, 8.25
-		// shown as 8.3; previous: (8 + 11) / 2 = 9.5.
-		AnswerTime: workflow.Indicator{Value: 8.3, Known: true, Previous: 9.5, PreviousKnown: true, Target: 8, LowerIsBetter: true},
-		// 3 of 4 on time (not 000002); before, 1 of 2.
-		OnTime: workflow.Indicator{Value: 75, Known: true, Previous: 50, PreviousKnown: true, Target: 100},
+		// Current: 19 + 8 + 2 + 4 + 0 + 0 = 33 working days in 6 answers
+		// (the incident's two on the day of registration), 5.5; previous:
+		// (8 + 11) / 2 = 9.5.
+		AnswerTime: workflow.Indicator{Value: 5.5, Known: true, Previous: 9.5, PreviousKnown: true, Target: 8, LowerIsBetter: true},
+		// 5 of 6 on time (not 000002), 83.3 shown as 83; before, 1 of 2.
+		OnTime: workflow.Indicator{Value: 83, Known: true, Previous: 50, PreviousKnown: true, Target: 100},
 		// Ratings 4, 4, 3, 5; before, 5 and 2.
 		GoodRatings: workflow.Indicator{Value: 75, Known: true, Previous: 50, PreviousKnown: true, Target: 60},
-		// 000010 reopened, of 4 answers; before, 000002 of 2.
-		Reopens: workflow.Indicator{Value: 25, Known: true, Previous: 50, PreviousKnown: true, LowerIsBetter: true},
+		// 000010 reopened, of 6 answers: 16.7 shown as 17; before, 000002 of 2.
+		Reopens: workflow.Indicator{Value: 17, Known: true, Previous: 50, PreviousKnown: true, LowerIsBetter: true},
 	}
 	if diff := cmp.Diff(want, got, cmp.Comparer(func(a, b time.Time) bool { return a.Equal(b) })); diff != "" {
 		t.Errorf("figures differ from the hand count (-want +got):\n%s", diff)

@@ -90,7 +90,8 @@ func TestDigestEscalations(t *testing.T) {
 
 // TestDigestFitsCaption: the busiest digest of the decree's directions —
 // every direction new, a direction no longer active, triage, five late
-// appeals of the longest names, every figure moved, no escalation — still
+// appeals of the longest names, incidents open, made and answered, every
+// figure moved, no escalation — still
 // fits a photo's caption, sent late too, so the text and the chart go as
 // one message. (With five escalations it does not: see the digest
 // package's TestPreparedBusiestFollowsChart.)
@@ -112,6 +113,7 @@ func TestDigestFitsCaption(t *testing.T) {
 	d := workflow.Digest{
 		Since: now.Add(-24 * time.Hour), Now: now, DueBy: now, Directions: dirs, Worst: worst,
 		New: 12345, Open: 123456, Overdue: 12345, DueSoon: 12345, Answered: 12345, Closed: 12345,
+		Incidents: workflow.IncidentFigures{Open: 123, Appeals: 12345, Made: 123, Answered: 123},
 		AnswerTime: ind(12.3, 11.2, 8, true), OnTime: ind(99, 100, 100, false),
 		GoodRatings: ind(59, 61, 60, false), Reopens: ind(100, 99, 0, true),
 	}

@@ -39,6 +39,9 @@ const (
 	TextAnnounceAudience  = "Кому отправить?"
 	BtnAudienceAll        = "Всем, кто согласился на новости"
 	BtnAudienceDirection  = "Писавшим по направлению"
+	BtnAudienceIncident   = "Жителям инцидента"
+	TextAnnounceIncident  = "Выберите инцидент (открытые за последние %d дн.; в скобках — обращений):"
+	TextAnnounceNoInc     = "Открытых инцидентов за последние %d дн. нет. Кому отправить?"
 	TextAnnounceDirection = "Выберите направление:"
 	TextAnnounceDays      = "За сколько последних дней?"
 	TextAnnounceWhen      = "Когда отправить?"
@@ -60,6 +63,7 @@ const (
 	TextAnnounceReturnFor = "Объявление № %d возвращено на доработку.\nКомментарий: %s\nПодготовьте новое: /announce."
 	TextAnnounceAudAll    = "все, кто согласился на новости"
 	TextAnnounceAudDir    = "писавшие по направлению «%s» за %d дн."
+	TextAnnounceAudInc    = "жители, писавшие по инциденту «%s» (без учёта согласия на новости)"
 	TextAnnounceNow       = "сразу после согласования"
 )
 
@@ -71,6 +75,12 @@ const (
 
 // AnnouncementDays are the spans offered for the audience of a direction.
 var AnnouncementDays = []int{7, 30, 90}
+
+// AnnounceIncidentButton is an incident offered as an announcement's
+// audience: its title, shortened, and how many appeals it gathers.
+func AnnounceIncidentButton(title string, appeals int) string {
+	return fmt.Sprintf("%s (%d)", Shorten(title, 48), appeals)
+}
 
 // AnnouncementSummary is the draft as it goes for approval: number (0
 // before it has one), audience, time, text.

@@ -35,6 +35,7 @@ func digestText(d workflow.Digest, loc *time.Location) string {
 			fmt.Fprintf(&b, "• %s — %d\n", ShortDirection(f), f.New)
 		}
 	}
+	b.WriteString(incidentLine(d.Incidents))
 	b.WriteString("\n")
 	if d.Overdue == 0 {
 		fmt.Fprintf(&b, "В работе — %d, просроченных нет.\n", d.Open)
@@ -56,6 +57,26 @@ func digestText(d workflow.Digest, loc *time.Location) string {
 	b.WriteString(indicatorLine("Оценки 4–5", "нет оценок", d.GoodRatings, percent))
 	b.WriteString(indicatorLine("Возобновлено", "нет ответов", d.Reopens, reopenRate))
 	return strings.TrimRight(b.String(), "\n")
+}
+
+// incidentLine is the line of incidents, "" when none is open and none
+// was made or answered since the last digest: «Инциденты: в работе — 1
+// (обращений — 2), новых — 2, с ответом — 1».
+func incidentLine(f workflow.IncidentFigures) string {
+	if !f.Any() {
+		return ""
+	}
+	s := fmt.Sprintf("Инциденты: в работе — %d", f.Open)
+	if f.Open > 0 {
+		s += fmt.Sprintf(" (обращений — %d)", f.Appeals)
+	}
+	if f.Made > 0 {
+		s += fmt.Sprintf(", новых — %d", f.Made)
+	}
+	if f.Answered > 0 {
+		s += fmt.Sprintf(", с ответом — %d", f.Answered)
+	}
+	return s + "\n"
 }
 
 // escalationLine is the line of the appeals escalated since the last

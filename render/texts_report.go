@@ -13,10 +13,11 @@ import (
 
 // Sheets of the monthly report, in their order.
 const (
-	ReportSheetSummary = "Сводка"
-	ReportSheetAppeals = "Обращения"
-	ReportSheetQuality = "Качество"
-	ReportSheetReturns = "Возвраты"
+	ReportSheetSummary   = "Сводка"
+	ReportSheetAppeals   = "Обращения"
+	ReportSheetQuality   = "Качество"
+	ReportSheetReturns   = "Возвраты"
+	ReportSheetIncidents = "Инциденты"
 )
 
 // Words of the report's cells.
@@ -102,6 +103,11 @@ const (
 	ReportColReturnedBy      = "Вернул"
 	ReportColReturnedByRole  = "Роль"
 	ReportColReasonText      = "Формулировка"
+	ReportColIncident        = "Инцидент"
+	ReportColMadeAt          = "Создан"
+	ReportColTerm            = "Ожидаемый срок"
+	ReportColGathered        = "Обращений объединено"
+	ReportColAnsweredByIt    = "Из них отвечено ответом инцидента"
 	ReportQualityByDirection = "Качество ответов по направлениям"
 	ReportQualityByExecutor  = "Оценки по исполнителям"
 	ReportQualityByReason    = "Возвраты проектов кураторами по причинам (список — на листе «Возвраты»)"
@@ -109,6 +115,9 @@ const (
 
 // ReportStateName is an appeal's state in the appeals sheet.
 func ReportStateName(s workflow.State) string { return stateNames[s] }
+
+// ReportIncidentStateName is an incident's state in the incidents sheet.
+func ReportIncidentStateName(s workflow.IncidentState) string { return incidentStateNames[s] }
 
 // ReportKindName is an appeal's kind in the appeals sheet.
 func ReportKindName(k workflow.Kind) string { return kindNames[k] }

@@ -112,14 +112,17 @@ func (b *workbook) section(s *sheet, heading string) error {
 
 // finish writes the summary and the quality sheet from the figures and
 // ends every sheet's stream.
-func (b *workbook) finish(f *figures, ds []workflow.Direction, staff map[int64]string) error {
+func (b *workbook) finish(f *figures, ds []workflow.Direction, staff map[int64]string, inc incidentTally) error {
+	if err := b.incidentTotal(inc); err != nil {
+		return err
+	}
 	if err := b.writeSummary(f, ds); err != nil {
 		return err
 	}
 	if err := b.writeQuality(f, ds, staff); err != nil {
 		return err
 	}
-	for _, s := range []*sheet{b.summary, b.appeals, b.quality, b.returned} {
+	for _, s := range []*sheet{b.summary, b.appeals, b.quality, b.returned, b.incidents} {
 		if err := s.sw.Flush(); err != nil {
 			return fmt.Errorf("sheet %s: %w", s.name, err)
 		}

@@ -1,7 +1,8 @@
 // Package report writes the monthly report for the ЦУР (Центр
 // управления регионом) and the quality assessment of decree 4.6 as an
 // XLSX workbook: a summary by direction with a chart, every appeal of the
-// month, the quality of answers, and the drafts curators returned.
+// month, the quality of answers, the drafts curators returned, and the
+// incidents of the month with the appeals they gathered.
 //
 // The month's appeals are those received in it (in Options.Location);
 // their states, answers and ratings are as of Options.Now. The big sheets
@@ -66,7 +67,7 @@ func Write(ctx context.Context, w io.Writer, month Month, store Store, opts Opti
 	if err := store.ReadMonth(ctx, from, to, c); err != nil {
 		return fmt.Errorf("report: read %s: %w", month, err)
 	}
-	if err := book.finish(c.figures, c.directions, c.staff); err != nil {
+	if err := book.finish(c.figures, c.directions, c.staff, c.incidents); err != nil {
 		return fmt.Errorf("report: write %s: %w", month, err)
 	}
 	if err := book.file.Write(w); err != nil {
@@ -85,6 +86,7 @@ type collector struct {
 	directions []workflow.Direction
 	names      map[string]string // direction code → name
 	staff      map[int64]string
+	incidents  incidentTally
 }
 
 func (c *collector) Directions(ds []workflow.Direction) error {
@@ -112,6 +114,13 @@ func (c *collector) Return(r *reportrow.Return) error {
 	c.figures.addReturn(r, label)
 	return c.book.returnRow(r, label, render.DirectionName(r.Direction, c.names),
 		render.ReportExecutor(r.ActorID, c.staff[r.ActorID]))
+}
+
+func (c *collector) Incident(i *reportrow.Incident) error {
+	c.incidents.incidents++
+	c.incidents.gathered += i.Gathered
+	c.incidents.answered += i.Answered
+	return c.book.incidentRow(i, render.DirectionName(i.Direction, c.names))
 }
 
 // excelTime is t's wall clock in loc as a time in UTC: a spreadsheet's

@@ -79,6 +79,19 @@ func seedNovember(t *testing.T, db *storage.DB) {
 		(5, '2026-11-27 21:00', 'resident', 9, '', 'rate', 'answered', 'answered', '{"rating": 3}'),
 		(8, '2026-11-02 10:00', 'staff', 601, 'curator', 'return', 'on_approval', 'in_progress', '{"reason": "в ответе есть противоречия"}'),
 		(8, '2026-11-02 11:00', 'resident', 9, '', 'rate', 'answered', 'answered', '{"rating": 1}')`)
+	// Incidents: «Пожар на складе» (social) made at 09:00 on 27 Nov
+	// gathered 4 and 5; 4 was detached, 5 answered by it at 20:00 (its
+	// answered_at: an incident's answer is an answer like any other).
+	// «Старый» was made in October and is not the month's.
+	dbtest.Exec(t, db, `SET LOCAL TIME ZONE 'Europe/Moscow';
+		INSERT INTO incidents (id, direction, title, expected_at, state, created_by, created_at, answered_at) VALUES
+		(1, 'social', 'Пожар на складе', '2026-11-27 18:00', 'answered', 601, '2026-11-27 09:00', '2026-11-27 20:00'),
+		(2, 'housing', 'Старый', NULL, 'open', 601, '2026-10-30 09:00', NULL);
+		INSERT INTO appeal_events (appeal_id, at, actor_kind, actor_id, role, event, from_state, to_state, payload) VALUES
+		(4, '2026-11-27 09:00', 'staff', 601, 'curator', 'join_incident', 'in_progress', 'in_progress', '{"incident": 1}'),
+		(5, '2026-11-27 09:00', 'staff', 601, 'curator', 'join_incident', 'assigned', 'assigned', '{"incident": 1}'),
+		(4, '2026-11-27 10:00', 'staff', 601, 'curator', 'leave_incident', 'in_progress', 'in_progress', '{"incident": 1}'),
+		(5, '2026-11-27 20:00', 'staff', 601, 'curator', 'answer_incident', 'assigned', 'answered', '{"incident": 1, "text": "t"}')`)
 }
 
 // book writes the report of month and opens it again.
@@ -158,13 +171,35 @@ func TestReportSumsEqualHandCount(t *testing.T) {
 	seedNovember(t, db)
 	f, _ := book(t, db, november)
 
-	if got, want := f.GetSheetList(), []string{render.ReportSheetSummary, render.ReportSheetAppeals, render.ReportSheetQuality, render.ReportSheetReturns}; !cmp.Equal(got, want) {
+	if got, want := f.GetSheetList(), []string{render.ReportSheetSummary, render.ReportSheetAppeals, render.ReportSheetQuality,
+		render.ReportSheetReturns, render.ReportSheetIncidents}; !cmp.Equal(got, want) {
 		t.Fatalf("sheets %q, want %q", got, want)
 	}
 	checkSummary(t, rows(t, f, render.ReportSheetSummary))
 	checkQuality(t, rows(t, f, render.ReportSheetQuality))
 	checkAppeals(t, rows(t, f, render.ReportSheetAppeals))
 	checkReturns(t, rows(t, f, render.ReportSheetReturns))
+	checkIncidents(t, f)
+}
+
+// checkIncidents: the month's incident with the appeals it gathered and
+// answered, then the total.
+func checkIncidents(t *testing.T, f *excelize.File) {
+	t.Helper()
+	rs := rows(t, f, render.ReportSheetIncidents)
+	if len(rs) != 3 {
+		t.Fatalf("incidents sheet: %q, want a heading, 1 incident and the total", rs)
+	}
+	if r := rs[1]; len(r) != 8 || r[0] != "Пожар на складе" || r[1] != "Безопасность, социальная политика, образование, культура и спорт" ||
+		r[4] != "ответ дан" || r[6] != "2" || r[7] != "1" {
+		t.Errorf("the incident: %q", r)
+	}
+	if made, _ := f.GetCellValue(render.ReportSheetIncidents, "C2"); made != "27.11.2026 09:00" {
+		t.Errorf("made shown as %q", made)
+	}
+	if r := rs[2]; len(r) != 8 || r[0] != render.ReportTotal || r[2] != "1" || r[6] != "2" || r[7] != "1" {
+		t.Errorf("the incidents' total: %q", r)
+	}
 }
 
 func checkSummary(t *testing.T, rs [][]string) {

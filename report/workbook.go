@@ -13,16 +13,17 @@ import (
 
 // workbook is the report being written: its sheets and styles.
 type workbook struct {
-	file     *excelize.File
-	st       styles
-	loc      *time.Location
-	asOf     time.Time
-	title    string
-	period   string
-	summary  *sheet
-	appeals  *sheet
-	quality  *sheet
-	returned *sheet
+	file      *excelize.File
+	st        styles
+	loc       *time.Location
+	asOf      time.Time
+	title     string
+	period    string
+	summary   *sheet
+	appeals   *sheet
+	quality   *sheet
+	returned  *sheet
+	incidents *sheet
 }
 
 // styles are the cell styles of the report, by use.
@@ -91,10 +92,16 @@ var (
 		render.ReportColReturnedByRole, render.ReportColReason, render.ReportColReasonText,
 	}
 	returnWidths = []float64{14, 40, 17, 24, 14, 24, 60}
+
+	incidentHeadings = []string{
+		render.ReportColIncident, render.ReportColDirection, render.ReportColMadeAt, render.ReportColTerm,
+		render.ReportColState, render.ReportColAnsweredAt, render.ReportColGathered, render.ReportColAnsweredByIt,
+	}
+	incidentWidths = []float64{40, 40, 17, 17, 24, 17, 14, 18}
 )
 
 // newWorkbook makes the workbook of the month [from, to) as of asOf,
-// with its four sheets, and writes the headings of the two lists.
+// with its five sheets, and writes the headings of the three lists.
 func newWorkbook(month Month, from, to, asOf time.Time, loc *time.Location) (*workbook, error) {
 	f := excelize.NewFile()
 	b := &workbook{file: f, loc: loc, asOf: asOf,
@@ -116,7 +123,8 @@ func (b *workbook) start() error {
 	if err := f.SetSheetName("Sheet1", render.ReportSheetSummary); err != nil {
 		return err
 	}
-	for _, name := range []string{render.ReportSheetAppeals, render.ReportSheetQuality, render.ReportSheetReturns} {
+	for _, name := range []string{render.ReportSheetAppeals, render.ReportSheetQuality, render.ReportSheetReturns,
+		render.ReportSheetIncidents} {
 		if _, err := f.NewSheet(name); err != nil {
 			return err
 		}
@@ -131,6 +139,7 @@ func (b *workbook) start() error {
 	}{
 		{&b.summary, render.ReportSheetSummary}, {&b.appeals, render.ReportSheetAppeals},
 		{&b.quality, render.ReportSheetQuality}, {&b.returned, render.ReportSheetReturns},
+		{&b.incidents, render.ReportSheetIncidents},
 	} {
 		sw, err := f.NewStreamWriter(s.name)
 		if err != nil {
@@ -147,7 +156,13 @@ func (b *workbook) start() error {
 	if err := b.returned.layout(returnWidths, 1, 1); err != nil {
 		return err
 	}
-	return b.returned.putRow(excelize.RowOpts{Height: headingHeight}, b.headings(returnHeadings)...)
+	if err := b.returned.putRow(excelize.RowOpts{Height: headingHeight}, b.headings(returnHeadings)...); err != nil {
+		return err
+	}
+	if err := b.incidents.layout(incidentWidths, 1, 1); err != nil {
+		return err
+	}
+	return b.incidents.putRow(excelize.RowOpts{Height: headingHeight}, b.headings(incidentHeadings)...)
 }
 
 // printLayout prints every sheet landscape, as wide as one page: set
@@ -228,3 +243,25 @@ func (b *workbook) returnRow(r *reportrow.Return, label, direction, by string) e
 		text(render.RoleName(workflow.Role(r.Role))), text(label), text(r.Reason),
 	)
 }
+
+// incidentRow writes an incident of the month to the incidents sheet.
+func (b *workbook) incidentRow(i *reportrow.Incident, direction string) error {
+	text := func(s string) excelize.Cell { return excelize.Cell{StyleID: b.st.text, Value: s} }
+	count := func(n int) excelize.Cell { return excelize.Cell{StyleID: b.st.count, Value: n} }
+	return b.incidents.put(
+		text(i.Title), text(direction), b.at(i.CreatedAt), b.at(i.ExpectedAt),
+		text(render.ReportIncidentStateName(i.State)), b.at(i.AnsweredAt), count(i.Gathered), count(i.Answered),
+	)
+}
+
+// incidentTotal writes the incidents sheet's total: how many incidents,
+// the appeals they gathered and those their answers answered.
+func (b *workbook) incidentTotal(t incidentTally) error {
+	total := func(n int) excelize.Cell { return excelize.Cell{StyleID: b.st.countTotal, Value: n} }
+	empty := excelize.Cell{StyleID: b.st.total}
+	return b.incidents.put(excelize.Cell{StyleID: b.st.total, Value: render.ReportTotal}, empty,
+		total(t.incidents), empty, empty, empty, total(t.gathered), total(t.answered))
+}
+
+// incidentTally sums the incidents of the month.
+type incidentTally struct{ incidents, gathered, answered int }

@@ -51,10 +51,26 @@ type Return struct {
 	Reason    string // the wording of a listed reason, or a comment
 }
 
+// Incident is an incident made in the month: one problem whose appeals
+// were answered at once (see docs/incidents.md).
+type Incident struct {
+	ID         int64
+	Title      string
+	Direction  string
+	CreatedAt  time.Time
+	ExpectedAt time.Time // the term residents were told; zero for none
+	State      workflow.IncidentState
+	AnsweredAt time.Time // zero while not answered
+	// Gathered is how many appeals were ever joined to it (those
+	// detached since too); Answered how many its answer answered.
+	Gathered, Answered int
+}
+
 // Sink receives what the report of a month reads, from one snapshot of
 // the database and in this order: Directions once, StaffNames once, Appeal
 // for every appeal received in the month (oldest first), then Return for
-// every draft returned on those appeals, in the same order. An error
+// every draft returned on those appeals, in the same order, then Incident
+// for every incident made in the month, oldest first. An error
 // returned by a Sink method stops the reading and is returned.
 type Sink interface {
 	// Directions are every direction, active or not, in their order.
@@ -63,4 +79,5 @@ type Sink interface {
 	StaffNames(names map[int64]string) error
 	Appeal(a *Appeal) error
 	Return(r *Return) error
+	Incident(i *Incident) error
 }

@@ -41,14 +41,14 @@ func (db *DB) FindNews(ctx context.Context, userID int64) (bool, error) {
 
 const announcementColumns = `id, author_id, text, photo, audience, coalesce(direction, ''), days, send_at, status,
 	created_at, coalesce(decided_by, 0), comment, coalesce(progress_row, 0), progress_at, progress_text, coalesce(progress_edit, 0),
-	queued_after, queued_at, total`
+	queued_after, queued_at, total, coalesce(incident_id, 0)`
 
 func scanAnnouncement(row pgx.Row) (*workflow.Announcement, error) {
 	a := &workflow.Announcement{}
 	var sendAt, progressAt, queuedAt *time.Time
 	err := row.Scan(&a.ID, &a.AuthorID, &a.Text, &a.Photo, &a.Audience, &a.Direction, &a.Days, &sendAt, &a.Status,
 		&a.CreatedAt, &a.DecidedBy, &a.Comment, &a.ProgressRow, &progressAt, &a.ProgressText, &a.ProgressEdit,
-		&a.QueuedAfter, &queuedAt, &a.Total)
+		&a.QueuedAfter, &queuedAt, &a.Total, &a.IncidentID)
 	if err != nil {
 		return nil, err
 	}
@@ -69,10 +69,14 @@ func (db *DB) CreateAnnouncement(ctx context.Context, a *workflow.Announcement, 
 		if !a.SendAt.IsZero() {
 			sendAt = &a.SendAt
 		}
+		var incident *int64
+		if a.IncidentID != 0 {
+			incident = &a.IncidentID
+		}
 		err := t.tx.QueryRow(ctx, `
-			INSERT INTO announcements (author_id, text, photo, audience, direction, days, send_at, status, created_at)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id`,
-			a.AuthorID, a.Text, a.Photo, a.Audience, dir, a.Days, sendAt, workflow.AnnouncementPending, at).Scan(&id)
+			INSERT INTO announcements (author_id, text, photo, audience, direction, days, send_at, status, created_at, incident_id)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id`,
+			a.AuthorID, a.Text, a.Photo, a.Audience, dir, a.Days, sendAt, workflow.AnnouncementPending, at, incident).Scan(&id)
 		if err != nil {
 			return fmt.Errorf("storage: unable to create an announcement: %w", mapError(err))
 		}
@@ -158,9 +162,10 @@ func (db *DB) FindApprovedAnnouncements(ctx context.Context) ([]*workflow.Announ
 
 // QueueAnnouncementBatch queues the announcement's message p for the
 // next at most limit recipients (by resident id, after those queued
-// before) in one transaction: residents who chose news, have not blocked
-// the bot and, for a direction's audience, wrote on it since since. A
-// resident already queued is not queued again. It returns how many were
+// before) in one transaction: residents who have not blocked the bot
+// and, for an incident's audience, have an appeal joined to it (news or
+// not: they wrote about it), or else chose news and, for a direction's
+// audience, wrote on it since since. A resident already queued is not queued again. It returns how many were
 // queued and whether every recipient now is (then the announcement's
 // queued_at is set, and the chat bound to channel, if any, gets the
 // announcement as a post, without the buttons).
@@ -186,10 +191,12 @@ func (db *DB) QueueAnnouncementBatch(ctx context.Context, a *workflow.Announceme
 		err = t.tx.QueryRow(ctx, `
 			WITH batch AS (
 				SELECT r.id, r.chat_id FROM residents r
-				WHERE r.id > $2 AND r.news AND r.consent_at IS NOT NULL AND r.blocked_at IS NULL
+				WHERE r.id > $2 AND r.consent_at IS NOT NULL AND r.blocked_at IS NULL
 					AND r.anonymised_at IS NULL AND r.chat_id IS NOT NULL
-					AND ($3 = '' OR EXISTS (SELECT 1 FROM appeals ap WHERE ap.resident_id = r.id
-						AND ap.direction = $3 AND ap.created_at >= $4))
+					AND CASE WHEN $8::bigint <> 0
+						THEN EXISTS (SELECT 1 FROM appeals ap WHERE ap.resident_id = r.id AND ap.incident_id = $8)
+						ELSE r.news AND ($3 = '' OR EXISTS (SELECT 1 FROM appeals ap WHERE ap.resident_id = r.id
+							AND ap.direction = $3 AND ap.created_at >= $4)) END
 				ORDER BY r.id LIMIT $5),
 			ins AS (
 				INSERT INTO outbox (chat_id, kind, payload, announcement_id)
@@ -197,7 +204,7 @@ func (db *DB) QueueAnnouncementBatch(ctx context.Context, a *workflow.Announceme
 				ON CONFLICT (announcement_id, chat_id) WHERE announcement_id IS NOT NULL DO NOTHING
 				RETURNING 1)
 			SELECT (SELECT count(*) FROM batch), (SELECT coalesce(max(id), 0) FROM batch), (SELECT count(*) FROM ins)`,
-			a.ID, after, a.Direction, since, limit, outbox.KindPrepared, payload).Scan(&picked, &last, &queued)
+			a.ID, after, a.Direction, since, limit, outbox.KindPrepared, payload, a.IncidentID).Scan(&picked, &last, &queued)
 		if err != nil {
 			return fmt.Errorf("storage: unable to queue announcement %d: %w", a.ID, err)
 		}
@@ -276,4 +283,22 @@ func (db *DB) FinishAnnouncement(ctx context.Context, id int64, details string, 
 		return t.announcementEvent(ctx, id, at, 0, "", workflow.AnnounceEventDone, details)
 	})
 	return ok, err
+}
+
+// FindAnnounceIncidents returns the incidents an announcement may be
+// addressed to: not answered, made since since, newest first, at most
+// limit, each with how many appeals it gathers now.
+func (db *DB) FindAnnounceIncidents(ctx context.Context, since time.Time, limit int) ([]workflow.IncidentCount, error) {
+	rows, err := db.q(ctx).Query(ctx, `
+		SELECT i.id, i.title, (SELECT count(*) FROM appeals a WHERE a.incident_id = i.id)
+		FROM incidents i WHERE i.state <> $1 AND i.created_at >= $2
+		ORDER BY i.created_at DESC, i.id DESC LIMIT $3`, workflow.IncidentAnswered, since, limit)
+	if err != nil {
+		return nil, fmt.Errorf("storage: unable to find incidents to announce to: %w", err)
+	}
+	list, err := pgx.CollectRows(rows, pgx.RowToStructByPos[workflow.IncidentCount])
+	if err != nil {
+		return nil, fmt.Errorf("storage: unable to read incidents to announce to: %w", err)
+	}
+	return list, nil
 }

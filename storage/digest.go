@@ -39,13 +39,14 @@ const (
 	digestDueSoonSQL = `
 		SELECT count(*) FROM appeals
 		WHERE ` + openAppeals + ` AND due_at >= $1 AND due_at <= $2`
-	// Answers and closings since the last digest: appeal_events_event_at.
+	// Answers (an appeal's own approved, or its incident's) and closings
+	// since the last digest: appeal_events_event_at.
 	digestSinceSQL = `
-		SELECT count(*) FILTER (WHERE event = 'approve'), count(*) FILTER (WHERE event = 'close')
+		SELECT count(*) FILTER (WHERE event IN ('approve', 'answer_incident')), count(*) FILTER (WHERE event = 'close')
 		FROM appeal_events
-		WHERE event IN ('approve', 'close') AND at >= $1 AND at < $2`
+		WHERE event IN ('approve', 'answer_incident', 'close') AND at >= $1 AND at < $2`
 	// Answers of both periods by registration date and answer date: the
-	// approvals in appeal_events_event_at joined with their appeals in
+	// approvals and incident answers in appeal_events_event_at joined with their appeals in
 	// appeals_answered. An appeal's answered_at is its latest approval
 	// (nothing clears it), so every appeal approved in the window has
 	// answered_at in it or later: the condition on a.answered_at loses
@@ -55,7 +56,7 @@ const (
 		SELECT e.at >= $2, (a.registered_at AT TIME ZONE $4)::date, (e.at AT TIME ZONE $4)::date,
 			count(*), count(*) FILTER (WHERE e.at <= a.due_at)
 		FROM appeal_events e JOIN appeals a ON a.id = e.appeal_id
-		WHERE e.event = 'approve' AND e.at >= $1 AND e.at < $3
+		WHERE e.event IN ('approve', 'answer_incident') AND e.at >= $1 AND e.at < $3
 			AND a.answered_at >= $1 AND a.registered_at IS NOT NULL
 		GROUP BY 1, 2, 3`
 	// Ratings and reopenings of both periods: appeal_events_event_at.
@@ -66,6 +67,17 @@ const (
 		FROM appeal_events
 		WHERE event IN ('rate', 'reopen') AND at >= $1 AND at < $3
 		GROUP BY 1`
+	// Incidents: not answered now, with the appeals joined to them; made
+	// and answered since the last digest. The table holds a row per
+	// problem, not per message: it is read whole.
+	digestIncidentsSQL = `
+		SELECT count(*) FILTER (WHERE i.state <> 'answered'),
+			coalesce(sum(j.n) FILTER (WHERE i.state <> 'answered'), 0),
+			count(*) FILTER (WHERE i.created_at >= $1 AND i.created_at < $2),
+			count(*) FILTER (WHERE i.answered_at >= $1 AND i.answered_at < $2)
+		FROM incidents i
+		LEFT JOIN LATERAL (SELECT count(*) AS n FROM appeals a WHERE a.incident_id = i.id) j ON i.state <> 'answered'
+		WHERE i.state <> 'answered' OR i.created_at >= $1 OR i.answered_at >= $1`
 	// Appeals escalated since the last digest (deadline control's
 	// escalate and redirect_escalate alerts): deadline_alerts_escalations,
 	// then each appeal by its key. An appeal escalated twice in the window
@@ -105,6 +117,7 @@ var digestQueries = []digestQuery{
 	{"judged", digestJudgedSQL, func(w workflow.DigestWindow) []any {
 		return []any{w.PreviousStart, w.PeriodStart, w.Now}
 	}, scanJudged},
+	{"incidents", digestIncidentsSQL, func(w workflow.DigestWindow) []any { return []any{w.Since, w.Now} }, scanIncidents},
 	{"escalations", digestEscalationsSQL, func(w workflow.DigestWindow) []any {
 		return []any{w.Since, w.Now, w.Escalations}
 	}, scanEscalations},
@@ -186,6 +199,16 @@ func scanDueSoon(rows pgx.Rows, out *workflow.DigestRows) error {
 func scanSince(rows pgx.Rows, out *workflow.DigestRows) error {
 	for rows.Next() {
 		if err := rows.Scan(&out.Answered, &out.Closed); err != nil {
+			return err
+		}
+	}
+	return rows.Err()
+}
+
+func scanIncidents(rows pgx.Rows, out *workflow.DigestRows) error {
+	for rows.Next() {
+		f := &out.Incidents
+		if err := rows.Scan(&f.Open, &f.Appeals, &f.Made, &f.Answered); err != nil {
 			return err
 		}
 	}

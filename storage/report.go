@@ -43,6 +43,20 @@ const reportReturns = `
 	WHERE ` + receivedAt + ` >= $1 AND ` + receivedAt + ` < $2
 	ORDER BY ` + receivedAt + `, a.id, e.id`
 
+// reportIncidents are the incidents made in [$1, $2), oldest first, each
+// with the appeals ever joined to it and those its answer answered,
+// counted from the audit trail (a detached appeal no longer points at
+// its incident): appeal_events_event_at from the incident's making on.
+const reportIncidents = `
+	SELECT i.id, i.title, i.direction, i.created_at, i.expected_at, i.state, i.answered_at,
+		(SELECT count(DISTINCT e.appeal_id) FROM appeal_events e
+			WHERE e.event = 'join_incident' AND e.at >= i.created_at AND (e.payload->>'incident')::bigint = i.id),
+		(SELECT count(*) FROM appeal_events e
+			WHERE e.event = 'answer_incident' AND e.at >= i.created_at AND (e.payload->>'incident')::bigint = i.id)
+	FROM incidents i
+	WHERE i.created_at >= $1 AND i.created_at < $2
+	ORDER BY i.created_at, i.id`
+
 // ReadMonth feeds sink with what the report of the appeals received in
 // [from, to) needs, in the order reportrow.Sink documents, from one
 // read-only snapshot: the figures of every sheet agree even while the bot
@@ -55,7 +69,7 @@ func (db *DB) ReadMonth(ctx context.Context, from, to time.Time, sink reportrow.
 	// Read only: a rollback is all the ending it needs.
 	defer func() { _ = tx.Rollback(context.WithoutCancel(ctx)) }()
 	steps := []func(context.Context, pgx.Tx, time.Time, time.Time, reportrow.Sink) error{
-		readReportDirections, readStaffNames, readReportAppeals, readReportReturns,
+		readReportDirections, readStaffNames, readReportAppeals, readReportReturns, readReportIncidents,
 	}
 	for _, step := range steps {
 		if err := step(ctx, tx, from, to, sink); err != nil {
@@ -138,6 +152,31 @@ func readReportReturns(ctx context.Context, tx pgx.Tx, from, to time.Time, sink 
 	}
 	if err := rows.Err(); err != nil {
 		return fmt.Errorf("storage: unable to read returned drafts: %w", mapError(err))
+	}
+	return nil
+}
+
+func readReportIncidents(ctx context.Context, tx pgx.Tx, from, to time.Time, sink reportrow.Sink) error {
+	rows, err := tx.Query(ctx, reportIncidents, from, to)
+	if err != nil {
+		return fmt.Errorf("storage: unable to read the month's incidents: %w", mapError(err))
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var i reportrow.Incident
+		var expected, answered *time.Time
+		err := rows.Scan(&i.ID, &i.Title, &i.Direction, &i.CreatedAt, &expected, &i.State, &answered,
+			&i.Gathered, &i.Answered)
+		if err != nil {
+			return fmt.Errorf("storage: unable to read an incident of the month: %w", mapError(err))
+		}
+		i.ExpectedAt, i.AnsweredAt = deref(expected), deref(answered)
+		if err := sink.Incident(&i); err != nil {
+			return err
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("storage: unable to read the month's incidents: %w", mapError(err))
 	}
 	return nil
 }

@@ -20,6 +20,7 @@ type recorder struct {
 	names      map[int64]string
 	appeals    []reportrow.Appeal
 	returns    []reportrow.Return
+	incidents  []reportrow.Incident
 	stopAt     string // the call that fails, if any
 }
 
@@ -51,6 +52,11 @@ func (r *recorder) Appeal(a *reportrow.Appeal) error {
 func (r *recorder) Return(x *reportrow.Return) error {
 	r.returns = append(r.returns, *x)
 	return r.note("return " + x.Number)
+}
+
+func (r *recorder) Incident(i *reportrow.Incident) error {
+	r.incidents = append(r.incidents, *i)
+	return r.note("incident " + i.Title)
 }
 
 // TestReadMonth: the month is [from, to) of the receipt (the receipt date
@@ -88,13 +94,30 @@ func TestReadMonth(t *testing.T) {
 		(5, '2026-11-18 10:00+03', 'staff', 502, 'admin', 'return', 'on_approval', 'in_progress', '{"reason": "противоречия"}'),
 		(5, '2026-11-21 10:00+03', 'resident', 9, '', 'rate', 'answered', 'answered', '{"rating": 5}'),
 		(4, '2026-12-02 10:00+03', 'resident', 9, '', 'rate', 'answered', 'answered', '{"rating": 1}')`)
+	// Incidents: «Отопление» made on 5 November gathered 1, 2 and 5; 2
+	// was detached, 1 and 5 answered by it. «Октябрь» (31 October 23:00)
+	// and «Декабрь» (1 December 00:00) are not the month's; «Декабрь»
+	// joined 5 too, and is not counted for «Отопление».
+	dbtest.Exec(t, db, `
+		INSERT INTO incidents (id, direction, title, expected_at, state, created_by, created_at, answered_at) VALUES
+		(1, 'housing', 'Отопление', '2026-11-06 18:00+03', 'answered', 501, '2026-11-05 10:00+03', '2026-11-07 12:00+03'),
+		(2, 'housing', 'Октябрь', NULL, 'open', 501, '2026-10-31 23:00+03', NULL),
+		(3, 'housing', 'Декабрь', NULL, 'open', 501, '2026-12-01 00:00+03', NULL);
+		INSERT INTO appeal_events (appeal_id, at, actor_kind, actor_id, role, event, from_state, to_state, payload) VALUES
+		(1, '2026-11-05 10:00+03', 'staff', 501, 'curator', 'join_incident', 'assigned', 'assigned', '{"incident": 1}'),
+		(2, '2026-11-05 11:00+03', 'staff', 501, 'curator', 'join_incident', 'assigned', 'assigned', '{"incident": 1}'),
+		(5, '2026-11-05 12:00+03', 'staff', 501, 'curator', 'join_incident', 'assigned', 'assigned', '{"incident": 1}'),
+		(2, '2026-11-06 11:00+03', 'staff', 501, 'curator', 'leave_incident', 'assigned', 'assigned', '{"incident": 1}'),
+		(1, '2026-11-07 12:00+03', 'staff', 502, 'curator', 'answer_incident', 'assigned', 'answered', '{"incident": 1}'),
+		(5, '2026-11-07 12:00+03', 'staff', 502, 'curator', 'answer_incident', 'assigned', 'answered', '{"incident": 1}'),
+		(5, '2026-12-01 10:00+03', 'staff', 501, 'curator', 'join_incident', 'assigned', 'assigned', '{"incident": 3}')`)
 
 	var r recorder
 	if err := db.ReadMonth(ctx, from, to, &r); err != nil {
 		t.Fatal(err)
 	}
 	wantCalls := []string{"directions", "staff", "appeal 2026-000001", "appeal 2026-000005", "appeal 2026-000003",
-		"return 2026-000001", "return 2026-000005", "return 2026-000005"}
+		"return 2026-000001", "return 2026-000005", "return 2026-000005", "incident Отопление"}
 	if diff := cmp.Diff(wantCalls, r.calls); diff != "" {
 		t.Errorf("calls (-want +got):\n%s", diff)
 	}
@@ -123,6 +146,15 @@ func TestReadMonth(t *testing.T) {
 		if got.ActorID != 502 || got.Role != "admin" || got.Reason != "противоречия" || got.Direction != "housing" ||
 			!got.At.Equal(time.Date(2026, 11, 18, 10, 0, 0, 0, msk)) {
 			t.Errorf("the last return: %+v", got)
+		}
+	}
+	wantIncident := reportrow.Incident{ID: 1, Title: "Отопление", Direction: "housing",
+		CreatedAt:  time.Date(2026, 11, 5, 10, 0, 0, 0, msk),
+		ExpectedAt: time.Date(2026, 11, 6, 18, 0, 0, 0, msk), State: workflow.IncidentAnswered,
+		AnsweredAt: time.Date(2026, 11, 7, 12, 0, 0, 0, msk), Gathered: 3, Answered: 2}
+	if len(r.incidents) == 1 {
+		if diff := cmp.Diff(wantIncident, r.incidents[0], cmp.Comparer(time.Time.Equal)); diff != "" {
+			t.Errorf("the incident (-want +got):\n%s", diff)
 		}
 	}
 

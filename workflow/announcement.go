@@ -13,16 +13,19 @@ type Announcement struct {
 	// Photo is the Telegram file id of the announcement's photo ("" for
 	// none).
 	Photo string
-	// Audience is AnnounceAll or AnnounceDirection (with Direction and
-	// Days: the residents who wrote on that direction in the last Days).
-	Audience  string
-	Direction string
-	Days      int
-	SendAt    time.Time // zero: as soon as approved
-	Status    string
-	CreatedAt time.Time
-	DecidedBy int64
-	Comment   string
+	// Audience is AnnounceAll, AnnounceDirection (with Direction and
+	// Days: the residents who wrote on that direction in the last Days)
+	// or AnnounceIncident (with IncidentID: the residents of its appeals,
+	// news or not).
+	Audience   string
+	Direction  string
+	Days       int
+	IncidentID int64
+	SendAt     time.Time // zero: as soon as approved
+	Status     string
+	CreatedAt  time.Time
+	DecidedBy  int64
+	Comment    string
 	// ProgressRow is the outbox row of the press secretary's message that
 	// shows the progress (edited in place); ProgressAt when it was last
 	// edited and ProgressText what it says.
@@ -43,7 +46,17 @@ type Announcement struct {
 const (
 	AnnounceAll       = "all"
 	AnnounceDirection = "direction"
+	AnnounceIncident  = "incident"
 )
+
+// AnnounceIncidentDays is how far back the incidents offered as an
+// announcement's audience were made: the open incidents of the last
+// week.
+const AnnounceIncidentDays = 7
+
+// AnnounceIncidentsShown is how many of them the dialog offers, newest
+// first.
+const AnnounceIncidentsShown = 10
 
 // States of an announcement.
 const (

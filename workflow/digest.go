@@ -111,10 +111,14 @@ type DigestRows struct {
 	Overdue map[string]int // open appeals past their deadline at Now
 	// Worst are the open appeals longest past their deadline at Now
 	// (earliest deadline first, then by number), at most Worst of them.
-	Worst    []OverdueAppeal
-	DueSoon  int // open appeals due in [Now, DueBy]
-	Answered int // answers approved in [Since, Now)
+	Worst   []OverdueAppeal
+	DueSoon int // open appeals due in [Now, DueBy]
+	// Answered is how many answers were given in [Since, Now): approvals
+	// of an appeal's own answer and appeals answered by their incident's.
+	Answered int
 	Closed   int // appeals closed in [Since, Now): by the resident's «Да», or unrated in time
+	// Incidents are the incidents' counts.
+	Incidents IncidentFigures
 	// Escalated is how many appeals deadline control escalated in
 	// [Since, Now), each counted once; Escalations are the first of them
 	// (earliest escalation first, then by id), at most Escalations of
@@ -128,8 +132,9 @@ type DigestRows struct {
 
 // PeriodRows are the counts behind the quality figures of one period.
 type PeriodRows struct {
-	// Answers are the answers approved in the period (every approval,
-	// an answer after a reopen too), grouped by the local date the appeal
+	// Answers are the answers given in the period (every approval, an
+	// answer after a reopen too, and every appeal answered by its
+	// incident's answer), grouped by the local date the appeal
 	// was registered and the local date of the answer.
 	Answers     []AnswerCount
 	Ratings     int // ratings given in the period
@@ -171,6 +176,17 @@ type EscalatedAppeal struct {
 	SentAt    time.Time
 }
 
+// IncidentFigures are the incidents of a digest (see Incident).
+type IncidentFigures struct {
+	Open     int // incidents not answered at Now (open or with a draft on approval)
+	Appeals  int // appeals joined to them at Now
+	Made     int // incidents made in [Since, Now)
+	Answered int // incidents answered in [Since, Now)
+}
+
+// Any reports whether there is anything to say about incidents.
+func (f IncidentFigures) Any() bool { return f.Open+f.Made+f.Answered > 0 }
+
 // DirectionFigures are a direction's counts in a digest.
 type DirectionFigures struct {
 	Code    string // "" for triage
@@ -195,6 +211,9 @@ type Digest struct {
 	DueBy    time.Time
 	Answered int
 	Closed   int
+	// Incidents are the incidents open now and those made and answered
+	// since the last digest.
+	Incidents IncidentFigures
 	// Escalated is how many appeals were escalated since the last digest;
 	// Escalations are the first DigestEscalations of them, earliest first.
 	Escalated   int
@@ -219,7 +238,7 @@ type WorkdayCounter interface {
 // days of cal.
 func ComputeDigest(w DigestWindow, cal WorkdayCounter, directions []Direction, rows DigestRows) Digest {
 	d := Digest{Since: w.Since, Now: w.Now, DueSoon: rows.DueSoon, DueBy: w.DueBy,
-		Answered: rows.Answered, Closed: rows.Closed}
+		Answered: rows.Answered, Closed: rows.Closed, Incidents: rows.Incidents}
 	d.Directions = digestDirections(directions, rows)
 	d.Escalated, d.Escalations = rows.Escalated, slices.Clone(rows.Escalations)
 	slices.SortStableFunc(d.Escalations, func(a, b EscalatedAppeal) int {

@@ -41,6 +41,14 @@ type Incident struct {
 	AnsweredAt time.Time
 }
 
+// IncidentCount is an incident's id and title with how many appeals it
+// gathers.
+type IncidentCount struct {
+	ID      int64
+	Title   string
+	Appeals int
+}
+
 // IncidentAction is something staff do to an incident itself (its
 // appeals' events are join_incident, leave_incident, answer_incident).
 type IncidentAction string

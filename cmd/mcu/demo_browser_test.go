@@ -421,3 +421,44 @@ func hasButton(rows [][]pageButton, text string) bool {
 	}
 	return false
 }
+
+var updateIncidentScreenshot = flag.Bool("update-incident-screenshot", false, "rewrite docs/incident.png from the browser test of the demo's incident")
+
+// TestDemoIncidentInBrowser: the demo's world has an incident in housing
+// (world.json); the housing curator sees its card in the group «МЦУ:
+// ЖКХ», and the cards of its appeals collapsed into one line each.
+// -update-incident-screenshot rewrites docs/incident.png (docs/incidents.md
+// shows it).
+func TestDemoIncidentInBrowser(t *testing.T) {
+	needChromium(t)
+	if testing.Short() {
+		t.Skip("starts PostgreSQL and a browser")
+	}
+	bin := buildMCU(t)
+	dir, addr := demoDataDir(t), freeAddr(t)
+	proc := startDemo(t, bin, dir, addr, "--reset")
+	b := newBrowser(t)
+	if err := chromedp.Do(b.ctx, chromedp.Navigate("http://"+addr+"/")); err != nil {
+		t.Fatal(err)
+	}
+	const title = "Нет горячей воды, ул. Ленина 14–22"
+	b.person("curator")
+	b.shows("Инцидент «" + title + "»")
+	b.until("three cards collapsed into the incident",
+		fmt.Sprintf(`[...document.querySelectorAll('#messages .msg')].filter(m => m.innerText.includes(%s)).length === 3`, js("в инциденте «"+title+"»")))
+	b.until("the incident's buttons", `[...document.querySelectorAll('#messages button.inline')].some(x => x.textContent === "Подготовить ответ")`)
+	// The incident's card at the bottom, the collapsed cards above it.
+	b.until("the card in view", fmt.Sprintf(`(() => {
+		const m = [...document.querySelectorAll('#messages .msg')].filter(m => m.innerText.includes(%s));
+		if (m.length === 0) return false;
+		m[m.length - 1].scrollIntoView({block: "end"});
+		return true;
+	})()`, js("Инцидент «"+title+"»")))
+	png := b.screenshot("curator-incident")
+	if *updateIncidentScreenshot {
+		if err := os.WriteFile(filepath.Join("..", "..", "docs", "incident.png"), png, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	proc.stop(t)
+}

@@ -31,7 +31,7 @@ func TestReportCommand(t *testing.T) {
 		t.Fatalf("the report does not open: %v", err)
 	}
 	defer f.Close()
-	if sheets := f.GetSheetList(); len(sheets) != 4 || sheets[0] != render.ReportSheetSummary {
+	if sheets := f.GetSheetList(); len(sheets) != 5 || sheets[0] != render.ReportSheetSummary || sheets[4] != render.ReportSheetIncidents {
 		t.Errorf("sheets %q", sheets)
 	}
 	rows, err := f.GetRows(render.ReportSheetSummary)
