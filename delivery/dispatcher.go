@@ -50,10 +50,14 @@ type Messenger interface {
 	Delete(msg tele.Editable) error
 }
 
+// DefaultWorkers is how many messages a dispatcher has in flight at
+// most unless DispatcherOptions.Workers says otherwise.
+const DefaultWorkers = 32
+
 // DispatcherOptions configure a Dispatcher.
 type DispatcherOptions struct {
 	// Workers is how many messages are sent at once, each to a different
-	// chat; default 32. A message in flight holds no database connection
+	// chat; default DefaultWorkers. A message in flight holds no database connection
 	// (it is leased, see Run), so this bounds only the goroutines and the
 	// HTTP requests in flight; the pacer keeps the rate.
 	Workers      int
@@ -101,7 +105,7 @@ type Dispatcher struct {
 // NewDispatcher returns a dispatcher sending from queue through tg.
 func NewDispatcher(queue Outbox, tg Messenger, opts DispatcherOptions) *Dispatcher {
 	if opts.Workers <= 0 {
-		opts.Workers = 32
+		opts.Workers = DefaultWorkers
 	}
 	if opts.Poll <= 0 {
 		opts.Poll = time.Second
@@ -207,7 +211,7 @@ loop:
 // records what they did.
 type claimer struct {
 	d *Dispatcher
-	// slots holds a token for each message claimed and not yet sent
+	// slots holds a token for each message claimed and not yet recorded
 	// (Workers at most).
 	slots chan struct{}
 	// done takes the outcomes of the workers to the recorder.
@@ -307,11 +311,7 @@ func (c *claimer) claimWhileDue(ctx context.Context) int {
 		}
 		c.mu.Unlock()
 		for _, m := range ms {
-			c.sending.Go(func() {
-				o := d.sendUntilDone(ctx, m)
-				c.release(1) // the worker is free; the record follows
-				c.done <- outbox.Done{Message: m, Outcome: o}
-			})
+			c.sending.Go(func() { c.done <- outbox.Done{Message: m, Outcome: d.sendUntilDone(ctx, m)} })
 		}
 		if claimed < n {
 			// Fewer were due than workers are free: asking again would
@@ -410,6 +410,10 @@ func (c *claimer) record(ctx context.Context) {
 			next = next || x.Message.Next || x.Outcome.MigratedTo != 0
 		}
 		c.mu.Unlock()
+		// The workers are free once their messages are recorded: what
+		// Telegram accepted and is not recorded yet — what a crash would
+		// send again — is never more than Workers messages.
+		c.release(len(batch))
 		if next {
 			d.kick()
 		}

@@ -162,10 +162,12 @@ func (db *DB) FindApprovedAnnouncements(ctx context.Context) ([]*workflow.Announ
 
 // QueueAnnouncementBatch queues the announcement's message p for the
 // next at most limit recipients (by resident id, after those queued
-// before) in one transaction: residents who have not blocked the bot
-// and, for an incident's audience, have an appeal joined to it (news or
-// not: they wrote about it), or else chose news and, for a direction's
-// audience, wrote on it since since. A resident already queued is not queued again. It returns how many were
+// before) in one transaction: residents who chose news, have not blocked
+// the bot and, for an incident's audience, have an appeal joined to it,
+// for a direction's, wrote on it since since (nobody who declined news
+// gets an announcement; the residents of an incident hear of its term
+// and its answer anyway). A resident already queued is not queued again.
+// It returns how many were
 // queued and whether every recipient now is (then the announcement's
 // queued_at is set, and the chat bound to channel, if any, gets the
 // announcement as a post, without the buttons).
@@ -191,11 +193,11 @@ func (db *DB) QueueAnnouncementBatch(ctx context.Context, a *workflow.Announceme
 		err = t.tx.QueryRow(ctx, `
 			WITH batch AS (
 				SELECT r.id, r.chat_id FROM residents r
-				WHERE r.id > $2 AND r.consent_at IS NOT NULL AND r.blocked_at IS NULL
+				WHERE r.id > $2 AND r.news AND r.consent_at IS NOT NULL AND r.blocked_at IS NULL
 					AND r.anonymised_at IS NULL AND r.chat_id IS NOT NULL
 					AND CASE WHEN $8::bigint <> 0
 						THEN EXISTS (SELECT 1 FROM appeals ap WHERE ap.resident_id = r.id AND ap.incident_id = $8)
-						ELSE r.news AND ($3 = '' OR EXISTS (SELECT 1 FROM appeals ap WHERE ap.resident_id = r.id
+						ELSE ($3 = '' OR EXISTS (SELECT 1 FROM appeals ap WHERE ap.resident_id = r.id
 							AND ap.direction = $3 AND ap.created_at >= $4)) END
 				ORDER BY r.id LIMIT $5),
 			ins AS (

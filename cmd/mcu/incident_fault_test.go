@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"mcu/delivery"
 	"mcu/internal/dbtest"
 	"mcu/storage"
 	"mcu/workflow"
@@ -24,7 +25,7 @@ const incidentAnswer = "Отопление в домах 1–15 по ул. Ле�
 // lost; all 200 appeals are answered with one answer_incident row each.
 // A send Telegram accepted just before the kill, whose record the kill
 // cut off, goes once more (docs/delivery.md): at most the messages in
-// flight then, one per dispatcher worker (10), each to a different
+// flight then, one per dispatcher worker (delivery.DefaultWorkers), each to a different
 // resident, can repeat, and only once.
 func TestKill9DuringIncidentAnswer(t *testing.T) {
 	if testing.Short() {
@@ -32,7 +33,7 @@ func TestKill9DuringIncidentAnswer(t *testing.T) {
 	}
 	t.Parallel()
 	const residents = 200
-	const workers = 10 // delivery.Options.Workers' default: the sends that can be in flight at a kill
+	const workers = delivery.DefaultWorkers // the sends that can be in flight, or sent and not recorded, at a kill
 	srv := quietServer(t, true)
 	dbURL := dbtest.URL(t)
 	bin := buildMCU(t)
