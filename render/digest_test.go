@@ -113,7 +113,7 @@ func TestDigestFitsCaption(t *testing.T) {
 	d := workflow.Digest{
 		Since: now.Add(-24 * time.Hour), Now: now, DueBy: now, Directions: dirs, Worst: worst,
 		New: 12345, Open: 123456, Overdue: 12345, DueSoon: 12345, Answered: 12345, Closed: 12345,
-		Incidents: workflow.IncidentFigures{Open: 123, Appeals: 12345, Made: 123, Answered: 123},
+		Incidents:  workflow.IncidentFigures{Open: 123, Appeals: 12345, Made: 123, Answered: 123},
 		AnswerTime: ind(12.3, 11.2, 8, true), OnTime: ind(99, 100, 100, false),
 		GoodRatings: ind(59, 61, 60, false), Reopens: ind(100, 99, 0, true),
 	}
