@@ -116,6 +116,9 @@ func (db *DB) ClaimOutbox(ctx context.Context, limit int, lease time.Duration) (
 	claimed := 0
 	err := db.InTxStore(ctx, func(ctx context.Context, t *Tx) error {
 		ms = nil
+		if err := t.commitWithoutFlush(ctx); err != nil {
+			return err
+		}
 		rows, err := t.tx.Query(ctx, `
 			SELECT o.id, o.chat_id, o.thread_id, o.attempts, o.created_at, o.kind, o.payload, o.file, o.parts,
 				EXISTS (SELECT 1 FROM outbox x
@@ -181,6 +184,9 @@ func (db *DB) ClaimOutbox(ctx context.Context, limit int, lease time.Duration) (
 // again. It returns the first error.
 func (db *DB) FinishOutbox(ctx context.Context, done []outbox.Done) error {
 	err := db.InTxStore(ctx, func(ctx context.Context, t *Tx) error {
+		if err := t.commitWithoutFlush(ctx); err != nil {
+			return err
+		}
 		for _, d := range done {
 			if err := t.finishOutbox(ctx, d.Message, d.Outcome); err != nil {
 				return err
@@ -194,6 +200,9 @@ func (db *DB) FinishOutbox(ctx context.Context, done []outbox.Done) error {
 	var first error
 	for _, d := range done {
 		err := db.InTxStore(ctx, func(ctx context.Context, t *Tx) error {
+			if err := t.commitWithoutFlush(ctx); err != nil {
+				return err
+			}
 			return t.finishOutbox(ctx, d.Message, d.Outcome)
 		})
 		if err != nil && first == nil {
@@ -201,6 +210,22 @@ func (db *DB) FinishOutbox(ctx context.Context, done []outbox.Done) error {
 		}
 	}
 	return first
+}
+
+// commitWithoutFlush has the transaction commit without waiting for its
+// WAL to reach the disk (synchronous_commit off, for this transaction
+// only): the claims and the records of the outbox, which stand on the
+// path from a resident's update to the reply and to the next reply. A
+// PostgreSQL crash (not an mcu one) may then lose the last fraction of a
+// second of them — a claim lost is claimed again, a record lost sends
+// its message once more, as a crash of mcu may (docs/delivery.md) — and
+// never anything a resident sent: an update's own transaction, the
+// outbox rows it writes included, still waits for the disk.
+func (t *Tx) commitWithoutFlush(ctx context.Context) error {
+	if _, err := t.tx.Exec(ctx, `SET LOCAL synchronous_commit TO off`); err != nil {
+		return fmt.Errorf("storage: unable to set the commit's durability: %w", err)
+	}
+	return nil
 }
 
 // RenewOutbox extends the leases of claimed messages still being sent.
