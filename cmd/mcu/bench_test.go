@@ -249,6 +249,7 @@ func BenchmarkLoadBurstStrict(b *testing.B) {
 	}
 	b.Logf("outbox: %d left after %s; %d cards in the housing group; its most in any 60 s: %d; bot messages %d, 429s %d in all; serve RSS idle %.1f MiB, peak %.1f MiB",
 		left, empty.Round(time.Second), cards, rig.w.GroupMaxPerMinute(housing), all.Messages, all.TooMany, loadtest.MiB(idle.RSS), loadtest.MiB(peak.Peak))
+	explain429s(b, rig.srv.Calls())
 	b.ReportMetric(float64(res.Appeals), "residents-with-number")
 	b.ReportMetric(numbers.Seconds(), "s-to-all-numbers")
 	b.ReportMetric(empty.Seconds(), "s-to-outbox-empty")
@@ -260,4 +261,32 @@ func BenchmarkLoadBurstStrict(b *testing.B) {
 	b.ReportMetric(float64(res.P99.Microseconds())/1000, "p99-ms")
 	b.ReportMetric(loadtest.MiB(idle.RSS), "rss-idle-MiB")
 	b.ReportMetric(loadtest.MiB(peak.Peak), "rss-peak-MiB")
+}
+
+// explain429s logs, for each call Telegram answered 429, what was sent
+// just before it: the successful calls that count against the limits in
+// the second before (the bot's 30 a second) and to the same chat in the
+// 3 s before (a private chat's bucket of 3), so that a run tells which
+// limit the bot overstepped.
+func explain429s(b *testing.B, calls []telegramtest.Call) {
+	b.Helper()
+	for _, c := range calls {
+		if c.Status != 429 {
+			continue
+		}
+		second, chat := 0, 0
+		for _, o := range calls {
+			if !o.OK() || o.Method == "answerCallbackQuery" || o.Method == "getUpdates" || o.Time.After(c.Time) {
+				continue
+			}
+			if c.Time.Sub(o.Time) < time.Second {
+				second++
+			}
+			if o.ChatID() == c.ChatID() && c.Time.Sub(o.Time) < 3*time.Second {
+				chat++
+			}
+		}
+		b.Logf("429 on %s to chat %d (%s): %d successful calls in the second before, %d to that chat in the 3 s before",
+			c.Method, c.ChatID(), c.Description, second, chat)
+	}
 }
