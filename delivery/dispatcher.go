@@ -616,16 +616,7 @@ func (d *Dispatcher) sendCard(ctx context.Context, chat *tele.Chat, opts *tele.S
 	}
 	text, markup := render.Card(cardView(m), dirs, d.opts.Location, d.opts.Now())
 	if m.CardMessageID != 0 {
-		answered, err := d.pace.wait(ctx, m.ChatID, 1)
-		if err != nil {
-			return outbox.Outcome{}, err
-		}
-		_, err = d.tg.Edit(&tele.Message{ID: m.CardMessageID, Chat: chat}, text, markup)
-		answered()
-		switch {
-		case err == nil, errors.Is(err, tele.ErrMessageNotModified), errors.Is(err, tele.ErrSameMessageContent):
-			return outbox.Outcome{}, nil
-		case !cannotEdit(err):
+		if edited, err := d.editCard(ctx, chat, m.CardMessageID, text, markup); edited || err != nil {
 			return outbox.Outcome{}, err
 		}
 		// Too old or deleted: a new card takes its place.
@@ -750,4 +741,24 @@ func cardView(m outbox.Message) render.CardView {
 		ContactName: m.ContactName, Contact: m.Contact, Similar: render.Similar(m.Similar),
 		Incident: m.Incident,
 	}
+}
+
+// editCard edits a card in place, paced. It reports whether the card is
+// as it should be now (edited, or unchanged); false with no error when
+// Telegram can no longer edit it (too old, deleted) and a new card must
+// take its place.
+func (d *Dispatcher) editCard(ctx context.Context, chat *tele.Chat, messageID int, text string, markup *tele.ReplyMarkup) (bool, error) {
+	answered, err := d.pace.wait(ctx, chat.ID, 1)
+	if err != nil {
+		return false, err
+	}
+	_, err = d.tg.Edit(&tele.Message{ID: messageID, Chat: chat}, text, markup)
+	answered()
+	switch {
+	case err == nil, errors.Is(err, tele.ErrMessageNotModified), errors.Is(err, tele.ErrSameMessageContent):
+		return true, nil
+	case !cannotEdit(err):
+		return false, err
+	}
+	return false, nil
 }

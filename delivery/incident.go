@@ -2,7 +2,6 @@ package delivery
 
 import (
 	"context"
-	"errors"
 
 	tele "gopkg.in/telebot.v3"
 
@@ -24,16 +23,7 @@ func (d *Dispatcher) sendIncidentCard(ctx context.Context, chat *tele.Chat, opts
 	}
 	text, markup := render.IncidentCard(v, dirs, d.opts.Location)
 	if m.CardMessageID != 0 {
-		answered, err := d.pace.wait(ctx, m.ChatID, 1)
-		if err != nil {
-			return outbox.Outcome{}, err
-		}
-		_, err = d.tg.Edit(&tele.Message{ID: m.CardMessageID, Chat: chat}, text, markup)
-		answered()
-		switch {
-		case err == nil, errors.Is(err, tele.ErrMessageNotModified), errors.Is(err, tele.ErrSameMessageContent):
-			return outbox.Outcome{}, nil
-		case !cannotEdit(err):
+		if edited, err := d.editCard(ctx, chat, m.CardMessageID, text, markup); edited || err != nil {
 			return outbox.Outcome{}, err
 		}
 		// Too old or deleted: a new card takes its place.
