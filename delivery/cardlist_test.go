@@ -128,3 +128,29 @@ func TestListNamesAnAppealOnce(t *testing.T) {
 		t.Errorf("the list has %d buttons, want %d", got, n)
 	}
 }
+
+// Unpaced, against a Telegram without flood limits (the demo's), every
+// group keeps up: the cards go one by one, however many wait.
+func TestUnpacedGroupGetsEveryCard(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	photos := f.photos(3)
+	const n = 20
+	for i := range n {
+		f.submitWith(fmt.Sprintf("Во дворе дома %d по ул. Ленина не вывозят мусор", i+1), photos, nil)
+	}
+	f.start(delivery.DispatcherOptions{Pace: delivery.PaceOptions{Off: true}})
+	f.waitNothingPending(t)
+	cards := 0
+	for _, m := range f.sentTo(f.housing.ID) {
+		if strings.HasPrefix(m.Text, "Новые обращения") {
+			t.Fatalf("an unpaced group got a list:\n%s", m.Text)
+		}
+		if strings.HasPrefix(m.Text, "№ ") {
+			cards++
+		}
+	}
+	if cards != n {
+		t.Errorf("the housing group got %d cards, want %d", cards, n)
+	}
+}
