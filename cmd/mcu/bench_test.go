@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5/pgxpool"
+
 	"mcu/internal/dbtest"
 	"mcu/internal/loadtest"
 	"mcu/internal/telegramtest"
@@ -250,6 +252,7 @@ func BenchmarkLoadBurstStrict(b *testing.B) {
 	b.Logf("outbox: %d left after %s; %d cards in the housing group; its most in any 60 s: %d; bot messages %d, 429s %d in all; serve RSS idle %.1f MiB, peak %.1f MiB",
 		left, empty.Round(time.Second), cards, rig.w.GroupMaxPerMinute(housing), all.Messages, all.TooMany, loadtest.MiB(idle.RSS), loadtest.MiB(peak.Peak))
 	explain429s(b, rig.srv.Calls())
+	explainLeft(b, pool)
 	b.ReportMetric(float64(res.Appeals), "residents-with-number")
 	b.ReportMetric(numbers.Seconds(), "s-to-all-numbers")
 	b.ReportMetric(empty.Seconds(), "s-to-outbox-empty")
@@ -288,5 +291,31 @@ func explain429s(b *testing.B, calls []telegramtest.Call) {
 		}
 		b.Logf("429 on %s to chat %d (%s): %d successful calls in the second before, %d to that chat in the 3 s before",
 			c.Method, c.ChatID(), c.Description, second, chat)
+	}
+}
+
+// explainLeft logs what the outbox still holds for known chats: by kind,
+// private chat or group, attempts and last error.
+func explainLeft(b *testing.B, pool *pgxpool.Pool) {
+	b.Helper()
+	rows, err := pool.Query(context.Background(), `
+		SELECT kind, chat_id > 0, attempts, coalesce(last_error, ''), next_attempt_at > now(), claimed_until > now(), count(*)
+		FROM outbox WHERE sent_at IS NULL AND failed_at IS NULL AND chat_id IS NOT NULL
+		GROUP BY 1, 2, 3, 4, 5, 6 ORDER BY 7 DESC LIMIT 20`)
+	if err != nil {
+		b.Logf("what is left: %v", err)
+		return
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var kind, lastErr string
+		var private, later bool
+		var leased *bool
+		var attempts, n int
+		if err := rows.Scan(&kind, &private, &attempts, &lastErr, &later, &leased, &n); err != nil {
+			b.Logf("what is left: %v", err)
+			return
+		}
+		b.Logf("left: %d × %s (private chat %v, %d attempts, due later %v, leased %v): %.200s", n, kind, private, attempts, later, leased != nil && *leased, lastErr)
 	}
 }
