@@ -250,21 +250,18 @@ func (c *claimer) run(ctx, stop context.Context, kicks <-chan struct{}) {
 	}
 }
 
-// waitIdle waits until every claimed message is sent and recorded (or
-// ctx ends).
+// waitIdle waits until every claimed message is sent and recorded (a
+// worker's slot is freed only by the record), or ctx ends.
 func (c *claimer) waitIdle(ctx context.Context) {
-	for ctx.Err() == nil {
-		c.mu.Lock()
-		n := len(c.flying)
-		c.mu.Unlock()
-		if n == 0 {
+	for n := range cap(c.slots) {
+		select {
+		case c.slots <- struct{}{}:
+		case <-ctx.Done():
+			c.release(n)
 			return
 		}
-		select {
-		case <-ctx.Done():
-		case <-time.After(10 * time.Millisecond):
-		}
 	}
+	c.release(cap(c.slots))
 }
 
 // claimWhileDue claims batches until one finds fewer messages than there
@@ -636,30 +633,31 @@ func (d *Dispatcher) sendCard(ctx context.Context, chat *tele.Chat, opts *tele.S
 	if len(m.CardMediaIDs) == 0 {
 		d.mediaParts(run, chat, opts, m.Appeal)
 	}
-	var cardID int
 	run.add("card", func() ([]int, error) {
 		o := *opts
 		o.ReplyMarkup = markup
 		if media := mediaOf(m, run); len(media) > 0 {
 			o.ReplyTo, o.AllowWithoutReply = &tele.Message{ID: media[0]}, true
 		}
-		ids, err := d.sendOne(chat, text, &o)
-		if err == nil {
-			cardID = ids[0]
-		}
-		return ids, err
+		return d.sendOne(chat, text, &o)
 	})
 	if err := d.sendParts(ctx, m, run); err != nil {
 		return outbox.Outcome{}, err
-	}
-	if p, ok := run.result("card"); ok && cardID == 0 && len(p.IDs) > 0 {
-		cardID = p.IDs[0]
 	}
 	// The media are remembered with the card, or without one when
 	// Telegram refused the card (400): a later card replies to them.
 	// Only a message done remembers them, so that they stay the same on
 	// every attempt of a message.
-	return outbox.Outcome{CardMessageID: cardID, CardMediaIDs: mediaOf(m, run)}, nil
+	return outbox.Outcome{CardMessageID: cardSent(run), CardMediaIDs: mediaOf(m, run)}, nil
+}
+
+// cardSent returns the card's message once the parts are done, sent on
+// this attempt or an earlier one (0 when Telegram refused it).
+func cardSent(run *partRun) int {
+	if p, ok := run.result("card"); ok && len(p.IDs) > 0 {
+		return p.IDs[0]
+	}
+	return 0
 }
 
 // mediaOf returns the messages that hold the appeal's media in the chat:

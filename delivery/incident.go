@@ -28,21 +28,13 @@ func (d *Dispatcher) sendIncidentCard(ctx context.Context, chat *tele.Chat, opts
 		}
 		// Too old or deleted: a new card takes its place.
 	}
-	var cardID int
 	run.add("card", func() ([]int, error) {
 		o := *opts
 		o.ReplyMarkup = markup
-		ids, err := d.sendOne(chat, text, &o)
-		if err == nil {
-			cardID = ids[0]
-		}
-		return ids, err
+		return d.sendOne(chat, text, &o)
 	})
 	if err := d.sendParts(ctx, m, run); err != nil {
 		return outbox.Outcome{}, err
 	}
-	if p, ok := run.result("card"); ok && cardID == 0 && len(p.IDs) > 0 {
-		cardID = p.IDs[0]
-	}
-	return outbox.Outcome{CardMessageID: cardID}, nil
+	return outbox.Outcome{CardMessageID: cardSent(run)}, nil
 }

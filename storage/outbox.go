@@ -109,8 +109,9 @@ func (t *Tx) AttachOutbox(ctx context.Context, ids []int64, chatID int64, thread
 // message is claimed by nobody else until FinishOutbox records it or the
 // lease ends (RenewOutbox extends it), and its chat's next messages wait
 // behind it. It returns the messages to send and how many it claimed
-// (a message whose record cannot be read is given up at once, and one
-// whose appeal cannot be loaded put off, not returned).
+// (a message whose record cannot be read is given up at once, not
+// returned). What sending a notification needs besides is loaded by
+// LoadOutbox, in the worker that sends it.
 func (db *DB) ClaimOutbox(ctx context.Context, limit int, lease time.Duration) ([]outbox.Message, int, error) {
 	var ms []outbox.Message
 	claimed := 0

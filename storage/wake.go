@@ -54,7 +54,7 @@ func (l *listeners) wake() {
 // with a listener in this process, it is woken after the commit; without
 // one, b gets the NOTIFY that wakes another process's.
 func (t *Tx) wakeDispatcher(b *pgx.Batch) {
-	if t.db != nil && t.db.listeners.any() {
+	if t.db.listeners.any() {
 		*t.woke = true
 		return
 	}
