@@ -234,22 +234,28 @@ func (b *Bot) incidentAlbumPart(c tele.Context, data incidentData, text string, 
 	return reply(c, render.TextDraftAlbumKept, mk)
 }
 
+// incidentDialog returns the presser's dialog in the chat with its data
+// when it is of kind, and nil when the presser has none of that kind.
+func (b *Bot) incidentDialog(c tele.Context, kind string) (*tgstate.Dialog, incidentData, error) {
+	var data incidentData
+	d, err := b.findDialog(contextOf(c), c)
+	if err != nil || d == nil || d.Kind != kind {
+		return nil, data, err
+	}
+	if err := json.Unmarshal(d.Data, &data); err != nil {
+		return nil, data, fmt.Errorf("decode incident dialog: %w", err)
+	}
+	return d, data, nil
+}
+
 // onIncidentDraftSend sends an incident's answer collected from an album:
 // "<incident id>", pressed by the one who wrote it.
 func (b *Bot) onIncidentDraftSend(c tele.Context) error {
-	ctx := contextOf(c)
-	d, err := b.opts.Store.FindDialog(ctx, c.Sender().ID, c.Chat().ID)
-	if workflow.ErrorCode(err) == workflow.ENotFound {
-		return respond(c, render.TextDraftNothing)
-	}
+	d, data, err := b.incidentDialog(c, dialogIncidentDraft)
 	if err != nil {
 		return err
 	}
-	var data incidentData
-	if err := json.Unmarshal(d.Data, &data); err != nil {
-		return fmt.Errorf("decode dialog: %w", err)
-	}
-	if d.Kind != dialogIncidentDraft || strconv.FormatInt(data.IncidentID, 10) != c.Callback().Data {
+	if d == nil || strconv.FormatInt(data.IncidentID, 10) != c.Callback().Data {
 		return respond(c, render.TextDraftNothing)
 	}
 	if data.Text == "" {
@@ -316,18 +322,11 @@ func (b *Bot) onIncidentNewTerm(c tele.Context) error {
 	if !ok {
 		return respond(c, render.TextInvalid)
 	}
-	d, err := b.opts.Store.FindDialog(ctx, c.Sender().ID, c.Chat().ID)
-	if workflow.ErrorCode(err) == workflow.ENotFound {
-		return respond(c, render.TextStale)
-	}
+	d, data, err := b.incidentDialog(c, dialogIncidentTitle)
 	if err != nil {
 		return err
 	}
-	var data incidentData
-	if err := json.Unmarshal(d.Data, &data); err != nil {
-		return fmt.Errorf("decode dialog: %w", err)
-	}
-	if d.Kind != dialogIncidentTitle || d.State != "term" || len(data.Appeals) == 0 || data.Appeals[0].ID != id {
+	if d == nil || d.State != "term" || len(data.Appeals) == 0 || data.Appeals[0].ID != id {
 		return respond(c, render.TextStale)
 	}
 	expected, err := workflow.TermAt(c.Args()[2], b.now(), b.opts.Location)
