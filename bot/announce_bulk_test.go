@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"mcu/delivery"
 	"mcu/internal/dbtest"
 	"mcu/internal/telegramtest"
 )
@@ -41,7 +42,12 @@ func TestAnnouncementToThousands(t *testing.T) {
 		time.Sleep(50 * time.Millisecond)
 		h.advance(11 * time.Second) // the progress may be edited again
 	}
-	t.Logf("3,000 residents: done in %v", time.Since(start).Round(time.Millisecond))
+	t.Logf("3,000 residents: done in %v over %d connections", time.Since(start).Round(time.Millisecond), h.srv.Connections())
+	// Sent by many workers at once, yet over connections kept alive: not
+	// a new one (a TLS handshake, with Telegram) for most messages.
+	if n := h.srv.Connections(); n > 2*delivery.DefaultWorkers {
+		t.Errorf("%d connections opened for 3,000 messages, want at most %d", n, 2*delivery.DefaultWorkers)
+	}
 
 	report := "Объявление № 1: отправлено 2 988 из 3 000, не доставлено 12.\nРассылка завершена."
 	h.srv.MustWaitMessage(t, telegramtest.All(telegramtest.SentTo(admin.ID), telegramtest.Contains(report)))

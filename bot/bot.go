@@ -72,7 +72,7 @@ type Options struct {
 	Now          func() time.Time
 	Logger       *slog.Logger
 	// Client makes the Bot API calls; default a client with a 30 s timeout
-	// (long polls use their own).
+	// over NewTransport (long polls use their own).
 	Client *http.Client
 	// Digest makes the head's digest at now, for /digest in the head's or
 	// the leader's chat; nil leaves /digest unavailable.
@@ -83,6 +83,24 @@ type Options struct {
 	Report func(ctx context.Context, month string, now time.Time) (outbox.Prepared, error)
 	// Updates configures how updates are received (Logger is filled in).
 	Updates transport.ReceiverOptions
+}
+
+// maxConnections is how many connections to the Bot API a transport of
+// NewTransport keeps open between calls: one for each of the outbox's
+// workers and each answer to a pressed button in flight, with room to
+// spare.
+const maxConnections = 128
+
+// NewTransport returns the HTTP transport for Bot API calls: Go's default
+// one, but keeping up to maxConnections idle connections to Telegram
+// instead of two. With the default, the outbox's workers sending at once
+// would open (and, over TLS, handshake) a new connection for most calls
+// and close it after.
+func NewTransport() *http.Transport {
+	t := http.DefaultTransport.(*http.Transport).Clone()
+	t.MaxIdleConns = maxConnections
+	t.MaxIdleConnsPerHost = maxConnections
+	return t
 }
 
 // ErrUnauthorized says Telegram rejected the bot token.
@@ -118,7 +136,7 @@ func New(opts Options) (*Bot, error) {
 		opts.Now = time.Now
 	}
 	if opts.Client == nil {
-		opts.Client = &http.Client{Timeout: 30 * time.Second}
+		opts.Client = &http.Client{Timeout: 30 * time.Second, Transport: NewTransport()}
 	}
 	if opts.Staff == nil {
 		opts.Staff = &workflow.StaffService{Store: opts.Store, Now: opts.Now, Logger: opts.Logger, Admins: opts.Service.Admins}

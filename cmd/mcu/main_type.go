@@ -255,7 +255,7 @@ func connectBot(ctx context.Context, cfg *Config, svc *workflow.Service, db *dat
 		b, err := bot.New(bot.Options{
 			Token: cfg.TelegramToken, APIURL: cfg.TelegramAPIURL, Service: svc, Store: db,
 			Location: cfg.Location, Logger: logger, OperatorName: cfg.OperatorName,
-			Client:  &http.Client{Timeout: 30 * time.Second, Transport: mx.Transport(nil)},
+			Client:  &http.Client{Timeout: 30 * time.Second, Transport: mx.Transport(bot.NewTransport())},
 			Updates: transport.ReceiverOptions{Observer: mx},
 			Digest: func(ctx context.Context, now time.Time) (outbox.Prepared, error) {
 				return composeDigest(ctx, cfg, db.DB, cal, now, "")

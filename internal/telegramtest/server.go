@@ -13,6 +13,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -72,6 +73,8 @@ type Server struct {
 	closing sync.Once
 	wg      sync.WaitGroup
 	hook    *http.Client
+	// connections counts the TCP connections clients opened.
+	connections atomic.Int64
 
 	mu      sync.Mutex
 	closed  bool
@@ -159,6 +162,11 @@ func New(opts Options) (*Server, error) {
 		// Dropped connections (faults, clients that give up) are normal
 		// here: no noise on stderr.
 		ErrorLog: log.New(io.Discard, "", 0),
+		ConnState: func(_ net.Conn, state http.ConnState) {
+			if state == http.StateNew {
+				s.connections.Add(1)
+			}
+		},
 	}
 	s.wg.Add(2)
 	go func() {
@@ -170,6 +178,11 @@ func New(opts Options) (*Server, error) {
 	go s.webhookLoop()
 	return s, nil
 }
+
+// Connections returns how many TCP connections clients have opened to
+// the server. Telegram's is reached over TLS, so a bot that does not
+// keep its connections alive between calls pays a handshake for each.
+func (s *Server) Connections() int { return int(s.connections.Load()) }
 
 // Close stops the server: pending long polls and waits return, the
 // listener closes and Close waits for every request in flight. Stop the
