@@ -19,8 +19,8 @@ type countingOutbox struct {
 	claims, empty atomic.Int64
 }
 
-func (c *countingOutbox) ClaimOutbox(ctx context.Context, limit int, lease time.Duration) ([]outbox.Message, int, error) {
-	ms, n, err := c.Outbox.ClaimOutbox(ctx, limit, lease)
+func (c *countingOutbox) ClaimOutbox(ctx context.Context, limit, bulk int, lease time.Duration) ([]outbox.Message, int, error) {
+	ms, n, err := c.Outbox.ClaimOutbox(ctx, limit, bulk, lease)
 	c.claims.Add(1)
 	if n == 0 {
 		c.empty.Add(1)
@@ -74,5 +74,38 @@ func TestDispatcherSendsWhatWaitedBehindAMessageInFlight(t *testing.T) {
 	f.waitSent(f.housing.ID, second.Number())
 	if took := time.Since(start); took > 5*time.Second {
 		t.Errorf("the second card went %v after the first: it waited for a poll", took)
+	}
+}
+
+// A crowd of residents, each waiting for a reply, does not hold back a
+// new appeal's card: replies go first, yet some workers are kept for the
+// rest, so the group hears of the appeal while the crowd is still being
+// answered rather than after the last of it.
+func TestCardGoesWhileACrowdIsAnswered(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	const crowd = 120
+	for range crowd {
+		u := f.srv.NewUser("Житель")
+		f.srv.OpenPrivateChat(u)
+		_, err := f.db.EnqueueReply(context.Background(), u.ID, 0, outbox.Reply{Calls: []outbox.Call{{Text: "Опишите проблему"}}})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	a := f.submit("Нет отопления в доме")
+	// A Telegram slow enough that the replies keep every worker busy.
+	f.srv.AddFault(telegramtest.Fault{Method: "sendMessage", Delay: 5 * time.Millisecond, Times: 1000})
+	f.start(delivery.DispatcherOptions{Workers: 8, Poll: time.Hour, Pace: delivery.PaceOptions{Off: true}})
+	card := f.waitSent(f.housing.ID, a.Number())
+	replies := 0
+	for _, c := range f.srv.CallsOf("sendMessage") {
+		if c.Seq < card.Seq && c.Param("text") == "Опишите проблему" {
+			replies++
+		}
+	}
+	t.Logf("%d of %d replies went before the card", replies, crowd)
+	if replies > crowd/2 {
+		t.Errorf("%d of %d replies went before the card: the crowd held it back", replies, crowd)
 	}
 }

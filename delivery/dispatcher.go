@@ -24,9 +24,10 @@ import (
 // implements it.
 type Outbox interface {
 	// ClaimOutbox claims up to limit messages whose turn has come (the
-	// oldest unsent one of each chat), leasing them for lease; it returns
-	// those to send and how many it claimed.
-	ClaimOutbox(ctx context.Context, limit int, lease time.Duration) ([]outbox.Message, int, error)
+	// oldest unsent one of each chat; replies first, but up to bulk of
+	// the rest before them), leasing them for lease; it returns those to
+	// send and how many it claimed.
+	ClaimOutbox(ctx context.Context, limit, bulk int, lease time.Duration) ([]outbox.Message, int, error)
 	// FinishOutbox records what became of claimed messages, ending their
 	// leases.
 	FinishOutbox(ctx context.Context, done []outbox.Done) error
@@ -170,6 +171,7 @@ func (d *Dispatcher) Run(ctx context.Context) error {
 	c := &claimer{
 		d: d, slots: make(chan struct{}, d.opts.Workers),
 		done: make(chan outbox.Done, d.opts.Workers), flying: map[int64]bool{},
+		bulkWorkers: max(1, d.opts.Workers/8),
 	}
 	recorded := make(chan struct{})
 	go func() {
@@ -218,7 +220,15 @@ type claimer struct {
 	done    chan outbox.Done
 	sending sync.WaitGroup // the workers
 	mu      sync.Mutex
-	flying  map[int64]bool // the messages claimed and not recorded, whose leases are renewed
+	// flying holds the messages claimed and not recorded, whose leases
+	// are renewed: true for bulk.
+	flying map[int64]bool
+	// bulkWorkers is how many workers are kept for bulk (cards, notices,
+	// announcements) while it waits: replies go first, yet a crowd of
+	// residents, each waiting for the next prompt, would otherwise keep
+	// every worker for as long as it lasts, and the directions' chats
+	// would hear of no new appeal till then.
+	bulkWorkers int
 	// missed: a claim found less than it asked for while messages were
 	// in flight; the next record kicks the claimer, since what it missed
 	// may have waited behind them.
@@ -285,12 +295,18 @@ func (c *claimer) claimWhileDue(ctx context.Context) int {
 		// behind them in their chats.
 		c.mu.Lock()
 		busy := len(c.flying) > 0
+		bulk := c.bulkWorkers
+		for _, b := range c.flying {
+			if b {
+				bulk--
+			}
+		}
 		c.mu.Unlock()
 		err := d.loadDirections(ctx)
 		var ms []outbox.Message
 		claimed := 0
 		if err == nil {
-			ms, claimed, err = d.queue.ClaimOutbox(ctx, n, d.opts.Lease)
+			ms, claimed, err = d.queue.ClaimOutbox(ctx, n, max(bulk, 0), d.opts.Lease)
 		}
 		if err != nil {
 			c.release(n)
@@ -304,7 +320,7 @@ func (c *claimer) claimWhileDue(ctx context.Context) int {
 		c.release(n - len(ms))
 		c.mu.Lock()
 		for _, m := range ms {
-			c.flying[m.ID] = true
+			c.flying[m.ID] = m.Bulk
 		}
 		c.mu.Unlock()
 		for _, m := range ms {

@@ -133,11 +133,11 @@ type fencedOutbox struct {
 	lost <-chan struct{}
 }
 
-func (f fencedOutbox) ClaimOutbox(ctx context.Context, limit int, lease time.Duration) ([]outbox.Message, int, error) {
+func (f fencedOutbox) ClaimOutbox(ctx context.Context, limit, bulk int, lease time.Duration) ([]outbox.Message, int, error) {
 	if isLost(f.lost) {
 		return nil, 0, nil
 	}
-	return f.Outbox.ClaimOutbox(ctx, limit, lease)
+	return f.Outbox.ClaimOutbox(ctx, limit, bulk, lease)
 }
 
 // fencedMessenger makes no Telegram call once lost is closed: the message

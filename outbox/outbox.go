@@ -25,6 +25,9 @@ type Message struct {
 	// Next: the chat had more messages queued behind this one when it was
 	// claimed, to be claimed once this one is done.
 	Next bool
+	// Bulk: not a reply to somebody waiting for it (a card, a notice, an
+	// announcement).
+	Bulk bool
 	// NeedsContext: a notification, whose appeal, card and chat are
 	// loaded (LoadOutbox) before it is rendered.
 	NeedsContext bool

@@ -105,14 +105,17 @@ func (t *Tx) AttachOutbox(ctx context.Context, ids []int64, chatID int64, thread
 
 // ClaimOutbox claims up to limit messages whose turn has come — each the
 // oldest unsent message of its chat, so at most one a chat, replies
-// first — in one short transaction, leasing each for lease: a leased
+// first, except that up to bulk of them are taken from the rest first
+// (cards, notices, announcements), so that replies to a crowd do not
+// hold them back for as long as the crowd lasts — in one short
+// transaction, leasing each for lease: a leased
 // message is claimed by nobody else until FinishOutbox records it or the
 // lease ends (RenewOutbox extends it), and its chat's next messages wait
 // behind it. It returns the messages to send and how many it claimed
 // (a message whose record cannot be read is given up at once, not
 // returned). What sending a notification needs besides is loaded by
 // LoadOutbox, in the worker that sends it.
-func (db *DB) ClaimOutbox(ctx context.Context, limit int, lease time.Duration) ([]outbox.Message, int, error) {
+func (db *DB) ClaimOutbox(ctx context.Context, limit, bulk int, lease time.Duration) ([]outbox.Message, int, error) {
 	var ms []outbox.Message
 	claimed := 0
 	err := db.InTxStore(ctx, func(ctx context.Context, t *Tx) error {
@@ -120,45 +123,27 @@ func (db *DB) ClaimOutbox(ctx context.Context, limit int, lease time.Duration) (
 		if err := t.commitWithoutFlush(ctx); err != nil {
 			return err
 		}
-		rows, err := t.tx.Query(ctx, `
-			SELECT o.id, o.chat_id, o.thread_id, o.attempts, o.created_at, o.kind, o.payload, o.file, o.parts,
-				EXISTS (SELECT 1 FROM outbox x
-				        WHERE x.chat_id = o.chat_id AND x.id > o.id AND x.sent_at IS NULL AND x.failed_at IS NULL)
-			FROM outbox o
-			WHERE o.sent_at IS NULL AND o.failed_at IS NULL AND o.chat_id IS NOT NULL
-			  AND o.next_attempt_at <= now()
-			  AND (o.claimed_until IS NULL OR o.claimed_until <= now())
-			  AND o.id = (SELECT min(h.id) FROM outbox h
-			              WHERE h.chat_id = o.chat_id AND h.sent_at IS NULL AND h.failed_at IS NULL)
-			ORDER BY o.priority, o.next_attempt_at, o.id
-			LIMIT $1
-			FOR UPDATE OF o SKIP LOCKED`, max(limit, 1))
-		if err != nil {
-			return fmt.Errorf("storage: unable to claim outbox messages: %w", err)
+		limit = max(limit, 1)
+		var claims []claimedRow
+		if bulk = min(bulk, limit); bulk > 0 {
+			var err error
+			if claims, err = t.claimHeads(ctx, bulkPriority, bulk, []int64{}); err != nil {
+				return err
+			}
 		}
-		type claim struct {
-			m                    outbox.Message
-			kind                 string
-			payload, file, parts []byte
-		}
-		claims, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (claim, error) {
-			var c claim
-			err := row.Scan(&c.m.ID, &c.m.ChatID, &c.m.ThreadID, &c.m.Attempts, &c.m.CreatedAt, &c.kind, &c.payload, &c.file, &c.parts, &c.m.Next)
-			return c, err
-		})
-		if err != nil {
-			return fmt.Errorf("storage: unable to read claimed outbox messages: %w", err)
+		if len(claims) < limit {
+			more, err := t.claimHeads(ctx, replyPriority, limit-len(claims), claimedIDs(claims))
+			if err != nil {
+				return err
+			}
+			claims = append(claims, more...)
 		}
 		claimed = len(claims)
 		if claimed == 0 {
 			return nil
 		}
-		ids := make([]int64, len(claims))
-		for i, c := range claims {
-			ids[i] = c.m.ID
-		}
-		_, err = t.tx.Exec(ctx, `UPDATE outbox SET claimed_until = now() + make_interval(secs => $2) WHERE id = ANY($1)`,
-			ids, lease.Seconds())
+		_, err := t.tx.Exec(ctx, `UPDATE outbox SET claimed_until = now() + make_interval(secs => $2) WHERE id = ANY($1)`,
+			claimedIDs(claims), lease.Seconds())
 		if err != nil {
 			return fmt.Errorf("storage: unable to lease outbox messages: %w", err)
 		}
@@ -177,6 +162,59 @@ func (db *DB) ClaimOutbox(ctx context.Context, limit int, lease time.Duration) (
 		return nil, 0, err
 	}
 	return ms, claimed, nil
+}
+
+// claimedIDs returns the ids of the messages claimed.
+func claimedIDs(claims []claimedRow) []int64 {
+	ids := make([]int64, len(claims))
+	for i, c := range claims {
+		ids[i] = c.m.ID
+	}
+	return ids
+}
+
+// bulkPriority is the outbox priority of everything but replies.
+const bulkPriority = 1
+
+// claimedRow is a message claimed, as read before it is decoded.
+type claimedRow struct {
+	m                    outbox.Message
+	kind                 string
+	payload, file, parts []byte
+}
+
+// claimHeads locks up to limit heads of chats' queues of at least
+// priority minPriority, replies first, skipping the ids in except (those
+// this transaction has claimed already).
+func (t *Tx) claimHeads(ctx context.Context, minPriority, limit int, except []int64) ([]claimedRow, error) {
+	rows, err := t.tx.Query(ctx, `
+		SELECT o.id, o.chat_id, o.thread_id, o.attempts, o.created_at, o.kind, o.payload, o.file, o.parts, o.priority,
+			EXISTS (SELECT 1 FROM outbox x
+			        WHERE x.chat_id = o.chat_id AND x.id > o.id AND x.sent_at IS NULL AND x.failed_at IS NULL)
+		FROM outbox o
+		WHERE o.sent_at IS NULL AND o.failed_at IS NULL AND o.chat_id IS NOT NULL
+		  AND o.priority >= $2 AND o.id <> ALL($3)
+		  AND o.next_attempt_at <= now()
+		  AND (o.claimed_until IS NULL OR o.claimed_until <= now())
+		  AND o.id = (SELECT min(h.id) FROM outbox h
+		              WHERE h.chat_id = o.chat_id AND h.sent_at IS NULL AND h.failed_at IS NULL)
+		ORDER BY o.priority, o.next_attempt_at, o.id
+		LIMIT $1
+		FOR UPDATE OF o SKIP LOCKED`, limit, minPriority, except)
+	if err != nil {
+		return nil, fmt.Errorf("storage: unable to claim outbox messages: %w", err)
+	}
+	claims, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (claimedRow, error) {
+		var c claimedRow
+		var priority int
+		err := row.Scan(&c.m.ID, &c.m.ChatID, &c.m.ThreadID, &c.m.Attempts, &c.m.CreatedAt, &c.kind, &c.payload, &c.file, &c.parts, &priority, &c.m.Next)
+		c.m.Bulk = priority >= bulkPriority
+		return c, err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("storage: unable to read claimed outbox messages: %w", err)
+	}
+	return claims, nil
 }
 
 // FinishOutbox records the outcomes of claimed messages, ending their

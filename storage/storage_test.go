@@ -263,7 +263,7 @@ func pending(t *testing.T, db *storage.DB) int {
 // sendOne claims one message whose turn has come, if any, and records
 // what send made of it.
 func sendOne(ctx context.Context, db *storage.DB, send func(ctx context.Context, m outbox.Message) outbox.Outcome) (bool, error) {
-	ms, n, err := db.ClaimOutbox(ctx, 1, time.Minute)
+	ms, n, err := db.ClaimOutbox(ctx, 1, 0, time.Minute)
 	if err != nil || len(ms) == 0 {
 		return n > 0, err
 	}
@@ -396,13 +396,13 @@ func TestOutboxLeaseHoldsAClaimUntilItEnds(t *testing.T) {
 	ctx := context.Background()
 	dbtest.Exec(t, db, `INSERT INTO outbox (chat_id, kind, payload) VALUES (-1, 'chat', '{}'), (-1, 'chat', '{}')`)
 	const lease = 500 * time.Millisecond
-	ms, n, err := db.ClaimOutbox(ctx, 10, lease)
+	ms, n, err := db.ClaimOutbox(ctx, 10, 0, lease)
 	if err != nil || n != 1 || len(ms) != 1 || !ms[0].Next {
 		t.Fatalf("first claim: %d messages (%v), err %v; want the chat's head, with more behind it", n, ms, err)
 	}
 	claimAgain := func() int {
 		t.Helper()
-		_, n, err := db.ClaimOutbox(ctx, 10, lease)
+		_, n, err := db.ClaimOutbox(ctx, 10, 0, lease)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -421,14 +421,14 @@ func TestOutboxLeaseHoldsAClaimUntilItEnds(t *testing.T) {
 	}
 	time.Sleep(lease)
 	// The sender died: the lease has ended and the head goes again.
-	again, n, err := db.ClaimOutbox(ctx, 10, lease)
+	again, n, err := db.ClaimOutbox(ctx, 10, 0, lease)
 	if err != nil || n != 1 || again[0].ID != ms[0].ID {
 		t.Fatalf("after the lease: %d claimed (%v), err %v; want the same head again", n, again, err)
 	}
 	if err := db.FinishOutbox(ctx, []outbox.Done{{Message: again[0]}}); err != nil {
 		t.Fatal(err)
 	}
-	if next, n, _ := db.ClaimOutbox(ctx, 10, lease); n != 1 || next[0].ID == ms[0].ID {
+	if next, n, _ := db.ClaimOutbox(ctx, 10, 0, lease); n != 1 || next[0].ID == ms[0].ID {
 		t.Fatalf("after the head was recorded: %d claimed (%v), want the next message", n, next)
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -252,6 +253,7 @@ func BenchmarkLoadBurstStrict(b *testing.B) {
 	b.Logf("outbox: %d left after %s; %d cards in the housing group; its most in any 60 s: %d; bot messages %d, 429s %d in all; serve RSS idle %.1f MiB, peak %.1f MiB",
 		left, empty.Round(time.Second), cards, rig.w.GroupMaxPerMinute(housing), all.Messages, all.TooMany, loadtest.MiB(idle.RSS), loadtest.MiB(peak.Peak))
 	explain429s(b, rig.srv.Calls())
+	explainGroup(b, rig.srv.Calls(), housing, start)
 	explainLeft(b, pool)
 	b.ReportMetric(float64(res.Appeals), "residents-with-number")
 	b.ReportMetric(numbers.Seconds(), "s-to-all-numbers")
@@ -294,13 +296,50 @@ func explain429s(b *testing.B, calls []telegramtest.Call) {
 	}
 }
 
+// explainGroup logs, minute by minute from start, what the bot sent to a
+// group: new messages, of which lists, and edits.
+func explainGroup(b *testing.B, calls []telegramtest.Call, chat int64, start time.Time) {
+	b.Helper()
+	type minute struct{ sent, lists, edits, failed int }
+	var minutes []minute
+	for _, c := range calls {
+		if c.ChatID() != chat || c.Time.Before(start) {
+			continue
+		}
+		i := int(c.Time.Sub(start) / time.Minute)
+		for len(minutes) <= i {
+			minutes = append(minutes, minute{})
+		}
+		m := &minutes[i]
+		switch {
+		case !c.OK():
+			m.failed++
+		case strings.HasPrefix(c.Method, "edit"):
+			m.edits++
+		default:
+			m.sent++
+			if strings.Contains(c.Param("text"), "Новые обращения") {
+				m.lists++
+			}
+		}
+	}
+	for i, m := range minutes {
+		b.Logf("group, minute %d: %d sent (%d lists), %d edits, %d refused", i+1, m.sent, m.lists, m.edits, m.failed)
+	}
+}
+
 // explainLeft logs what the outbox still holds for known chats: by kind,
 // private chat or group, attempts and last error.
 func explainLeft(b *testing.B, pool *pgxpool.Pool) {
 	b.Helper()
 	rows, err := pool.Query(context.Background(), `
-		SELECT kind, chat_id > 0, attempts, coalesce(last_error, ''), next_attempt_at > now(), claimed_until > now(), count(*)
-		FROM outbox WHERE sent_at IS NULL AND failed_at IS NULL AND chat_id IS NOT NULL
+		SELECT o.kind || coalesce(' ' || (o.payload->>'Event'), '') || CASE
+			WHEN c.appeal_id IS NULL THEN ''
+			WHEN c.listed_in <> 0 THEN ', its appeal listed'
+			ELSE ', its card posted' END,
+			o.chat_id > 0, o.attempts, coalesce(o.last_error, ''), o.next_attempt_at > now(), o.claimed_until > now(), count(*)
+		FROM outbox o LEFT JOIN cards c ON c.appeal_id = o.appeal_id AND c.chat_id = o.chat_id
+		WHERE o.sent_at IS NULL AND o.failed_at IS NULL AND o.chat_id IS NOT NULL
 		GROUP BY 1, 2, 3, 4, 5, 6 ORDER BY 7 DESC LIMIT 20`)
 	if err != nil {
 		b.Logf("what is left: %v", err)
