@@ -87,17 +87,21 @@ func duplicateUpdate(id int64) error {
 }
 
 func (t *Tx) recordUpdate(ctx context.Context, id int64) error {
-	tag, err := t.tx.Exec(ctx,
-		`INSERT INTO processed_updates (update_id) VALUES ($1) ON CONFLICT DO NOTHING`, id)
+	// Handled: the raw update leaves the inbox with its effects; one
+	// round trip for both.
+	var recorded int
+	err := t.tx.QueryRow(ctx, `
+		WITH rec AS (
+			INSERT INTO processed_updates (update_id) VALUES ($1) ON CONFLICT DO NOTHING RETURNING update_id
+		), gone AS (
+			DELETE FROM inbox WHERE update_id IN (SELECT update_id FROM rec)
+		)
+		SELECT count(*) FROM rec`, id).Scan(&recorded)
 	if err != nil {
 		return fmt.Errorf("storage: unable to record update %d: %w", id, mapError(err))
 	}
-	if tag.RowsAffected() == 0 {
+	if recorded == 0 {
 		return duplicateUpdate(id)
-	}
-	// Handled: the raw update leaves the inbox with its effects.
-	if _, err := t.tx.Exec(ctx, `DELETE FROM inbox WHERE update_id = $1`, id); err != nil {
-		return fmt.Errorf("storage: unable to clear update %d from the inbox: %w", id, err)
 	}
 	return nil
 }

@@ -187,8 +187,10 @@ func BenchmarkLoadLatency(b *testing.B) {
 			if res.BacklogGrows() {
 				grows = 1
 			}
-			b.Logf("%d/s offered: %s; %d residents; backlog each second %v; grows: %v; ticks missed %d",
-				rate, res, res.Residents, res.Backlog, res.BacklogGrows(), res.Missed)
+			b.Logf("%d/s offered: %s; after the first %v: p50 %v p99 %v; %d residents; backlog each second %v; grows: %v; ticks missed %d",
+				rate, res, loadtest.Warmup, res.SteadyP50.Round(100*time.Microsecond), res.SteadyP99.Round(100*time.Microsecond),
+				res.Residents, res.Backlog, res.BacklogGrows(), res.Missed)
+			b.ReportMetric(float64(res.SteadyP99.Microseconds())/1000, "p99-steady-ms")
 			b.ReportMetric(res.UpdatesPerSec(), "updates/s")
 			b.ReportMetric(res.RepliesPerSec(), "replies/s")
 			b.ReportMetric(float64(res.P50.Microseconds())/1000, "p50-ms")

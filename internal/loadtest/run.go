@@ -43,6 +43,10 @@ type Result struct {
 	Messages  int // messages the bot sent
 	TooMany   int // 429s the bot received
 	P50, P99  time.Duration
+	// SteadyP50 and SteadyP99 leave out the updates sent in the first
+	// Warmup of an open-loop run, while the bot opens its connections
+	// and prepares its statements (open loop only; 0 otherwise).
+	SteadyP50, SteadyP99 time.Duration
 	// Backlog samples the updates sent and not answered yet, once a
 	// second (open loop).
 	Backlog []int
@@ -179,6 +183,7 @@ func (w *Watcher) Open(ctx context.Context, rate float64, d time.Duration, maxRe
 		}()
 	}
 	start := w.Snapshot()
+	var warm *Snapshot
 	interval := time.Duration(float64(time.Second) / rate)
 	ticker := time.NewTicker(min(interval, 10*time.Millisecond))
 	defer ticker.Stop()
@@ -191,7 +196,11 @@ loop:
 		case <-ctx.Done():
 			break loop
 		case <-sample.C:
-			res.Backlog = append(res.Backlog, w.Snapshot().Backlog)
+			now := w.Snapshot()
+			res.Backlog = append(res.Backlog, now.Backlog)
+			if warm == nil && now.At.Sub(start.At) >= Warmup {
+				warm = &now
+			}
 		case now := <-ticker.C:
 			due := int(now.Sub(start.At).Seconds() * rate)
 			for ; issued < due; issued++ {
@@ -210,8 +219,16 @@ loop:
 	end := w.Snapshot()
 	wg.Wait()
 	res.finish(start, end)
+	if warm != nil {
+		l := Latencies(*warm, end)
+		res.SteadyP50, res.SteadyP99 = Percentile(l, 50), Percentile(l, 99)
+	}
 	return res, nil
 }
+
+// Warmup is the start of an open-loop run that SteadyP50 and SteadyP99
+// leave out.
+const Warmup = 5 * time.Second
 
 // take waits for a token of the open loop.
 func take(ctx context.Context, tokens <-chan struct{}) error {
