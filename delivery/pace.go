@@ -3,6 +3,7 @@ package delivery
 import (
 	"context"
 	"fmt"
+	"math"
 	"sync"
 	"time"
 
@@ -91,7 +92,12 @@ func (o PaceOptions) withDefaults() PaceOptions {
 // debt), so a group's burst holds the largest album: 10 at once, then 10
 // a minute (one every 6s). Private chats keep Telegram's own bucket (3 at
 // once, one a second), which lets an album through when full, debt and
-// all.
+// all. Telegram takes from that bucket when a message arrives, the bot
+// when it lets it go: a message that arrived late (a slow network, a
+// busy machine) left Telegram's bucket emptier than the bot's, and the
+// next one, on time, would draw a 429. So the bucket counts tenths of a
+// message, and a message's answer takes the tenths it spent in flight as
+// well (see lagged).
 type pacer struct {
 	opts PaceOptions
 
@@ -131,7 +137,7 @@ func (p *pacer) chat(id int64, now time.Time) *rate.Limiter {
 		per := rate.Limit(float64(max(1, p.opts.GroupPerMinute-p.opts.GroupBurst)) / 60)
 		l = rate.NewLimiter(per, p.opts.GroupBurst)
 	} else {
-		l = rate.NewLimiter(rate.Every(p.opts.PrivateInterval), p.opts.PrivateBurst)
+		l = rate.NewLimiter(rate.Every(p.opts.PrivateInterval/privateSteps), p.opts.PrivateBurst*privateSteps)
 	}
 	if now.Before(p.emptyUntil) {
 		l.ReserveN(now, l.Burst())
@@ -184,8 +190,8 @@ func (p *pacer) reserve(chatID int64, n int) (time.Duration, error) {
 		// As many in flight as the bot may send: some must be answered.
 		return 0, errPaced{After: inFlightWait}
 	}
-	chat := p.chat(chatID, now)
-	r := chat.ReserveN(now, min(n, chat.Burst()))
+	chat, step := p.chat(chatID, now), steps(chatID)
+	r := chat.ReserveN(now, min(n*step, chat.Burst()))
 	if d := r.DelayFrom(now); now.Add(d).After(at) {
 		at = now.Add(d)
 	}
@@ -195,10 +201,39 @@ func (p *pacer) reserve(chatID int64, n int) (time.Duration, error) {
 		return 0, errPaced{After: wait}
 	}
 	p.global.take(n)
-	for range n - min(n, chat.Burst()) {
-		chat.ReserveN(now, 1) // the debt: not waited for here
+	for range n - min(n*step, chat.Burst())/step {
+		chat.ReserveN(now, step) // the debt: not waited for here
 	}
 	return wait, nil
+}
+
+// privateSteps is how many tokens a message takes from a private chat's
+// bucket: tenths, so that the time a message spent in flight can be
+// taken as well (lagged).
+const privateSteps = 10
+
+// steps returns how many tokens a message takes from the chat's bucket.
+func steps(chatID int64) int {
+	if chatID > 0 {
+		return privateSteps
+	}
+	return 1
+}
+
+// lagged takes from a private chat's bucket, at the answer to messages
+// let go at letGo, the tenths of a message for the time they were in
+// flight: Telegram may have taken them from its bucket as late as their
+// answer.
+func (p *pacer) lagged(chatID int64, letGo, answer time.Time) {
+	if chatID <= 0 {
+		return
+	}
+	tenths := int(math.Ceil(float64(answer.Sub(letGo)) / float64(p.opts.PrivateInterval/privateSteps)))
+	if tenths <= 0 {
+		return
+	}
+	chat := p.chat(chatID, answer)
+	chat.ReserveN(answer, min(tenths, chat.Burst()))
 }
 
 // inFlightWait is how long a message waits for answers when as many
@@ -217,10 +252,13 @@ func (p *pacer) wait(ctx context.Context, chatID int64, n int) (answered func(),
 	if err != nil {
 		return nil, err
 	}
+	letGo := p.opts.Now().Add(d)
 	answered = func() {
 		p.mu.Lock()
 		defer p.mu.Unlock()
-		p.global.answer(n, p.opts.Now())
+		now := p.opts.Now()
+		p.global.answer(n, now)
+		p.lagged(chatID, letGo, now)
 	}
 	if d > 0 {
 		if err := p.opts.Sleep(ctx, d); err != nil {

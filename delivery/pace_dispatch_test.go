@@ -10,6 +10,7 @@ import (
 	"mcu/delivery"
 	"mcu/internal/fakeclock"
 	"mcu/internal/telegramtest"
+	"mcu/outbox"
 	"mcu/workflow"
 )
 
@@ -235,5 +236,28 @@ func TestDispatcherCountsAlbumItems(t *testing.T) {
 	}
 	if took := clock.Now().Sub(start); took < time.Minute {
 		t.Errorf("33 messages to the group took %v of the limits' clock, want over a minute", took)
+	}
+}
+
+// Telegram takes a message from a private chat's bucket when it arrives,
+// not when the bot lets it go: the first of four replies to a resident
+// arrives 700 ms late (a slow network), the next three on time, and the
+// bot still draws no 429, since the answer to the late one takes the time
+// it spent in flight from the bot's bucket too. On the wall clock.
+func TestDispatcherCountsALateArrivalInAPrivateChat(t *testing.T) {
+	t.Parallel()
+	f := newFixtureWith(t, telegramtest.Options{WaitTimeout: 15 * time.Second,
+		Limits: telegramtest.Limits{On: true, Now: time.Now}})
+	f.srv.AddFault(telegramtest.Fault{Method: "sendMessage", ChatID: f.alice.ID, Delay: 700 * time.Millisecond})
+	for i := range 4 {
+		_, err := f.db.EnqueueReply(context.Background(), f.alice.ID, 0, outbox.Reply{Calls: []outbox.Call{{Text: fmt.Sprintf("Ответ %d", i+1)}}})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	f.start(delivery.DispatcherOptions{})
+	f.waitSent(f.alice.ID, "Ответ 4")
+	if calls := flooded(f.srv); len(calls) > 0 {
+		t.Errorf("Telegram answered 429 to %d calls, the first: %v", len(calls), calls[0])
 	}
 }
