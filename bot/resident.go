@@ -2,7 +2,9 @@ package bot
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
+	"fmt"
 	"strings"
 
 	tele "gopkg.in/telebot.v3"
@@ -261,6 +263,21 @@ func (b *Bot) findDialog(ctx context.Context, c tele.Context) (*tgstate.Dialog, 
 		return nil, nil
 	}
 	return d, err
+}
+
+// dialogOfKind returns the sender's dialog in this chat with its data,
+// decoded into T, when it is of kind; nil when the sender has none of
+// that kind.
+func dialogOfKind[T any](b *Bot, c tele.Context, kind string) (*tgstate.Dialog, T, error) {
+	var data T
+	d, err := b.findDialog(contextOf(c), c)
+	if err != nil || d == nil || d.Kind != kind {
+		return nil, data, err
+	}
+	if err := json.Unmarshal(d.Data, &data); err != nil {
+		return nil, data, fmt.Errorf("decode %s dialog: %w", kind, err)
+	}
+	return d, data, nil
 }
 
 // respond answers a callback query; "" just stops the button's spinner.

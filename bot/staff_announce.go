@@ -111,20 +111,6 @@ func (b *Bot) onAnnounce(c tele.Context) error {
 	return c.Send(render.TextAnnounceAskText)
 }
 
-// announceDialog returns the sender's announcement dialog of the given
-// kind in this chat, or nil.
-func (b *Bot) announceDialog(c tele.Context, kind string) (*tgstate.Dialog, announceData, error) {
-	var data announceData
-	d, err := b.findDialog(contextOf(c), c)
-	if err != nil || d == nil || d.Kind != kind {
-		return nil, data, err
-	}
-	if err := json.Unmarshal(d.Data, &data); err != nil {
-		return nil, data, fmt.Errorf("decode announcement dialog: %w", err)
-	}
-	return d, data, nil
-}
-
 // onAnnounceInput takes a message in a private chat for the announcement
 // dialogs: the text, the send time, or a return comment.
 func (b *Bot) onAnnounceInput(c tele.Context) error {
@@ -217,7 +203,7 @@ func (b *Bot) announceIncidents(ctx context.Context) ([]workflow.IncidentCount, 
 func (b *Bot) onAnnouncePress(step string) tele.HandlerFunc {
 	return func(c tele.Context) error {
 		ctx := contextOf(c)
-		d, data, err := b.announceDialog(c, dialogAnnounce)
+		d, data, err := dialogOfKind[announceData](b, c, dialogAnnounce)
 		if err != nil {
 			return err
 		}

@@ -234,24 +234,10 @@ func (b *Bot) incidentAlbumPart(c tele.Context, data incidentData, text string, 
 	return reply(c, render.TextDraftAlbumKept, mk)
 }
 
-// incidentDialog returns the presser's dialog in the chat with its data
-// when it is of kind, and nil when the presser has none of that kind.
-func (b *Bot) incidentDialog(c tele.Context, kind string) (*tgstate.Dialog, incidentData, error) {
-	var data incidentData
-	d, err := b.findDialog(contextOf(c), c)
-	if err != nil || d == nil || d.Kind != kind {
-		return nil, data, err
-	}
-	if err := json.Unmarshal(d.Data, &data); err != nil {
-		return nil, data, fmt.Errorf("decode incident dialog: %w", err)
-	}
-	return d, data, nil
-}
-
 // onIncidentDraftSend sends an incident's answer collected from an album:
 // "<incident id>", pressed by the one who wrote it.
 func (b *Bot) onIncidentDraftSend(c tele.Context) error {
-	d, data, err := b.incidentDialog(c, dialogIncidentDraft)
+	d, data, err := dialogOfKind[incidentData](b, c, dialogIncidentDraft)
 	if err != nil {
 		return err
 	}
@@ -322,7 +308,7 @@ func (b *Bot) onIncidentNewTerm(c tele.Context) error {
 	if !ok {
 		return respond(c, render.TextInvalid)
 	}
-	d, data, err := b.incidentDialog(c, dialogIncidentTitle)
+	d, data, err := dialogOfKind[incidentData](b, c, dialogIncidentTitle)
 	if err != nil {
 		return err
 	}
