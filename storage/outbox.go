@@ -116,62 +116,117 @@ func (t *Tx) AttachOutbox(ctx context.Context, ids []int64, chatID int64, thread
 // returned). What sending a notification needs besides is loaded by
 // LoadOutbox, in the worker that sends it.
 func (db *DB) ClaimOutbox(ctx context.Context, limit, bulk int, lease time.Duration) ([]outbox.Message, int, error) {
-	var ms []outbox.Message
-	claimed := 0
-	err := db.InTxStore(ctx, func(ctx context.Context, t *Tx) error {
-		ms = nil
-		if err := t.commitWithoutFlush(ctx); err != nil {
-			return err
-		}
-		limit = max(limit, 1)
-		var claims []claimedRow
-		if bulk = min(bulk, limit); bulk > 0 {
-			var err error
-			if claims, err = t.claimHeads(ctx, bulkPriority, bulk, []int64{}); err != nil {
-				return err
-			}
-		}
-		if len(claims) < limit {
-			more, err := t.claimHeads(ctx, replyPriority, limit-len(claims), claimedIDs(claims))
-			if err != nil {
-				return err
-			}
-			claims = append(claims, more...)
-		}
-		claimed = len(claims)
-		if claimed == 0 {
-			return nil
-		}
-		_, err := t.tx.Exec(ctx, `UPDATE outbox SET claimed_until = now() + make_interval(secs => $2) WHERE id = ANY($1)`,
-			claimedIDs(claims), lease.Seconds())
-		if err != nil {
-			return fmt.Errorf("storage: unable to lease outbox messages: %w", err)
-		}
-		for _, c := range claims {
-			m, err := t.readClaimed(ctx, c.m, c.kind, c.payload, c.file, c.parts)
-			if err != nil {
-				return err
-			}
-			if m != nil {
-				ms = append(ms, *m)
-			}
-		}
-		return nil
-	})
-	if err != nil {
-		return nil, 0, err
+	limit = max(limit, 1)
+	bulk = min(max(bulk, 0), limit)
+	// One round trip: the claim is one statement, sent in one pipeline
+	// with its settings; the two run in one implicit transaction,
+	// committed at its end. The commit does not wait for the disk. The
+	// planner is kept off sequential scans: the claim reads rows by
+	// index only, and a plan made while the outbox was small (a new
+	// database, statistics not yet gathered) and then cached would scan
+	// the whole queue on every claim once it has grown.
+	b := &pgx.Batch{}
+	b.Queue(`SELECT set_config('synchronous_commit', 'off', true), set_config('enable_seqscan', 'off', true)`)
+	b.Queue(claimSQL, limit, bulk, lease.Seconds(), bulkPriority)
+	res := db.pool.SendBatch(ctx, b)
+	if _, err := res.Exec(); err != nil {
+		_ = res.Close()
+		return nil, 0, fmt.Errorf("storage: unable to set the claim's durability: %w", mapError(err))
 	}
-	return ms, claimed, nil
+	rows, err := res.Query()
+	if err != nil {
+		_ = res.Close()
+		return nil, 0, fmt.Errorf("storage: unable to claim outbox messages: %w", mapError(err))
+	}
+	claims, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (claimedRow, error) {
+		var c claimedRow
+		var priority int
+		err := row.Scan(&c.m.ID, &c.m.ChatID, &c.m.ThreadID, &c.m.Attempts, &c.m.CreatedAt, &c.kind, &c.payload, &c.file, &c.parts, &priority, &c.m.Next)
+		c.m.Bulk = priority >= bulkPriority
+		return c, err
+	})
+	if cerr := res.Close(); err == nil && cerr != nil {
+		err = cerr
+	}
+	if err != nil {
+		return nil, 0, fmt.Errorf("storage: unable to claim outbox messages: %w", mapError(err))
+	}
+	var ms []outbox.Message
+	var bad []outbox.Done
+	for _, c := range claims {
+		m, err := readClaimed(c.m, c.kind, c.payload, c.file, c.parts)
+		if err != nil {
+			bad = append(bad, outbox.Done{Message: c.m, Outcome: outbox.Outcome{Failed: true, Err: err}})
+			continue
+		}
+		ms = append(ms, m)
+	}
+	if len(bad) > 0 {
+		// Given up at once: it would fail the same way on every claim.
+		if err := db.FinishOutbox(ctx, bad); err != nil {
+			return ms, len(claims), err
+		}
+	}
+	return ms, len(claims), nil
 }
 
-// claimedIDs returns the ids of the messages claimed.
-func claimedIDs(claims []claimedRow) []int64 {
-	ids := make([]int64, len(claims))
-	for i, c := range claims {
-		ids[i] = c.m.ID
-	}
-	return ids
-}
+// claimSQL leases, in one statement, up to $1 heads of chats' queues due
+// now: up to $2 of them bulk (priority $4 and above) first, then the
+// rest, replies first; each row returned tells whether its chat has
+// more queued behind it.
+//
+// The heads are found chat by chat, one probe of outbox_pending each (a
+// loose index scan), so a claim costs the number of chats with messages
+// queued, not the number of messages: a group with two thousand cards
+// queued costs one probe, not two thousand. The heads due are ordered
+// and cut to the limits before their rows are locked, so that the
+// planner cannot walk the whole queue in order instead; the locks
+// re-check that each is still unsent and unclaimed, and skip one locked
+// elsewhere, which leaves the claim one message short. The bulk's rows
+// are left out of the rest by id, as a transaction does not skip the
+// rows it has locked itself.
+const claimSQL = `
+	WITH RECURSIVE heads AS (
+		(SELECT o.chat_id, o.id, o.priority, o.next_attempt_at, o.claimed_until FROM outbox o
+		 WHERE o.sent_at IS NULL AND o.failed_at IS NULL AND o.chat_id IS NOT NULL
+		 ORDER BY o.chat_id, o.id LIMIT 1)
+		UNION ALL
+		SELECT n.* FROM heads c CROSS JOIN LATERAL (
+			SELECT o.chat_id, o.id, o.priority, o.next_attempt_at, o.claimed_until FROM outbox o
+			WHERE o.sent_at IS NULL AND o.failed_at IS NULL AND o.chat_id > c.chat_id
+			ORDER BY o.chat_id, o.id LIMIT 1) n
+	), due AS MATERIALIZED (
+		SELECT id, priority, next_attempt_at FROM heads
+		WHERE next_attempt_at <= now() AND (claimed_until IS NULL OR claimed_until <= now())
+	), bulk AS MATERIALIZED (
+		SELECT o.id FROM outbox o
+		WHERE o.id = ANY (ARRAY(SELECT id FROM due WHERE priority >= $4 ORDER BY priority, next_attempt_at, id LIMIT $2))
+		  AND ` + claimable + `
+		FOR UPDATE OF o SKIP LOCKED
+	), rest AS MATERIALIZED (
+		SELECT o.id FROM outbox o
+		WHERE o.id = ANY (ARRAY(SELECT id FROM due WHERE id NOT IN (SELECT id FROM bulk)
+		                        ORDER BY priority, next_attempt_at, id LIMIT $1 - (SELECT count(*) FROM bulk)))
+		  AND ` + claimable + `
+		FOR UPDATE OF o SKIP LOCKED
+	), claimed AS (
+		UPDATE outbox SET claimed_until = now() + make_interval(secs => $3)
+		WHERE id IN (SELECT id FROM bulk UNION ALL SELECT id FROM rest)
+		RETURNING id, chat_id, thread_id, attempts, created_at, kind, payload, file, parts, priority, next_attempt_at
+	)
+	SELECT c.id, c.chat_id, c.thread_id, c.attempts, c.created_at, c.kind, c.payload, c.file, c.parts, c.priority,
+		EXISTS (SELECT 1 FROM outbox x
+		        WHERE x.chat_id = c.chat_id AND x.id > c.id AND x.sent_at IS NULL AND x.failed_at IS NULL)
+	FROM claimed c
+	ORDER BY c.priority, c.next_attempt_at, c.id`
+
+// claimable is the condition on an outbox row o, fetched by id, that it
+// is still unsent, due now and leased to nobody. "Unsent" is written as
+// coalesce(…) IS NULL, not as the partial indexes' predicate, which
+// would let the planner walk a whole index of the queue instead of
+// fetching the few heads by id.
+const claimable = `coalesce(o.sent_at, o.failed_at) IS NULL
+		  AND o.next_attempt_at <= now() AND (o.claimed_until IS NULL OR o.claimed_until <= now())`
 
 // bulkPriority is the outbox priority of everything but replies.
 const bulkPriority = 1
@@ -183,56 +238,32 @@ type claimedRow struct {
 	payload, file, parts []byte
 }
 
-// claimHeads locks up to limit heads of chats' queues of at least
-// priority minPriority, replies first, skipping the ids in except (those
-// this transaction has claimed already).
-func (t *Tx) claimHeads(ctx context.Context, minPriority, limit int, except []int64) ([]claimedRow, error) {
-	rows, err := t.tx.Query(ctx, `
-		SELECT o.id, o.chat_id, o.thread_id, o.attempts, o.created_at, o.kind, o.payload, o.file, o.parts, o.priority,
-			EXISTS (SELECT 1 FROM outbox x
-			        WHERE x.chat_id = o.chat_id AND x.id > o.id AND x.sent_at IS NULL AND x.failed_at IS NULL)
-		FROM outbox o
-		WHERE o.sent_at IS NULL AND o.failed_at IS NULL AND o.chat_id IS NOT NULL
-		  AND o.priority >= $2 AND o.id <> ALL($3)
-		  AND o.next_attempt_at <= now()
-		  AND (o.claimed_until IS NULL OR o.claimed_until <= now())
-		  AND o.id = (SELECT min(h.id) FROM outbox h
-		              WHERE h.chat_id = o.chat_id AND h.sent_at IS NULL AND h.failed_at IS NULL)
-		ORDER BY o.priority, o.next_attempt_at, o.id
-		LIMIT $1
-		FOR UPDATE OF o SKIP LOCKED`, limit, minPriority, except)
-	if err != nil {
-		return nil, fmt.Errorf("storage: unable to claim outbox messages: %w", err)
-	}
-	claims, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (claimedRow, error) {
-		var c claimedRow
-		var priority int
-		err := row.Scan(&c.m.ID, &c.m.ChatID, &c.m.ThreadID, &c.m.Attempts, &c.m.CreatedAt, &c.kind, &c.payload, &c.file, &c.parts, &priority, &c.m.Next)
-		c.m.Bulk = priority >= bulkPriority
-		return c, err
-	})
-	if err != nil {
-		return nil, fmt.Errorf("storage: unable to read claimed outbox messages: %w", err)
-	}
-	return claims, nil
-}
-
 // FinishOutbox records the outcomes of claimed messages, ending their
-// leases, in one transaction; when that fails, it records them one by
-// one, so that one bad record does not leave the others to be sent
-// again. It returns the first error.
+// leases, in one transaction — in one round trip when each outcome
+// changes only its message's row, as a message sent does; when that
+// fails, it records them one by one, so that one bad record does not
+// leave the others to be sent again. It returns the first error.
 func (db *DB) FinishOutbox(ctx context.Context, done []outbox.Done) error {
-	err := db.InTxStore(ctx, func(ctx context.Context, t *Tx) error {
-		if err := t.commitWithoutFlush(ctx); err != nil {
-			return err
-		}
-		for _, d := range done {
-			if err := t.finishOutbox(ctx, d.Message, d.Outcome); err != nil {
+	plain := true
+	for _, d := range done {
+		plain = plain && plainOutcome(d.Outcome)
+	}
+	var err error
+	if plain {
+		err = db.finishPlain(ctx, done)
+	} else {
+		err = db.InTxStore(ctx, func(ctx context.Context, t *Tx) error {
+			if err := t.commitWithoutFlush(ctx); err != nil {
 				return err
 			}
-		}
-		return nil
-	})
+			for _, d := range done {
+				if err := t.finishOutbox(ctx, d.Message, d.Outcome); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+	}
 	if err == nil || len(done) == 1 || ctx.Err() != nil {
 		return err
 	}
@@ -279,33 +310,30 @@ func (db *DB) RenewOutbox(ctx context.Context, ids []int64, lease time.Duration)
 }
 
 // readClaimed decodes a claimed row; a row that cannot be decoded is
-// given up (and nil returned). What sending a notification needs besides
-// (its appeal, card, chat) is loaded by LoadOutbox, by the worker that
-// sends it, not by the claim: the claim stays one short transaction.
-func (t *Tx) readClaimed(ctx context.Context, m outbox.Message, kind string, payload, file, parts []byte) (*outbox.Message, error) {
-	giveUp := func(err error) (*outbox.Message, error) {
-		return nil, t.finishOutbox(ctx, m, outbox.Outcome{Failed: true, Err: err})
-	}
+// an error, and the claim gives it up. What sending a notification needs
+// besides (its appeal, card, chat) is loaded by LoadOutbox, by the worker
+// that sends it, not by the claim: the claim stays one statement.
+func readClaimed(m outbox.Message, kind string, payload, file, parts []byte) (outbox.Message, error) {
 	if err := json.Unmarshal(parts, &m.Parts); err != nil {
-		return giveUp(fmt.Errorf("bad parts: %w", err))
+		return m, fmt.Errorf("bad parts: %w", err)
 	}
 	var err error
 	switch kind {
 	case outbox.KindReply:
 		if m.Reply, err = decodeReply(payload); err != nil {
-			return giveUp(err)
+			return m, err
 		}
 	case outbox.KindPrepared:
 		if m.Prepared, err = decodePrepared(payload, file); err != nil {
-			return giveUp(err)
+			return m, err
 		}
 	default:
 		if err := json.Unmarshal(payload, &m.Notification); err != nil {
-			return giveUp(fmt.Errorf("bad payload: %w", err))
+			return m, fmt.Errorf("bad payload: %w", err)
 		}
 		m.NeedsContext = true
 	}
-	return &m, nil
+	return m, nil
 }
 
 // LoadOutbox loads what sending a claimed notification needs: its
@@ -448,12 +476,9 @@ func (t *Tx) loadCardContext(ctx context.Context, m *outbox.Message) error {
 // to a supergroup, and whether the message is sent, given up or retried.
 func (t *Tx) finishOutbox(ctx context.Context, m outbox.Message, o outbox.Outcome) error {
 	id := m.ID
-	parts := []byte("{}")
-	if len(o.Parts) > 0 {
-		var err error
-		if parts, err = json.Marshal(o.Parts); err != nil {
-			return fmt.Errorf("storage: unable to encode the parts of outbox message %d: %w", id, err)
-		}
+	parts, err := outcomeParts(id, o)
+	if err != nil {
+		return err
 	}
 	// The dispatcher sets the card's media only with a message done, so
 	// a message retried sees the same media on every attempt.
@@ -488,9 +513,7 @@ func (t *Tx) finishOutbox(ctx context.Context, m outbox.Message, o outbox.Outcom
 			return err
 		}
 	}
-	var err error
-	switch {
-	case o.MigratedTo != 0:
+	if o.MigratedTo != 0 {
 		// The message moves with its chat and goes again at once, to the
 		// supergroup, from the part that failed.
 		bound, err := t.moveChat(ctx, m.ChatID, o.MigratedTo)
@@ -506,33 +529,81 @@ func (t *Tx) finishOutbox(ctx context.Context, m outbox.Message, o outbox.Outcom
 				return err
 			}
 		}
-		_, err = t.tx.Exec(ctx, `
+	}
+	sql, args := outcomeUpdate(id, o, parts)
+	if _, err := t.tx.Exec(ctx, sql, args...); err != nil {
+		return fmt.Errorf("storage: unable to record outbox outcome of %d: %w", id, err)
+	}
+	return nil
+}
+
+// outcomeParts encodes the parts an outcome adds to its message's.
+func outcomeParts(id int64, o outbox.Outcome) ([]byte, error) {
+	if len(o.Parts) == 0 {
+		return []byte("{}"), nil
+	}
+	parts, err := json.Marshal(o.Parts)
+	if err != nil {
+		return nil, fmt.Errorf("storage: unable to encode the parts of outbox message %d: %w", id, err)
+	}
+	return parts, nil
+}
+
+// plainOutcome reports whether recording o changes the message's own row
+// and nothing else: no card, chat, list or alert to record with it.
+func plainOutcome(o outbox.Outcome) bool {
+	return o.CardMessageID == 0 && len(o.CardMediaIDs) == 0 && !o.Blocked && o.Alert == nil &&
+		o.Listed == nil && o.MigratedTo == 0
+}
+
+// outcomeUpdate is the statement that records outcome o of message id on
+// its row, ending its lease.
+func outcomeUpdate(id int64, o outbox.Outcome, parts []byte) (string, []any) {
+	switch {
+	case o.MigratedTo != 0:
+		return `
 			UPDATE outbox SET attempts = attempts + 1, last_error = $2, parts = parts || $3, next_attempt_at = now(), claimed_until = NULL
-			WHERE id = $1`, id, errText(o.Err), parts)
+			WHERE id = $1`, []any{id, errText(o.Err), parts}
 	case o.Failed:
-		_, err = t.tx.Exec(ctx, `UPDATE outbox SET failed_at = now(), attempts = attempts + 1, last_error = $2, parts = parts || $3, claimed_until = NULL WHERE id = $1`,
-			id, errText(o.Err), parts)
+		return `UPDATE outbox SET failed_at = now(), attempts = attempts + 1, last_error = $2, parts = parts || $3, claimed_until = NULL WHERE id = $1`,
+			[]any{id, errText(o.Err), parts}
 	case o.Deferred && o.RetryAfter > 0:
 		// Paced, not failed: the parts done are kept, the attempt is not
 		// counted.
-		_, err = t.tx.Exec(ctx, `
+		return `
 			UPDATE outbox SET parts = parts || $3, next_attempt_at = clock_timestamp() + make_interval(secs => $2), claimed_until = NULL
-			WHERE id = $1`, id, o.RetryAfter.Seconds(), parts)
+			WHERE id = $1`, []any{id, o.RetryAfter.Seconds(), parts}
 	case o.RetryAfter > 0:
 		// From clock_timestamp(), when Telegram has answered, not now(),
 		// when the transaction that claimed the message began, before the
 		// send: Telegram counts retry_after from its answer.
-		_, err = t.tx.Exec(ctx, `
+		return `
 			UPDATE outbox SET attempts = attempts + 1, last_error = $2, parts = parts || $4,
 				next_attempt_at = clock_timestamp() + make_interval(secs => $3), claimed_until = NULL
-			WHERE id = $1`, id, errText(o.Err), o.RetryAfter.Seconds(), parts)
+			WHERE id = $1`, []any{id, errText(o.Err), o.RetryAfter.Seconds(), parts}
 	default:
 		// Err, when set, tells of parts skipped.
-		_, err = t.tx.Exec(ctx, `UPDATE outbox SET sent_at = now(), attempts = attempts + 1, last_error = $2, parts = parts || $3, claimed_until = NULL WHERE id = $1`,
-			id, errText(o.Err), parts)
+		return `UPDATE outbox SET sent_at = now(), attempts = attempts + 1, last_error = $2, parts = parts || $3, claimed_until = NULL WHERE id = $1`,
+			[]any{id, errText(o.Err), parts}
 	}
-	if err != nil {
-		return fmt.Errorf("storage: unable to record outbox outcome of %d: %w", id, err)
+}
+
+// finishPlain records plain outcomes (plainOutcome) in one round trip:
+// their updates in one pipeline with the setting that has the commit not
+// wait for the disk, in one implicit transaction.
+func (db *DB) finishPlain(ctx context.Context, done []outbox.Done) error {
+	b := &pgx.Batch{}
+	b.Queue(`SELECT set_config('synchronous_commit', 'off', true)`)
+	for _, d := range done {
+		parts, err := outcomeParts(d.Message.ID, d.Outcome)
+		if err != nil {
+			return err
+		}
+		sql, args := outcomeUpdate(d.Message.ID, d.Outcome, parts)
+		b.Queue(sql, args...)
+	}
+	if err := db.pool.SendBatch(ctx, b).Close(); err != nil {
+		return fmt.Errorf("storage: unable to record the outcomes of %d outbox messages: %w", len(done), mapError(err))
 	}
 	return nil
 }

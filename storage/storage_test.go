@@ -432,3 +432,27 @@ func TestOutboxLeaseHoldsAClaimUntilItEnds(t *testing.T) {
 		t.Fatalf("after the head was recorded: %d claimed (%v), want the next message", n, next)
 	}
 }
+
+// A message whose record cannot be read is given up by the claim that
+// finds it, with the reason, and its chat's next message goes.
+func TestClaimGivesUpAMessageItCannotRead(t *testing.T) {
+	t.Parallel()
+	db := dbtest.New(t)
+	ctx := context.Background()
+	dbtest.Exec(t, db, `INSERT INTO outbox (chat_id, kind, payload) VALUES (-1, 'chat', '[]'), (-1, 'chat', '{}')`)
+	ms, n, err := db.ClaimOutbox(ctx, 10, 0, time.Minute)
+	if err != nil || n != 1 || len(ms) != 0 {
+		t.Fatalf("claim: %d claimed, %d returned (%v), err %v; want the bad head claimed and not returned", n, len(ms), ms, err)
+	}
+	var failed bool
+	var reason string
+	if err := db.Pool().QueryRow(ctx, `SELECT failed_at IS NOT NULL, last_error FROM outbox ORDER BY id LIMIT 1`).Scan(&failed, &reason); err != nil {
+		t.Fatal(err)
+	}
+	if !failed || !strings.Contains(reason, "bad payload") {
+		t.Fatalf("the bad message: failed %v, reason %q; want it given up as a bad payload", failed, reason)
+	}
+	if next, n, err := db.ClaimOutbox(ctx, 10, 0, time.Minute); err != nil || n != 1 || len(next) != 1 {
+		t.Fatalf("next claim: %d claimed (%v), err %v; want the chat's next message", n, next, err)
+	}
+}

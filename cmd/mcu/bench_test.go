@@ -74,6 +74,9 @@ func newLoadRig(b *testing.B, bin string, strict bool, env ...string) *loadRig {
 		// is measured is the bot and the database, not Telegram's limits.
 		env = append(env, "MCU_SEND_PER_SECOND=0")
 	}
+	// MCU_LOAD_SERVE_ENV adds to serve's environment only, for an A/B of
+	// a setting (GOMEMLIMIT=off) that must not reach the test process.
+	env = append(env, strings.Fields(os.Getenv("MCU_LOAD_SERVE_ENV"))...)
 	r.groups = bindDirections(b, r.srv, r.dbURL)
 	r.child = startChild(b, bin, r.srv, r.dbURL, env...)
 	if path := os.Getenv("MCU_LOAD_LOG"); path != "" {
