@@ -185,11 +185,6 @@ func judge(a *Appeal, cmd *Command, now time.Time) error {
 // the direction it is submitted to (in.Direction; the kind's default rule
 // for an appeal left for triage).
 func (s *Service) register(ctx context.Context, tx Tx, a *Appeal, in *Input, now time.Time) error {
-	year := now.In(s.Location).Year()
-	seq, err := tx.NextAppealSeq(ctx, year)
-	if err != nil {
-		return fmt.Errorf("next registration number: %w", err)
-	}
 	rule, err := tx.FindDeadlineRule(ctx, a.Kind, cmp.Or(a.Direction, in.Direction))
 	if err != nil {
 		return fmt.Errorf("find deadline rule: %w", err)
@@ -197,6 +192,13 @@ func (s *Service) register(ctx context.Context, tx Tx, a *Appeal, in *Input, now
 	due, err := rule.Due(s.Calendar, now, s.Location)
 	if err != nil {
 		return err
+	}
+	// The number last: the year's counter stays locked from here to the
+	// commit, and every other registration waits for it meanwhile.
+	year := now.In(s.Location).Year()
+	seq, err := tx.NextAppealSeq(ctx, year)
+	if err != nil {
+		return fmt.Errorf("next registration number: %w", err)
 	}
 	a.Year, a.Seq = year, seq
 	a.RegisteredAt = now
