@@ -298,6 +298,14 @@ func explain429s(b *testing.B, calls []telegramtest.Call) {
 		}
 		b.Logf("429 on %s to chat %d (%s): %d successful calls in the second before, %d to that chat in the 3 s before",
 			c.Method, c.ChatID(), c.Description, second, chat)
+		// The chat's calls around it: when each reached the server, how
+		// long it took, how it ended.
+		for _, o := range calls {
+			if o.ChatID() != c.ChatID() || o.Method == "answerCallbackQuery" || o.Time.Before(c.Time.Add(-5*time.Second)) || o.Time.After(c.Time.Add(2*time.Second)) {
+				continue
+			}
+			b.Logf("    %+6dms %s took %dms, %d", o.Time.Sub(c.Time).Milliseconds(), o.Method, o.Duration.Milliseconds(), o.Status)
+		}
 	}
 }
 
