@@ -172,39 +172,43 @@ type errPaced struct{ After time.Duration }
 func (e errPaced) Error() string { return fmt.Sprintf("paced: the chat may send again in %v", e.After) }
 
 // reserve takes n messages for the chat from the limiters and returns how
-// long to wait before sending them; when that is more than MaxWait it
-// takes nothing and returns errPaced. Of an album larger than a bucket's
+// long to wait before sending them, and when the chat's bucket counts
+// them as gone: earlier than that when the bot's overall limit holds
+// them longer than the chat's does (lagged takes the difference at the
+// answer). When the wait is more than MaxWait it takes nothing and
+// returns errPaced. Of an album larger than a bucket's
 // burst, the burst is waited for and the rest taken as a debt that the
 // chat's next messages wait for (as Telegram lets a full chat send an
 // album and then holds it longer).
-func (p *pacer) reserve(chatID int64, n int) (time.Duration, error) {
+func (p *pacer) reserve(chatID int64, n int) (wait time.Duration, charged time.Time, err error) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	now := p.opts.Now()
 	p.sweep(now)
 	if p.pauseUntil.After(now) {
-		return 0, errPaced{After: p.pauseUntil.Sub(now)}
+		return 0, time.Time{}, errPaced{After: p.pauseUntil.Sub(now)}
 	}
 	at, ok := p.global.next(now, n)
 	if !ok {
 		// As many in flight as the bot may send: some must be answered.
-		return 0, errPaced{After: inFlightWait}
+		return 0, time.Time{}, errPaced{After: inFlightWait}
 	}
 	chat, step := p.chat(chatID, now), steps(chatID)
 	r := chat.ReserveN(now, min(n*step, chat.Burst()))
-	if d := r.DelayFrom(now); now.Add(d).After(at) {
-		at = now.Add(d)
+	charged = now.Add(r.DelayFrom(now))
+	if charged.After(at) {
+		at = charged
 	}
-	wait := at.Sub(now)
+	wait = at.Sub(now)
 	if wait > p.opts.MaxWait {
 		r.CancelAt(now)
-		return 0, errPaced{After: wait}
+		return 0, time.Time{}, errPaced{After: wait}
 	}
 	p.global.take(n)
 	for range n - min(n*step, chat.Burst())/step {
 		chat.ReserveN(now, step) // the debt: not waited for here
 	}
-	return wait, nil
+	return wait, charged, nil
 }
 
 // privateSteps is how many tokens a message takes from a private chat's
@@ -221,14 +225,15 @@ func steps(chatID int64) int {
 }
 
 // lagged takes from a private chat's bucket, at the answer to messages
-// let go at letGo, the tenths of a message for the time they were in
-// flight: Telegram may have taken them from its bucket as late as their
-// answer.
-func (p *pacer) lagged(chatID int64, letGo, answer time.Time) {
+// its bucket counted as gone at charged, the tenths of a message for the
+// time since: Telegram may have taken them from its bucket as late as
+// their answer, after they waited for the bot's overall limit and then
+// were in flight.
+func (p *pacer) lagged(chatID int64, charged, answer time.Time) {
 	if chatID <= 0 {
 		return
 	}
-	tenths := int(math.Ceil(float64(answer.Sub(letGo)) / float64(p.opts.PrivateInterval/privateSteps)))
+	tenths := int(math.Ceil(float64(answer.Sub(charged)) / float64(p.opts.PrivateInterval/privateSteps)))
 	if tenths <= 0 {
 		return
 	}
@@ -248,17 +253,16 @@ func (p *pacer) wait(ctx context.Context, chatID int64, n int) (answered func(),
 	if p == nil {
 		return func() {}, nil
 	}
-	d, err := p.reserve(chatID, n)
+	d, charged, err := p.reserve(chatID, n)
 	if err != nil {
 		return nil, err
 	}
-	letGo := p.opts.Now().Add(d)
 	answered = func() {
 		p.mu.Lock()
 		defer p.mu.Unlock()
 		now := p.opts.Now()
 		p.global.answer(n, now)
-		p.lagged(chatID, letGo, now)
+		p.lagged(chatID, charged, now)
 	}
 	if d > 0 {
 		if err := p.opts.Sleep(ctx, d); err != nil {

@@ -261,3 +261,39 @@ func TestDispatcherCountsALateArrivalInAPrivateChat(t *testing.T) {
 		t.Errorf("Telegram answered 429 to %d calls, the first: %v", len(calls), calls[0])
 	}
 }
+
+// A message the bot's overall limit holds back goes later than its
+// chat's bucket was charged for it, and Telegram takes from the chat's
+// bucket only when it arrives: the chat's next messages must count from
+// then. Four replies to others fill the bot's second (4 a second here);
+// Алиса's first reply waits about a second for it, and her next three
+// follow as her chat allows.
+func TestDispatcherCountsTheOverallWaitInAPrivateChat(t *testing.T) {
+	t.Parallel()
+	f := newFixtureWith(t, telegramtest.Options{WaitTimeout: 15 * time.Second,
+		Limits: telegramtest.Limits{On: true, Now: time.Now}})
+	enqueue := func(chatID int64, text string) {
+		t.Helper()
+		if _, err := f.db.EnqueueReply(context.Background(), chatID, 0, outbox.Reply{Calls: []outbox.Call{{Text: text}}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var others []telegramtest.User
+	for i := range 4 {
+		u := f.srv.NewUser(fmt.Sprintf("Житель %d", i+1))
+		f.srv.OpenPrivateChat(u)
+		others = append(others, u)
+		enqueue(u.ID, "Ответ")
+	}
+	f.start(delivery.DispatcherOptions{Pace: delivery.PaceOptions{PerSecond: 4, MaxWait: 3 * time.Second}})
+	for _, u := range others {
+		f.waitSent(u.ID, "Ответ")
+	}
+	for i := range 4 {
+		enqueue(f.alice.ID, fmt.Sprintf("Ответ %d", i+1))
+	}
+	f.waitSent(f.alice.ID, "Ответ 4")
+	if calls := flooded(f.srv); len(calls) > 0 {
+		t.Errorf("Telegram answered 429 to %d calls, the first: %v", len(calls), calls[0])
+	}
+}

@@ -116,7 +116,7 @@ func TestPacerPutsOffLongWaits(t *testing.T) {
 	}
 	// What was put off took nothing: after the wait it goes at once.
 	c.now = c.now.Add(paced.After)
-	if d, err := p.reserve(-5, 1); err != nil || d != 0 {
+	if d, _, err := p.reserve(-5, 1); err != nil || d != 0 {
 		t.Errorf("after the wait: %v, %v; want at once", d, err)
 	}
 	// Other chats go on meanwhile.

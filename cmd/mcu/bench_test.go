@@ -301,10 +301,12 @@ func explain429s(b *testing.B, calls []telegramtest.Call) {
 		// The chat's calls around it: when each reached the server, how
 		// long it took, how it ended.
 		for _, o := range calls {
-			if o.ChatID() != c.ChatID() || o.Method == "answerCallbackQuery" || o.Time.Before(c.Time.Add(-5*time.Second)) || o.Time.After(c.Time.Add(2*time.Second)) {
+			if o.ChatID() != c.ChatID() || o.Time.Before(c.Time.Add(-5*time.Second)) || o.Time.After(c.Time.Add(2*time.Second)) {
 				continue
 			}
-			b.Logf("    %+6dms %s took %dms, %d", o.Time.Sub(c.Time).Milliseconds(), o.Method, o.Duration.Milliseconds(), o.Status)
+			text := []rune(o.Params["text"])
+			b.Logf("    %+6dms %s took %dms, %d: message %s %q", o.Time.Sub(c.Time).Milliseconds(), o.Method, o.Duration.Milliseconds(), o.Status,
+				o.Params["message_id"], string(text[:min(len(text), 40)]))
 		}
 	}
 }
