@@ -107,8 +107,8 @@ func (t *Tx) AttachOutbox(ctx context.Context, ids []int64, chatID int64, thread
 // oldest unsent message of its chat, so at most one a chat, replies
 // first, except that up to bulk of them are taken from the rest first
 // (cards, notices, announcements), so that replies to a crowd do not
-// hold them back for as long as the crowd lasts — in one short
-// transaction, leasing each for lease: a leased
+// hold them back for as long as the crowd lasts — in one statement
+// (claimSQL), leasing each for lease: a leased
 // message is claimed by nobody else until FinishOutbox records it or the
 // lease ends (RenewOutbox extends it), and its chat's next messages wait
 // behind it. It returns the messages to send and how many it claimed
