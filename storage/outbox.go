@@ -126,7 +126,7 @@ func (db *DB) ClaimOutbox(ctx context.Context, limit, bulk int, lease time.Durat
 	// database, statistics not yet gathered) and then cached would scan
 	// the whole queue on every claim once it has grown.
 	b := &pgx.Batch{}
-	b.Queue(`SELECT set_config('synchronous_commit', 'off', true), set_config('enable_seqscan', 'off', true)`)
+	b.Queue(`SELECT ` + withoutFlush + `, set_config('enable_seqscan', 'off', true)`)
 	b.Queue(claimSQL, limit, bulk, lease.Seconds(), bulkPriority)
 	res := db.pool.SendBatch(ctx, b)
 	if _, err := res.Exec(); err != nil {
@@ -292,11 +292,17 @@ func (db *DB) FinishOutbox(ctx context.Context, done []outbox.Done) error {
 // never anything a resident sent: an update's own transaction, the
 // outbox rows it writes included, still waits for the disk.
 func (t *Tx) commitWithoutFlush(ctx context.Context) error {
-	if _, err := t.tx.Exec(ctx, `SET LOCAL synchronous_commit TO off`); err != nil {
+	if _, err := t.tx.Exec(ctx, `SELECT `+withoutFlush); err != nil {
 		return fmt.Errorf("storage: unable to set the commit's durability: %w", err)
 	}
 	return nil
 }
+
+// withoutFlush is the expression that has the current transaction (an
+// explicit one, or a pipeline's implicit one) commit without waiting for
+// its WAL to reach the disk; see commitWithoutFlush for when that is
+// safe.
+const withoutFlush = `set_config('synchronous_commit', 'off', true)`
 
 // RenewOutbox extends the leases of claimed messages still being sent.
 func (db *DB) RenewOutbox(ctx context.Context, ids []int64, lease time.Duration) error {
@@ -593,7 +599,7 @@ func outcomeUpdate(id int64, o outbox.Outcome, parts []byte) (string, []any) {
 // wait for the disk, in one implicit transaction.
 func (db *DB) finishPlain(ctx context.Context, done []outbox.Done) error {
 	b := &pgx.Batch{}
-	b.Queue(`SELECT set_config('synchronous_commit', 'off', true)`)
+	b.Queue(`SELECT ` + withoutFlush)
 	for _, d := range done {
 		parts, err := outcomeParts(d.Message.ID, d.Outcome)
 		if err != nil {
