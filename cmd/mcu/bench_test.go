@@ -48,6 +48,9 @@ func envInt(name string, def int) int {
 // buildBinary builds mcu into a temporary directory of tb.
 func buildBinary(tb testing.TB) string {
 	tb.Helper()
+	if bin := os.Getenv("MCU_LOAD_BIN"); bin != "" {
+		return bin // an A/B: a binary built from another revision
+	}
 	bin := filepath.Join(tb.TempDir(), "mcu")
 	out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput()
 	if err != nil {

@@ -8,7 +8,7 @@ import "runtime/debug"
 // (GOGC's default), so a burst — a thousand residents at once — costs
 // some CPU, not memory: serve stays within 40 MB resident
 // (docs/benchmarks.md). It is soft: a heap that needs more gets it.
-const memoryLimit = 24 << 20
+const memoryLimit = 20 << 20
 
 // limitMemory sets memoryLimit unless GOMEMLIMIT is set, and returns the
 // limit in force.
