@@ -196,8 +196,8 @@ const claimSQL = `
 			WHERE o.sent_at IS NULL AND o.failed_at IS NULL AND o.chat_id > c.chat_id
 			ORDER BY o.chat_id, o.id LIMIT 1) n
 	), due AS MATERIALIZED (
-		SELECT id, priority, next_attempt_at FROM heads
-		WHERE next_attempt_at <= now() AND (claimed_until IS NULL OR claimed_until <= now())
+		SELECT o.id, o.priority, o.next_attempt_at FROM heads o
+		WHERE ` + dueNow + `
 	), bulk AS MATERIALIZED (
 		SELECT o.id FROM outbox o
 		WHERE o.id = ANY (ARRAY(SELECT id FROM due WHERE priority >= $4 ORDER BY priority, next_attempt_at, id LIMIT $2))
@@ -220,13 +220,16 @@ const claimSQL = `
 	FROM claimed c
 	ORDER BY c.priority, c.next_attempt_at, c.id`
 
+// dueNow is the condition on an outbox row o (or a head found by the
+// claim) that it is due now and leased to nobody.
+const dueNow = `o.next_attempt_at <= now() AND (o.claimed_until IS NULL OR o.claimed_until <= now())`
+
 // claimable is the condition on an outbox row o, fetched by id, that it
 // is still unsent, due now and leased to nobody. "Unsent" is written as
 // coalesce(…) IS NULL, not as the partial indexes' predicate, which
 // would let the planner walk a whole index of the queue instead of
 // fetching the few heads by id.
-const claimable = `coalesce(o.sent_at, o.failed_at) IS NULL
-		  AND o.next_attempt_at <= now() AND (o.claimed_until IS NULL OR o.claimed_until <= now())`
+const claimable = `coalesce(o.sent_at, o.failed_at) IS NULL AND ` + dueNow
 
 // bulkPriority is the outbox priority of everything but replies.
 const bulkPriority = 1
