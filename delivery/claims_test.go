@@ -3,6 +3,7 @@ package delivery_test
 import (
 	"context"
 	"fmt"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -69,6 +70,72 @@ func TestDispatcherSendsWhatWaitedBehindAMessageInFlight(t *testing.T) {
 	second := f.submit("Второе обращение")
 	f.waitSent(f.alice.ID, second.Number())
 	close(hold)
+	f.waitSent(f.housing.ID, first.Number())
+	start := time.Now()
+	f.waitSent(f.housing.ID, second.Number())
+	if took := time.Since(start); took > 5*time.Second {
+		t.Errorf("the second card went %v after the first: it waited for a poll", took)
+	}
+}
+
+// overlappingOutbox makes a claim overlap the record of the message it
+// found in flight: once armed, the next claim that finds nothing lets
+// that message go (release) and returns only after its record is
+// written, as a busy database does by chance.
+type overlappingOutbox struct {
+	delivery.Outbox
+	chatID      int64  // the chat of the message held in flight
+	release     func() // lets it go
+	armAfter    int64  // records of the resident's messages before arming
+	resident    int64  // the resident's chat
+	residentRec atomic.Int64
+	armed       atomic.Bool
+	recorded    chan struct{} // closed when the held message is recorded
+	once        sync.Once
+}
+
+func (o *overlappingOutbox) ClaimOutbox(ctx context.Context, limit, bulk int, lease time.Duration) ([]outbox.Message, int, error) {
+	ms, n, err := o.Outbox.ClaimOutbox(ctx, limit, bulk, lease)
+	if n == 0 && o.armed.CompareAndSwap(true, false) {
+		o.release()
+		<-o.recorded
+		time.Sleep(100 * time.Millisecond) // the recorder done with it
+	}
+	return ms, n, err
+}
+
+func (o *overlappingOutbox) FinishOutbox(ctx context.Context, done []outbox.Done) error {
+	err := o.Outbox.FinishOutbox(ctx, done)
+	for _, d := range done {
+		switch d.Message.ChatID {
+		case o.chatID:
+			o.once.Do(func() { close(o.recorded) })
+		case o.resident:
+			if o.residentRec.Add(1) == o.armAfter {
+				o.armed.Store(true)
+			}
+		}
+	}
+	return err
+}
+
+// The message in flight may be recorded while a claim that found its
+// chat busy is still running: the claim, not the record, then asks
+// again, and what waited behind it goes at once, not at the next poll.
+func TestDispatcherSendsWhatWaitedWhenTheRecordOverlapsTheClaim(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	hold := make(chan struct{})
+	f.srv.AddFault(telegramtest.Fault{Method: "sendMessage", ChatID: f.housing.ID, Hold: hold})
+	f.queue = &overlappingOutbox{
+		Outbox: f.db, chatID: f.housing.ID, release: func() { close(hold) },
+		resident: f.alice.ID, armAfter: 2, recorded: make(chan struct{}),
+	}
+	f.start(delivery.DispatcherOptions{Poll: time.Hour, Pace: delivery.PaceOptions{Off: true}})
+	first := f.submit("Первое обращение")
+	f.waitSent(f.alice.ID, first.Number()) // its card is held in flight
+	second := f.submit("Второе обращение")
+	f.waitSent(f.alice.ID, second.Number())
 	f.waitSent(f.housing.ID, first.Number())
 	start := time.Now()
 	f.waitSent(f.housing.ID, second.Number())

@@ -233,6 +233,10 @@ type claimer struct {
 	// in flight; the next record kicks the claimer, since what it missed
 	// may have waited behind them.
 	missed bool
+	// records counts the records written; a claim that sees it change
+	// while it ran kicks at once, since the record it overlapped found
+	// missed not yet set.
+	records int64
 }
 
 // run claims whenever kicked, while whole batches are found; after stop
@@ -295,6 +299,7 @@ func (c *claimer) claimWhileDue(ctx context.Context) int {
 		// behind them in their chats.
 		c.mu.Lock()
 		busy := len(c.flying) > 0
+		records := c.records
 		bulk := c.bulkWorkers
 		for _, b := range c.flying {
 			if b {
@@ -330,13 +335,20 @@ func (c *claimer) claimWhileDue(ctx context.Context) int {
 			// Fewer were due than workers are free: asking again would
 			// find nothing; what comes next kicks, and so does the record
 			// of a message that was in flight during the claim.
+			overlapped := false
 			if busy {
 				c.mu.Lock()
-				c.missed = true
+				if c.records == records {
+					c.missed = true
+				} else {
+					overlapped = true
+				}
 				c.mu.Unlock()
 			}
-			if claimed > len(ms) {
-				d.kick() // what it gave up made room for what was behind
+			if overlapped || claimed > len(ms) {
+				// A message recorded during the claim, or one it gave up,
+				// may have left room for what was behind it.
+				d.kick()
 			}
 			break
 		}
@@ -418,6 +430,7 @@ func (c *claimer) record(ctx context.Context) {
 		c.mu.Lock()
 		next := c.missed
 		c.missed = false
+		c.records++
 		for _, x := range batch {
 			delete(c.flying, x.Message.ID)
 			next = next || x.Message.Next || x.Outcome.MigratedTo != 0
