@@ -59,6 +59,11 @@ type Location struct {
 	Longitude float64 `json:"longitude"`
 }
 
+// ForgottenText stands for the text, draft and answer of an appeal whose
+// author was forgotten (152-ФЗ: consent revoked, or the retention period
+// over). It is stored, so every place that shows an appeal shows it.
+const ForgottenText = "[удалено: персональные данные]"
+
 // Appeal is a resident's appeal and everything the workflow knows of it.
 type Appeal struct {
 	ID        int64

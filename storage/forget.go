@@ -1,0 +1,197 @@
+package storage
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"mcu/workflow"
+)
+
+// finishedStates are the states an appeal is done with for good: nothing
+// more happens to it but a reopening of a closed one.
+const finishedStates = `('closed', 'rejected', 'redirected', 'withdrawn')`
+
+// ForgetResident erases a resident's personal data (152-ФЗ): their
+// Telegram ids, name and phone, their dialogs, what the outbox holds for
+// their chat, and the content of their appeals (see forgetAppeals). The
+// numbers, states, directions, dates and ratings of the appeals stay. It
+// returns how many appeals were erased; ENotFound when there is no such
+// resident or they are forgotten already. The caller withdraws what is
+// still open before, in the same transaction if it wants both or none.
+func (db *DB) ForgetResident(ctx context.Context, residentID int64, now time.Time) (int, error) {
+	n := 0
+	err := db.InTxStore(ctx, func(ctx context.Context, t *Tx) error {
+		var err error
+		n, err = t.forgetResident(ctx, residentID, now)
+		return err
+	})
+	return n, err
+}
+
+func (t *Tx) forgetResident(ctx context.Context, residentID int64, now time.Time) (int, error) {
+	var userID, chatID *int64
+	err := t.tx.QueryRow(ctx, `
+		SELECT telegram_user_id, chat_id FROM residents
+		WHERE id = $1 AND anonymised_at IS NULL FOR UPDATE`, residentID).Scan(&userID, &chatID)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return 0, workflow.Errorf(workflow.ENotFound, "no resident %d to forget", residentID)
+	}
+	if err != nil {
+		return 0, fmt.Errorf("storage: unable to lock resident %d: %w", residentID, mapError(err))
+	}
+	n, err := t.forgetAppeals(ctx, `resident_id = $1`, now, residentID)
+	if err != nil {
+		return 0, err
+	}
+	if userID != nil {
+		if _, err := t.tx.Exec(ctx, `DELETE FROM dialogs WHERE user_id = $1`, *userID); err != nil {
+			return 0, fmt.Errorf("storage: unable to delete dialogs of resident %d: %w", residentID, mapError(err))
+		}
+	}
+	if chatID != nil {
+		// What waits for the chat is not sent; what went keeps only its
+		// outcome (announcements count it), not its text or chat.
+		_, err := t.tx.Exec(ctx, `
+			UPDATE outbox SET
+				failed_at = CASE WHEN sent_at IS NULL AND failed_at IS NULL THEN $2 ELSE failed_at END,
+				last_error = CASE WHEN sent_at IS NULL AND failed_at IS NULL THEN 'resident forgotten' ELSE last_error END,
+				payload = '{}', parts = '{}', file = NULL, chat_id = NULL
+			WHERE chat_id = $1`, *chatID, now)
+		if err != nil {
+			return 0, fmt.Errorf("storage: unable to clear the outbox of resident %d: %w", residentID, mapError(err))
+		}
+	}
+	_, err = t.tx.Exec(ctx, `
+		UPDATE residents SET telegram_user_id = NULL, chat_id = NULL, name = '', phone = '',
+			news = false, anonymised_at = $2
+		WHERE id = $1`, residentID, now)
+	if err != nil {
+		return 0, fmt.Errorf("storage: unable to forget resident %d: %w", residentID, mapError(err))
+	}
+	return n, nil
+}
+
+// forgetAppeals erases the content of the appeals matching where (args
+// from $1, now is the last one) not erased yet: the text, draft and answer
+// become workflow.ForgottenText, the address, place and similarity keys
+// go, and so do the photos and the contact of an appeal registered by
+// staff; the audit trail keeps its events but not the texts and photos
+// they carried, nor a resident's Telegram id. It returns how many.
+func (t *Tx) forgetAppeals(ctx context.Context, where string, now time.Time, args ...any) (int, error) {
+	args = append(args, now, workflow.ForgottenText)
+	nowArg, textArg := fmt.Sprintf("$%d", len(args)-1), fmt.Sprintf("$%d", len(args))
+	rows, err := t.tx.Query(ctx, `
+		UPDATE appeals SET text = `+textArg+`, address = '', latitude = NULL, longitude = NULL,
+			draft = CASE WHEN draft = '' THEN '' ELSE `+textArg+` END,
+			answer = CASE WHEN answer = '' THEN '' ELSE `+textArg+` END,
+			similar_text = '', address_key = '', street_key = '', forgotten_at = `+nowArg+`
+		WHERE forgotten_at IS NULL AND `+where+`
+		RETURNING id`, args...)
+	if err != nil {
+		return 0, fmt.Errorf("storage: unable to erase appeals: %w", mapError(err))
+	}
+	ids, err := pgx.CollectRows(rows, pgx.RowTo[int64])
+	if err != nil {
+		return 0, fmt.Errorf("storage: unable to erase appeals: %w", mapError(err))
+	}
+	if len(ids) == 0 {
+		return 0, nil
+	}
+	steps := []struct{ what, sql string }{
+		{"photos", `DELETE FROM appeal_attachments WHERE appeal_id = ANY($1)`},
+		{"contacts", `UPDATE appeal_contacts SET name = '', contact = '' WHERE appeal_id = ANY($1)`},
+		// The trail is append-only but for this, with mcu.forget on (set
+		// below, and off again after these steps).
+		{"the audit trail", `
+			UPDATE appeal_events SET payload = payload - '{text,attachments}'::text[],
+				actor_id = CASE WHEN actor_kind = 'resident' THEN 0 ELSE actor_id END
+			WHERE appeal_id = ANY($1) AND (payload ?| '{text,attachments}' OR actor_kind = 'resident')`},
+		// Sent messages about them keep their outcome, not what they said.
+		{"sent messages", `
+			UPDATE outbox SET payload = '{}', parts = '{}', file = NULL
+			WHERE appeal_id = ANY($1) AND (sent_at IS NOT NULL OR failed_at IS NOT NULL)`},
+	}
+	if _, err := t.tx.Exec(ctx, `SELECT set_config('mcu.forget', 'on', true)`); err != nil {
+		return 0, fmt.Errorf("storage: unable to open the audit trail: %w", mapError(err))
+	}
+	for _, s := range steps {
+		if _, err := t.tx.Exec(ctx, s.sql, ids); err != nil {
+			return 0, fmt.Errorf("storage: unable to erase %s of appeals: %w", s.what, mapError(err))
+		}
+	}
+	if _, err := t.tx.Exec(ctx, `SELECT set_config('mcu.forget', 'off', true)`); err != nil {
+		return 0, fmt.Errorf("storage: unable to close the audit trail again: %w", mapError(err))
+	}
+	return len(ids), nil
+}
+
+// ForgetExpired forgets, a batch of at most limit at a time, those whose
+// appeals are finished (closed, rejected, redirected or withdrawn) and
+// last changed before cutoff: residents (see ForgetResident) who have no
+// other appeal, are not subscribed to news and came before cutoff, and
+// the content of appeals registered by staff for somebody without
+// Telegram. It returns how many residents and appeals it forgot.
+func (db *DB) ForgetExpired(ctx context.Context, cutoff, now time.Time, limit int) (residents, appeals int, err error) {
+	for {
+		ids, err := db.expiredResidents(ctx, cutoff, limit)
+		if err != nil {
+			return residents, appeals, err
+		}
+		for _, id := range ids {
+			n, err := db.ForgetResident(ctx, id, now)
+			if workflow.ErrorCode(err) == workflow.ENotFound {
+				continue // forgotten meanwhile
+			}
+			if err != nil {
+				return residents, appeals, err
+			}
+			residents++
+			appeals += n
+		}
+		if len(ids) < limit {
+			break
+		}
+	}
+	for {
+		n := 0
+		err := db.InTxStore(ctx, func(ctx context.Context, t *Tx) error {
+			var err error
+			n, err = t.forgetAppeals(ctx, `id IN (
+				SELECT id FROM appeals WHERE resident_id IS NULL AND forgotten_at IS NULL
+					AND state IN `+finishedStates+` AND updated_at < $1
+				ORDER BY id LIMIT $2)`, now, cutoff, limit)
+			return err
+		})
+		if err != nil {
+			return residents, appeals, err
+		}
+		appeals += n
+		if n < limit {
+			return residents, appeals, nil
+		}
+	}
+}
+
+// expiredResidents returns at most limit residents whose appeals are all
+// finished and last changed before cutoff, who came before cutoff and
+// are not subscribed to news.
+func (db *DB) expiredResidents(ctx context.Context, cutoff time.Time, limit int) ([]int64, error) {
+	rows, err := db.pool.Query(ctx, `
+		SELECT r.id FROM residents r
+		WHERE r.anonymised_at IS NULL AND r.created_at < $1 AND NOT r.news
+			AND NOT EXISTS (SELECT 1 FROM appeals a WHERE a.resident_id = r.id
+				AND (a.state NOT IN `+finishedStates+` OR a.updated_at >= $1))
+		ORDER BY r.id LIMIT $2`, cutoff, limit)
+	if err != nil {
+		return nil, fmt.Errorf("storage: unable to find residents to forget: %w", mapError(err))
+	}
+	ids, err := pgx.CollectRows(rows, pgx.RowTo[int64])
+	if err != nil {
+		return nil, fmt.Errorf("storage: unable to find residents to forget: %w", mapError(err))
+	}
+	return ids, nil
+}
