@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	tele "gopkg.in/telebot.v3"
 
@@ -31,6 +32,13 @@ type ResidentStore interface {
 	FindResidentAppeals(ctx context.Context, residentID int64, limit, offset int) ([]*workflow.Appeal, int, error)
 	// FindAppealByNumber returns the appeal with a registration number.
 	FindAppealByNumber(ctx context.Context, number string) (*workflow.Appeal, error)
+	// FindOpenResidentAppeals returns the resident's appeals still
+	// waiting for an answer.
+	FindOpenResidentAppeals(ctx context.Context, residentID int64) ([]*workflow.Appeal, error)
+	// ForgetResident erases the resident's personal data, after before
+	// (nil, or what else the same transaction does); it returns how many
+	// appeals were erased, or not found when there is nobody to forget.
+	ForgetResident(ctx context.Context, residentID int64, now time.Time, before func(ctx context.Context, tx workflow.Tx) error) (int, error)
 	// FindDialog returns the dialog of a user in a chat, or not found.
 	FindDialog(ctx context.Context, userID, chatID int64) (*tgstate.Dialog, error)
 	// SaveDialog creates or replaces a dialog.
@@ -59,6 +67,7 @@ func (b *Bot) residentHandlers() map[string]tele.HandlerFunc {
 		"/my":           b.consented(b.onMy),
 		"/status":       b.consented(b.onStatus),
 		"/help":         b.onHelp,
+		"/privacy":      b.onPrivacy,
 		"/cancel":       b.staffDialogFirst(b.consented(b.onCancel)),
 		tele.OnText:     b.staffDialogFirst(b.onResidentText),
 		tele.OnPhoto:    b.staffDialogFirst(b.consented(b.onResidentPhoto)),
@@ -74,6 +83,9 @@ func (b *Bot) residentHandlers() map[string]tele.HandlerFunc {
 		"\fr_wd":                   b.consented(b.onWithdraw),
 		"\fr_wdy":                  b.consented(b.onWithdrawYes),
 		"\fr_wdn":                  b.consented(b.onWithdrawNo),
+		"\f" + uniqueForget:        b.consented(b.onForget),
+		"\f" + uniqueForgetYes:     b.onForgetYes, // resident_privacy.go
+		"\f" + uniqueForgetNo:      b.consented(b.onForgetNo),
 		"\f" + render.UniqueAnswer: b.consented(b.onAnswerButton),
 		"\fr_rsend":                b.consented(b.onReplySend),
 		"\f" + render.UniqueRate:   b.consented(b.onRate),

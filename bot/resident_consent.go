@@ -15,8 +15,8 @@ import (
 // startResident greets a person who opened the bot: the consent first,
 // then the menu.
 func (b *Bot) startResident(c tele.Context) error {
-	r, err := b.opts.Store.FindResident(contextOf(c), c.Sender().ID)
-	if err != nil && workflow.ErrorCode(err) != workflow.ENotFound {
+	r, err := b.findResident(c)
+	if err != nil {
 		return b.fail(c, err)
 	}
 	if !r.Consented() {
@@ -77,11 +77,21 @@ func (b *Bot) onConsent(c tele.Context) error {
 	return respond(c, render.TextStale)
 }
 
+// findResident returns the resident writing in c, or nil (and no error)
+// when they are not one: never consented, or forgotten.
+func (b *Bot) findResident(c tele.Context) (*workflow.ResidentProfile, error) {
+	r, err := b.opts.Store.FindResident(contextOf(c), c.Sender().ID)
+	if workflow.ErrorCode(err) == workflow.ENotFound {
+		return nil, nil
+	}
+	return r, err
+}
+
 // resident returns the consented resident writing in c. Without consent
 // it asks for it and returns nil: the caller stops there.
 func (b *Bot) resident(c tele.Context) (*workflow.ResidentProfile, error) {
-	r, err := b.opts.Store.FindResident(contextOf(c), c.Sender().ID)
-	if err != nil && workflow.ErrorCode(err) != workflow.ENotFound {
+	r, err := b.findResident(c)
+	if err != nil {
 		return nil, err
 	}
 	if !r.Consented() {

@@ -82,7 +82,7 @@ func TestIntakeSubmitsAppealWithPhotosAndLocation(t *testing.T) {
 	}
 	h.srv.MustWaitSent(t, telegramtest.All(telegramtest.SentTo(housing.ID), telegramtest.Contains("№ 2026-000001")))
 	// The consent was recorded with its time and text version.
-	if n := h.count(`SELECT count(*) FROM residents WHERE telegram_user_id = $1 AND consent_at IS NOT NULL AND consent_version = '2026-03-01'`, alice.u.ID); n != 1 {
+	if n := h.count(`SELECT count(*) FROM residents WHERE telegram_user_id = $1 AND consent_at IS NOT NULL AND consent_version = '2026-12-01'`, alice.u.ID); n != 1 {
 		t.Errorf("%d residents with consent recorded", n)
 	}
 }

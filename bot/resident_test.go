@@ -25,7 +25,7 @@ func TestConsentNamesConfiguredOperator(t *testing.T) {
 	if err := h.db.Pool().QueryRow(context.Background(), `SELECT consent_version FROM residents`).Scan(&version); err != nil {
 		t.Fatal(err)
 	}
-	if !strings.HasPrefix(version, "2026-03-01-") {
+	if !strings.HasPrefix(version, "2026-12-01-") {
 		t.Errorf("consent version %q does not identify the operator's wording", version)
 	}
 }

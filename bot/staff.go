@@ -52,6 +52,9 @@ type StaffStore interface {
 
 	// FindAppealByNumber returns the appeal with a registration number.
 	FindAppealByNumber(ctx context.Context, number string) (*workflow.Appeal, error)
+	// ForgetAppealContent erases an appeal registered for somebody
+	// without Telegram, with its contact; not found when erased already.
+	ForgetAppealContent(ctx context.Context, appealID int64, now time.Time) error
 	// FindAppealEvents returns the audit trail of an appeal.
 	FindAppealEvents(ctx context.Context, appealID int64) ([]workflow.AuditEvent, error)
 	// FindCard returns an appeal by number with what its card shows, or
@@ -70,6 +73,7 @@ func (b *Bot) staffHandlers() map[string]tele.HandlerFunc {
 		"/invite":                      b.adminOnly(b.onInvite),
 		"/staff":                       b.adminOnly(b.onStaff),
 		"/revoke":                      b.adminOnly(b.onRevoke),
+		"/forget":                      b.adminOnly(b.onStaffForget),
 		"/register":                    b.onRegister,
 		"/history":                     b.onHistory,
 		"/digest":                      b.onDigest,

@@ -326,7 +326,7 @@ func (b *Bot) onFull(c tele.Context) error {
 	if err != nil {
 		return respond(c, b.answer(ctx, err))
 	}
-	text := fmt.Sprintf(render.TextFullTitle, a.Number()) + "\n\n" + a.Text
+	text := fmt.Sprintf(render.TextFullTitle, a.Number()) + "\n\n" + render.AppealText(a)
 	switch {
 	case a.Answer != "" && !a.State.Open():
 		text += "\n\n" + render.TextFullAnswer + "\n" + a.Answer

@@ -32,7 +32,7 @@ func CardList(chat string, appeals []*workflow.Appeal) (string, *tele.ReplyMarku
 	markup := &tele.ReplyMarkup{}
 	var row []tele.InlineButton
 	for _, a := range appeals {
-		b.WriteString("\n№ " + a.Number() + " — " + Shorten(oneLine(a.Text), cardListLine))
+		b.WriteString("\n№ " + a.Number() + " — " + Shorten(oneLine(AppealText(a)), cardListLine))
 		row = append(row, tele.InlineButton{Unique: UniqueCardPost, Text: "№ " + a.Number(), Data: strconv.FormatInt(a.ID, 10)})
 		if len(row) == cardListButtonsPerRow {
 			markup.InlineKeyboard = append(markup.InlineKeyboard, row)

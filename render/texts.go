@@ -48,6 +48,18 @@ var kindNames = map[workflow.Kind]string{
 	workflow.KindIncident: "Инцидент",
 }
 
+// TextForgottenContent stands for the text of an appeal erased with its
+// author's personal data (workflow.Appeal.Forgotten).
+const TextForgottenContent = "[удалено: персональные данные заявителя]"
+
+// AppealText is an appeal's text as staff and residents see it.
+func AppealText(a *workflow.Appeal) string {
+	if a.Forgotten {
+		return TextForgottenContent
+	}
+	return a.Text
+}
+
 // FormatDate formats a date as 11.12.2026 in loc.
 func FormatDate(t time.Time, loc *time.Location) string {
 	return t.In(loc).Format("02.01.2006")

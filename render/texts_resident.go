@@ -20,7 +20,7 @@ import (
 // with the consent, followed by a hash of the operator's name (see
 // Bot.consentVersion). Change it whenever textConsent or textConsentFull
 // changes.
-const ConsentVersion = "2026-03-01"
+const ConsentVersion = "2026-12-01"
 
 // DefaultOperatorName is the personal-data operator named in the consent
 // when MCU_OPERATOR_NAME is not set.
@@ -47,7 +47,8 @@ const (
 		"Действия: сбор, запись, хранение, уточнение, использование, передача сотрудникам администрации " +
 		"и в органы, к компетенции которых относится вопрос, обезличивание и удаление.\n\n" +
 		"Срок: до отзыва согласия или окончания срока хранения сообщений, после чего данные обезличиваются.\n\n" +
-		"Согласие можно отозвать, обратившись в МЦУ. Без согласия бот может только показать справку (/help)."
+		"Согласие можно отозвать в любой момент командой /privacy или обратившись в МЦУ. " +
+		"Без согласия бот может только показать справку (/help)."
 	TextConsentGiven    = "Спасибо! Теперь можно отправить сообщение: нажмите «Новое сообщение» или /new."
 	TextConsentAlready  = "Согласие уже получено."
 	TextConsentDeclined = "Хорошо. Без согласия мы не можем принять сообщение, но справка доступна всегда: /help. " +
@@ -89,6 +90,7 @@ func HelpText(deadline string) string {
 		"/my — мои сообщения\n" +
 		"/status 2026-000017 — статус сообщения по номеру\n" +
 		"/cancel — отменить ввод\n" +
+		"/privacy — ваши персональные данные, отзыв согласия\n" +
 		"/help — эта справка"
 }
 
@@ -283,7 +285,7 @@ func StatusText(a *workflow.Appeal, direction string, loc *time.Location) string
 	if !a.DueAt.IsZero() && a.State.Open() {
 		fmt.Fprintf(&b, "Ответ до: %s\n", FormatDate(a.DueAt, loc))
 	}
-	fmt.Fprintf(&b, "\n%s\n", Shorten(a.Text, 1000))
+	fmt.Fprintf(&b, "\n%s\n", Shorten(AppealText(a), 1000))
 	if n := len(a.Attachments); n > 0 {
 		fmt.Fprintf(&b, "Фото: %d\n", n)
 	}
@@ -393,6 +395,50 @@ var residentCommands = []tele.Command{
 	{Text: "my", Description: "Мои сообщения"},
 	{Text: "status", Description: "Статус сообщения по номеру"},
 	{Text: "news", Description: "Новости района: включить или выключить"},
+	{Text: "privacy", Description: "Мои данные и отзыв согласия"},
 	{Text: "help", Description: "Справка"},
 	{Text: "cancel", Description: "Отменить ввод"},
+}
+
+// The resident's personal data: /privacy, and revoking the consent.
+const (
+	TextPrivacyNone = "Вы не давали согласия на обработку персональных данных, и бот ничего о вас не хранит. " +
+		"Оператор персональных данных — %s (МЦУ)."
+	BtnForget            = "Отозвать согласие"
+	BtnForgetYes         = "Да, отозвать и удалить"
+	BtnForgetNo          = "Нет"
+	TextForgotten        = "Согласие отозвано, ваши данные удалены. Бот больше не будет вам писать. Чтобы снова написать в МЦУ, нажмите /start."
+	TextForgottenAlready = "Ваши данные уже удалены."
+	TextForgetKept       = "Хорошо, согласие остаётся в силе, ничего не удалено."
+	TextForgetChanged    = "Ваши сообщения изменились: проверьте ещё раз."
+)
+
+// PrivacyText is /privacy: who keeps what about the resident and why,
+// since when, and that the consent can be revoked (the button below).
+func PrivacyText(operator string, r *workflow.ResidentProfile, appeals int, loc *time.Location) string {
+	return fmt.Sprintf("Ваши персональные данные\n\n"+
+		"Оператор — %s (МЦУ). Согласие на обработку дано %s.\n\n"+
+		"Мы храним ваше имя в Telegram, номер чата с ботом, телефон, если вы его оставляли, "+
+		"а также тексты, фото, адреса и места на карте ваших сообщений (%s). "+
+		"Они нужны, чтобы рассмотреть сообщения и ответить вам; их видят только сотрудники, которые с ними работают.\n\n"+
+		"Когда сообщения рассмотрены и срок их хранения истёк, данные удаляются сами. "+
+		"Отозвать согласие можно в любой момент — тогда данные будут удалены сразу.",
+		operator, FormatDate(r.ConsentAt, loc), fmt.Sprintf("%d %s", appeals, plural(appeals, "сообщение", "сообщения", "сообщений")))
+}
+
+// ForgetAskText asks to confirm revoking the consent, naming the open
+// appeals that would be withdrawn.
+func ForgetAskText(open []*workflow.Appeal) string {
+	var withdrawn string
+	if len(open) > 0 {
+		nums := make([]string, len(open))
+		for i, a := range open {
+			nums[i] = "№ " + a.Number()
+		}
+		withdrawn = "\n\nОткрытые сообщения будут отозваны, их рассмотрение прекратится: " + strings.Join(nums, ", ") + "."
+	}
+	return "Отозвать согласие на обработку персональных данных?\n\n" +
+		"Будут удалены ваше имя, номер чата, телефон, тексты, фото, адреса и места ваших сообщений. " +
+		"Номера сообщений останутся в статистике, но без ваших данных." + withdrawn +
+		"\n\nОтменить это будет нельзя."
 }

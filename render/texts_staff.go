@@ -25,6 +25,7 @@ var staffCommands = []tele.Command{
 	{Text: "invite", Description: "Пригласить сотрудника: /invite <роль> [<направление>]"},
 	{Text: "staff", Description: "Сотрудники и роли"},
 	{Text: "revoke", Description: "Снять роль"},
+	{Text: "forget", Description: "Удалить персональные данные заявителя: /forget 2026-000017"},
 }
 
 // ChatNotice is what a direction or triage chat is told besides the card.
@@ -307,7 +308,7 @@ func cardText(m CardView, directions map[string]string, loc *time.Location, now 
 		b.WriteString(receivedLine(a, loc))
 	}
 	b.WriteString("\n")
-	b.WriteString(Shorten(a.Text, cardTextRunes))
+	b.WriteString(Shorten(AppealText(a), cardTextRunes))
 	b.WriteString("\n")
 	if a.Address != "" {
 		fmt.Fprintf(&b, "\nАдрес: %s\n", a.Address)
@@ -501,3 +502,14 @@ func cardListTitle(chat string, n int) string {
 	}
 	return fmt.Sprintf("Новые обращения по направлению «%s»: %d", chat, n)
 }
+
+// /forget: an admin erases the personal data of an appeal's author.
+const (
+	TextForgetUsage = "Формат: /forget 2026-000017 — удалить персональные данные заявителя этого обращения " +
+		"(имя, телефон, чат, тексты, фото, адреса всех его обращений), например по его письменному отзыву согласия. " +
+		"Номера и статистика останутся."
+	TextForgetStaffOpen = "У заявителя № %s есть нерассмотренные обращения: %s. " +
+		"Удалить данные можно, когда они рассмотрены; житель может и сам отозвать согласие в боте командой /privacy — тогда они будут отозваны."
+	TextForgetStaffAlready = "Персональные данные заявителя № %s уже удалены."
+	TextForgetStaffDone    = "Персональные данные заявителя № %s удалены; обращений без персональных данных: %d."
+)

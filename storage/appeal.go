@@ -19,7 +19,7 @@ const appealColumns = `a.id, coalesce(a.year, 0), coalesce(a.seq, 0), a.kind, a.
 	a.text, a.address, a.latitude, a.longitude, coalesce(a.executor_id, 0),
 	a.draft, a.answer, a.reason, a.due_at, a.extended, coalesce(a.rating, 0), a.solved,
 	a.reopen_count, a.version, a.created_at, a.registered_at, a.answered_at, a.closed_at, a.updated_at,
-	a.received_at, coalesce(a.incident_id, 0)`
+	a.received_at, coalesce(a.incident_id, 0), a.forgotten_at IS NOT NULL`
 
 const appealFrom = ` FROM appeals a LEFT JOIN residents r ON r.id = a.resident_id`
 
@@ -32,7 +32,7 @@ func scanAppeal(row pgx.Row) (*workflow.Appeal, error) {
 		&a.Text, &a.Address, &lat, &lon, &a.ExecutorID,
 		&a.Draft, &a.Answer, &a.Reason, &due, &a.Extended, &a.Rating, &a.Solved,
 		&a.ReopenCount, &a.Version, &a.CreatedAt, &registered, &answered, &closed, &a.UpdatedAt,
-		&received, &a.IncidentID)
+		&received, &a.IncidentID, &a.Forgotten)
 	if err != nil {
 		return nil, err
 	}

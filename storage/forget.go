@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strconv"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -18,18 +19,54 @@ const finishedStates = `('closed', 'rejected', 'redirected', 'withdrawn')`
 // ForgetResident erases a resident's personal data (152-ФЗ): their
 // Telegram ids, name and phone, their dialogs, what the outbox holds for
 // their chat, and the content of their appeals (see forgetAppeals). The
-// numbers, states, directions, dates and ratings of the appeals stay. It
-// returns how many appeals were erased; ENotFound when there is no such
-// resident or they are forgotten already. The caller withdraws what is
-// still open before, in the same transaction if it wants both or none.
-func (db *DB) ForgetResident(ctx context.Context, residentID int64, now time.Time) (int, error) {
+// numbers, states, directions, dates and ratings of the appeals stay.
+// before, when not nil, runs first in the same transaction (the
+// resident's open appeals withdrawn): both happen or neither. It returns
+// how many appeals were erased; ENotFound when there is no such resident
+// or they are forgotten already.
+func (db *DB) ForgetResident(ctx context.Context, residentID int64, now time.Time, before func(ctx context.Context, tx workflow.Tx) error) (int, error) {
 	n := 0
 	err := db.InTxStore(ctx, func(ctx context.Context, t *Tx) error {
+		if before != nil {
+			if err := before(ctx, t); err != nil {
+				return err
+			}
+		}
 		var err error
 		n, err = t.forgetResident(ctx, residentID, now)
 		return err
 	})
 	return n, err
+}
+
+// ForgetAppealContent erases the content of one appeal registered by
+// staff for somebody without Telegram, and its contact (see
+// forgetAppeals); ENotFound when there is no such appeal, or it has a
+// resident (ForgetResident forgets them), or it is erased already.
+func (db *DB) ForgetAppealContent(ctx context.Context, appealID int64, now time.Time) error {
+	return db.InTxStore(ctx, func(ctx context.Context, t *Tx) error {
+		n, err := t.forgetAppeals(ctx, `id = $1 AND resident_id IS NULL`, now, appealID)
+		if err == nil && n == 0 {
+			return workflow.Errorf(workflow.ENotFound, "no appeal %d without a resident to forget", appealID)
+		}
+		return err
+	})
+}
+
+// FindOpenResidentAppeals returns the resident's appeals still waiting for
+// an answer (see workflow.State.Open), newest first.
+func (db *DB) FindOpenResidentAppeals(ctx context.Context, residentID int64) ([]*workflow.Appeal, error) {
+	if residentID == 0 {
+		return nil, workflow.Errorf(workflow.EInvalid, "no resident") // 0 would match everybody's
+	}
+	var open []workflow.State
+	for _, s := range workflow.States() {
+		if s.Open() {
+			open = append(open, s)
+		}
+	}
+	out, _, err := db.FindAppeals(ctx, AppealFilter{ResidentID: residentID, States: open, Limit: 1000})
+	return out, err
 }
 
 func (t *Tx) forgetResident(ctx context.Context, residentID int64, now time.Time) (int, error) {
@@ -76,19 +113,15 @@ func (t *Tx) forgetResident(ctx context.Context, residentID int64, now time.Time
 }
 
 // forgetAppeals erases the content of the appeals matching where (args
-// from $1, now is the last one) not erased yet: the text, draft and answer
-// become workflow.ForgottenText, the address, place and similarity keys
-// go, and so do the photos and the contact of an appeal registered by
-// staff; the audit trail keeps its events but not the texts and photos
+// from $1, now is the last one) not erased yet (workflow.Appeal.Forgotten):
+// the text, draft, answer, address, place and similarity keys go, and so
+// do the photos and the contact of an appeal registered by staff; the audit trail keeps its events but not the texts and photos
 // they carried, nor a resident's Telegram id. It returns how many.
 func (t *Tx) forgetAppeals(ctx context.Context, where string, now time.Time, args ...any) (int, error) {
-	args = append(args, now, workflow.ForgottenText)
-	nowArg, textArg := fmt.Sprintf("$%d", len(args)-1), fmt.Sprintf("$%d", len(args))
+	args = append(args, now)
 	rows, err := t.tx.Query(ctx, `
-		UPDATE appeals SET text = `+textArg+`, address = '', latitude = NULL, longitude = NULL,
-			draft = CASE WHEN draft = '' THEN '' ELSE `+textArg+` END,
-			answer = CASE WHEN answer = '' THEN '' ELSE `+textArg+` END,
-			similar_text = '', address_key = '', street_key = '', forgotten_at = `+nowArg+`
+		UPDATE appeals SET text = '', address = '', latitude = NULL, longitude = NULL, draft = '', answer = '',
+			similar_text = '', address_key = '', street_key = '', forgotten_at = $`+strconv.Itoa(len(args))+`
 		WHERE forgotten_at IS NULL AND `+where+`
 		RETURNING id`, args...)
 	if err != nil {
@@ -142,7 +175,7 @@ func (db *DB) ForgetExpired(ctx context.Context, cutoff, now time.Time, limit in
 			return residents, appeals, err
 		}
 		for _, id := range ids {
-			n, err := db.ForgetResident(ctx, id, now)
+			n, err := db.ForgetResident(ctx, id, now, nil)
 			if workflow.ErrorCode(err) == workflow.ENotFound {
 				continue // forgotten meanwhile
 			}
@@ -194,4 +227,41 @@ func (db *DB) expiredResidents(ctx context.Context, cutoff time.Time, limit int)
 		return nil, fmt.Errorf("storage: unable to find residents to forget: %w", mapError(err))
 	}
 	return ids, nil
+}
+
+// SentKeep is how long a sent (or given up) message keeps what it said
+// and, for a private chat, whom it went to: long enough to look into a
+// complaint about a delivery, no longer.
+const SentKeep = 7 * 24 * time.Hour
+
+// ExpireMessages erases, a batch of at most limit at a time, what the
+// outbox keeps of messages sent or given up before now - SentKeep (their
+// text, parts and file, and a private chat's id; their outcome stays,
+// for the announcements' counts), and deletes the rejected updates kept
+// for inspection longer than 30 days. It returns how many messages.
+func (db *DB) ExpireMessages(ctx context.Context, now time.Time, limit int) (int, error) {
+	cutoff := now.Add(-SentKeep)
+	total := 0
+	for {
+		tag, err := db.pool.Exec(ctx, `
+			UPDATE outbox SET payload = '{}', parts = '{}', file = NULL,
+				chat_id = CASE WHEN chat_id > 0 THEN NULL ELSE chat_id END
+			WHERE id IN (
+				SELECT id FROM outbox
+				WHERE (sent_at < $1 OR failed_at < $1)
+					AND (payload <> '{}' OR parts <> '{}' OR file IS NOT NULL OR chat_id > 0)
+				LIMIT $2)`, cutoff, limit)
+		if err != nil {
+			return total, fmt.Errorf("storage: unable to expire sent messages: %w", mapError(err))
+		}
+		total += int(tag.RowsAffected())
+		if tag.RowsAffected() < int64(limit) {
+			break
+		}
+	}
+	_, err := db.pool.Exec(ctx, `DELETE FROM rejected_updates WHERE received_at < $1`, now.Add(-rejectedKeep))
+	if err != nil {
+		return total, fmt.Errorf("storage: unable to delete old rejected updates: %w", mapError(err))
+	}
+	return total, nil
 }

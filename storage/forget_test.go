@@ -3,6 +3,7 @@ package storage_test
 import (
 	"context"
 	"encoding/json"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -27,6 +28,8 @@ func newForgetWorld(t *testing.T) *forgetWorld {
 	w := &forgetWorld{t: t, db: dbtest.New(t), now: time.Date(2026, 3, 2, 10, 0, 0, 0, time.UTC)}
 	w.svc = &workflow.Service{Store: w.db, Calendar: workflow.NewCalendar(nil, nil), Location: time.UTC,
 		Now: func() time.Time { return w.now }, Logger: dbtest.Logger(t)}
+	dbtest.Exec(t, w.db, `INSERT INTO chat_bindings (chat_id, thread_id, purpose, direction, bound_by)
+		VALUES (-1001234, 0, 'direction', 'housing', 0)`)
 	return w
 }
 
@@ -70,33 +73,7 @@ func (w *forgetWorld) resident(userID int64, secret string) (*workflow.ResidentP
 // rowsHolding returns the tables with a row whose text holds s.
 func (w *forgetWorld) rowsHolding(s string) []string {
 	w.t.Helper()
-	ctx := context.Background()
-	rows, err := w.db.Pool().Query(ctx, `
-		SELECT table_name FROM information_schema.tables
-		WHERE table_schema = current_schema() AND table_type = 'BASE TABLE' ORDER BY 1`)
-	if err != nil {
-		w.t.Fatal(err)
-	}
-	var tables []string
-	for rows.Next() {
-		var name string
-		if err := rows.Scan(&name); err != nil {
-			w.t.Fatal(err)
-		}
-		tables = append(tables, name)
-	}
-	var out []string
-	for _, table := range tables {
-		var n int
-		q := `SELECT count(*) FROM "` + table + `" t WHERE t::text LIKE '%' || $1 || '%'`
-		if err := w.db.Pool().QueryRow(ctx, q, s).Scan(&n); err != nil {
-			w.t.Fatal(err)
-		}
-		if n > 0 {
-			out = append(out, table)
-		}
-	}
-	return out
+	return dbtest.TablesHolding(w.t, w.db, s)
 }
 
 // Forgotten, a resident leaves nothing of theirs in the database — not
@@ -119,7 +96,7 @@ func TestForgetResidentLeavesNothingOfThem(t *testing.T) {
 		}
 	}
 
-	n, err := w.db.ForgetResident(ctx, alice.ID, w.now)
+	n, err := w.db.ForgetResident(ctx, alice.ID, w.now, nil)
 	if err != nil || n != 1 {
 		t.Fatalf("ForgetResident: %d appeals, %v; want 1", n, err)
 	}
@@ -136,9 +113,9 @@ func TestForgetResidentLeavesNothingOfThem(t *testing.T) {
 		t.Fatal(err)
 	}
 	if got.Number() != a.Number() || got.State != a.State || got.Direction != "housing" ||
-		got.Text != workflow.ForgottenText || got.Address != "" || got.Location != nil || len(got.Attachments) != 0 {
-		t.Errorf("the forgotten appeal: № %s, %s, %s, text %q, address %q, place %v, %d photos",
-			got.Number(), got.State, got.Direction, got.Text, got.Address, got.Location, len(got.Attachments))
+		!got.Forgotten || got.Text != "" || got.Address != "" || got.Location != nil || len(got.Attachments) != 0 {
+		t.Errorf("the forgotten appeal: № %s, %s, %s, forgotten %v, text %q, address %q, place %v, %d photos",
+			got.Number(), got.State, got.Direction, got.Forgotten, got.Text, got.Address, got.Location, len(got.Attachments))
 	}
 	eventsAfter, err := w.db.FindAppealEvents(ctx, a.ID)
 	if err != nil || len(eventsAfter) != len(eventsBefore) {
@@ -154,13 +131,13 @@ func TestForgetResidentLeavesNothingOfThem(t *testing.T) {
 		t.Errorf("the other resident's appeal: %+v, %v", other, err)
 	}
 
-	if _, err := w.db.ForgetResident(ctx, alice.ID, w.now); workflow.ErrorCode(err) != workflow.ENotFound {
+	if _, err := w.db.ForgetResident(ctx, alice.ID, w.now, nil); workflow.ErrorCode(err) != workflow.ENotFound {
 		t.Errorf("forgetting twice: %v, want not found", err)
 	}
 	// The trail is append-only again once the forgetting is done, in the
 	// same transaction too.
 	err = w.db.InTxStore(ctx, func(ctx context.Context, tx *storage.Tx) error {
-		if _, err := w.db.ForgetResident(ctx, 1<<40, w.now); workflow.ErrorCode(err) != workflow.ENotFound {
+		if _, err := w.db.ForgetResident(ctx, 1<<40, w.now, nil); workflow.ErrorCode(err) != workflow.ENotFound {
 			t.Errorf("forgetting nobody: %v", err)
 		}
 		return nil
@@ -170,7 +147,7 @@ func TestForgetResidentLeavesNothingOfThem(t *testing.T) {
 	}
 	r2, _ := w.resident(773003, "Гамма")
 	err = w.db.InTxStore(ctx, func(ctx context.Context, tx *storage.Tx) error {
-		if _, err := w.db.ForgetResident(ctx, r2.ID, w.now); err != nil {
+		if _, err := w.db.ForgetResident(ctx, r2.ID, w.now, nil); err != nil {
 			return err
 		}
 		_, err := w.db.Pool().Exec(ctx, `UPDATE appeal_events SET event = 'x' WHERE appeal_id = $1`, b.ID)
@@ -234,5 +211,52 @@ func TestForgetExpiredKeepsWhatIsStillInUse(t *testing.T) {
 	}
 	if residents, appeals, err := w.db.ForgetExpired(ctx, cutoff, w.now, 2); err != nil || residents+appeals != 0 {
 		t.Errorf("a second run forgot %d residents and %d appeals, %v; want none", residents, appeals, err)
+	}
+}
+
+// A week after it went, a message keeps only its outcome: not its text,
+// nor the resident's chat; a newer one, and one still to be sent, keep
+// everything, and a group keeps its chat id.
+func TestExpireMessagesKeepsOnlyOutcomes(t *testing.T) {
+	t.Parallel()
+	w := newForgetWorld(t)
+	ctx := context.Background()
+	_, _ = w.resident(791001, "Давнее")
+	_, _ = w.resident(791002, "Недавнее")
+	_, _ = w.resident(791003, "Неотправленное")
+	dbtest.Exec(t, w.db, `UPDATE outbox SET sent_at = now() - interval '8 days' WHERE chat_id = 791001 OR chat_id < 0`)
+	dbtest.Exec(t, w.db, `UPDATE outbox SET sent_at = now() - interval '6 days' WHERE chat_id = 791002`)
+	groups := 0
+	if err := w.db.Pool().QueryRow(ctx, `SELECT count(*) FROM outbox WHERE chat_id < 0`).Scan(&groups); err != nil || groups == 0 {
+		t.Fatalf("%d messages to the group, %v", groups, err)
+	}
+	n, err := w.db.ExpireMessages(ctx, time.Now(), 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var sent int
+	if err := w.db.Pool().QueryRow(ctx, `SELECT count(*) FROM outbox WHERE sent_at < now() - interval '7 days'`).Scan(&sent); err != nil {
+		t.Fatal(err)
+	}
+	if n != sent {
+		t.Errorf("expired %d messages, want the %d sent over a week ago", n, sent)
+	}
+	if slices.Contains(w.rowsHolding("Давнее"), "outbox") {
+		t.Errorf("a message sent 8 days ago still says what it said")
+	}
+	if slices.Contains(w.rowsHolding("791001"), "outbox") {
+		t.Errorf("a message sent 8 days ago still names the resident's chat")
+	}
+	for _, s := range []string{"Недавнее", "Неотправленное"} {
+		if !slices.Contains(w.rowsHolding(s), "outbox") {
+			t.Errorf("the outbox lost %q before its time", s)
+		}
+	}
+	var kept int
+	if err := w.db.Pool().QueryRow(ctx, `SELECT count(*) FROM outbox WHERE chat_id < 0`).Scan(&kept); err != nil || kept != groups {
+		t.Errorf("group chat ids: %d of %d kept, %v", kept, groups, err)
+	}
+	if n, err := w.db.ExpireMessages(ctx, time.Now(), 2); err != nil || n != 0 {
+		t.Errorf("a second run expired %d, %v; want none", n, err)
 	}
 }

@@ -59,11 +59,6 @@ type Location struct {
 	Longitude float64 `json:"longitude"`
 }
 
-// ForgottenText stands for the text, draft and answer of an appeal whose
-// author was forgotten (152-ФЗ: consent revoked, or the retention period
-// over). It is stored, so every place that shows an appeal shows it.
-const ForgottenText = "[удалено: персональные данные]"
-
 // Appeal is a resident's appeal and everything the workflow knows of it.
 type Appeal struct {
 	ID        int64
@@ -80,6 +75,10 @@ type Appeal struct {
 	Address     string
 	Location    *Location
 	Attachments []Attachment
+	// Forgotten: the content was erased with its author's personal data
+	// (152-ФЗ: the consent revoked, or the retention period over); text,
+	// address, place, photos, draft and answer are empty.
+	Forgotten bool
 
 	ExecutorID int64 // Telegram user id of the staff member who took it
 	Draft      string

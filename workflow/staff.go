@@ -83,6 +83,7 @@ const (
 	ActionRevoke   = "revoke"
 	ActionRegister = "register" // an appeal registered from another channel
 	ActionMigrate  = "migrate"  // a group became a supergroup
+	ActionForget   = "forget"   // an appellant's personal data erased
 )
 
 // StaffAction is one row of the staff audit trail: who (Telegram id and

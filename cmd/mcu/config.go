@@ -45,6 +45,10 @@ type Config struct {
 	// SimilarWindow: how far apart in time appeals a card calls similar
 	// were registered (MCU_SIMILAR_WINDOW).
 	SimilarWindow time.Duration
+	// RetentionDays: the personal data of those whose appeals were all
+	// finished this many days ago are erased (MCU_RETENTION_DAYS); 0
+	// keeps them until revoked.
+	RetentionDays int
 }
 
 // ConfigError names the variable that is wrong and what is wrong with it.
@@ -97,6 +101,9 @@ const (
 	defaultPerSecond   = 30
 	defaultQueueAge    = "5m"
 	defaultSimilar     = "72h"
+	// defaultRetention is five years: what the federal list of archival
+	// documents gives citizens' appeals of an operational kind.
+	defaultRetention = 1825
 )
 
 var (
@@ -176,6 +183,10 @@ func LoadConfig(getenv func(string) string, needToken bool) (*Config, error) {
 	similarWindow := get("MCU_SIMILAR_WINDOW", defaultSimilar)
 	if c.SimilarWindow, err = time.ParseDuration(similarWindow); err != nil || c.SimilarWindow <= 0 {
 		return nil, bad("MCU_SIMILAR_WINDOW", "%q is not a positive Go duration such as 72h or 24h", similarWindow)
+	}
+	retention := get("MCU_RETENTION_DAYS", strconv.Itoa(defaultRetention))
+	if c.RetentionDays, err = strconv.Atoi(retention); err != nil || c.RetentionDays < 0 || c.RetentionDays > 36600 {
+		return nil, bad("MCU_RETENTION_DAYS", "%q is not a whole number of days from 0 (keep until revoked) to 36600", retention)
 	}
 	if n := utf8.RuneCountInString(c.OperatorName); n > 300 {
 		return nil, bad("MCU_OPERATOR_NAME", "is %d characters long; the operator's name fits in 300", n)

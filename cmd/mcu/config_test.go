@@ -59,6 +59,8 @@ func TestLoadConfigRejectsBadValues(t *testing.T) {
 		{map[string]string{"MCU_READY_MAX_QUEUE_AGE": "-1m"}, "MCU_READY_MAX_QUEUE_AGE"},
 		{map[string]string{"MCU_SIMILAR_WINDOW": "3d"}, "MCU_SIMILAR_WINDOW"},
 		{map[string]string{"MCU_SIMILAR_WINDOW": "0h"}, "MCU_SIMILAR_WINDOW"},
+		{map[string]string{"MCU_RETENTION_DAYS": "5y"}, "MCU_RETENTION_DAYS"},
+		{map[string]string{"MCU_RETENTION_DAYS": "-1"}, "MCU_RETENTION_DAYS"},
 	}
 	for _, c := range cases {
 		if _, ok := c.env["MCU_TELEGRAM_TOKEN"]; !ok && c.want != "MCU_TELEGRAM_TOKEN" {

@@ -44,8 +44,42 @@ func defaultJobs(d JobDeps) []schedule.Job {
 	}
 	return append(jobs,
 		scheduled("digest", d.Config.DigestCron, d.digest),
-		scheduled("report", reportCron, d.report))
+		scheduled("report", reportCron, d.report),
+		scheduled("forget", forgetCron, d.forget))
 }
+
+// forgetCron is when personal data past their time are erased: nightly,
+// when nobody works with the appeals.
+const forgetCron = "30 3 * * *"
+
+// forget is the nightly job of personal data (docs/privacy.md): those
+// whose appeals were all finished more than MCU_RETENTION_DAYS ago are
+// forgotten, and messages sent over a week ago keep only their outcome.
+func (d JobDeps) forget(ctx context.Context, _ time.Time, _ bool) error {
+	now := d.Now()
+	if days := d.Config.RetentionDays; days > 0 {
+		residents, appeals, err := d.DB.ForgetExpired(ctx, now.AddDate(0, 0, -days), now, forgetBatch)
+		if err != nil {
+			return err
+		}
+		if residents+appeals > 0 {
+			d.Logger.InfoContext(ctx, "personal data past the retention period erased",
+				"residents", residents, "appeals", appeals, "retention_days", days)
+		}
+	}
+	n, err := d.DB.ExpireMessages(ctx, now, forgetBatch)
+	if err != nil {
+		return err
+	}
+	if n > 0 {
+		d.Logger.InfoContext(ctx, "sent messages expired", "messages", n)
+	}
+	return nil
+}
+
+// forgetBatch is how many residents, appeals or messages the nightly job
+// erases in one transaction.
+const forgetBatch = 500
 
 // reportCron is when the monthly report goes to the head and the leader:
 // on the 1st at 08:00, for the month before.

@@ -28,7 +28,7 @@ func TestDefaultJobs(t *testing.T) {
 			t.Errorf("job %s: %v", j.Name, err)
 		}
 	}
-	for _, name := range []string{"summary", "deadlines", "ratings", "redirects", "digest", "report"} {
+	for _, name := range []string{"summary", "deadlines", "ratings", "redirects", "digest", "report", "forget"} {
 		if _, ok := specs[name]; !ok {
 			t.Errorf("no %q job among %v", name, slices.Sorted(maps.Keys(specs)))
 		}
@@ -82,5 +82,35 @@ func TestReportJobSendsLastMonth(t *testing.T) {
 	}
 	if want := []string{"-43 mcu-report-2026-03.xlsx", "42 mcu-report-2026-03.xlsx"}; !slices.Equal(got, want) {
 		t.Errorf("queued %v, want %v", got, want)
+	}
+}
+
+// TestForgetJobKeepsTheRetentionPeriod: the nightly job forgets a
+// resident whose last appeal was finished longer ago than
+// MCU_RETENTION_DAYS, keeps one within it, and keeps everybody with 0.
+func TestForgetJobKeepsTheRetentionPeriod(t *testing.T) {
+	t.Parallel()
+	now := time.Date(2026, 12, 1, 3, 30, 0, 0, time.UTC)
+	for _, c := range []struct {
+		days int
+		want []int64 // the Telegram ids still known after the job
+	}{{1825, []int64{2}}, {0, []int64{1, 2}}} {
+		db := dbtest.New(t)
+		dbtest.Exec(t, db, `INSERT INTO residents (telegram_user_id, chat_id, name, consent_at, created_at) VALUES
+			(1, 1, 'Давний', now(), $1), (2, 2, 'Недавний', now(), $2)`, now.AddDate(0, 0, -1826), now.AddDate(0, 0, -1824))
+		d := JobDeps{Config: &Config{Location: time.UTC, RetentionDays: c.days}, DB: db,
+			Logger: dbtest.Logger(t), Now: func() time.Time { return now }}
+		if err := d.forget(context.Background(), now, false); err != nil {
+			t.Fatal(err)
+		}
+		var known []int64
+		for _, id := range []int64{1, 2} {
+			if _, err := db.FindResident(context.Background(), id); err == nil {
+				known = append(known, id)
+			}
+		}
+		if !slices.Equal(known, c.want) {
+			t.Errorf("MCU_RETENTION_DAYS=%d: residents %v known after the job, want %v", c.days, known, c.want)
+		}
 	}
 }

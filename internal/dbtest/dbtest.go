@@ -119,3 +119,37 @@ func Exec(tb testing.TB, db *storage.DB, query string, args ...any) {
 		tb.Fatalf("dbtest: %s: %v", query, fmt.Errorf("exec: %w", err))
 	}
 }
+
+// TablesHolding returns the tables of db's schema with a row whose text
+// (the whole row cast to text) holds s: where a person's words or ids are
+// still kept.
+func TablesHolding(tb testing.TB, db *storage.DB, s string) []string {
+	tb.Helper()
+	ctx := context.Background()
+	rows, err := db.Pool().Query(ctx, `
+		SELECT table_name FROM information_schema.tables
+		WHERE table_schema = current_schema() AND table_type = 'BASE TABLE' ORDER BY 1`)
+	if err != nil {
+		tb.Fatalf("dbtest: tables: %v", err)
+	}
+	var tables []string
+	for rows.Next() {
+		var name string
+		if err := rows.Scan(&name); err != nil {
+			tb.Fatalf("dbtest: tables: %v", err)
+		}
+		tables = append(tables, name)
+	}
+	var out []string
+	for _, table := range tables {
+		var n int
+		q := `SELECT count(*) FROM "` + table + `" t WHERE t::text LIKE '%' || $1 || '%'`
+		if err := db.Pool().QueryRow(ctx, q, s).Scan(&n); err != nil {
+			tb.Fatalf("dbtest: %s: %v", table, err)
+		}
+		if n > 0 {
+			out = append(out, table)
+		}
+	}
+	return out
+}
