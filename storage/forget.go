@@ -237,8 +237,9 @@ const SentKeep = 7 * 24 * time.Hour
 // ExpireMessages erases, a batch of at most limit at a time, what the
 // outbox keeps of messages sent or given up before now - SentKeep (their
 // text, parts and file, and a private chat's id; their outcome stays,
-// for the announcements' counts), and deletes the rejected updates kept
-// for inspection longer than 30 days. It returns how many messages.
+// for the announcements' counts), and deletes the rejected updates, and
+// the updates whose handling was given up, kept for inspection longer
+// than 30 days. It returns how many messages.
 func (db *DB) ExpireMessages(ctx context.Context, now time.Time, limit int) (int, error) {
 	cutoff := now.Add(-SentKeep)
 	total := 0
@@ -259,9 +260,13 @@ func (db *DB) ExpireMessages(ctx context.Context, now time.Time, limit int) (int
 			break
 		}
 	}
-	_, err := db.pool.Exec(ctx, `DELETE FROM rejected_updates WHERE received_at < $1`, now.Add(-rejectedKeep))
-	if err != nil {
-		return total, fmt.Errorf("storage: unable to delete old rejected updates: %w", mapError(err))
+	// An update still in the inbox after 30 days was given up weeks ago
+	// (its retries end within the hour).
+	for _, table := range []string{"rejected_updates", "inbox"} {
+		_, err := db.pool.Exec(ctx, `DELETE FROM `+table+` WHERE received_at < $1`, now.Add(-rejectedKeep))
+		if err != nil {
+			return total, fmt.Errorf("storage: unable to delete old updates from %s: %w", table, mapError(err))
+		}
 	}
 	return total, nil
 }

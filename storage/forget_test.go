@@ -260,3 +260,28 @@ func TestExpireMessagesKeepsOnlyOutcomes(t *testing.T) {
 		t.Errorf("a second run expired %d, %v; want none", n, err)
 	}
 }
+
+// An update given up weeks ago, and a rejected webhook post, are deleted
+// after 30 days; one given up this week stays for inspection.
+func TestExpireMessagesDeletesOldUpdates(t *testing.T) {
+	t.Parallel()
+	w := newForgetWorld(t)
+	ctx := context.Background()
+	dbtest.Exec(t, w.db, `INSERT INTO inbox (update_id, payload, received_at, attempts, next_attempt_at, last_error) VALUES
+		(1, '{"message":{"text":"Старое"}}', now() - interval '31 days', 8, now(), 'boom'),
+		(2, '{"message":{"text":"Свежее"}}', now() - interval '6 days', 8, now(), 'boom')`)
+	dbtest.Exec(t, w.db, `INSERT INTO rejected_updates (received_at, size, body, reason) VALUES
+		(now() - interval '31 days', 6, 'Старый', 'not json'), (now(), 6, 'Новый', 'not json')`)
+	if _, err := w.db.ExpireMessages(ctx, time.Now(), 100); err != nil {
+		t.Fatal(err)
+	}
+	for s, want := range map[string]int{"Старое": 0, "Свежее": 1} {
+		if got := len(w.rowsHolding(s)); got != want {
+			t.Errorf("%q in %d tables after expiry, want %d", s, got, want)
+		}
+	}
+	var rejected int
+	if err := w.db.Pool().QueryRow(ctx, `SELECT count(*) FROM rejected_updates`).Scan(&rejected); err != nil || rejected != 1 {
+		t.Errorf("%d rejected updates left, %v; want the new one", rejected, err)
+	}
+}
