@@ -52,6 +52,10 @@ type StaffStore interface {
 
 	// FindAppealByNumber returns the appeal with a registration number.
 	FindAppealByNumber(ctx context.Context, number string) (*workflow.Appeal, error)
+	// FindAllDirections returns every direction, those turned off too.
+	FindAllDirections(ctx context.Context) ([]workflow.Direction, error)
+	// FindDeadlineSettings returns every deadline rule.
+	FindDeadlineSettings(ctx context.Context) ([]workflow.DeadlineSetting, error)
 	// ForgetAppealContent erases an appeal registered for somebody
 	// without Telegram, with its contact; not found when erased already.
 	ForgetAppealContent(ctx context.Context, appealID int64, now time.Time) error
@@ -74,6 +78,9 @@ func (b *Bot) staffHandlers() map[string]tele.HandlerFunc {
 		"/staff":                       b.adminOnly(b.onStaff),
 		"/revoke":                      b.adminOnly(b.onRevoke),
 		"/forget":                      b.adminOnly(b.onStaffForget),
+		"/directions":                  b.adminOnly(b.onDirections),
+		"/direction":                   b.adminOnly(b.onDirection),
+		"/deadline":                    b.adminOnly(b.onDeadline),
 		"/register":                    b.onRegister,
 		"/history":                     b.onHistory,
 		"/digest":                      b.onDigest,

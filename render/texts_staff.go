@@ -26,6 +26,7 @@ var staffCommands = []tele.Command{
 	{Text: "staff", Description: "Сотрудники и роли"},
 	{Text: "revoke", Description: "Снять роль"},
 	{Text: "forget", Description: "Удалить персональные данные заявителя: /forget 2026-000017"},
+	{Text: "directions", Description: "Направления и сроки ответа"},
 }
 
 // ChatNotice is what a direction or triage chat is told besides the card.

@@ -76,14 +76,16 @@ type StaffMember struct {
 // Staff actions that are not transitions of an appeal, recorded in the
 // staff audit trail.
 const (
-	ActionBind     = "bind"
-	ActionUnbind   = "unbind"
-	ActionInvite   = "invite"
-	ActionGrant    = "grant"
-	ActionRevoke   = "revoke"
-	ActionRegister = "register" // an appeal registered from another channel
-	ActionMigrate  = "migrate"  // a group became a supergroup
-	ActionForget   = "forget"   // an appellant's personal data erased
+	ActionBind      = "bind"
+	ActionUnbind    = "unbind"
+	ActionInvite    = "invite"
+	ActionGrant     = "grant"
+	ActionRevoke    = "revoke"
+	ActionRegister  = "register"  // an appeal registered from another channel
+	ActionMigrate   = "migrate"   // a group became a supergroup
+	ActionForget    = "forget"    // an appellant's personal data erased
+	ActionDirection = "direction" // a direction added, renamed, turned off or on
+	ActionDeadline  = "deadline"  // a deadline rule set or dropped
 )
 
 // StaffAction is one row of the staff audit trail: who (Telegram id and

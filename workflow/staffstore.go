@@ -20,6 +20,8 @@ type StaffStore interface {
 // StaffTx is what the staff service reads and writes inside one
 // transaction. It carries out the service's decisions and makes none.
 type StaffTx interface {
+	// DirectionStore edits directions and deadline rules (directions.go).
+	DirectionStore
 	// FindGrants returns the roles a staff member holds in the database.
 	FindGrants(ctx context.Context, userID int64) ([]Grant, error)
 	// DirectionExists reports whether an active direction has this code.
