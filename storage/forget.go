@@ -2,7 +2,6 @@ package storage
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"strconv"
 	"time"
@@ -70,46 +69,77 @@ func (db *DB) FindOpenResidentAppeals(ctx context.Context, residentID int64) ([]
 }
 
 func (t *Tx) forgetResident(ctx context.Context, residentID int64, now time.Time) (int, error) {
-	var userID, chatID *int64
-	err := t.tx.QueryRow(ctx, `
-		SELECT telegram_user_id, chat_id FROM residents
-		WHERE id = $1 AND anonymised_at IS NULL FOR UPDATE`, residentID).Scan(&userID, &chatID)
-	if errors.Is(err, pgx.ErrNoRows) {
-		return 0, workflow.Errorf(workflow.ENotFound, "no resident %d to forget", residentID)
+	forgotten, n, err := t.forgetResidents(ctx, []int64{residentID}, now)
+	if err == nil && forgotten == 0 {
+		err = workflow.Errorf(workflow.ENotFound, "no resident %d to forget", residentID)
 	}
+	return n, err
+}
+
+// forgetResidents forgets those of the residents ids not forgotten yet,
+// set by set (a statement over the outbox reads all of it), and returns
+// how many residents and appeals.
+func (t *Tx) forgetResidents(ctx context.Context, ids []int64, now time.Time) (residents, appeals int, err error) {
+	var locked, userIDs, chatIDs []int64
+	rows, err := t.tx.Query(ctx, `
+		SELECT id, telegram_user_id, chat_id FROM residents
+		WHERE id = ANY($1) AND anonymised_at IS NULL ORDER BY id FOR UPDATE`, ids)
 	if err != nil {
-		return 0, fmt.Errorf("storage: unable to lock resident %d: %w", residentID, mapError(err))
+		return 0, 0, fmt.Errorf("storage: unable to lock residents to forget: %w", mapError(err))
 	}
-	n, err := t.forgetAppeals(ctx, `resident_id = $1`, now, residentID)
-	if err != nil {
-		return 0, err
-	}
-	if userID != nil {
-		if _, err := t.tx.Exec(ctx, `DELETE FROM dialogs WHERE user_id = $1`, *userID); err != nil {
-			return 0, fmt.Errorf("storage: unable to delete dialogs of resident %d: %w", residentID, mapError(err))
+	for rows.Next() {
+		var id int64
+		var userID, chatID *int64
+		if err := rows.Scan(&id, &userID, &chatID); err != nil {
+			rows.Close()
+			return 0, 0, fmt.Errorf("storage: unable to lock residents to forget: %w", mapError(err))
+		}
+		locked = append(locked, id)
+		if userID != nil {
+			userIDs = append(userIDs, *userID)
+		}
+		if chatID != nil {
+			chatIDs = append(chatIDs, *chatID)
 		}
 	}
-	if chatID != nil {
-		// What waits for the chat is not sent; what went keeps only its
+	if err := rows.Err(); err != nil {
+		return 0, 0, fmt.Errorf("storage: unable to lock residents to forget: %w", mapError(err))
+	}
+	if len(locked) == 0 {
+		return 0, 0, nil
+	}
+	appeals, err = t.forgetAppeals(ctx, `resident_id = ANY($1)`, now, locked)
+	if err != nil {
+		return 0, 0, err
+	}
+	steps := []struct {
+		what, sql string
+		args      []any
+		skip      bool
+	}{
+		{"dialogs", `DELETE FROM dialogs WHERE user_id = ANY($1)`, []any{userIDs}, len(userIDs) == 0},
+		// What waits for their chats is not sent; what went keeps only its
 		// outcome (announcements count it), not its text or chat.
-		_, err := t.tx.Exec(ctx, `
+		{"the outbox", `
 			UPDATE outbox SET
 				failed_at = CASE WHEN sent_at IS NULL AND failed_at IS NULL THEN $2 ELSE failed_at END,
 				last_error = CASE WHEN sent_at IS NULL AND failed_at IS NULL THEN 'resident forgotten' ELSE last_error END,
 				payload = '{}', parts = '{}', file = NULL, chat_id = NULL
-			WHERE chat_id = $1`, *chatID, now)
-		if err != nil {
-			return 0, fmt.Errorf("storage: unable to clear the outbox of resident %d: %w", residentID, mapError(err))
+			WHERE chat_id = ANY($1)`, []any{chatIDs, now}, len(chatIDs) == 0},
+		{"the residents", `
+			UPDATE residents SET telegram_user_id = NULL, chat_id = NULL, name = '', phone = '',
+				news = false, anonymised_at = $2
+			WHERE id = ANY($1)`, []any{locked, now}, false},
+	}
+	for _, s := range steps {
+		if s.skip {
+			continue
+		}
+		if _, err := t.tx.Exec(ctx, s.sql, s.args...); err != nil {
+			return 0, 0, fmt.Errorf("storage: unable to forget %s of residents: %w", s.what, mapError(err))
 		}
 	}
-	_, err = t.tx.Exec(ctx, `
-		UPDATE residents SET telegram_user_id = NULL, chat_id = NULL, name = '', phone = '',
-			news = false, anonymised_at = $2
-		WHERE id = $1`, residentID, now)
-	if err != nil {
-		return 0, fmt.Errorf("storage: unable to forget resident %d: %w", residentID, mapError(err))
-	}
-	return n, nil
+	return len(locked), appeals, nil
 }
 
 // forgetAppeals erases the content of the appeals matching where (args
@@ -174,16 +204,13 @@ func (db *DB) ForgetExpired(ctx context.Context, cutoff, now time.Time, limit in
 		if err != nil {
 			return residents, appeals, err
 		}
-		for _, id := range ids {
-			n, err := db.ForgetResident(ctx, id, now, nil)
-			if workflow.ErrorCode(err) == workflow.ENotFound {
-				continue // forgotten meanwhile
-			}
-			if err != nil {
-				return residents, appeals, err
-			}
-			residents++
-			appeals += n
+		err = db.InTxStore(ctx, func(ctx context.Context, t *Tx) error {
+			r, a, err := t.forgetResidents(ctx, ids, now)
+			residents, appeals = residents+r, appeals+a
+			return err
+		})
+		if err != nil {
+			return residents, appeals, err
 		}
 		if len(ids) < limit {
 			break
