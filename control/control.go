@@ -83,7 +83,9 @@ const (
 	// days after today.
 	SummaryWorkdays = 2
 	// RatingRemindDays and RatingCloseDays: an answer not rated is
-	// reminded of after 3 days and closed without a rating after 7.
+	// reminded of after 3 days and closed without a rating after 7 (by
+	// default: Options.RatingDays; the reminder comes a day before the
+	// close when that is sooner).
 	RatingRemindDays = 3
 	RatingCloseDays  = 7
 	// RedirectRemindDay and RedirectLastDay: an appeal of 59-ФЗ for
@@ -103,6 +105,9 @@ type Options struct {
 	Location *time.Location // MCU_TIMEZONE; default UTC
 	Now      func() time.Time
 	Logger   *slog.Logger
+	// RatingDays: an answer not rated is closed after this many days
+	// (MCU_RATING_DAYS); 0 means RatingCloseDays.
+	RatingDays int
 }
 
 // Control runs the deadline control jobs.
@@ -120,6 +125,9 @@ func New(opts Options) *Control {
 	}
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	if opts.RatingDays <= 0 {
+		opts.RatingDays = RatingCloseDays
 	}
 	return &Control{opts: opts}
 }

@@ -14,20 +14,22 @@ import (
 )
 
 // Ratings follows up answers the resident has not rated: 3 days after
-// the answer the resident is reminded once (with the 1–5 row), and 7 days
-// after it the system closes the appeal without a rating — an audited
+// the answer (or a day before the close, when sooner) the resident is
+// reminded once (with the 1–5 row), and Options.RatingDays (7) days after
+// it the system closes the appeal without a rating — an audited
 // close by workflow.System() through the workflow, which tells the
 // resident. A citizen not in Telegram (or who blocked the bot) gets no
 // reminder; the close comes all the same. slot and late change nothing.
 func (c *Control) Ratings(ctx context.Context, slot time.Time, late bool) error {
 	now := c.now()
-	appeals, err := c.opts.Store.FindUnratedAnswers(ctx, now.AddDate(0, 0, -RatingRemindDays))
+	remind := min(RatingRemindDays, c.opts.RatingDays-1)
+	appeals, err := c.opts.Store.FindUnratedAnswers(ctx, now.AddDate(0, 0, -remind))
 	if err != nil {
 		return fmt.Errorf("control: ratings: %w", err)
 	}
 	var errs []error
 	for _, a := range appeals {
-		closeAt := a.AnsweredAt.In(c.opts.Location).AddDate(0, 0, RatingCloseDays)
+		closeAt := a.AnsweredAt.In(c.opts.Location).AddDate(0, 0, c.opts.RatingDays)
 		if !now.Before(closeAt) {
 			err = c.closeUnrated(ctx, a)
 		} else {

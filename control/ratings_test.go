@@ -167,3 +167,30 @@ func TestCloseLosesToARatingMeanwhile(t *testing.T) {
 		t.Errorf("after a rating meanwhile: %s with rating %d, want answered with 3", got.State, got.Rating)
 	}
 }
+
+// TestRatingDaysConfigured: with MCU_RATING_DAYS at 3 the reminder comes
+// a day before the close (after 2 days, not 3) and says when it closes,
+// and the close comes on day 3.
+func TestRatingDaysConfigured(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, day(time.March, 2).Add(12*time.Hour))
+	clock := func() time.Time { return f.now }
+	f.ctl = control.New(control.Options{
+		Store: f.db, Service: f.svc, Calendar: f.cal, Location: moscow, Now: clock, Logger: dbtest.Logger(t), RatingDays: 3,
+	})
+	a := f.answer(f.submit(resident1, "housing"))
+	f.drain()
+	f.run(f.ctl.Ratings, day(time.March, 4).Add(11*time.Hour))
+	if got := f.drain(); len(got) != 0 {
+		t.Errorf("before 2 days: %d messages", len(got))
+	}
+	f.run(f.ctl.Ratings, day(time.March, 4).Add(12*time.Hour))
+	got := f.drain()
+	if len(got) != 1 || !strings.Contains(got[0].Text, "Если оценки не будет, 05.03.2026 сообщение закроется.") {
+		t.Errorf("after 2 days: %+v, want the reminder naming 05.03.2026", got)
+	}
+	f.run(f.ctl.Ratings, day(time.March, 5).Add(12*time.Hour))
+	if s := f.appeal(a.ID).State; s != workflow.StateClosed {
+		t.Errorf("after 3 days the appeal is %s, want closed", s)
+	}
+}

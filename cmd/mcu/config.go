@@ -49,6 +49,9 @@ type Config struct {
 	// finished this many days ago are erased (MCU_RETENTION_DAYS); 0
 	// keeps them until revoked.
 	RetentionDays int
+	// RatingDays: an answer not rated is closed after this many days
+	// (MCU_RATING_DAYS), the resident reminded once before.
+	RatingDays int
 }
 
 // ConfigError names the variable that is wrong and what is wrong with it.
@@ -104,6 +107,7 @@ const (
 	// defaultRetention is five years: what the federal list of archival
 	// documents gives citizens' appeals of an operational kind.
 	defaultRetention = 1825
+	defaultRating    = 7
 )
 
 var (
@@ -183,6 +187,10 @@ func LoadConfig(getenv func(string) string, needToken bool) (*Config, error) {
 	similarWindow := get("MCU_SIMILAR_WINDOW", defaultSimilar)
 	if c.SimilarWindow, err = time.ParseDuration(similarWindow); err != nil || c.SimilarWindow <= 0 {
 		return nil, bad("MCU_SIMILAR_WINDOW", "%q is not a positive Go duration such as 72h or 24h", similarWindow)
+	}
+	rating := get("MCU_RATING_DAYS", strconv.Itoa(defaultRating))
+	if c.RatingDays, err = strconv.Atoi(rating); err != nil || c.RatingDays < 2 || c.RatingDays > 60 {
+		return nil, bad("MCU_RATING_DAYS", "%q is not a whole number of days from 2 to 60", rating)
 	}
 	retention := get("MCU_RETENTION_DAYS", strconv.Itoa(defaultRetention))
 	if c.RetentionDays, err = strconv.Atoi(retention); err != nil || c.RetentionDays < 0 || c.RetentionDays > 36600 {

@@ -60,6 +60,8 @@ func TestLoadConfigRejectsBadValues(t *testing.T) {
 		{map[string]string{"MCU_SIMILAR_WINDOW": "3d"}, "MCU_SIMILAR_WINDOW"},
 		{map[string]string{"MCU_SIMILAR_WINDOW": "0h"}, "MCU_SIMILAR_WINDOW"},
 		{map[string]string{"MCU_RETENTION_DAYS": "5y"}, "MCU_RETENTION_DAYS"},
+		{map[string]string{"MCU_RATING_DAYS": "1"}, "MCU_RATING_DAYS"},
+		{map[string]string{"MCU_RATING_DAYS": "week"}, "MCU_RATING_DAYS"},
 		{map[string]string{"MCU_RETENTION_DAYS": "-1"}, "MCU_RETENTION_DAYS"},
 	}
 	for _, c := range cases {

@@ -33,7 +33,7 @@ type JobDeps struct {
 func defaultJobs(d JobDeps) []schedule.Job {
 	ctl := control.New(control.Options{
 		Store: d.DB, Service: d.Service, Calendar: d.Service.Calendar, Location: d.Config.Location,
-		Now: d.Now, Logger: d.Logger,
+		Now: d.Now, Logger: d.Logger, RatingDays: d.Config.RatingDays,
 	})
 	var jobs []schedule.Job
 	for _, j := range ctl.Jobs() {
