@@ -367,14 +367,15 @@ func (b *Bot) answer(ctx context.Context, err error) string {
 	return render.TextInternalError
 }
 
-// Directions returns direction names by code, cached for a minute.
+// Directions returns the names of every direction (those turned off too)
+// by code, cached for a minute.
 func (b *Bot) Directions(ctx context.Context) (map[string]string, error) {
 	b.dirMu.Lock()
 	defer b.dirMu.Unlock()
 	if b.dirs != nil && b.opts.Now().Sub(b.dirsLoaded) < time.Minute {
 		return b.dirs, nil
 	}
-	list, err := b.opts.Store.FindDirections(ctx)
+	list, err := b.opts.Store.FindAllDirections(ctx) // a direction turned off keeps its name on old cards
 	if err != nil {
 		return nil, err
 	}

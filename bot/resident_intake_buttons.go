@@ -3,6 +3,7 @@ package bot
 import (
 	"context"
 	"errors"
+	"slices"
 
 	tele "gopkg.in/telebot.v3"
 
@@ -22,10 +23,10 @@ func (b *Bot) onDirectionButton(c tele.Context, r *workflow.ResidentProfile) err
 	code := args[1]
 	if code == "-" {
 		code = ""
-	} else if dirs, err := b.Directions(contextOf(c)); err != nil {
+	} else if dirs, err := b.opts.Store.FindDirections(contextOf(c)); err != nil {
 		return b.fail(c, err)
-	} else if _, ok := dirs[code]; !ok {
-		return respond(c, render.TextStale)
+	} else if !slices.ContainsFunc(dirs, func(d workflow.Direction) bool { return d.Code == code }) {
+		return respond(c, render.TextStale) // an old button, or a direction turned off since
 	}
 	data.Direction = code
 	if err := respond(c, ""); err != nil {

@@ -107,7 +107,18 @@ func (b *Bot) onForgetYes(c tele.Context) error {
 	case "":
 	case workflow.EConflict, workflow.EInvalid:
 		// An appeal changed since it was read: nothing was done.
-		return respond(c, render.TextForgetChanged)
+		if err := respond(c, render.TextForgetChanged); err != nil {
+			return err
+		}
+		open, err := b.opts.Store.FindOpenResidentAppeals(ctx, r.ID)
+		if err != nil {
+			return err
+		}
+		return b.edit(c, render.ForgetAskText(open), forgetConfirm(len(open)))
+	case workflow.ENotFound:
+		// Forgotten meanwhile (a press on another copy of the button).
+		b.dropButtons(c)
+		return respond(c, render.TextForgottenAlready)
 	default:
 		return b.fail(c, err)
 	}

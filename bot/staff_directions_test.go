@@ -89,7 +89,7 @@ func TestAdminEditsDirectionsAndDeadlines(t *testing.T) {
 		t.Errorf("dropping the rule moved a registered appeal's deadline to %s", got)
 	}
 
-	if got := say("/direction off transport"); got != "У направления transport есть нерассмотренные обращения (2): сначала перенаправьте их или ответьте на них." {
+	if got := say("/direction off transport"); got != "У направления transport есть незакрытые обращения (2): перенаправьте их или дождитесь, пока они закроются." {
 		t.Errorf("/direction off with open appeals: %q", got)
 	}
 	dbtest.Exec(t, h.db, `UPDATE appeals SET state = 'closed' WHERE direction = 'transport'`)

@@ -41,7 +41,7 @@ func TestAdminForgetsAnAppellant(t *testing.T) {
 	}
 
 	dbtest.Exec(t, h.db, `UPDATE appeals SET state = 'closed' WHERE id IN ($1, $2)`, first.ID, second.ID)
-	if got := h.say(admin, "/forget 2026-000001", telegramtest.In(housing)).Text; got != "Персональные данные заявителя № 2026-000001 удалены; обращений без персональных данных: 2." {
+	if got := h.say(admin, "/forget 2026-000001", telegramtest.In(housing)).Text; got != "Персональные данные автора обращения № 2026-000001 удалены; обращений без персональных данных: 2." {
 		t.Errorf("/forget: %q", got)
 	}
 	if tables := dbtest.TablesHolding(t, h.db, "Письмецо"); len(tables) > 0 {
@@ -50,7 +50,7 @@ func TestAdminForgetsAnAppellant(t *testing.T) {
 	if _, err := h.db.FindResident(context.Background(), petr.ID); workflow.ErrorCode(err) != workflow.ENotFound {
 		t.Errorf("the resident is still found: %v", err)
 	}
-	if got := h.say(admin, "/forget 2026-000002", telegramtest.In(housing)).Text; got != "Персональные данные заявителя № 2026-000002 уже удалены." {
+	if got := h.say(admin, "/forget 2026-000002", telegramtest.In(housing)).Text; got != "Персональные данные автора обращения № 2026-000002 уже удалены." {
 		t.Errorf("/forget again: %q", got)
 	}
 	if n := h.count(`SELECT count(*) FROM staff_actions WHERE action = 'forget' AND actor_id = $1 AND appeal_id = $2`, adminID, first.ID); n != 1 {

@@ -28,7 +28,7 @@ const (
 	TextDirectionRenamed  = "Направление %s теперь называется «%s»."
 	TextDirectionOff      = "Направление %s выключено: жители его больше не выбирают."
 	TextDirectionOn       = "Направление %s снова включено."
-	TextDirectionHasOpen  = "У направления %s есть нерассмотренные обращения (%d): сначала перенаправьте их или ответьте на них."
+	TextDirectionHasOpen  = "У направления %s есть незакрытые обращения (%d): перенаправьте их или дождитесь, пока они закроются."
 	TextDirectionBadCode  = "Код направления — латиница, цифры и _, от 2 до 32 знаков, с буквы (например, transport); triage, head, leader, channel и direction заняты."
 	TextDirectionBadName  = "Название направления — от 1 до 100 знаков."
 	TextDirectionUnknown  = "Направления %s нет: список — /directions."

@@ -118,13 +118,14 @@ func (t *Tx) SetDirectionActive(ctx context.Context, code string, active bool) (
 	return tag.RowsAffected() == 1, nil
 }
 
-// CountOpenAppeals returns how many appeals of a direction still wait for
-// an answer.
+// CountOpenAppeals returns how many appeals of a direction are not
+// finished: still waiting for an answer, or answered and not closed (a
+// «не решено» would bring them back).
 func (t *Tx) CountOpenAppeals(ctx context.Context, direction string) (int, error) {
 	var n int
 	err := t.tx.QueryRow(ctx, `
 		SELECT count(*) FROM appeals WHERE direction = $1
-			AND state NOT IN ('answered', 'closed', 'rejected', 'redirected', 'withdrawn')`, direction).Scan(&n)
+			AND state NOT IN `+finishedStates+``, direction).Scan(&n)
 	if err != nil {
 		return 0, fmt.Errorf("storage: unable to count open appeals of %q: %w", direction, mapError(err))
 	}

@@ -3,6 +3,7 @@ package storage
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"mcu/workflow"
 )
@@ -41,3 +42,14 @@ func DigestQueries(w workflow.DigestWindow) []DigestQuery {
 
 // SimilarQuery is FindSimilar's query, for EXPLAIN.
 var SimilarQuery = similarQuery
+
+// ForgetResidentInTx is ForgetResident in a transaction of the caller's.
+func (t *Tx) ForgetResidentInTx(ctx context.Context, residentID int64, now time.Time) (int, error) {
+	return t.forgetResident(ctx, residentID, now)
+}
+
+// ExecInTx runs a statement in the transaction.
+func (t *Tx) ExecInTx(ctx context.Context, sql string, args ...any) error {
+	_, err := t.tx.Exec(ctx, sql, args...)
+	return err
+}

@@ -15,6 +15,13 @@ import (
 // more happens to it but a reopening of a closed one.
 const finishedStates = `('closed', 'rejected', 'redirected', 'withdrawn')`
 
+// expiredResident is the predicate of a resident r past the retention
+// period ending at $2: came before it, takes no news, and has no appeal
+// open or changed since.
+const expiredResident = `r.created_at < $2 AND NOT r.news
+	AND NOT EXISTS (SELECT 1 FROM appeals a WHERE a.resident_id = r.id
+		AND (a.state NOT IN ` + finishedStates + ` OR a.updated_at >= $2))`
+
 // ForgetResident erases a resident's personal data (152-ФЗ): their
 // Telegram ids, name and phone, their dialogs, what the outbox holds for
 // their chat, and the content of their appeals (see forgetAppeals). The
@@ -69,21 +76,24 @@ func (db *DB) FindOpenResidentAppeals(ctx context.Context, residentID int64) ([]
 }
 
 func (t *Tx) forgetResident(ctx context.Context, residentID int64, now time.Time) (int, error) {
-	forgotten, n, err := t.forgetResidents(ctx, []int64{residentID}, now)
+	forgotten, n, err := t.forgetResidents(ctx, []int64{residentID}, time.Time{}, now)
 	if err == nil && forgotten == 0 {
 		err = workflow.Errorf(workflow.ENotFound, "no resident %d to forget", residentID)
 	}
 	return n, err
 }
 
-// forgetResidents forgets those of the residents ids not forgotten yet,
-// set by set (a statement over the outbox reads all of it), and returns
-// how many residents and appeals.
-func (t *Tx) forgetResidents(ctx context.Context, ids []int64, now time.Time) (residents, appeals int, err error) {
+// forgetResidents forgets those of the residents ids not forgotten yet
+// (and, when cutoff is not zero, still past the retention period ending
+// then: one who wrote meanwhile is kept), set by set (a statement over
+// the outbox reads all of it), and returns how many residents and
+// appeals.
+func (t *Tx) forgetResidents(ctx context.Context, ids []int64, cutoff, now time.Time) (residents, appeals int, err error) {
 	var locked, userIDs, chatIDs []int64
 	rows, err := t.tx.Query(ctx, `
-		SELECT id, telegram_user_id, chat_id FROM residents
-		WHERE id = ANY($1) AND anonymised_at IS NULL ORDER BY id FOR UPDATE`, ids)
+		SELECT r.id, r.telegram_user_id, r.chat_id FROM residents r
+		WHERE r.id = ANY($1) AND r.anonymised_at IS NULL AND ($2::timestamptz IS NULL OR (`+expiredResident+`))
+		ORDER BY r.id FOR UPDATE OF r`, ids, nullTime(cutoff))
 	if err != nil {
 		return 0, 0, fmt.Errorf("storage: unable to lock residents to forget: %w", mapError(err))
 	}
@@ -124,7 +134,7 @@ func (t *Tx) forgetResidents(ctx context.Context, ids []int64, now time.Time) (r
 			UPDATE outbox SET
 				failed_at = CASE WHEN sent_at IS NULL AND failed_at IS NULL THEN $2 ELSE failed_at END,
 				last_error = CASE WHEN sent_at IS NULL AND failed_at IS NULL THEN 'resident forgotten' ELSE last_error END,
-				payload = '{}', parts = '{}', file = NULL, chat_id = NULL
+				payload = '{}', file = NULL, chat_id = NULL
 			WHERE chat_id = ANY($1)`, []any{chatIDs, now}, len(chatIDs) == 0},
 		{"the residents", `
 			UPDATE residents SET telegram_user_id = NULL, chat_id = NULL, name = '', phone = '',
@@ -173,10 +183,16 @@ func (t *Tx) forgetAppeals(ctx context.Context, where string, now time.Time, arg
 			UPDATE appeal_events SET payload = payload - '{text,attachments}'::text[],
 				actor_id = CASE WHEN actor_kind = 'resident' THEN 0 ELSE actor_id END
 			WHERE appeal_id = ANY($1) AND (payload ?| '{text,attachments}' OR actor_kind = 'resident')`},
-		// Sent messages about them keep their outcome, not what they said.
-		{"sent messages", `
-			UPDATE outbox SET payload = '{}', parts = '{}', file = NULL
-			WHERE appeal_id = ANY($1) AND (sent_at IS NOT NULL OR failed_at IS NOT NULL)`},
+		// Messages about them: those sent keep their outcome, not what
+		// they said; those still to go (a card waiting for its chat to
+		// be bound, say) lose the text and photos they quote, and are
+		// rendered from the erased appeal when they go.
+		{"messages", `
+			UPDATE outbox SET
+				payload = CASE WHEN sent_at IS NOT NULL OR failed_at IS NOT NULL THEN '{}'::jsonb
+					ELSE payload #- '{Input,text}' #- '{Input,attachments}' END,
+				file = CASE WHEN sent_at IS NOT NULL OR failed_at IS NOT NULL THEN NULL ELSE file END
+			WHERE appeal_id = ANY($1)`},
 	}
 	if _, err := t.tx.Exec(ctx, `SELECT set_config('mcu.forget', 'on', true)`); err != nil {
 		return 0, fmt.Errorf("storage: unable to open the audit trail: %w", mapError(err))
@@ -192,12 +208,13 @@ func (t *Tx) forgetAppeals(ctx context.Context, where string, now time.Time, arg
 	return len(ids), nil
 }
 
-// ForgetExpired forgets, a batch of at most limit at a time, those whose
-// appeals are finished (closed, rejected, redirected or withdrawn) and
-// last changed before cutoff: residents (see ForgetResident) who have no
-// other appeal, are not subscribed to news and came before cutoff, and
-// the content of appeals registered by staff for somebody without
-// Telegram. It returns how many residents and appeals it forgot.
+// ForgetExpired forgets what the retention period ending at cutoff is
+// over for, limit at a time: the residents (see ForgetResident) who came
+// before cutoff, take no news, and whose appeals are all finished
+// (closed, rejected, redirected or withdrawn) and last changed before it;
+// then the content of every other finished appeal last changed before it
+// (see forgetAppeals), whoever wrote it. It returns how many residents
+// and appeals it forgot.
 func (db *DB) ForgetExpired(ctx context.Context, cutoff, now time.Time, limit int) (residents, appeals int, err error) {
 	for {
 		ids, err := db.expiredResidents(ctx, cutoff, limit)
@@ -205,7 +222,7 @@ func (db *DB) ForgetExpired(ctx context.Context, cutoff, now time.Time, limit in
 			return residents, appeals, err
 		}
 		err = db.InTxStore(ctx, func(ctx context.Context, t *Tx) error {
-			r, a, err := t.forgetResidents(ctx, ids, now)
+			r, a, err := t.forgetResidents(ctx, ids, cutoff, now)
 			residents, appeals = residents+r, appeals+a
 			return err
 		})
@@ -216,24 +233,25 @@ func (db *DB) ForgetExpired(ctx context.Context, cutoff, now time.Time, limit in
 			break
 		}
 	}
-	for {
-		n := 0
+	// Then the content of every finished appeal past the period, of a
+	// resident kept (one who takes the news, or wrote since) or of
+	// somebody without Telegram: by id, limit appeals a transaction.
+	var last int64
+	if err := db.pool.QueryRow(ctx, `SELECT coalesce(max(id), 0) FROM appeals`).Scan(&last); err != nil {
+		return residents, appeals, fmt.Errorf("storage: unable to find appeals to forget: %w", mapError(err))
+	}
+	for from := int64(0); from < last; from += int64(limit) {
 		err := db.InTxStore(ctx, func(ctx context.Context, t *Tx) error {
-			var err error
-			n, err = t.forgetAppeals(ctx, `id IN (
-				SELECT id FROM appeals WHERE resident_id IS NULL AND forgotten_at IS NULL
-					AND state IN `+finishedStates+` AND updated_at < $1
-				ORDER BY id LIMIT $2)`, now, cutoff, limit)
+			n, err := t.forgetAppeals(ctx, `id > $1 AND id <= $1 + $2 AND state IN `+finishedStates+` AND updated_at < $3`,
+				now, from, limit, cutoff)
+			appeals += n
 			return err
 		})
 		if err != nil {
 			return residents, appeals, err
 		}
-		appeals += n
-		if n < limit {
-			return residents, appeals, nil
-		}
 	}
+	return residents, appeals, nil
 }
 
 // expiredResidents returns at most limit residents whose appeals are all
@@ -242,10 +260,8 @@ func (db *DB) ForgetExpired(ctx context.Context, cutoff, now time.Time, limit in
 func (db *DB) expiredResidents(ctx context.Context, cutoff time.Time, limit int) ([]int64, error) {
 	rows, err := db.pool.Query(ctx, `
 		SELECT r.id FROM residents r
-		WHERE r.anonymised_at IS NULL AND r.created_at < $1 AND NOT r.news
-			AND NOT EXISTS (SELECT 1 FROM appeals a WHERE a.resident_id = r.id
-				AND (a.state NOT IN `+finishedStates+` OR a.updated_at >= $1))
-		ORDER BY r.id LIMIT $2`, cutoff, limit)
+		WHERE r.anonymised_at IS NULL AND `+expiredResident+`
+		ORDER BY r.id LIMIT $1`, limit, cutoff)
 	if err != nil {
 		return nil, fmt.Errorf("storage: unable to find residents to forget: %w", mapError(err))
 	}
@@ -261,31 +277,31 @@ func (db *DB) expiredResidents(ctx context.Context, cutoff time.Time, limit int)
 // complaint about a delivery, no longer.
 const SentKeep = 7 * 24 * time.Hour
 
-// ExpireMessages erases, a batch of at most limit at a time, what the
-// outbox keeps of messages sent or given up before now - SentKeep (their
-// text, parts and file, and a private chat's id; their outcome stays,
-// for the announcements' counts), and deletes the rejected updates, and
-// the updates whose handling was given up, kept for inspection longer
-// than 30 days. It returns how many messages.
+// ExpireMessages erases what the outbox keeps of messages sent or given
+// up before now - SentKeep: their text and file, and a private chat's id
+// (their outcome stays, for the announcements' counts, and so do the ids
+// of the messages Telegram gave them, which prompts and progress messages
+// are found by). It walks the outbox by id, limit rows a statement, so
+// each row is read once a night. It also deletes the rejected updates,
+// and the updates whose handling was given up, kept for inspection
+// longer than 30 days. It returns how many messages it erased.
 func (db *DB) ExpireMessages(ctx context.Context, now time.Time, limit int) (int, error) {
 	cutoff := now.Add(-SentKeep)
+	var last int64
+	if err := db.pool.QueryRow(ctx, `SELECT coalesce(max(id), 0) FROM outbox`).Scan(&last); err != nil {
+		return 0, fmt.Errorf("storage: unable to expire sent messages: %w", mapError(err))
+	}
 	total := 0
-	for {
+	for from := int64(0); from < last; from += int64(limit) {
 		tag, err := db.pool.Exec(ctx, `
-			UPDATE outbox SET payload = '{}', parts = '{}', file = NULL,
+			UPDATE outbox SET payload = '{}', file = NULL,
 				chat_id = CASE WHEN chat_id > 0 THEN NULL ELSE chat_id END
-			WHERE id IN (
-				SELECT id FROM outbox
-				WHERE (sent_at < $1 OR failed_at < $1)
-					AND (payload <> '{}' OR parts <> '{}' OR file IS NOT NULL OR chat_id > 0)
-				LIMIT $2)`, cutoff, limit)
+			WHERE id > $2 AND id <= $2 + $3 AND (sent_at < $1 OR failed_at < $1)
+				AND (payload <> '{}' OR file IS NOT NULL OR chat_id > 0)`, cutoff, from, limit)
 		if err != nil {
 			return total, fmt.Errorf("storage: unable to expire sent messages: %w", mapError(err))
 		}
 		total += int(tag.RowsAffected())
-		if tag.RowsAffected() < int64(limit) {
-			break
-		}
 	}
 	// An update still in the inbox after 30 days was given up weeks ago
 	// (its retries end within the hour).

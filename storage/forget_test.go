@@ -3,6 +3,7 @@ package storage_test
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"slices"
 	"strings"
 	"testing"
@@ -54,8 +55,14 @@ func (w *forgetWorld) resident(userID int64, secret string) (*workflow.ResidentP
 		w.t.Fatal(err)
 	}
 	err = w.db.InTx(ctx, func(ctx context.Context, tx workflow.Tx) error {
-		return tx.AppendEvent(ctx, workflow.AuditEvent{AppealID: a.ID, At: w.now, Actor: workflow.Resident(userID),
-			Event: workflow.EventResidentCommented, From: a.State, To: a.State, Payload: workflow.Input{Text: "Дополнение " + secret}})
+		in := workflow.Input{Text: "Дополнение " + secret}
+		if err := tx.AppendEvent(ctx, workflow.AuditEvent{AppealID: a.ID, At: w.now, Actor: workflow.Resident(userID),
+			Event: workflow.EventResidentCommented, From: a.State, To: a.State, Payload: in}); err != nil {
+			return err
+		}
+		// Its notice to the housing chat, still to be sent.
+		return tx.Enqueue(ctx, workflow.Notification{AppealID: a.ID, Audience: workflow.AudienceCard,
+			Direction: "housing", Event: workflow.EventResidentCommented, Input: in})
 	})
 	if err != nil {
 		w.t.Fatal(err)
@@ -135,28 +142,20 @@ func TestForgetResidentLeavesNothingOfThem(t *testing.T) {
 		t.Errorf("forgetting twice: %v, want not found", err)
 	}
 	// The trail is append-only again once the forgetting is done, in the
-	// same transaction too.
-	err = w.db.InTxStore(ctx, func(ctx context.Context, tx *storage.Tx) error {
-		if _, err := w.db.ForgetResident(ctx, 1<<40, w.now, nil); workflow.ErrorCode(err) != workflow.ENotFound {
-			t.Errorf("forgetting nobody: %v", err)
-		}
-		return nil
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
+	// same transaction too: not even a payload may change then.
 	r2, _ := w.resident(773003, "Гамма")
+	rollback := errors.New("rollback")
 	err = w.db.InTxStore(ctx, func(ctx context.Context, tx *storage.Tx) error {
-		if _, err := w.db.ForgetResident(ctx, r2.ID, w.now, nil); err != nil {
+		if _, err := tx.ForgetResidentInTx(ctx, r2.ID, w.now); err != nil {
 			return err
 		}
-		_, err := w.db.Pool().Exec(ctx, `UPDATE appeal_events SET event = 'x' WHERE appeal_id = $1`, b.ID)
+		err := tx.ExecInTx(ctx, `UPDATE appeal_events SET payload = '{}' WHERE appeal_id = $1`, b.ID)
 		if err == nil || !strings.Contains(err.Error(), "append-only") {
-			t.Errorf("an event changed after a forgetting: %v", err)
+			t.Errorf("a payload changed after a forgetting, in its transaction: %v", err)
 		}
-		return nil
+		return rollback
 	})
-	if err != nil {
+	if !errors.Is(err, rollback) {
 		t.Fatal(err)
 	}
 }
@@ -193,18 +192,22 @@ func TestForgetExpiredKeepsWhatIsStillInUse(t *testing.T) {
 
 	cutoff := w.now.AddDate(-5, 0, 0)
 	residents, appeals, err := w.db.ForgetExpired(ctx, cutoff, w.now, 2)
-	if err != nil || residents != 1 || appeals != 2 {
-		t.Fatalf("ForgetExpired: %d residents, %d appeals, %v; want 1 and 2", residents, appeals, err)
+	if err != nil || residents != 1 || appeals != 3 {
+		t.Fatalf("ForgetExpired: %d residents, %d appeals, %v; want 1 and 3", residents, appeals, err)
 	}
-	for _, s := range []string{"Старый", "Телефонный"} {
+	for _, s := range []string{"Старый", "Телефонный", "Течёт крыша Новости"} {
 		if tables := w.rowsHolding(s); len(tables) > 0 {
 			t.Errorf("%q is still in %v", s, tables)
 		}
 	}
-	for _, s := range []string{"Открытый", "Свежий", "Новости"} {
+	for _, s := range []string{"Открытый", "Свежий"} {
 		if tables := w.rowsHolding(s); len(tables) == 0 {
 			t.Errorf("%q was forgotten while still in use", s)
 		}
+	}
+	// The subscriber stays, without the content of their old appeal.
+	if _, err := w.db.FindResident(ctx, 781004); err != nil {
+		t.Errorf("the resident who takes the news was forgotten: %v", err)
 	}
 	if _, err := w.db.FindResident(ctx, 781001); workflow.ErrorCode(err) != workflow.ENotFound {
 		t.Errorf("the old resident: %v", err)

@@ -24,8 +24,8 @@ type DirectionStore interface {
 	// SetDirectionActive turns a direction on or off; found is false
 	// when there is no such direction.
 	SetDirectionActive(ctx context.Context, code string, active bool) (found bool, err error)
-	// CountOpenAppeals returns how many appeals of a direction still
-	// wait for an answer.
+	// CountOpenAppeals returns how many appeals of a direction are not
+	// finished (closed, rejected, redirected or withdrawn).
 	CountOpenAppeals(ctx context.Context, direction string) (int, error)
 	// SaveDeadlineRule sets the rule of a kind in a direction ("" for
 	// the kind's default), keeping its NonWorking when it had one.
@@ -161,8 +161,9 @@ func (s *StaffService) RenameDirection(ctx context.Context, by Caller, code, nam
 
 // SetDirectionActive turns a direction off — residents no longer choose
 // it, /bind and /invite refuse it — or on again. Off is refused while the
-// direction has appeals waiting for an answer (a conflict naming how
-// many): reroute or answer them first. Admins only.
+// direction has appeals not finished, an answered one included (a
+// «не решено» would bring it back): a conflict naming how many. Admins
+// only.
 func (s *StaffService) SetDirectionActive(ctx context.Context, by Caller, code string, active bool) error {
 	details := code + " off"
 	if active {
