@@ -22,16 +22,7 @@ func (t *Tx) DirectionExists(ctx context.Context, code string) (bool, error) {
 
 // FindDirections returns the active directions in their order.
 func (db *DB) FindDirections(ctx context.Context) ([]workflow.Direction, error) {
-	rows, err := db.q(ctx).Query(ctx, `
-		SELECT code, name, position, active FROM directions WHERE active ORDER BY position, code`)
-	if err != nil {
-		return nil, fmt.Errorf("storage: unable to find directions: %w", err)
-	}
-	out, err := pgx.CollectRows(rows, pgx.RowToStructByPos[workflow.Direction])
-	if err != nil {
-		return nil, fmt.Errorf("storage: unable to read directions: %w", err)
-	}
-	return out, nil
+	return db.findDirections(ctx, true)
 }
 
 // FindDeadlineRule returns the deadline rule of a kind in a direction: the
@@ -54,7 +45,14 @@ func (t *Tx) FindDeadlineRule(ctx context.Context, kind workflow.Kind, direction
 // FindAllDirections returns every direction, those turned off too, in
 // their order.
 func (db *DB) FindAllDirections(ctx context.Context) ([]workflow.Direction, error) {
-	rows, err := db.q(ctx).Query(ctx, `SELECT code, name, position, active FROM directions ORDER BY position, code`)
+	return db.findDirections(ctx, false)
+}
+
+// findDirections returns the directions in their order, only the active
+// ones or all.
+func (db *DB) findDirections(ctx context.Context, activeOnly bool) ([]workflow.Direction, error) {
+	rows, err := db.q(ctx).Query(ctx, `
+		SELECT code, name, position, active FROM directions WHERE active OR NOT $1 ORDER BY position, code`, activeOnly)
 	if err != nil {
 		return nil, fmt.Errorf("storage: unable to find directions: %w", err)
 	}
