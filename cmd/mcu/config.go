@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"log/slog"
 	"net"
 	"net/url"
 	"regexp"
@@ -52,6 +53,33 @@ type Config struct {
 	// RatingDays: an answer not rated is closed after this many days
 	// (MCU_RATING_DAYS), the resident reminded once before.
 	RatingDays int
+}
+
+// LogConfig is how mcu logs: read before the rest of the configuration,
+// so that every command logs as configured from its first line.
+type LogConfig struct {
+	Level slog.Level // MCU_LOG_LEVEL: debug, info (the default), warn or error
+	JSON  bool       // MCU_LOG_FORMAT: json, or text (the default)
+}
+
+// LoadLogConfig reads MCU_LOG_LEVEL and MCU_LOG_FORMAT with getenv.
+func LoadLogConfig(getenv func(string) string) (LogConfig, error) {
+	c := LogConfig{Level: slog.LevelInfo}
+	level := strings.ToLower(strings.TrimSpace(getenv("MCU_LOG_LEVEL")))
+	levels := map[string]slog.Level{"": slog.LevelInfo, "debug": slog.LevelDebug, "info": slog.LevelInfo,
+		"warn": slog.LevelWarn, "error": slog.LevelError}
+	var ok bool
+	if c.Level, ok = levels[level]; !ok {
+		return c, bad("MCU_LOG_LEVEL", "%q is not debug, info, warn or error", level)
+	}
+	switch format := strings.ToLower(strings.TrimSpace(getenv("MCU_LOG_FORMAT"))); format {
+	case "", "text":
+	case "json":
+		c.JSON = true
+	default:
+		return c, bad("MCU_LOG_FORMAT", "%q is not text or json", format)
+	}
+	return c, nil
 }
 
 // ConfigError names the variable that is wrong and what is wrong with it.

@@ -1,9 +1,13 @@
 package main
 
 import (
+	"encoding/json"
+	"maps"
 	"strings"
 	"testing"
 	"time"
+
+	"mcu/internal/dbtest"
 )
 
 func env(m map[string]string) func(string) string {
@@ -117,5 +121,39 @@ func TestLoadConfigReadsReadyMaxQueueAge(t *testing.T) {
 	}
 	if c.ReadyMaxQueueAge != 90*time.Second {
 		t.Errorf("MCU_READY_MAX_QUEUE_AGE=90s read as %s", c.ReadyMaxQueueAge)
+	}
+}
+
+// TestLogConfig: MCU_LOG_FORMAT=json makes every line a JSON object,
+// MCU_LOG_LEVEL=warn keeps the info lines out, and a bad value of either
+// stops mcu with one line naming it.
+func TestLogConfig(t *testing.T) {
+	t.Parallel()
+	url := dbtest.EmptyURL(t)
+	migrate := func(extra map[string]string) (int, string) {
+		vars := map[string]string{"MCU_DATABASE_URL": url}
+		maps.Copy(vars, extra)
+		var out strings.Builder
+		return run(t.Context(), []string{"migrate"}, env(vars), &out), out.String()
+	}
+	code, out := migrate(map[string]string{"MCU_LOG_FORMAT": "json"})
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	if code != 0 || len(lines) < 2 {
+		t.Fatalf("migrate with JSON logs: exit %d, output %q", code, out)
+	}
+	for _, l := range lines {
+		var rec map[string]any
+		if err := json.Unmarshal([]byte(l), &rec); err != nil || rec["level"] != "INFO" || rec["msg"] == "" {
+			t.Errorf("not a JSON log line of level INFO: %q (%v)", l, err)
+		}
+	}
+	if code, out := migrate(map[string]string{"MCU_LOG_LEVEL": "warn"}); code != 0 || out != "" {
+		t.Errorf("migrate at level warn: exit %d, output %q; want nothing", code, out)
+	}
+	for name, value := range map[string]string{"MCU_LOG_LEVEL": "verbose", "MCU_LOG_FORMAT": "xml"} {
+		code, out := migrate(map[string]string{name: value})
+		if code != 2 || strings.Count(out, "\n") != 1 || !strings.HasPrefix(out, "mcu: "+name+": ") {
+			t.Errorf("%s=%s: exit %d, output %q; want 2 and one line naming it", name, value, code, out)
+		}
 	}
 }

@@ -75,7 +75,7 @@ func TestEnvExampleDefaults(t *testing.T) {
 		"MCU_TELEGRAM_API_URL": c.TelegramAPIURL, "MCU_HTTP_ADDR": c.HTTPAddr, "MCU_TIMEZONE": c.Location.String(),
 		"MCU_DIGEST_CRON": c.DigestCron, "MCU_SUMMARY_CRON": c.SummaryCron,
 		"MCU_APPEALS_PER_HOUR": "5", "MCU_SEND_PER_SECOND": "30", "MCU_READY_MAX_QUEUE_AGE": "5m",
-		"MCU_SIMILAR_WINDOW": "72h", "MCU_RETENTION_DAYS": "1825", "MCU_RATING_DAYS": "7",
+		"MCU_SIMILAR_WINDOW": "72h", "MCU_RETENTION_DAYS": "1825", "MCU_RATING_DAYS": "7", "MCU_LOG_LEVEL": "info", "MCU_LOG_FORMAT": "text",
 	}
 	src, err := os.ReadFile("../../deploy/mcu.env.example")
 	if err != nil {

@@ -69,10 +69,18 @@ func withoutArgs(f func(ctx context.Context, getenv func(string) string, logger 
 // run executes one command and returns the exit status: 0 done, 1 failed,
 // 2 bad usage or configuration.
 func run(ctx context.Context, args []string, getenv func(string) string, stderr io.Writer) int {
+	logCfg, err := LoadLogConfig(getenv)
+	if err != nil {
+		fmt.Fprintf(stderr, "mcu: %s\n", err)
+		return 2
+	}
+	var h slog.Handler = slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: logCfg.Level})
+	if logCfg.JSON {
+		h = slog.NewJSONHandler(stderr, &slog.HandlerOptions{Level: logCfg.Level})
+	}
 	// One handler keeps the bot token and the webhook secret out of every
 	// log line.
-	logger := slog.New(redact.Handler(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelInfo}),
-		getenv("MCU_TELEGRAM_TOKEN"), getenv("MCU_WEBHOOK_SECRET")))
+	logger := slog.New(redact.Handler(h, getenv("MCU_TELEGRAM_TOKEN"), getenv("MCU_WEBHOOK_SECRET")))
 	if len(args) == 0 {
 		fmt.Fprintln(stderr, usage)
 		return 2
@@ -87,7 +95,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stderr 
 		fmt.Fprintf(stderr, "mcu: unknown command %q\n%s\n", args[0], usage)
 		return 2
 	}
-	err := cmd(ctx, args[1:], getenv, logger)
+	err = cmd(ctx, args[1:], getenv, logger)
 	var cfgErr *ConfigError
 	switch {
 	case err == nil:
