@@ -78,6 +78,6 @@ func (d *Dispatcher) sendList(ctx context.Context, chat *tele.Chat, opts *tele.S
 		return outbox.Outcome{}, false, nil
 	}
 	listed.MessageID = p.IDs[0]
-	d.opts.Logger.InfoContext(ctx, "outbox: new cards sent as a list", "chat_id", m.ChatID, "appeals", len(appeals), "backlog", m.Backlog)
+	d.opts.Logger.InfoContext(ctx, "outbox: new cards sent as a list", "chat", chatForLog(m.ChatID), "appeals", len(appeals), "backlog", m.Backlog)
 	return outbox.Outcome{Listed: listed}, true, nil
 }

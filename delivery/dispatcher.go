@@ -486,7 +486,7 @@ func (d *Dispatcher) sendUntilDone(ctx context.Context, m outbox.Message) outbox
 		return o
 	case <-ctx.Done():
 		d.opts.Logger.WarnContext(ctx, "outbox: telegram did not answer before the drain ended; the message stays queued",
-			"outbox_id", m.ID, "chat_id", m.ChatID)
+			"outbox_id", m.ID, "chat", chatForLog(m.ChatID))
 		return outbox.Outcome{RetryAfter: time.Second, Err: ctx.Err()}
 	}
 }
@@ -545,7 +545,7 @@ func (d *Dispatcher) send(ctx context.Context, m outbox.Message) outbox.Outcome 
 		if reasons := run.skipped(); len(reasons) > 0 {
 			outcome.Err = errors.New(strings.Join(reasons, "; "))
 		}
-		d.opts.Logger.DebugContext(ctx, "outbox: sent", "outbox_id", m.ID, "chat_id", m.ChatID,
+		d.opts.Logger.DebugContext(ctx, "outbox: sent", "outbox_id", m.ID, "chat", chatForLog(m.ChatID),
 			"audience", m.Notification.Audience, "event", m.Notification.Event, "prepared", m.Prepared != nil)
 		return outcome
 	}

@@ -53,11 +53,11 @@ func TelegramError(err error) (int, string) {
 // retry_after on 429, give up on a blocked bot or a bad request, retry
 // other errors with backoff.
 func (d *Dispatcher) failure(ctx context.Context, m outbox.Message, err error) outbox.Outcome {
-	log := d.opts.Logger.With("outbox_id", m.ID, "chat_id", m.ChatID, "attempt", m.Attempts+1, "error", redact.URL(err))
+	log := d.opts.Logger.With("outbox_id", m.ID, "chat", chatForLog(m.ChatID), "attempt", m.Attempts+1, "error", redact.URL(err))
 	var paced errPaced
 	if errors.As(err, &paced) {
 		d.opts.Logger.DebugContext(ctx, "outbox: paced; the message waits for its chat's turn",
-			"outbox_id", m.ID, "chat_id", m.ChatID, "after", paced.After)
+			"outbox_id", m.ID, "chat", chatForLog(m.ChatID), "after", paced.After)
 		after := max(paced.After, 10*time.Millisecond)
 		if d.kick != nil {
 			// A little after the row's next_attempt_at, which is counted
@@ -114,4 +114,14 @@ func (d *Dispatcher) failure(ctx context.Context, m outbox.Message, err error) o
 func (d *Dispatcher) day() time.Time {
 	y, mo, dd := d.opts.Now().In(d.opts.Location).Date()
 	return time.Date(y, mo, dd, 0, 0, 0, 0, time.UTC)
+}
+
+// chatForLog is a chat as the log names it: a group by its id, a private
+// chat — a person's Telegram id — only as "private" (the outbox_id beside
+// it finds the chat in the database, for those allowed to look).
+func chatForLog(id int64) any {
+	if id > 0 {
+		return "private"
+	}
+	return id
 }

@@ -151,7 +151,7 @@ func (d *Dispatcher) sendParts(ctx context.Context, m outbox.Message, run *partR
 			}
 			_, desc := TelegramError(err)
 			d.opts.Logger.WarnContext(ctx, "outbox: telegram refused a part of the message; skipping it",
-				"outbox_id", m.ID, "chat_id", m.ChatID, "part", p.key, "error", redact.URL(err))
+				"outbox_id", m.ID, "chat", chatForLog(m.ChatID), "part", p.key, "error", redact.URL(err))
 			run.done[p.key] = outbox.Part{Skipped: "400 " + desc}
 			refusal = err
 			if err := send(p.split); err != nil {

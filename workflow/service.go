@@ -280,6 +280,16 @@ func (s *Service) apply(ctx context.Context, tx Tx, a *Appeal, cmd Command) (err
 		}
 	}
 	s.logger().InfoContext(ctx, "appeal changed", "appeal_id", a.ID, "event", cmd.Event,
-		"from", from, "to", to, "actor_kind", cmd.Actor.Kind, "actor_id", cmd.Actor.UserID, "role", role)
+		"from", from, "to", to, "actor_kind", cmd.Actor.Kind, "actor_id", loggedActor(cmd.Actor), "role", role)
 	return nil
+}
+
+// loggedActor is the Telegram id of a staff member as the log names them;
+// a resident's (a person's own) stays out of the log: 0, the appeal_id
+// beside it finds them.
+func loggedActor(a Actor) int64 {
+	if a.Kind == ActorResident {
+		return 0
+	}
+	return a.UserID
 }
