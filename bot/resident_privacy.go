@@ -2,8 +2,9 @@ package bot
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
-	"strconv"
 
 	tele "gopkg.in/telebot.v3"
 
@@ -40,8 +41,8 @@ func (b *Bot) onPrivacy(c tele.Context) error {
 }
 
 // onForget asks to confirm revoking the consent, naming the open appeals
-// it would withdraw; their count goes with «Да», so that a confirmation
-// that no longer tells the truth changes nothing.
+// it would withdraw; a digest of them goes with «Да», so that a
+// confirmation that no longer tells the truth changes nothing.
 func (b *Bot) onForget(c tele.Context, r *workflow.ResidentProfile) error {
 	open, err := b.opts.Store.FindOpenResidentAppeals(contextOf(c), r.ID)
 	if err != nil {
@@ -50,14 +51,25 @@ func (b *Bot) onForget(c tele.Context, r *workflow.ResidentProfile) error {
 	if err := respond(c, ""); err != nil {
 		return err
 	}
-	return b.edit(c, render.ForgetAskText(open), forgetConfirm(len(open)))
+	return b.edit(c, render.ForgetAskText(open), forgetConfirm(open))
 }
 
-// forgetConfirm is «Да, отозвать и удалить» / «Нет» for open appeals.
-func forgetConfirm(open int) *tele.ReplyMarkup {
+// forgetConfirm is «Да, отозвать и удалить» / «Нет» for the open appeals
+// named above it.
+func forgetConfirm(open []*workflow.Appeal) *tele.ReplyMarkup {
 	m := &tele.ReplyMarkup{}
-	m.Inline(m.Row(m.Data(render.BtnForgetYes, uniqueForgetYes, strconv.Itoa(open)), m.Data(render.BtnForgetNo, uniqueForgetNo)))
+	m.Inline(m.Row(m.Data(render.BtnForgetYes, uniqueForgetYes, openDigest(open)), m.Data(render.BtnForgetNo, uniqueForgetNo)))
 	return m
+}
+
+// openDigest names a list of open appeals in a few bytes of callback
+// data: their ids and versions, hashed.
+func openDigest(open []*workflow.Appeal) string {
+	h := sha256.New()
+	for _, a := range open {
+		fmt.Fprintf(h, "%d.%d;", a.ID, a.Version)
+	}
+	return hex.EncodeToString(h.Sum(nil)[:6])
 }
 
 // onForgetNo keeps the consent.
@@ -86,11 +98,11 @@ func (b *Bot) onForgetYes(c tele.Context) error {
 	if err != nil {
 		return b.fail(c, err)
 	}
-	if args := c.Args(); len(args) != 1 || args[0] != strconv.Itoa(len(open)) {
+	if args := c.Args(); len(args) != 1 || args[0] != openDigest(open) {
 		if err := respond(c, render.TextForgetChanged); err != nil {
 			return err
 		}
-		return b.edit(c, render.ForgetAskText(open), forgetConfirm(len(open)))
+		return b.edit(c, render.ForgetAskText(open), forgetConfirm(open))
 	}
 	n, err := b.opts.Store.ForgetResident(ctx, r.ID, b.opts.Now(), func(ctx context.Context, tx workflow.Tx) error {
 		for _, a := range open {
@@ -114,7 +126,7 @@ func (b *Bot) onForgetYes(c tele.Context) error {
 		if err != nil {
 			return err
 		}
-		return b.edit(c, render.ForgetAskText(open), forgetConfirm(len(open)))
+		return b.edit(c, render.ForgetAskText(open), forgetConfirm(open))
 	case workflow.ENotFound:
 		// Forgotten meanwhile (a press on another copy of the button).
 		b.dropButtons(c)
