@@ -51,7 +51,22 @@ func (b *Bot) onForget(c tele.Context, r *workflow.ResidentProfile) error {
 	if err := respond(c, ""); err != nil {
 		return err
 	}
+	return b.askForget(c, open)
+}
+
+// askForget shows the confirmation of revoking the consent for the open
+// appeals it names.
+func (b *Bot) askForget(c tele.Context, open []*workflow.Appeal) error {
 	return b.edit(c, render.ForgetAskText(open), forgetConfirm(open))
+}
+
+// askForgetAgain says the appeals changed since the confirmation was
+// shown, and shows it again for those open now.
+func (b *Bot) askForgetAgain(c tele.Context, open []*workflow.Appeal) error {
+	if err := respond(c, render.TextForgetChanged); err != nil {
+		return err
+	}
+	return b.askForget(c, open)
 }
 
 // forgetConfirm is «Да, отозвать и удалить» / «Нет» for the open appeals
@@ -99,10 +114,7 @@ func (b *Bot) onForgetYes(c tele.Context) error {
 		return b.fail(c, err)
 	}
 	if args := c.Args(); len(args) != 1 || args[0] != openDigest(open) {
-		if err := respond(c, render.TextForgetChanged); err != nil {
-			return err
-		}
-		return b.edit(c, render.ForgetAskText(open), forgetConfirm(open))
+		return b.askForgetAgain(c, open)
 	}
 	n, err := b.opts.Store.ForgetResident(ctx, r.ID, b.opts.Now(), func(ctx context.Context, tx workflow.Tx) error {
 		for _, a := range open {
@@ -119,14 +131,11 @@ func (b *Bot) onForgetYes(c tele.Context) error {
 	case "":
 	case workflow.EConflict, workflow.EInvalid:
 		// An appeal changed since it was read: nothing was done.
-		if err := respond(c, render.TextForgetChanged); err != nil {
-			return err
-		}
 		open, err := b.opts.Store.FindOpenResidentAppeals(ctx, r.ID)
 		if err != nil {
 			return err
 		}
-		return b.edit(c, render.ForgetAskText(open), forgetConfirm(open))
+		return b.askForgetAgain(c, open)
 	case workflow.ENotFound:
 		// Forgotten meanwhile (a press on another copy of the button).
 		b.dropButtons(c)

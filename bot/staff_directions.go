@@ -46,9 +46,12 @@ func (b *Bot) onDirection(c tele.Context) error {
 	case op == "rename" && name != "":
 		err = b.opts.Staff.RenameDirection(ctx, callerOf(c), code, name)
 		text = fmt.Sprintf(render.TextDirectionRenamed, code, name)
-	case (op == "off" || op == "on") && len(args) == 2:
-		err = b.opts.Staff.SetDirectionActive(ctx, callerOf(c), code, op == "on")
-		text = fmt.Sprintf(map[bool]string{true: render.TextDirectionOn, false: render.TextDirectionOff}[op == "on"], code)
+	case op == "on" && len(args) == 2:
+		err = b.opts.Staff.SetDirectionActive(ctx, callerOf(c), code, true)
+		text = fmt.Sprintf(render.TextDirectionOn, code)
+	case op == "off" && len(args) == 2:
+		err = b.opts.Staff.SetDirectionActive(ctx, callerOf(c), code, false)
+		text = fmt.Sprintf(render.TextDirectionOff, code)
 	default:
 		return reply(c, render.TextDirectionUsage)
 	}
@@ -68,13 +71,13 @@ func (b *Bot) onDeadline(c tele.Context) error {
 		return reply(c, render.TextDeadlineUsage)
 	}
 	kind := workflow.Kind(args[0])
-	if !kind.Valid() {
+	switch {
+	case !kind.Valid():
 		return reply(c, render.TextDeadlineBadKind)
+	case len(args) == 2:
+		return reply(c, render.TextDeadlineUsage)
 	}
-	if len(args) == 2 || (len(args) == 3 && args[2] == "default") {
-		if len(args) == 2 || args[1] == "" {
-			return reply(c, render.TextDeadlineUsage)
-		}
+	if len(args) == 3 && args[2] == "default" {
 		err := b.opts.Staff.DropDeadlineRule(ctx, callerOf(c), kind, args[1])
 		if err != nil {
 			return reply(c, b.directionsRefusal(c, err, args[1], kind))

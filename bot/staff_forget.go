@@ -2,7 +2,6 @@ package bot
 
 import (
 	"fmt"
-	"strings"
 
 	tele "gopkg.in/telebot.v3"
 
@@ -39,11 +38,7 @@ func (b *Bot) onStaffForget(c tele.Context) error {
 		open = []*workflow.Appeal{a}
 	}
 	if len(open) > 0 {
-		nums := make([]string, len(open))
-		for i, o := range open {
-			nums[i] = "№ " + o.Number()
-		}
-		return reply(c, fmt.Sprintf(render.TextForgetStaffOpen, num, strings.Join(nums, ", ")))
+		return reply(c, fmt.Sprintf(render.TextForgetStaffOpen, num, render.NumberList(open)))
 	}
 	n := 1
 	if a.ResidentID != 0 {

@@ -2,6 +2,7 @@ package render
 
 import (
 	"fmt"
+	"strings"
 	"time"
 
 	"mcu/workflow"
@@ -51,6 +52,15 @@ var kindNames = map[workflow.Kind]string{
 // TextForgottenContent stands for the text of an appeal erased with its
 // author's personal data (workflow.Appeal.Forgotten).
 const TextForgottenContent = "[удалено: персональные данные заявителя]"
+
+// NumberList names appeals by number: «№ 2026-000002, № 2026-000001».
+func NumberList(appeals []*workflow.Appeal) string {
+	nums := make([]string, len(appeals))
+	for i, a := range appeals {
+		nums[i] = "№ " + a.Number()
+	}
+	return strings.Join(nums, ", ")
+}
 
 // AppealText is an appeal's text as staff and residents see it.
 func AppealText(a *workflow.Appeal) string {

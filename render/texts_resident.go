@@ -423,7 +423,7 @@ func PrivacyText(operator string, r *workflow.ResidentProfile, appeals int, loc 
 		"Они нужны, чтобы рассмотреть сообщения и ответить вам; их видят только сотрудники, которые с ними работают.\n\n"+
 		"Когда сообщения рассмотрены и срок их хранения истёк, данные удаляются сами. "+
 		"Отозвать согласие можно в любой момент — тогда данные будут удалены сразу.",
-		operator, FormatDate(r.ConsentAt, loc), fmt.Sprintf("%d %s", appeals, plural(appeals, "сообщение", "сообщения", "сообщений")))
+		operator, FormatDate(r.ConsentAt, loc), Messages(appeals))
 }
 
 // ForgetAskText asks to confirm revoking the consent, naming the open
@@ -431,11 +431,7 @@ func PrivacyText(operator string, r *workflow.ResidentProfile, appeals int, loc 
 func ForgetAskText(open []*workflow.Appeal) string {
 	var withdrawn string
 	if len(open) > 0 {
-		nums := make([]string, len(open))
-		for i, a := range open {
-			nums[i] = "№ " + a.Number()
-		}
-		withdrawn = "\n\nОткрытые сообщения будут отозваны, их рассмотрение прекратится: " + strings.Join(nums, ", ") + "."
+		withdrawn = "\n\nОткрытые сообщения будут отозваны, их рассмотрение прекратится: " + NumberList(open) + "."
 	}
 	return "Отозвать согласие на обработку персональных данных?\n\n" +
 		"Будут удалены ваше имя, номер чата, телефон, тексты, фото, адреса и места ваших сообщений. " +

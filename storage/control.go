@@ -25,8 +25,8 @@ type PreparedEnqueuer = func(ctx context.Context, to outbox.Recipient, p outbox.
 // without their attachments.
 func (db *DB) FindOpenAppeals(ctx context.Context) ([]*workflow.Appeal, error) {
 	var open []string
-	for _, s := range workflow.States() {
-		if s.Open() && s != workflow.StateReceived {
+	for _, s := range workflow.OpenStates() {
+		if s != workflow.StateReceived {
 			open = append(open, string(s))
 		}
 	}

@@ -65,13 +65,7 @@ func (db *DB) FindOpenResidentAppeals(ctx context.Context, residentID int64) ([]
 	if residentID == 0 {
 		return nil, workflow.Errorf(workflow.EInvalid, "no resident") // 0 would match everybody's
 	}
-	var open []workflow.State
-	for _, s := range workflow.States() {
-		if s.Open() {
-			open = append(open, s)
-		}
-	}
-	out, _, err := db.FindAppeals(ctx, AppealFilter{ResidentID: residentID, States: open, Limit: 1000})
+	out, _, err := db.FindAppeals(ctx, AppealFilter{ResidentID: residentID, States: workflow.OpenStates(), Limit: 1000})
 	return out, err
 }
 
@@ -236,22 +230,31 @@ func (db *DB) ForgetExpired(ctx context.Context, cutoff, now time.Time, limit in
 	// Then the content of every finished appeal past the period, of a
 	// resident kept (one who takes the news, or wrote since) or of
 	// somebody without Telegram: by id, limit appeals a transaction.
-	var last int64
-	if err := db.pool.QueryRow(ctx, `SELECT coalesce(max(id), 0) FROM appeals`).Scan(&last); err != nil {
-		return residents, appeals, fmt.Errorf("storage: unable to find appeals to forget: %w", mapError(err))
-	}
-	for from := int64(0); from < last; from += int64(limit) {
-		err := db.InTxStore(ctx, func(ctx context.Context, t *Tx) error {
+	err = db.inIDRanges(ctx, "appeals", limit, func(from int64) error {
+		return db.InTxStore(ctx, func(ctx context.Context, t *Tx) error {
 			n, err := t.forgetAppeals(ctx, `id > $1 AND id <= $1 + $2 AND state IN `+finishedStates+` AND updated_at < $3`,
 				now, from, limit, cutoff)
 			appeals += n
 			return err
 		})
-		if err != nil {
-			return residents, appeals, err
+	})
+	return residents, appeals, err
+}
+
+// inIDRanges calls fn with the start of each range of size ids, (from,
+// from+size], up to the largest id table has now: a nightly sweep reads
+// each row once, by the primary key, however many rows it changes.
+func (db *DB) inIDRanges(ctx context.Context, table string, size int, fn func(from int64) error) error {
+	var last int64
+	if err := db.pool.QueryRow(ctx, `SELECT coalesce(max(id), 0) FROM `+table).Scan(&last); err != nil {
+		return fmt.Errorf("storage: unable to find the last id of %s: %w", table, mapError(err))
+	}
+	for from := int64(0); from < last; from += int64(size) {
+		if err := fn(from); err != nil {
+			return err
 		}
 	}
-	return residents, appeals, nil
+	return nil
 }
 
 // expiredResidents returns at most limit residents whose appeals are all
@@ -287,21 +290,21 @@ const SentKeep = 7 * 24 * time.Hour
 // longer than 30 days. It returns how many messages it erased.
 func (db *DB) ExpireMessages(ctx context.Context, now time.Time, limit int) (int, error) {
 	cutoff := now.Add(-SentKeep)
-	var last int64
-	if err := db.pool.QueryRow(ctx, `SELECT coalesce(max(id), 0) FROM outbox`).Scan(&last); err != nil {
-		return 0, fmt.Errorf("storage: unable to expire sent messages: %w", mapError(err))
-	}
 	total := 0
-	for from := int64(0); from < last; from += int64(limit) {
+	err := db.inIDRanges(ctx, "outbox", limit, func(from int64) error {
 		tag, err := db.pool.Exec(ctx, `
 			UPDATE outbox SET payload = '{}', file = NULL,
 				chat_id = CASE WHEN chat_id > 0 THEN NULL ELSE chat_id END
 			WHERE id > $2 AND id <= $2 + $3 AND (sent_at < $1 OR failed_at < $1)
 				AND (payload <> '{}' OR file IS NOT NULL OR chat_id > 0)`, cutoff, from, limit)
 		if err != nil {
-			return total, fmt.Errorf("storage: unable to expire sent messages: %w", mapError(err))
+			return fmt.Errorf("storage: unable to expire sent messages: %w", mapError(err))
 		}
 		total += int(tag.RowsAffected())
+		return nil
+	})
+	if err != nil {
+		return total, err
 	}
 	// An update still in the inbox after 30 days was given up weeks ago
 	// (its retries end within the hour).

@@ -42,10 +42,17 @@ const (
 
 // ClosedStates are the states in which an appeal waits for nothing from
 // staff (State.Open is false), in a slice of the caller's own.
-func ClosedStates() []State {
+func ClosedStates() []State { return statesWhere(false) }
+
+// OpenStates are the states in which an appeal still waits for an answer
+// (State.Open), in a slice of the caller's own.
+func OpenStates() []State { return statesWhere(true) }
+
+// statesWhere returns the states whose Open is open, in lifecycle order.
+func statesWhere(open bool) []State {
 	var out []State
 	for _, s := range States() {
-		if !s.Open() {
+		if s.Open() == open {
 			out = append(out, s)
 		}
 	}

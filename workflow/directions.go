@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"regexp"
 	"slices"
+	"strconv"
 	"unicode/utf8"
 )
 
@@ -132,31 +133,35 @@ func (s *StaffService) editDirections(ctx context.Context, by Caller, action, de
 // AddDirection adds a direction, last in the residents' list; a code
 // taken already is refused (ErrDirectionTaken). Admins only.
 func (s *StaffService) AddDirection(ctx context.Context, by Caller, code, name string) error {
-	if err := CheckDirection(code, name); err != nil {
-		return err
-	}
-	return s.editDirections(ctx, by, ActionDirection, code+" add "+name, func(ctx context.Context, tx StaffTx) error {
-		added, err := tx.AddDirection(ctx, code, name)
-		if err == nil && !added {
-			err = fmt.Errorf("%q: %w", code, ErrDirectionTaken)
-		}
-		return err
-	})
+	return s.saveDirection(ctx, by, "add", code, name, StaffTx.AddDirection, ErrDirectionTaken)
 }
 
 // RenameDirection renames a direction (ErrNoDirection when there is
 // none). Admins only.
 func (s *StaffService) RenameDirection(ctx context.Context, by Caller, code, name string) error {
+	return s.saveDirection(ctx, by, "rename", code, name, StaffTx.RenameDirection, ErrNoDirection)
+}
+
+// saveDirection checks code and name and has save store them (verb in the
+// audit trail); a save that did nothing is refused with why.
+func (s *StaffService) saveDirection(ctx context.Context, by Caller, verb, code, name string,
+	save func(tx StaffTx, ctx context.Context, code, name string) (bool, error), why error) error {
 	if err := CheckDirection(code, name); err != nil {
 		return err
 	}
-	return s.editDirections(ctx, by, ActionDirection, code+" rename "+name, func(ctx context.Context, tx StaffTx) error {
-		found, err := tx.RenameDirection(ctx, code, name)
-		if err == nil && !found {
-			err = fmt.Errorf("%q: %w", code, ErrNoDirection)
-		}
-		return err
+	return s.editDirections(ctx, by, ActionDirection, code+" "+verb+" "+name, func(ctx context.Context, tx StaffTx) error {
+		done, err := save(tx, ctx, code, name)
+		return refusedUnless(done, err, why, strconv.Quote(code))
 	})
+}
+
+// refusedUnless is err, or when a store's change did nothing (done
+// false) the refusal why about what.
+func refusedUnless(done bool, err error, why error, what string) error {
+	if err == nil && !done {
+		return fmt.Errorf("%s: %w", what, why)
+	}
+	return err
 }
 
 // SetDirectionActive turns a direction off — residents no longer choose
@@ -180,13 +185,7 @@ func (s *StaffService) SetDirectionActive(ctx context.Context, by Caller, code s
 			}
 		}
 		found, err := tx.SetDirectionActive(ctx, code, active)
-		if err != nil {
-			return err
-		}
-		if !found {
-			return fmt.Errorf("%q: %w", code, ErrNoDirection)
-		}
-		return nil
+		return refusedUnless(found, err, ErrNoDirection, strconv.Quote(code))
 	})
 }
 
@@ -222,24 +221,12 @@ func (s *StaffService) DropDeadlineRule(ctx context.Context, by Caller, kind Kin
 	}
 	return s.editDirections(ctx, by, ActionDeadline, fmt.Sprintf("%s %s default", kind, direction), func(ctx context.Context, tx StaffTx) error {
 		found, err := tx.DeleteDeadlineRule(ctx, kind, direction)
-		if err != nil {
-			return err
-		}
-		if !found {
-			return fmt.Errorf("%q, %s: %w", direction, kind, ErrNoOwnDeadline)
-		}
-		return nil
+		return refusedUnless(found, err, ErrNoOwnDeadline, fmt.Sprintf("%q, %s", direction, kind))
 	})
 }
 
 // knownDirection is nil when an active direction has the code.
 func knownDirection(ctx context.Context, tx StaffTx, code string) error {
 	ok, err := tx.DirectionExists(ctx, code)
-	if err != nil {
-		return err
-	}
-	if !ok {
-		return fmt.Errorf("%q: %w", code, ErrNoDirection)
-	}
-	return nil
+	return refusedUnless(ok, err, ErrNoDirection, strconv.Quote(code))
 }

@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"log/slog"
+	"math"
 	"net"
 	"net/url"
 	"regexp"
@@ -200,13 +201,21 @@ func LoadConfig(getenv func(string) string, needToken bool) (*Config, error) {
 			return nil, bad(v[0], "%v", err)
 		}
 	}
-	perHour := get("MCU_APPEALS_PER_HOUR", strconv.Itoa(defaultPerHour))
-	if c.AppealsPerHour, err = strconv.Atoi(perHour); err != nil || c.AppealsPerHour < 0 {
-		return nil, bad("MCU_APPEALS_PER_HOUR", "%q is not a whole number ≥ 0 (0 turns the limit off)", perHour)
-	}
-	perSecond := get("MCU_SEND_PER_SECOND", strconv.Itoa(defaultPerSecond))
-	if c.SendPerSecond, err = strconv.Atoi(perSecond); err != nil || c.SendPerSecond < 0 || c.SendPerSecond > 1000 {
-		return nil, bad("MCU_SEND_PER_SECOND", "%q is not a whole number from 0 (no pacing) to 1000 (Telegram's limit is 30)", perSecond)
+	for _, n := range []struct {
+		to            *int
+		name          string
+		def, min, max int
+		problem       string
+	}{
+		{&c.AppealsPerHour, "MCU_APPEALS_PER_HOUR", defaultPerHour, 0, math.MaxInt, "a whole number ≥ 0 (0 turns the limit off)"},
+		{&c.SendPerSecond, "MCU_SEND_PER_SECOND", defaultPerSecond, 0, 1000, "a whole number from 0 (no pacing) to 1000 (Telegram's limit is 30)"},
+		{&c.RatingDays, "MCU_RATING_DAYS", defaultRating, 2, 60, "a whole number of days from 2 to 60"},
+		{&c.RetentionDays, "MCU_RETENTION_DAYS", defaultRetention, 0, 36600, "a whole number of days from 0 (keep until revoked) to 36600"},
+	} {
+		v := get(n.name, strconv.Itoa(n.def))
+		if *n.to, err = strconv.Atoi(v); err != nil || *n.to < n.min || *n.to > n.max {
+			return nil, bad(n.name, "%q is not %s", v, n.problem)
+		}
 	}
 	queueAge := get("MCU_READY_MAX_QUEUE_AGE", defaultQueueAge)
 	if c.ReadyMaxQueueAge, err = time.ParseDuration(queueAge); err != nil || c.ReadyMaxQueueAge <= 0 {
@@ -215,14 +224,6 @@ func LoadConfig(getenv func(string) string, needToken bool) (*Config, error) {
 	similarWindow := get("MCU_SIMILAR_WINDOW", defaultSimilar)
 	if c.SimilarWindow, err = time.ParseDuration(similarWindow); err != nil || c.SimilarWindow <= 0 {
 		return nil, bad("MCU_SIMILAR_WINDOW", "%q is not a positive Go duration such as 72h or 24h", similarWindow)
-	}
-	rating := get("MCU_RATING_DAYS", strconv.Itoa(defaultRating))
-	if c.RatingDays, err = strconv.Atoi(rating); err != nil || c.RatingDays < 2 || c.RatingDays > 60 {
-		return nil, bad("MCU_RATING_DAYS", "%q is not a whole number of days from 2 to 60", rating)
-	}
-	retention := get("MCU_RETENTION_DAYS", strconv.Itoa(defaultRetention))
-	if c.RetentionDays, err = strconv.Atoi(retention); err != nil || c.RetentionDays < 0 || c.RetentionDays > 36600 {
-		return nil, bad("MCU_RETENTION_DAYS", "%q is not a whole number of days from 0 (keep until revoked) to 36600", retention)
 	}
 	if n := utf8.RuneCountInString(c.OperatorName); n > 300 {
 		return nil, bad("MCU_OPERATOR_NAME", "is %d characters long; the operator's name fits in 300", n)
